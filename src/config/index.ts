@@ -1,0 +1,2 @@
+export { configSchema, type DockyardConfig } from './schema.js';
+export { loadConfig, type LoadOptions } from './load.js';

@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { configSchema, type DockyardConfig } from './schema.js';
+import { DockyardError } from '../shared/index.js';
+
+const ENV_KEYS: Record<string, keyof DockyardConfig> = {
+  DOCKYARD_DATA_DIR: 'dataDir',
+  DOCKYARD_HOST: 'host',
+  DOCKYARD_PORT: 'port',
+  DOCKYARD_REGISTRY_PORT_BASE: 'registryPortBase',
+  DOCKYARD_DNS_SUFFIX: 'dnsSuffix',
+  DOCKYARD_DEFAULT_LOCATION: 'defaultLocation',
+  DOCKYARD_LOG_LEVEL: 'logLevel',
+  DOCKYARD_ENGINE: 'engine',
+  DOCKYARD_DOCKER_HOST: 'dockerHost',
+  DOCKYARD_GC_GRACE_SECONDS: 'gcGraceSeconds',
+};
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags (highest precedence). */
+  flags?: Partial<Record<keyof DockyardConfig, unknown>>;
+  /** Explicit config file; otherwise `<dataDir>/config.json` when present. */
+  file?: string;
+}
+
+/** defaults ← file ← DOCKYARD_* env ← flags, validated by one zod schema. */
+export function loadConfig(options: LoadOptions = {}): DockyardConfig {
+  const env = options.env ?? process.env;
+  const fromEnv: Record<string, unknown> = {};
+  for (const [k, key] of Object.entries(ENV_KEYS)) if (env[k] !== undefined && env[k] !== '') fromEnv[key] = env[k];
+  const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined));
+  const dataDir = String(flags.dataDir ?? fromEnv.dataDir ?? './.dockyard');
+  const file = options.file ?? env.DOCKYARD_CONFIG ?? resolve(dataDir, 'config.json');
+  let fromFile: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new DockyardError('InvalidParameter', `config file ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const parsed = configSchema.safeParse({ ...fromFile, ...fromEnv, ...flags });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DockyardError('InvalidParameter', `invalid configuration ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+export const configSchema = z.object({
+  /** Where the SQLite file, blobs, keys and engine state live. */
+  dataDir: z.string().min(1).default('./.dockyard'),
+  /** Address every listener binds to. Loopback unless the user says otherwise. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Port of the main API (ARM, identity, vault, dashboard). 0 picks a free port. */
+  port: z.coerce.number().int().min(0).max(65535).default(6400),
+  /** First port tried for per-registry data-plane listeners; 0 lets the OS pick one for each registry. */
+  registryPortBase: z.coerce.number().int().min(0).max(65535).default(0),
+  /** When set, registries are also reachable as `<name>.<dnsSuffix>` (host-style login servers). */
+  dnsSuffix: z.string().optional(),
+  defaultLocation: z.string().default('eastus'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Container engine used by task runs. */
+  engine: z.enum(['docker', 'none']).default('docker'),
+  /** Reuse an existing Docker daemon instead of starting a private one (e.g. unix:///var/run/docker.sock). */
+  dockerHost: z.string().optional(),
+  /** Seconds a blob stays unreferenced before garbage collection may delete it. */
+  gcGraceSeconds: z.coerce.number().int().min(0).default(3600),
+  /** Addresses of reverse proxies whose X-Forwarded-For is trusted for network rules. */
+  trustedProxies: z.array(z.string()).default([]),
+});
+
+export type DockyardConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,1 @@
+export { eventMigrations, writeEvent, pendingEvents, markConsumed, type EventType, type OutboxEvent } from './outbox.js';

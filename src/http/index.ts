@@ -1,0 +1,2 @@
+export { errorHandlerFor, envelopeBody, toDockyardError, type Envelope } from './envelopes.js';
+export { requireApiVersion } from './api-version.js';

@@ -1,0 +1,96 @@
+/**
+ * The one error registry: every code the platform answers with, its HTTP status and default message.
+ * OCI codes keep the distribution-spec names; ARM/az-facing codes keep Azure's names; OAuth codes keep RFC 6749's.
+ * The envelope (OCI, ARM, OAuth, IMDS, Key Vault) is chosen by the route group, never here.
+ */
+export interface ErrorDefinition {
+  status: number;
+  message: string;
+  family: 'oci' | 'arm' | 'oauth' | 'keyvault' | 'task' | 'cli';
+}
+
+const oci = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'oci' });
+const arm = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'arm' });
+const oauth = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'oauth' });
+const kv = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'keyvault' });
+const task = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'task' });
+const cli = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'cli' });
+
+export const ERRORS = {
+  // OCI distribution-spec codes
+  BLOB_UNKNOWN: oci(404, 'blob unknown to registry'),
+  BLOB_UPLOAD_INVALID: oci(400, 'blob upload invalid'),
+  BLOB_UPLOAD_UNKNOWN: oci(404, 'blob upload unknown to registry'),
+  DIGEST_INVALID: oci(400, 'provided digest did not match uploaded content'),
+  MANIFEST_BLOB_UNKNOWN: oci(404, 'manifest references a manifest or blob unknown to registry'),
+  MANIFEST_INVALID: oci(400, 'manifest invalid'),
+  MANIFEST_UNKNOWN: oci(404, 'manifest unknown to registry'),
+  NAME_INVALID: oci(400, 'invalid repository name'),
+  NAME_UNKNOWN: oci(404, 'repository name not known to registry'),
+  SIZE_INVALID: oci(400, 'provided length did not match content length'),
+  UNAUTHORIZED: oci(401, 'authentication required'),
+  DENIED: oci(403, 'requested access to the resource is denied'),
+  UNSUPPORTED: oci(405, 'the operation is unsupported'),
+  TOOMANYREQUESTS: oci(429, 'too many requests'),
+  RANGE_INVALID: oci(416, 'requested range not satisfiable'),
+  PAGINATION_NUMBER_INVALID: oci(400, 'invalid number of results requested'),
+  TAG_INVALID: oci(400, 'manifest tag did not match URI'),
+
+  // ARM / az-facing codes
+  InvalidApiVersionParameter: arm(400, 'The api-version is invalid.'),
+  MissingApiVersionParameter: arm(400, "The api-version query parameter (?api-version=) is required for all requests."),
+  InvalidRequestContent: arm(400, 'The request content was invalid and could not be deserialized.'),
+  InvalidParameter: arm(400, 'A parameter is invalid.'),
+  InvalidResourceName: arm(400, 'The resource name is invalid.'),
+  InvalidResourceGroupLocation: arm(409, 'Invalid resource group location.'),
+  InvalidScope: arm(400, 'The scope is invalid.'),
+  ResourceGroupNotFound: arm(404, 'Resource group could not be found.'),
+  ResourceNotFound: arm(404, 'The Resource was not found.'),
+  SubscriptionNotFound: arm(404, 'The subscription could not be found.'),
+  AlreadyInUse: arm(409, 'The resource name is already in use.'),
+  RegistryNameNotAvailable: arm(409, 'The registry name is already in use.'),
+  Conflict: arm(409, 'The request conflicts with the current state of the resource.'),
+  AuthenticationFailed: arm(401, 'Authentication failed.'),
+  InvalidAuthenticationToken: arm(401, 'The access token is invalid.'),
+  ExpiredAuthenticationToken: arm(401, 'The access token expiry UTC time is earlier than current UTC time.'),
+  AuthorizationFailed: arm(403, 'The client does not have authorization to perform the action.'),
+  RoleAssignmentExists: arm(409, 'The role assignment already exists.'),
+  RoleDefinitionNotFound: arm(404, 'The role definition could not be found.'),
+  PrincipalNotFound: arm(400, 'The principal does not exist in the directory.'),
+  QuotaExceeded: arm(400, 'The requested feature exceeds the allowed quota.'),
+  TaskRunFailed: arm(400, 'The run failed.'),
+  RunNotFound: arm(404, 'The run could not be found.'),
+  OperationNotAllowed: arm(400, 'The operation is not allowed.'),
+  InternalServerError: arm(500, 'An internal error occurred.'),
+
+  // OAuth / token endpoints (ACR /oauth2/*, identity service, IMDS)
+  invalid_request: oauth(400, 'The request is missing a required parameter or is malformed.'),
+  invalid_client: oauth(401, 'Client authentication failed.'),
+  invalid_grant: oauth(400, 'The provided grant is invalid, expired or revoked.'),
+  unauthorized_client: oauth(401, 'The client is not authorized.'),
+  unsupported_grant_type: oauth(400, 'The grant type is not supported.'),
+  invalid_scope: oauth(400, 'The requested scope is invalid.'),
+  invalid_resource: oauth(400, 'The resource is invalid.'),
+  identity_not_found: oauth(400, 'No managed identity matches the request.'),
+  bad_request_102: oauth(400, 'Required metadata header not specified'),
+
+  // Key Vault data plane
+  SecretNotFound: kv(404, 'A secret with the given name was not found.'),
+  SecretDisabled: kv(403, 'Operation get is not allowed on a disabled secret.'),
+  Forbidden: kv(403, 'The user, group or application does not have secrets get permission on key vault.'),
+  Unauthorized: kv(401, 'AKV10000: Request is missing a Bearer or PoP token.'),
+  VaultNotFound: kv(404, 'The vault could not be found.'),
+  BadParameter: kv(400, 'A parameter is invalid.'),
+
+  // Task files
+  TaskFileInvalid: task(400, 'The task file is invalid.'),
+  TemplateError: task(400, 'The template could not be rendered.'),
+  DockerfileInvalid: task(400, 'The Dockerfile could not be scanned.'),
+
+  // CLI-only conditions
+  CliUsage: cli(2, 'Invalid usage.'),
+  CliConnection: cli(1, 'Could not reach the Dockyard server.'),
+  CliNotLoggedIn: cli(1, 'Please run "dockyard login" to set up an account.'),
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERRORS;
