@@ -1,2 +1,3 @@
 export { errorHandlerFor, envelopeBody, toDockyardError, type Envelope } from './envelopes.js';
 export { requireApiVersion } from './api-version.js';
+export { installAuthentication, requirePrincipal, authorizeRequest, type Authenticator, type Authorizer } from './auth.js';

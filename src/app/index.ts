@@ -1,0 +1,3 @@
+export { buildPlatform, type Platform } from './platform.js';
+export { startServer, type Running } from './serve.js';
+export { RegistryListeners, type DataPlaneHandler } from './registry-listeners.js';

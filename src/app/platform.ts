@@ -1,0 +1,93 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { DockyardConfig } from '../config/index.js';
+import { createLogger, newGuid, type Logger, type Principal } from '../shared/index.js';
+import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
+import { eventMigrations } from '../events/index.js';
+import { installAuthentication, type Authorizer } from '../http/index.js';
+import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator, LOCAL_ADMIN_OBJECT_ID } from '../identity/index.js';
+import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities, type IdentityPrincipals } from '../arm/index.js';
+import { RegistryListeners } from './registry-listeners.js';
+import { join } from 'node:path';
+
+export interface Platform {
+  config: DockyardConfig;
+  log: Logger;
+  db: SqlDatabase;
+  api: FastifyInstance;
+  listeners: RegistryListeners;
+  tenantId: string;
+  subscriptionId: string;
+  admin: { principal: Principal; key: string };
+  registries: Registries;
+  /** Registered by modules; run in reverse order on close. */
+  onClose: Array<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every component from config. The only place that picks implementations. */
+export async function buildPlatform(config: DockyardConfig, options: { log?: Logger; dbPath?: string } = {}): Promise<Platform> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
+  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations]);
+
+  const directory = new Directory(db);
+  const tenantId = await directory.ensureDefaultTenant();
+  const subscriptions = new Subscriptions(db);
+  const subscriptionId = await subscriptions.ensureDefault(tenantId);
+  const admin = await ensureLocalAdmin(directory, config.dataDir);
+
+  // Deny by default: until role assignments exist, only the local administrator may act.
+  const authorizer: Authorizer = {
+    async isAllowed(principal) {
+      return principal.objectId === LOCAL_ADMIN_OBJECT_ID;
+    },
+  };
+
+  const principals: IdentityPrincipals = {
+    tenantId: async () => tenantId,
+    async createManagedIdentity({ resourceId, displayName, kind }) {
+      const clientId = newGuid();
+      const p = await directory.createPrincipal({ type: 'ManagedIdentity', displayName, appId: clientId, identityKind: kind, resourceId });
+      return { principalId: p.objectId, clientId, tenantId };
+    },
+    async deleteManagedIdentity(principalId) {
+      await directory.deletePrincipal(principalId);
+    },
+  };
+
+  const listeners = new RegistryListeners(config.host, config.registryPortBase, log);
+  const registries = new Registries(db, listeners);
+  const groups = new ResourceGroups(db);
+  const identities = new UserAssignedIdentities(db, principals);
+
+  const api: FastifyInstance = Fastify({ loggerInstance: log.child({ plane: 'api' }) as unknown as FastifyBaseLogger, routerOptions: { caseSensitive: false, ignoreTrailingSlash: true }, bodyLimit: 16 * 1024 * 1024, exposeHeadRoutes: false });
+  installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key)]);
+  api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0' }));
+  await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted: [] }));
+
+  // Reopen every registry's listener on its recorded port.
+  for (const r of await registries.all()) {
+    const { loginServer, port } = await listeners.allocate(r.name, r.port);
+    if (loginServer !== r.login_server) await registries.setLoginServer(r, loginServer, port);
+  }
+
+  const platform: Platform = {
+    config,
+    log,
+    db,
+    api,
+    listeners,
+    tenantId,
+    subscriptionId,
+    admin,
+    registries,
+    onClose: [],
+    async close() {
+      for (const fn of [...platform.onClose].reverse()) await fn().catch((err) => log.error({ err }, 'close hook failed'));
+      await listeners.closeAll();
+      await api.close();
+      await db.destroy();
+    },
+  };
+  return platform;
+}

@@ -1,0 +1,36 @@
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { DockyardConfig } from '../config/index.js';
+import { buildPlatform, type Platform } from './platform.js';
+
+export interface Running {
+  platform: Platform;
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the platform and its listeners; writes the CLI connection file into the data dir. */
+export async function startServer(config: DockyardConfig): Promise<Running> {
+  const started = process.hrtime.bigint();
+  mkdirSync(config.dataDir, { recursive: true });
+  const platform = await buildPlatform(config);
+  await platform.api.listen({ host: config.host, port: config.port });
+  const port = (platform.api.server.address() as AddressInfo).port;
+  const endpoint = `http://${config.host}:${port}`;
+  const connFile = join(config.dataDir, 'endpoint.json');
+  writeFileSync(connFile, JSON.stringify({ endpoint, tenantId: platform.tenantId, subscriptionId: platform.subscriptionId, pid: process.pid }, null, 2), { mode: 0o600 });
+  const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
+  platform.log.info({ endpoint, readyMs: Math.round(readyMs) }, 'dockyard ready');
+  let stopped = false;
+  return {
+    platform,
+    endpoint,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await platform.close();
+      rmSync(connFile, { force: true });
+    },
+  };
+}

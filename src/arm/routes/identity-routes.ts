@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import { requireApiVersion } from '../../http/index.js';
+import { identityShape } from '../shapes.js';
+import { API_VERSIONS, authorize, bodyObject, notifyDeleted, tagsOf, type ArmDeps } from './context.js';
+
+type P = { sub: string; rg: string; name: string };
+const BASE = '/subscriptions/:sub/resourcegroups/:rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities';
+
+export function registerIdentityRoutes(app: FastifyInstance, deps: ArmDeps): void {
+  const v = API_VERSIONS.identities;
+
+  app.put<{ Params: P }>(`${BASE}/:name`, async (req, reply) => {
+    requireApiVersion(req, v);
+    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
+    const group = await deps.groups.get(sub, req.params.rg);
+    await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/write', `${group.id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${req.params.name}`);
+    const body = bodyObject(req);
+    const { row, created } = await deps.identities.createOrUpdate(sub, group.name, req.params.name, (body.location as string | undefined) ?? group.location, tagsOf(body.tags));
+    return reply.status(created ? 201 : 200).send(identityShape(row));
+  });
+
+  app.get<{ Params: P }>(`${BASE}/:name`, async (req) => {
+    requireApiVersion(req, v);
+    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
+    const group = await deps.groups.get(sub, req.params.rg);
+    const row = await deps.identities.get(sub, group.name, req.params.name);
+    await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', row.id);
+    return identityShape(row);
+  });
+
+  app.delete<{ Params: P }>(`${BASE}/:name`, async (req, reply) => {
+    requireApiVersion(req, v);
+    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
+    const group = await deps.groups.get(sub, req.params.rg);
+    const row = await deps.identities.find(sub, group.name, req.params.name);
+    if (!row) return reply.status(204).send();
+    await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/delete', row.id);
+    await deps.identities.delete(row);
+    await notifyDeleted(deps, row.id);
+    return reply.status(200).send();
+  });
+
+  app.get<{ Params: { sub: string; rg: string } }>(BASE, async (req) => {
+    requireApiVersion(req, v);
+    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
+    const group = await deps.groups.get(sub, req.params.rg);
+    await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', group.id);
+    return { value: (await deps.identities.list(sub, group.name)).map(identityShape) };
+  });
+
+  app.get<{ Params: { sub: string } }>('/subscriptions/:sub/providers/Microsoft.ManagedIdentity/userAssignedIdentities', async (req) => {
+    requireApiVersion(req, v);
+    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
+    await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', `/subscriptions/${sub}`);
+    return { value: (await deps.identities.list(sub)).map(identityShape) };
+  });
+}

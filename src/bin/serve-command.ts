@@ -1,0 +1,42 @@
+import { Command } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { startServer } from '../app/index.js';
+
+/** `dockyard serve [--data-dir d] [--port p] [--host h] [--config f] [--log-level l]` */
+export async function runServeCommand(args: string[]): Promise<void> {
+  const cmd = new Command('serve')
+    .option('--data-dir <dir>', 'data directory (SQLite file, blobs, keys)')
+    .option('--host <host>', 'address to bind (default 127.0.0.1)')
+    .option('--port <port>', 'API port (default 6400; 0 = any free port)')
+    .option('--registry-port-base <port>', 'first port for registry listeners (0 = any free port)')
+    .option('--dns-suffix <suffix>', 'host-style login servers <name>.<suffix>')
+    .option('--engine <engine>', 'container engine for task runs: docker | none')
+    .option('--config <file>', 'JSON config file')
+    .option('--log-level <level>');
+  cmd.parse(args, { from: 'user' });
+  const o = cmd.opts();
+  const config = loadConfig({
+    file: o.config,
+    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, dnsSuffix: o.dnsSuffix, engine: o.engine, logLevel: o.logLevel },
+  });
+  const running = await startServer(config);
+  const p = running.platform;
+  process.stdout.write(
+    [
+      `Dockyard is ready at ${running.endpoint}`,
+      `  data dir:      ${config.dataDir}`,
+      `  tenant:        ${p.tenantId}`,
+      `  subscription:  ${p.subscriptionId}`,
+      `  registries:    ${(await p.registries.all()).map((r) => `${r.name}=${r.login_server}`).join(', ') || '(none yet)'}`,
+      `  try:           npx dockyard group create -n myResourceGroup -l eastus`,
+      '',
+    ].join('\n'),
+  );
+  const shutdown = async (signal: string) => {
+    process.stdout.write(`\nReceived ${signal}, shutting down...\n`);
+    await running.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

@@ -1,0 +1,77 @@
+import { Command, Option } from 'commander';
+import { ApiClient } from './client.js';
+import { CliError } from './errors.js';
+import { applyQuery, formatOutput, OUTPUT_FORMATS, type OutputFormat, type TableTransformer } from './output.js';
+
+export interface GlobalOptions {
+  output: OutputFormat;
+  query?: string;
+  onlyShowErrors?: boolean;
+  verbose?: boolean;
+  debug?: boolean;
+  subscription?: string;
+}
+
+export interface CommandContext {
+  opts: Record<string, unknown> & GlobalOptions;
+  client(): ApiClient;
+  /** Prints a result with --query/--output applied. */
+  emit(result: unknown, table?: TableTransformer): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export type Action = (ctx: CommandContext, ...args: string[]) => Promise<unknown> | unknown;
+
+/** Adds az's global arguments to a leaf command and wires its action with output handling. */
+export function leaf(cmd: Command, action: Action, table?: TableTransformer, defaultOutput: OutputFormat = 'json'): Command {
+  cmd
+    .addOption(new Option('-o, --output <format>', 'Output format').choices(OUTPUT_FORMATS).default(process.env.DOCKYARD_OUTPUT ?? defaultOutput))
+    .option('--query <jmespath>', 'JMESPath query string')
+    .option('--only-show-errors', 'Only show errors, suppressing warnings')
+    .option('--verbose', 'Increase logging verbosity')
+    .option('--debug', 'Increase logging verbosity to show all debug logs')
+    .option('--subscription <id>', 'Name or ID of subscription');
+  cmd.action(async (...raw: unknown[]) => {
+    const command = raw[raw.length - 1] as Command;
+    const opts = command.opts() as CommandContext['opts'];
+    const positional = raw.slice(0, -2).map((v) => v as string);
+    let client: ApiClient | undefined;
+    const ctx: CommandContext = {
+      opts,
+      client: () => (client ??= new ApiClient(undefined, opts.debug ? (m) => process.stderr.write(`DEBUG: ${m}\n`) : undefined)),
+      emit(result, t) {
+        const queried = opts.query !== undefined;
+        const out = formatOutput(applyQuery(result, opts.query), opts.output, t ?? table, queried);
+        if (out) process.stdout.write(out);
+      },
+      info(msg) {
+        if (!opts.onlyShowErrors) process.stderr.write(`${msg}\n`);
+      },
+      warn(msg) {
+        if (!opts.onlyShowErrors) process.stderr.write(`WARNING: ${msg}\n`);
+      },
+    };
+    const result = await action(ctx, ...positional);
+    if (result !== undefined) ctx.emit(result);
+  });
+  return cmd;
+}
+
+export function requireOpt<T = string>(opts: Record<string, unknown>, name: string, flag: string): T {
+  const v = opts[name];
+  if (v === undefined || v === null || v === '') throw new CliError('CliUsage', `the following arguments are required: ${flag}`, 2);
+  return v as T;
+}
+
+/** az-style boolean flag values: true/false/yes/no/1/0 (case-insensitive). */
+export function parseBool(v: string | boolean | undefined, flag: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'boolean') return v;
+  const s = v.toLowerCase();
+  if (['true', 'yes', '1', 'y', 'on'].includes(s)) return true;
+  if (['false', 'no', '0', 'n', 'off'].includes(s)) return false;
+  throw new CliError('CliUsage', `argument ${flag}: invalid boolean value: '${v}'`, 2);
+}
+
+export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];

@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliHome, type Connection } from './connection.js';
+
+/** A stored login: a bearer token obtained by `dockyard login`, for one endpoint. */
+export interface Profile {
+  endpoint: string;
+  accessToken: string;
+  expiresOn: number;
+  user: { name: string; type: 'user' | 'servicePrincipal'; assignedIdentityInfo?: string };
+  tenantId: string;
+  subscriptionId?: string;
+  /** What to do when the token expires (re-run the same login). */
+  refresh?: { kind: 'identity'; username?: string } | { kind: 'servicePrincipal'; clientId: string; secret: string } | { kind: 'admin' };
+}
+
+const profileFile = () => join(cliHome(), 'profile.json');
+
+export function loadProfile(endpoint: string): Profile | null {
+  const f = profileFile();
+  if (!existsSync(f)) return null;
+  try {
+    const p = JSON.parse(readFileSync(f, 'utf8')) as Profile;
+    return p.endpoint === endpoint ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveProfile(p: Profile): void {
+  mkdirSync(cliHome(), { recursive: true, mode: 0o700 });
+  writeFileSync(profileFile(), JSON.stringify(p, null, 2), { mode: 0o600 });
+}
+
+export function clearProfile(): void {
+  rmSync(profileFile(), { force: true });
+}
+
+/** The Authorization header: a stored login's token, else the local admin key of a server on this machine. */
+export function authorizationHeader(conn: Connection, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const profile = loadProfile(conn.endpoint);
+  if (profile && profile.expiresOn * 1000 > Date.now() + 30_000) return `Bearer ${profile.accessToken}`;
+  if (env.DOCKYARD_ADMIN_KEY) return `DockyardKey ${env.DOCKYARD_ADMIN_KEY}`;
+  if (conn.dataDir && existsSync(join(conn.dataDir, 'admin.key'))) {
+    try {
+      return `DockyardKey ${readFileSync(join(conn.dataDir, 'admin.key'), 'utf8').trim()}`;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

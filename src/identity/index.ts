@@ -1,0 +1,2 @@
+export { Directory, directoryMigrations, type NewPrincipal } from './directory.js';
+export { ensureLocalAdmin, localAdminAuthenticator, LOCAL_ADMIN_OBJECT_ID } from './local-admin.js';
