@@ -86,6 +86,13 @@ export const ERRORS = {
   TaskFileInvalid: task(400, 'The task file is invalid.'),
   TemplateError: task(400, 'The template could not be rendered.'),
   DockerfileInvalid: task(400, 'The Dockerfile could not be scanned.'),
+  EngineUnavailable: task(503, 'The container engine is not available.'),
+  EngineBuildFailed: task(400, 'The image build failed.'),
+  EnginePushFailed: task(400, 'The image push failed.'),
+  EnginePullFailed: task(400, 'The image pull failed.'),
+  EngineImageNotFound: task(404, 'The image was not found in the container engine.'),
+  EngineOperationFailed: task(500, 'The container engine operation failed.'),
+  LibraryImageFailed: task(500, 'The offline base image could not be created.'),
 
   // CLI-only conditions
   CliUsage: cli(2, 'Invalid usage.'),
