@@ -56,7 +56,7 @@ describe('engine helpers', () => {
         s.on('end', next);
         s.resume();
       });
-      const done = new Promise((r) => extract.on('finish', r));
+      const done = new Promise<void>((r) => extract.on('finish', () => r()));
       packed.stream.pipe(extract as unknown as NodeJS.WritableStream);
       await done;
       assert.deepEqual(names.sort(), ['.dockerignore', 'a.txt', packed.dockerfileInContext, 'sub', 'sub/b.txt'].sort());
