@@ -14,8 +14,8 @@ async function tarEntries(path: string): Promise<Map<string, Buffer>> {
   const extract = tar.extract();
   extract.on('entry', (h, s, next) => {
     const chunks: Buffer[] = [];
-    s.on('data', (c: Buffer) => {
-      if (h.size !== undefined && h.size < 100_000) chunks.push(c);
+    s.on('data', (c: unknown) => {
+      if (Buffer.isBuffer(c) && h.size !== undefined && h.size < 100_000) chunks.push(c);
     });
     s.on('end', () => {
       out.set(h.name, Buffer.concat(chunks));
