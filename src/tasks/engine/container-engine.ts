@@ -71,7 +71,7 @@ export interface RunMount {
 }
 
 export interface RunOptions {
-  /** Container name (unique per daemon). An exited container of the same name is replaced. */
+  /** Container name, unique per daemon: a container of the same name is force-removed first, so name per run. */
   name: string;
   image: string;
   args?: string[];
@@ -92,6 +92,8 @@ export interface RunOptions {
   /** `port[/proto]` expose specs. */
   expose?: string[];
   labels?: Record<string, string>;
+  /** Credentials used when the image is not local and must be pulled first (like `docker run` does). */
+  pullAuth?: PushAuth;
   onOutput?: OnOutput;
   signal?: AbortSignal;
   /** Kill the container after this many milliseconds (0/undefined: no limit). */
@@ -134,6 +136,8 @@ export interface ContainerEngine {
   /** Copies a host directory's content into a volume (under `subPath` if given). */
   copyDirToVolume(volume: string, hostDir: string, subPath?: string): Promise<void>;
   removeContainer(name: string, force?: boolean): Promise<void>;
+  /** Force-removes every container carrying label `key=value` (e.g. a run's detached services); returns how many. */
+  removeContainersByLabel(key: string, value: string): Promise<number>;
   inspectImage(ref: string): Promise<ImageInfo>;
   tagImage(src: string, dst: string): Promise<void>;
   removeImage(ref: string, force?: boolean): Promise<void>;

@@ -96,6 +96,12 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
+  async removeContainersByLabel(key: string, value: string): Promise<number> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`${key}=${value}`] } });
+    await Promise.all(list.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    return list.length;
+  }
+
   async inspectImage(ref: string): Promise<ImageInfo> {
     try {
       const i = await this.docker.getImage(ref).inspect();

@@ -86,7 +86,7 @@ async function createWithPull(docker: Docker, o: RunOptions, spec: Docker.Contai
     if (statusOf(err) !== 404 || !/no such image/i.test(messageOf(err))) throw err;
   }
   o.onOutput?.(`Unable to find image '${o.image}' locally\n`, 'stderr');
-  await pullImage(docker, { image: o.image, onOutput: o.onOutput, signal: o.signal });
+  await pullImage(docker, { image: o.image, auth: o.pullAuth, onOutput: o.onOutput, signal: o.signal });
   return docker.createContainer(spec);
 }
 

@@ -94,8 +94,9 @@ export async function startDockerd(opts: DockerdOptions): Promise<DockerdHandle>
   await mkdir(dataRoot, { recursive: true });
   await mkdir(execRoot, { recursive: true, mode: 0o700 });
   await reapStale(pidFile, dataRoot, execRoot);
-  // Our own (empty) config file, so /etc/docker/daemon.json never applies to the private daemon.
-  await writeFile(configFile, '{}\n');
+  // Our own config file, so /etc/docker/daemon.json never applies to the private daemon; the daemon's identity key
+  // goes to the data dir too (dockerd 20.10 would otherwise create /etc/docker/key.json; config-file-only option).
+  await writeFile(configFile, `${JSON.stringify({ 'deprecated-key-path': join(dataDir, 'dockerd-key.json') })}\n`);
   const preferred = opts.storageDriver ?? 'overlay2';
   const drivers: StorageDriver[] = preferred === 'overlay2' ? ['overlay2', 'vfs'] : ['vfs'];
   let lastError: unknown;

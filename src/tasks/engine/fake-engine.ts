@@ -40,7 +40,8 @@ export class FakeEngine implements ContainerEngine {
   /** image id → RepoDigests */
   readonly repoDigests = new Map<string, string[]>();
   readonly volumes = new Map<string, Map<string, Buffer>>();
-  readonly containers = new Set<string>();
+  /** Containers left behind (detached or `keep`), name → labels. */
+  readonly containers = new Map<string, Record<string, string>>();
   /** Registry hosts whose push fails (e.g. to test error paths). */
   readonly failingRegistries = new Set<string>();
   private readonly handlers: { match: (o: RunOptions) => boolean; handler: FakeRunHandler }[] = [];
@@ -128,13 +129,13 @@ export class FakeEngine implements ContainerEngine {
     const b = entry ? await entry.handler(o, this) : { exitCode: 0 };
     if (signal?.aborted) return { exitCode: 137, timedOut: false, aborted: true, containerId };
     if (o.detach) {
-      this.containers.add(o.name);
+      this.containers.set(o.name, o.labels ?? {});
       onOutput?.(`${containerId}\n`, 'stdout');
       return { exitCode: 0, timedOut: false, aborted: false, containerId };
     }
     if (b.stdout) onOutput?.(b.stdout, 'stdout');
     if (b.stderr) onOutput?.(b.stderr, 'stderr');
-    if (o.keep) this.containers.add(o.name);
+    if (o.keep) this.containers.set(o.name, o.labels ?? {});
     if (b.hang) {
       return new Promise((resolve) => {
         const timer = o.timeoutMs ? setTimeout(() => resolve({ exitCode: 137, timedOut: true, aborted: false, containerId }), o.timeoutMs) : undefined;
@@ -180,6 +181,13 @@ export class FakeEngine implements ContainerEngine {
   async removeContainer(name: string, force = true): Promise<void> {
     this.record('removeContainer', { name, force });
     this.containers.delete(name);
+  }
+
+  async removeContainersByLabel(key: string, value: string): Promise<number> {
+    this.record('removeContainersByLabel', { key, value });
+    const names = [...this.containers.entries()].filter(([, l]) => l[key] === value).map(([n]) => n);
+    for (const n of names) this.containers.delete(n);
+    return names.length;
   }
 
   async inspectImage(ref: string): Promise<ImageInfo> {

@@ -174,6 +174,11 @@ describe('DockerEngine on a private dockerd', () => {
     assert.equal(pulled.imageId, (await engine.inspectImage('hello-world')).id);
 
     await engine.removeImage(ref);
+    const ran = collector();
+    const r = await engine.run({ name: 'run-remote', image: ref, network: 'none', pullAuth: auth, onOutput: ran.onOutput });
+    assert.equal(r.exitCode, 0, ran.text());
+    assert.match(ran.text(), /Unable to find image .* locally[\s\S]*Hello from Docker!/);
+    await engine.removeImage(ref);
     const ctx = join(dir, 'ctx-remote');
     await mkdir(ctx);
     await writeFile(join(ctx, 'Dockerfile'), `FROM ${ref}\nLABEL from=remote\n`);
@@ -214,6 +219,14 @@ describe('DockerEngine on a private dockerd', () => {
     await engine.removeContainer('svc', true);
     await assert.rejects(engine.docker.getContainer('svc').inspect(), /no such container/i);
     await engine.removeContainer('svc', true);
+    const labels = { 'dockyard.run': 'r-1' };
+    await engine.run({ name: 'svc-a', image: 'busybox', args: ['sleep', '60'], network: 'none', detach: true, labels });
+    await engine.run({ name: 'svc-b', image: 'busybox', args: ['true'], network: 'none', keep: true, labels });
+    await engine.run({ name: 'svc-c', image: 'busybox', args: ['sleep', '60'], network: 'none', detach: true, labels: { 'dockyard.run': 'r-2' } });
+    assert.equal(await engine.removeContainersByLabel('dockyard.run', 'r-1'), 2);
+    await assert.rejects(engine.docker.getContainer('svc-b').inspect(), /no such container/i);
+    assert.equal((await engine.docker.getContainer('svc-c').inspect()).State.Running, true);
+    await engine.removeContainer('svc-c');
 
     const out = collector();
     const r = await engine.run({ name: 'nocmd', image: 'busybox', args: ['/no/such/binary'], network: 'none', onOutput: out.onOutput });

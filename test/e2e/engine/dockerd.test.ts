@@ -66,6 +66,8 @@ describe('private dockerd manager', () => {
       assert.notEqual(second.pid, first.pid);
       assert.equal(alive(first.pid), false);
       assert.equal(await pingSocket(second.socketPath), true);
+      // The daemon's identity key lives in the data dir (never /etc/docker/key.json).
+      assert.equal(existsSync(join(dataDir, 'dockerd-key.json')), true);
     } finally {
       await second.stop();
     }

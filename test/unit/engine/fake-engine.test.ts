@@ -73,6 +73,10 @@ describe('FakeEngine', () => {
     const a = await e.run({ name: 's3', image: 'slow:1', network: 'none', signal: ac.signal });
     assert.equal(a.aborted, true);
     assert.equal(e.callsOf('run').length, 4);
+    await e.run({ name: 'svc1', image: 'busybox', network: 'host', detach: true, labels: { run: 'a' } });
+    await e.run({ name: 'svc2', image: 'busybox', network: 'host', detach: true, labels: { run: 'b' } });
+    assert.equal(await e.removeContainersByLabel('run', 'a'), 1);
+    assert.deepEqual([...e.containers.keys()], ['svc2']);
   });
 
   it('keeps volume files written and copied', async () => {
