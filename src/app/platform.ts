@@ -5,7 +5,9 @@ import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.
 import { eventMigrations } from '../events/index.js';
 import { installAuthentication, type Authorizer } from '../http/index.js';
 import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator, LOCAL_ADMIN_OBJECT_ID } from '../identity/index.js';
-import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities, type IdentityPrincipals } from '../arm/index.js';
+import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities, type IdentityPrincipals, type ResourceDeletedListener } from '../arm/index.js';
+import { taskMigrations, type RunExecutor, type TaskModule } from '../tasks/index.js';
+import { wireTasks } from './wire-tasks.js';
 import { RegistryListeners } from './registry-listeners.js';
 import { join } from 'node:path';
 
@@ -19,16 +21,19 @@ export interface Platform {
   subscriptionId: string;
   admin: { principal: Principal; key: string };
   registries: Registries;
+  tasks: TaskModule;
+  /** The API's base URL once listening. */
+  setEndpoint(url: string): void;
   /** Registered by modules; run in reverse order on close. */
   onClose: Array<() => Promise<void>>;
   close(): Promise<void>;
 }
 
 /** The composition root: builds every component from config. The only place that picks implementations. */
-export async function buildPlatform(config: DockyardConfig, options: { log?: Logger; dbPath?: string } = {}): Promise<Platform> {
+export async function buildPlatform(config: DockyardConfig, options: { log?: Logger; dbPath?: string; executor?: RunExecutor } = {}): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
   const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
-  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations]);
+  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations]);
 
   const directory = new Directory(db);
   const tenantId = await directory.ensureDefaultTenant();
@@ -63,7 +68,10 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const api: FastifyInstance = Fastify({ loggerInstance: log.child({ plane: 'api' }) as unknown as FastifyBaseLogger, routerOptions: { caseSensitive: false, ignoreTrailingSlash: true }, bodyLimit: 16 * 1024 * 1024, exposeHeadRoutes: false });
   installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key)]);
   api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0' }));
-  await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted: [] }));
+  const onResourceDeleted: ResourceDeletedListener[] = [];
+  await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted }));
+  let endpoint = `http://${config.host}:${config.port}`;
+  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor: options.executor });
 
   // Reopen every registry's listener on its recorded port.
   for (const r of await registries.all()) {
@@ -81,8 +89,13 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     subscriptionId,
     admin,
     registries,
+    tasks,
+    setEndpoint(url: string) {
+      endpoint = url;
+    },
     onClose: [],
     async close() {
+      await tasks.stop();
       for (const fn of [...platform.onClose].reverse()) await fn().catch((err) => log.error({ err }, 'close hook failed'));
       await listeners.closeAll();
       await api.close();

@@ -11,13 +11,15 @@ export interface Running {
 }
 
 /** Starts the platform and its listeners; writes the CLI connection file into the data dir. */
-export async function startServer(config: DockyardConfig): Promise<Running> {
+export async function startServer(config: DockyardConfig, options: Parameters<typeof buildPlatform>[1] = {}): Promise<Running> {
   const started = process.hrtime.bigint();
   mkdirSync(config.dataDir, { recursive: true });
-  const platform = await buildPlatform(config);
+  const platform = await buildPlatform(config, options);
   await platform.api.listen({ host: config.host, port: config.port });
   const port = (platform.api.server.address() as AddressInfo).port;
   const endpoint = `http://${config.host}:${port}`;
+  platform.setEndpoint(endpoint);
+  await platform.tasks.start();
   const connFile = join(config.dataDir, 'endpoint.json');
   writeFileSync(connFile, JSON.stringify({ endpoint, tenantId: platform.tenantId, subscriptionId: platform.subscriptionId, pid: process.pid }, null, 2), { mode: 0o600 });
   const readyMs = Number(process.hrtime.bigint() - started) / 1e6;

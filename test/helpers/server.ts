@@ -15,10 +15,10 @@ export interface TestServer extends Running {
 }
 
 /** Starts a real server on port 0 with a fresh temp data dir. */
-export async function startTestServer(overrides: Partial<DockyardConfig> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<DockyardConfig> = {}, dataDir?: string, options: Parameters<typeof startServer>[1] = {}): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'dockyard-test-'));
   const config = loadConfig({ env: {}, flags: { dataDir: dir, port: 0, registryPortBase: 0, logLevel: 'silent', engine: 'none', ...overrides } });
-  const running = await startServer(config);
+  const running = await startServer(config, options);
   const adminAuth = `DockyardKey ${running.platform.admin.key}`;
   const ts: TestServer = {
     ...running,

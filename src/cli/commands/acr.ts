@@ -3,6 +3,7 @@ import { leaf, parseBool, requireOpt } from '../command-kit.js';
 import { API, findRegistry, rgPath } from '../arm-paths.js';
 import { CliError } from '../errors.js';
 import { parseTags } from './group.js';
+import { acrTaskCommands } from './acr-task.js';
 
 export const registryTable = (r: unknown) =>
   (Array.isArray(r) ? r : [r]).map((x: Record<string, unknown>) => ({
@@ -134,6 +135,7 @@ export function acrCommands(): Command {
   });
 
   acr.addCommand(networkRuleCommands());
+  acr.addCommand(acrTaskCommands());
   return acr;
 }
 

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { Authorizer } from '../http/index.js';
+import type { Logger, } from '../shared/index.js';
+import { scopeContains } from '../shared/index.js';
+import type { SqlDatabase } from '../storage/index.js';
+import type { IdentityPrincipals, Registries, ResourceDeletedListener, UserAssignedIdentities } from '../arm/index.js';
+import { createTaskModule, NoEngineExecutor, type RunExecutor, type TaskModule } from '../tasks/index.js';
+
+export interface WireTasksInput {
+  api: FastifyInstance;
+  db: SqlDatabase;
+  dataDir: string;
+  log: Logger;
+  authorizer: Authorizer;
+  registries: Registries;
+  identities: UserAssignedIdentities;
+  principals: IdentityPrincipals;
+  onResourceDeleted: ResourceDeletedListener[];
+  endpoint: () => string;
+  executor?: RunExecutor;
+}
+
+/** Builds the task module from the platform's parts and registers its routes. */
+export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
+  const module = createTaskModule({
+    db: input.db,
+    dataDir: input.dataDir,
+    log: input.log,
+    authorizer: input.authorizer,
+    endpoint: input.endpoint,
+    executor: input.executor ?? new NoEngineExecutor(),
+    registries: {
+      async find(sub, rg, name) {
+        const r = await input.registries.find(sub, rg, name);
+        return r ? { id: r.id, name: r.name, location: r.location, resourceGroup: r.resource_group, loginServer: r.login_server } : null;
+      },
+    },
+    identities: {
+      async createSystemAssigned(resourceId, displayName) {
+        return input.principals.createManagedIdentity({ resourceId, displayName, kind: 'SystemAssigned' });
+      },
+      async deleteSystemAssigned(principalId) {
+        await input.principals.deleteManagedIdentity(principalId);
+      },
+      async findUserAssigned(resourceId) {
+        const row = await input.identities.byId(resourceId);
+        return row ? { principalId: row.principal_id, clientId: row.client_id, tenantId: row.tenant_id } : null;
+      },
+    },
+  });
+  await input.api.register(module.plugin);
+  // Deleting a registry (or its group) deletes its tasks, their system-assigned identities and its runs.
+  input.onResourceDeleted.push(async (deletedId) => {
+    for (const t of await module.taskStore.all()) {
+      if (scopeContains(deletedId, t.id)) await module.tasks.delete(t);
+    }
+    const parts = deletedId.split('/');
+    if (parts.length >= 2 && parts[parts.length - 2].toLowerCase() === 'registries') await module.runs.deleteForRegistry(parts[parts.length - 1]);
+  });
+  return module;
+}

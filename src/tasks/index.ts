@@ -1,0 +1,9 @@
+export { createTaskModule, type TaskModule, type TaskModuleDeps } from './module.js';
+export { taskMigrations, type TaskTables } from './resources/tables.js';
+export type { TaskIdentityPort, RegistryRef } from './resources/task-service.js';
+export type { RegistryLookup } from './routes/context.js';
+export type { RunExecutor, RunContext, RunOutcome, RunFinishedListener } from './runs/run-queue.js';
+export type { RunRecord, RunRequest, RunStatus, RunResult, RunTrigger, OutputImage } from './runs/model.js';
+export type { Task, TaskProperties, TaskIdentity, SetValue } from './resources/model.js';
+export { acbTimestamp, goDuration, type RunLogWriter } from './runs/run-log.js';
+export { NoEngineExecutor } from './runner/no-engine-executor.js';

@@ -1,0 +1,85 @@
+import type { MigrationSet } from '../../storage/index.js';
+
+export interface TaskTables {
+  tasks: {
+    id: string;
+    id_lower: string;
+    name: string;
+    registry_name: string;
+    registry_id_lower: string;
+    location: string;
+    /** The task resource's properties (status, platform, step, trigger, credentials, timeout...) as JSON. */
+    properties: string;
+    /** The identity block as JSON (null when none). */
+    identity: string | null;
+    /** Secret values (set-secret, credential passwords) kept apart from `properties`; JSON map. */
+    secure: string;
+    tags: string;
+    creation_date: string;
+  };
+  runs: {
+    registry_name: string;
+    run_id: string;
+    seq: number;
+    task_name: string | null;
+    status: string;
+    run_type: string;
+    create_time: string;
+    start_time: string | null;
+    finish_time: string | null;
+    last_updated_time: string;
+    /** Everything the executor needs: the task snapshot, overrides, trigger details. JSON. */
+    request: string;
+    /** Outputs: outputImages, runErrorMessage, trigger fields, platform... JSON. */
+    result: string;
+    log_token: string;
+    timeout: number;
+  };
+  run_counters: { registry_name: string; prefix: string; next: number };
+}
+
+export const taskMigrations: MigrationSet = {
+  '202611230030-tasks-resources': {
+    async up(db) {
+      await db.schema
+        .createTable('tasks')
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('id_lower', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('registry_name', 'text', (c) => c.notNull())
+        .addColumn('registry_id_lower', 'text', (c) => c.notNull())
+        .addColumn('location', 'text', (c) => c.notNull())
+        .addColumn('properties', 'text', (c) => c.notNull())
+        .addColumn('identity', 'text')
+        .addColumn('secure', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('tags', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('creation_date', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('runs')
+        .addColumn('registry_name', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('task_name', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('run_type', 'text', (c) => c.notNull())
+        .addColumn('create_time', 'text', (c) => c.notNull())
+        .addColumn('start_time', 'text')
+        .addColumn('finish_time', 'text')
+        .addColumn('last_updated_time', 'text', (c) => c.notNull())
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('log_token', 'text', (c) => c.notNull())
+        .addColumn('timeout', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('runs_pk', ['registry_name', 'run_id'])
+        .execute();
+      await db.schema.createIndex('runs_status').on('runs').column('status').execute();
+      await db.schema
+        .createTable('run_counters')
+        .addColumn('registry_name', 'text', (c) => c.primaryKey())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('next', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,150 @@
+import type { FastifyInstance } from 'fastify';
+import { DockyardError, parseResourceId } from '../../shared/index.js';
+import type { SetValue, TaskProperties } from '../resources/model.js';
+import { runShape } from '../runs/run-shape.js';
+import type { RunScheduler } from '../runs/run-scheduler.js';
+import { TERMINAL } from '../runs/model.js';
+import { body, REG_BASE, registryFor, type RegParams, type TaskRouteDeps } from './context.js';
+
+type RP = RegParams & { runId: string };
+
+function splitValues(raw: unknown): { values: SetValue[]; secure: Record<string, string> } {
+  const values: SetValue[] = [];
+  const secure: Record<string, string> = {};
+  for (const v of (Array.isArray(raw) ? raw : []) as Array<Record<string, unknown>>) {
+    const name = String(v.name ?? '');
+    if (!name) throw new DockyardError('InvalidParameter', 'A value needs a name.');
+    if (v.isSecret) {
+      secure[`value:${name}`] = String(v.value ?? '');
+      values.push({ name, value: null, isSecret: true });
+    } else values.push({ name, value: v.value === null || v.value === undefined ? null : String(v.value), isSecret: false });
+  }
+  return { values, secure };
+}
+
+export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, scheduler: RunScheduler): void {
+  app.post<{ Params: RegParams }>(`${REG_BASE}/scheduleRun`, async (req, reply) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/scheduleRun/action');
+    const b = body(req);
+    const type = String(b.type ?? '');
+    const sourceLocation = (b.sourceLocation as string | undefined) ?? undefined;
+    const uploaded = sourceLocation && sourceLocation.startsWith('source/') ? deps.uploads.pathOf(sourceLocation) : null;
+    const contextPath = uploaded ? null : (sourceLocation ?? null);
+    let run;
+    if (type === 'TaskRunRequest') {
+      const taskId = String(b.taskId ?? '');
+      const parsed = parseResourceId(taskId);
+      const taskName = parsed?.segments.find(([t]) => t.toLowerCase() === 'tasks')?.[1] ?? taskId;
+      const task = await deps.taskStore.get(`${reg.id}/tasks/${taskName}`);
+      if (!task) throw new DockyardError('ResourceNotFound', `The task '${taskName}' was not found in registry '${reg.name}'.`);
+      if (task.properties.status === 'Disabled') throw new DockyardError('OperationNotAllowed', `The task '${task.name}' is disabled.`);
+      const o = (b.overrideTaskStepProperties as Record<string, unknown> | undefined) ?? {};
+      const { values, secure } = splitValues(o.values);
+      run = await scheduler.runTask(task, reg, {
+        values,
+        secureValues: secure,
+        ...(o.file ? { taskFilePath: String(o.file) } : {}),
+        ...(o.contextPath ? { contextPath: String(o.contextPath) } : {}),
+      });
+    } else if (type === 'EncodedTaskRunRequest' || type === 'FileTaskRunRequest' || type === 'DockerBuildRequest') {
+      const { values, secure } = splitValues(type === 'DockerBuildRequest' ? b.arguments : b.values);
+      let step: TaskProperties['step'];
+      if (type === 'EncodedTaskRunRequest') {
+        if (!b.encodedTaskContent) throw new DockyardError('InvalidParameter', "'encodedTaskContent' is required.");
+        step = { type: 'EncodedTask', contextPath, contextAccessToken: null, encodedTaskContent: String(b.encodedTaskContent), encodedValuesContent: (b.encodedValuesContent as string) ?? null, values, baseImageDependencies: null };
+      } else if (type === 'FileTaskRunRequest') {
+        step = { type: 'FileTask', contextPath, contextAccessToken: null, taskFilePath: String(b.taskFilePath ?? 'acb.yaml'), valuesFilePath: (b.valuesFilePath as string) ?? null, values, baseImageDependencies: null };
+      } else {
+        step = {
+          type: 'Docker',
+          contextPath,
+          contextAccessToken: null,
+          dockerFilePath: String(b.dockerFilePath ?? 'Dockerfile'),
+          imageNames: Array.isArray(b.imageNames) ? b.imageNames.map(String) : [],
+          isPushEnabled: b.isPushEnabled === undefined ? true : Boolean(b.isPushEnabled),
+          noCache: Boolean(b.noCache),
+          target: (b.target as string) ?? null,
+          arguments: values,
+          baseImageDependencies: null,
+        };
+      }
+      run = await scheduler.quickRun(reg, {
+        step,
+        platform: b.platform as Record<string, unknown> | undefined,
+        timeout: b.timeout === undefined ? undefined : Number(b.timeout),
+        values: type === 'DockerBuildRequest' ? [] : values,
+        secureValues: secure,
+        uploadedContext: uploaded,
+      });
+    } else {
+      throw new DockyardError('InvalidParameter', `The run request type '${type}' is invalid. Allowed: TaskRunRequest, EncodedTaskRunRequest, FileTaskRunRequest, DockerBuildRequest.`);
+    }
+    return reply.status(200).send(runShape(run));
+  });
+
+  app.get<{ Params: RegParams; Querystring: { $filter?: string; $top?: string } }>(`${REG_BASE}/runs`, async (req) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/read');
+    const filter = req.query.$filter ?? '';
+    const task = /TaskName eq '([^']+)'/i.exec(filter)?.[1];
+    const status = /Status eq '([^']+)'/i.exec(filter)?.[1];
+    const top = req.query.$top ? Number(req.query.$top) : undefined;
+    const runs = await deps.runs.list(reg.name, { taskName: task, status, top });
+    return { value: runs.map(runShape) };
+  });
+
+  app.get<{ Params: RP }>(`${REG_BASE}/runs/:runId`, async (req) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/read');
+    const run = await deps.runs.get(reg.name, req.params.runId);
+    if (!run) throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
+    return runShape(run);
+  });
+
+  app.post<{ Params: RP }>(`${REG_BASE}/runs/:runId/cancel`, async (req, reply) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/cancel/action');
+    const run = await deps.runs.get(reg.name, req.params.runId);
+    if (!run) throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
+    if (TERMINAL.includes(run.status)) return reply.status(200).send();
+    if (!deps.queue.cancel(reg.name, run.runId)) {
+      // Not yet claimed: cancel the queued row directly.
+      await deps.runs.setStatus(run, 'Canceled', { runErrorMessage: 'The run was canceled.' });
+      const w = deps.logs.writer(reg.name, run.runId);
+      w.plain(`Run ID: ${run.runId} was canceled before it started`);
+      w.close();
+    }
+    return reply.status(202).send();
+  });
+
+  app.post<{ Params: RP }>(`${REG_BASE}/runs/:runId/listLogSasUrl`, async (req) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action');
+    const run = await deps.runs.get(reg.name, req.params.runId);
+    if (!run) throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
+    return { logLink: `${deps.endpoint()}/dockyard/v1/logs/${run.logToken}`, logArtifactLink: null };
+  });
+
+  app.post<{ Params: RegParams }>(`${REG_BASE}/listBuildSourceUploadUrl`, async (req) => {
+    await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action');
+    const { token, relativePath } = deps.uploads.allocate();
+    return { uploadUrl: `${deps.endpoint()}/dockyard/v1/uploads/${token}`, relativePath };
+  });
+}
+
+/** Unauthenticated by design, like a SAS URL: the unguessable token in the path is the credential. */
+export function registerLogAndUploadRoutes(app: FastifyInstance, deps: TaskRouteDeps): void {
+  app.get<{ Params: { token: string }; Querystring: { follow?: string } }>('/dockyard/v1/logs/:token', async (req, reply) => {
+    const run = await deps.runs.byLogToken(req.params.token);
+    if (!run) throw new DockyardError('ResourceNotFound', 'The log was not found.');
+    const follow = req.query.follow === '1' || req.query.follow === 'true';
+    const stream = deps.logs.stream(run.registryName, run.runId, follow, async () => {
+      const r = await deps.runs.get(run.registryName, run.runId);
+      return !r || TERMINAL.includes(r.status);
+    });
+    const current = await deps.runs.get(run.registryName, run.runId);
+    void reply.header('content-type', 'text/plain; charset=utf-8').header('x-ms-meta-Complete', current && TERMINAL.includes(current.status) ? current.status.toLowerCase() : '');
+    return reply.send(stream);
+  });
+
+  app.put<{ Params: { token: string } }>('/dockyard/v1/uploads/:token', async (req, reply) => {
+    await deps.uploads.receive(req.params.token, req.raw);
+    return reply.status(201).send();
+  });
+}

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import { DockyardError } from '../../shared/index.js';
+import { taskShape } from '../resources/task-shape.js';
+import { body, REG_BASE, registryFor, type RegParams, type TaskRouteDeps } from './context.js';
+
+type TP = RegParams & { task: string };
+
+export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): void {
+  const load = async (reg: { id: string }, name: string) => {
+    const task = await deps.taskStore.get(`${reg.id}/tasks/${name}`);
+    if (!task) throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.ContainerRegistry/registries/tasks/${name}' was not found.`);
+    return task;
+  };
+
+  app.put<{ Params: TP }>(`${REG_BASE}/tasks/:task`, async (req, reply) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/write');
+    const { task, created } = await deps.tasks.createOrReplace(reg, req.params.task, body(req));
+    return reply.status(created ? 201 : 200).send(taskShape(task));
+  });
+
+  app.patch<{ Params: TP }>(`${REG_BASE}/tasks/:task`, async (req) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/write');
+    const task = await load(reg, req.params.task);
+    return taskShape(await deps.tasks.update(task, reg.id, body(req)));
+  });
+
+  app.get<{ Params: TP }>(`${REG_BASE}/tasks/:task`, async (req) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/read');
+    return taskShape(await load(reg, req.params.task));
+  });
+
+  app.post<{ Params: TP }>(`${REG_BASE}/tasks/:task/listDetails`, async (req) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/listDetails/action');
+    return taskShape(await load(reg, req.params.task), true);
+  });
+
+  app.get<{ Params: RegParams }>(`${REG_BASE}/tasks`, async (req) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/read');
+    return { value: (await deps.taskStore.listByRegistry(reg.id)).map((t) => taskShape(t)) };
+  });
+
+  app.delete<{ Params: TP }>(`${REG_BASE}/tasks/:task`, async (req, reply) => {
+    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/delete');
+    const task = await deps.taskStore.get(`${reg.id}/tasks/${req.params.task}`);
+    if (!task) return reply.status(204).send();
+    await deps.tasks.delete(task);
+    return reply.status(200).send();
+  });
+}

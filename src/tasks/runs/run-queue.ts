@@ -1,0 +1,146 @@
+import type { Logger } from '../../shared/index.js';
+import type { RunStore } from './run-store.js';
+import { goDuration, type RunLogs, type RunLogWriter } from './run-log.js';
+import type { RunRecord, RunResult, RunStatus } from './model.js';
+
+export interface RunOutcome {
+  status: Extract<RunStatus, 'Succeeded' | 'Failed' | 'Error'>;
+  errorMessage?: string;
+  result?: RunResult;
+}
+
+export interface RunContext {
+  run: RunRecord;
+  log: RunLogWriter;
+  /** Aborted on cancel (reason 'canceled') or timeout (reason 'timeout'). */
+  signal: AbortSignal;
+  /** Marks the run Running (after setup, when the first step starts). */
+  markRunning(): Promise<void>;
+}
+
+/** Executes one run. The real one drives a container engine; tests may use another. */
+export interface RunExecutor {
+  execute(ctx: RunContext): Promise<RunOutcome>;
+}
+
+/** Listeners told when a run reaches a terminal status (base-image triggers, dashboards). */
+export type RunFinishedListener = (run: RunRecord, status: RunStatus, result: RunResult) => Promise<void> | void;
+
+/**
+ * The durable run queue: runs are rows; workers claim the oldest queued row atomically. Queued runs survive a restart;
+ * runs in flight when the process died are marked Failed at the next start.
+ */
+export class RunQueue {
+  private active = new Map<string, AbortController>();
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private loops: Promise<void>[] = [];
+  readonly finished: RunFinishedListener[] = [];
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly logs: RunLogs,
+    private readonly executor: RunExecutor,
+    private readonly log: Logger,
+    private readonly concurrency = 2,
+  ) {}
+
+  async start(): Promise<void> {
+    const interrupted = await this.store.failInterrupted('The run was interrupted because the Dockyard server stopped while it was in progress.');
+    for (const r of interrupted) {
+      const w = this.logs.writer(r.registryName, r.runId);
+      w.plain(`Run ID: ${r.runId} failed after ${goDuration(Date.now() - Date.parse(r.startTime ?? r.createTime))}. Error: The run was interrupted because the Dockyard server stopped while it was in progress.`);
+      w.close();
+      this.log.warn({ runId: r.runId, registry: r.registryName }, 'run interrupted by a server stop marked Failed');
+    }
+    for (let i = 0; i < this.concurrency; i++) this.loops.push(this.loop());
+  }
+
+  /** Wakes a worker after a run was queued. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  cancel(registryName: string, runId: string): boolean {
+    const c = this.active.get(`${registryName.toLowerCase()}/${runId}`);
+    if (!c) return false;
+    c.abort('canceled');
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const c of this.active.values()) c.abort('shutdown');
+    this.wake?.();
+    await Promise.all(this.loops);
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      const run = await this.store.claimNext().catch((err) => {
+        this.log.error({ err }, 'claiming a run failed');
+        return null;
+      });
+      if (!run) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 500);
+          this.wake = () => {
+            clearTimeout(t);
+            this.wake = null;
+            resolve();
+          };
+        });
+        continue;
+      }
+      await this.execute(run);
+    }
+  }
+
+  private async execute(run: RunRecord): Promise<void> {
+    const key = `${run.registryName.toLowerCase()}/${run.runId}`;
+    const controller = new AbortController();
+    this.active.set(key, controller);
+    const timer = setTimeout(() => controller.abort('timeout'), run.timeout * 1000);
+    const log = this.logs.writer(run.registryName, run.runId);
+    const started = Date.now();
+    let status: RunStatus;
+    let result: RunResult = {};
+    try {
+      const outcome = await this.executor.execute({
+        run,
+        log,
+        signal: controller.signal,
+        markRunning: () => this.store.setStatus(run, 'Running'),
+      });
+      result = { ...outcome.result, runErrorMessage: outcome.errorMessage ?? null };
+      status = outcome.status;
+    } catch (err) {
+      status = 'Error';
+      result = { runErrorMessage: (err as Error).message };
+      this.log.error({ err, runId: run.runId }, 'run executor failed');
+    } finally {
+      clearTimeout(timer);
+      this.active.delete(key);
+    }
+    if (controller.signal.aborted) {
+      const reason = controller.signal.reason;
+      status = reason === 'timeout' ? 'Timeout' : reason === 'shutdown' ? 'Failed' : 'Canceled';
+      result.runErrorMessage =
+        reason === 'timeout' ? `The run exceeded its timeout of ${run.timeout} seconds.` : reason === 'shutdown' ? 'The run was interrupted because the Dockyard server stopped.' : 'The run was canceled.';
+    }
+    const took = goDuration(Date.now() - started);
+    if (status === 'Succeeded') log.plain(`Run ID: ${run.runId} was successful after ${took}`);
+    else if (status === 'Canceled') log.plain(`Run ID: ${run.runId} was canceled after ${took}`);
+    else if (status === 'Timeout') log.plain(`Run ID: ${run.runId} timed out after ${took}. Error: ${result.runErrorMessage}`);
+    else log.plain(`Run ID: ${run.runId} failed after ${took}. Error: ${result.runErrorMessage ?? 'unknown error'}`);
+    await this.store.setStatus(run, status, result);
+    log.close();
+    for (const l of this.finished) {
+      try {
+        await l(run, status, result);
+      } catch (err) {
+        this.log.error({ err }, 'run finished listener failed');
+      }
+    }
+  }
+}

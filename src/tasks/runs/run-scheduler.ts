@@ -1,0 +1,97 @@
+import { DockyardError } from '../../shared/index.js';
+import type { Task, SetValue, TaskProperties } from '../resources/model.js';
+import { parsePlatform } from '../resources/task-service.js';
+import type { RunStore } from './run-store.js';
+import type { RunQueue } from './run-queue.js';
+import type { RunRecord, RunRequest, RunTrigger, RunType } from './model.js';
+import { TIMEOUT_DEFAULT, TIMEOUT_MAX, TIMEOUT_MIN } from '../resources/model.js';
+
+export interface TaskRunOverrides {
+  values?: SetValue[];
+  secureValues?: Record<string, string>;
+  taskFilePath?: string;
+  contextPath?: string;
+}
+
+export interface RegistryInfo {
+  id: string;
+  name: string;
+  resourceGroup: string;
+}
+
+/** Queues runs: of a task (manual or triggered) and quick runs (`acr run`, `acr build`). */
+export class RunScheduler {
+  constructor(
+    private readonly runs: RunStore,
+    private readonly queue: RunQueue,
+  ) {}
+
+  async runTask(task: Task, registry: RegistryInfo, overrides: TaskRunOverrides = {}, trigger: RunTrigger = { kind: 'Manual' }): Promise<RunRecord> {
+    const step = structuredClone(task.properties.step);
+    if (overrides.contextPath !== undefined) step.contextPath = overrides.contextPath;
+    if (overrides.taskFilePath !== undefined) {
+      if (step.type !== 'FileTask') throw new DockyardError('InvalidParameter', 'Overriding the task file is only supported for file-based tasks.');
+      step.taskFilePath = overrides.taskFilePath;
+    }
+    // Secret values of the task come along; run overrides win.
+    const secureValues: Record<string, string> = {};
+    for (const [k, v] of Object.entries(task.secure)) if (k.startsWith('value:') || k.startsWith('arg:')) secureValues[k] = v;
+    Object.assign(secureValues, overrides.secureValues ?? {});
+    const request: RunRequest = {
+      registryName: registry.name,
+      registryId: registry.id,
+      resourceGroup: registry.resourceGroup,
+      taskId: task.id,
+      taskName: task.name,
+      step,
+      platform: task.properties.platform,
+      credentials: task.properties.credentials,
+      identity: task.identity,
+      values: overrides.values ?? [],
+      secureValues,
+      uploadedContext: null,
+      trigger,
+    };
+    const auto = trigger.kind !== 'Manual';
+    const runType: RunType = step.type === 'Docker' ? (auto ? 'AutoBuild' : 'QuickBuild') : auto ? 'AutoRun' : 'QuickRun';
+    const run = await this.runs.create(request, runType, task.properties.timeout);
+    this.queue.notify();
+    return run;
+  }
+
+  async quickRun(
+    registry: RegistryInfo,
+    input: {
+      step: TaskProperties['step'];
+      platform?: Record<string, unknown>;
+      timeout?: number;
+      values?: SetValue[];
+      secureValues?: Record<string, string>;
+      uploadedContext?: string | null;
+      credentials?: TaskProperties['credentials'];
+    },
+  ): Promise<RunRecord> {
+    const timeout = input.timeout ?? TIMEOUT_DEFAULT;
+    if (!Number.isInteger(timeout) || timeout < TIMEOUT_MIN || timeout > TIMEOUT_MAX) {
+      throw new DockyardError('InvalidParameter', `The timeout '${timeout}' is invalid. It must be between ${TIMEOUT_MIN} and ${TIMEOUT_MAX} seconds.`);
+    }
+    const request: RunRequest = {
+      registryName: registry.name,
+      registryId: registry.id,
+      resourceGroup: registry.resourceGroup,
+      taskId: null,
+      taskName: null,
+      step: input.step,
+      platform: parsePlatform(input.platform),
+      credentials: input.credentials ?? { sourceRegistry: { loginMode: 'Default' }, customRegistries: {} },
+      identity: null,
+      values: input.values ?? [],
+      secureValues: input.secureValues ?? {},
+      uploadedContext: input.uploadedContext ?? null,
+      trigger: { kind: 'Manual' },
+    };
+    const run = await this.runs.create(request, input.step.type === 'Docker' ? 'QuickBuild' : 'QuickRun', timeout);
+    this.queue.notify();
+    return run;
+  }
+}

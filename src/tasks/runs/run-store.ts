@@ -1,0 +1,121 @@
+import type { Kysely } from 'kysely';
+import type { SqlDatabase } from '../../storage/index.js';
+import { newSecret } from '../../shared/index.js';
+import type { TaskTables } from '../resources/tables.js';
+import { nextRunId } from './run-ids.js';
+import { TERMINAL, type RunRecord, type RunRequest, type RunResult, type RunStatus, type RunType } from './model.js';
+
+export class RunStore {
+  private readonly db: Kysely<TaskTables>;
+  constructor(db: SqlDatabase) {
+    this.db = db as Kysely<TaskTables>;
+  }
+
+  async create(request: RunRequest, runType: RunType, timeout: number): Promise<RunRecord> {
+    const { runId, seq } = await nextRunId(this.db, request.registryName);
+    const now = new Date().toISOString();
+    const row: TaskTables['runs'] = {
+      registry_name: request.registryName.toLowerCase(),
+      run_id: runId,
+      seq,
+      task_name: request.taskName,
+      status: 'Queued',
+      run_type: runType,
+      create_time: now,
+      start_time: null,
+      finish_time: null,
+      last_updated_time: now,
+      request: JSON.stringify(request),
+      result: '{}',
+      log_token: newSecret(24),
+      timeout,
+    };
+    await this.db.insertInto('runs').values(row).execute();
+    return toRecord(row);
+  }
+
+  async get(registryName: string, runId: string): Promise<RunRecord | null> {
+    const r = await this.db.selectFrom('runs').selectAll().where('registry_name', '=', registryName.toLowerCase()).where('run_id', '=', runId).executeTakeFirst();
+    return r ? toRecord(r) : null;
+  }
+
+  async byLogToken(token: string): Promise<RunRecord | null> {
+    const r = await this.db.selectFrom('runs').selectAll().where('log_token', '=', token).executeTakeFirst();
+    return r ? toRecord(r) : null;
+  }
+
+  async list(registryName: string, filter: { taskName?: string; status?: string; top?: number } = {}): Promise<RunRecord[]> {
+    let q = this.db.selectFrom('runs').selectAll().where('registry_name', '=', registryName.toLowerCase());
+    if (filter.taskName) q = q.where('task_name', '=', filter.taskName);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    const rows = await q.orderBy('seq', 'desc').limit(filter.top ?? 1000).execute();
+    return rows.map(toRecord);
+  }
+
+  /** Atomically moves the oldest queued run to Started; returns it, or null when none is queued. */
+  async claimNext(): Promise<RunRecord | null> {
+    for (;;) {
+      const next = await this.db.selectFrom('runs').selectAll().where('status', '=', 'Queued').orderBy('create_time').orderBy('seq').limit(1).executeTakeFirst();
+      if (!next) return null;
+      const now = new Date().toISOString();
+      const res = await this.db
+        .updateTable('runs')
+        .set({ status: 'Started', start_time: now, last_updated_time: now })
+        .where('registry_name', '=', next.registry_name)
+        .where('run_id', '=', next.run_id)
+        .where('status', '=', 'Queued')
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 1) return toRecord({ ...next, status: 'Started', start_time: now, last_updated_time: now });
+    }
+  }
+
+  async setStatus(run: RunRecord, status: RunStatus, result?: RunResult): Promise<void> {
+    const now = new Date().toISOString();
+    const terminal = TERMINAL.includes(status);
+    await this.db
+      .updateTable('runs')
+      .set({ status, last_updated_time: now, ...(terminal ? { finish_time: now } : {}), ...(result ? { result: JSON.stringify(result) } : {}) })
+      .where('registry_name', '=', run.registryName.toLowerCase())
+      .where('run_id', '=', run.runId)
+      .execute();
+  }
+
+  /** After a crash: runs that were in flight did not finish; they are Failed with a reason, never left Running. */
+  async failInterrupted(reason: string): Promise<RunRecord[]> {
+    const rows = await this.db.selectFrom('runs').selectAll().where('status', 'in', ['Started', 'Running']).execute();
+    const now = new Date().toISOString();
+    for (const r of rows) {
+      await this.db
+        .updateTable('runs')
+        .set({ status: 'Failed', finish_time: now, last_updated_time: now, result: JSON.stringify({ ...JSON.parse(r.result), runErrorMessage: reason }) })
+        .where('registry_name', '=', r.registry_name)
+        .where('run_id', '=', r.run_id)
+        .execute();
+    }
+    return rows.map(toRecord);
+  }
+
+  async deleteForRegistry(registryName: string): Promise<void> {
+    await this.db.deleteFrom('runs').where('registry_name', '=', registryName.toLowerCase()).execute();
+    await this.db.deleteFrom('run_counters').where('registry_name', '=', registryName.toLowerCase()).execute();
+  }
+}
+
+function toRecord(r: TaskTables['runs']): RunRecord {
+  return {
+    registryName: r.registry_name,
+    runId: r.run_id,
+    seq: r.seq,
+    taskName: r.task_name,
+    status: r.status as RunStatus,
+    runType: r.run_type as RunType,
+    createTime: r.create_time,
+    startTime: r.start_time,
+    finishTime: r.finish_time,
+    lastUpdatedTime: r.last_updated_time,
+    request: JSON.parse(r.request) as RunRequest,
+    result: JSON.parse(r.result) as RunResult,
+    logToken: r.log_token,
+    timeout: r.timeout,
+  };
+}
