@@ -3,3 +3,4 @@ export { LIBRARY_IMAGES, HELLO_MESSAGE, DEFAULT_SOURCES, type LibraryImageName, 
 export { describeImage, writeImageArchive, type ImageDescriptor, type ImageConfigInput } from './image-archive.js';
 export { LayerBuilder, sharedLibraries, type WrittenLayer } from './layer-builder.js';
 export { runtimePackages } from './cli-bundle.js';
+export { startEngineWithLibrary, type EngineBootstrapOptions } from './bootstrap.js';

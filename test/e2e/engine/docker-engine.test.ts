@@ -75,6 +75,25 @@ describe('DockerEngine on a private dockerd', () => {
     assert.match(failed.text(), /Step 6\/6 : RUN exit 3/);
   });
 
+  it('cancels a running build on abort and leaves no build container behind', async () => {
+    const ctx = join(dir, 'ctx-slow');
+    await mkdir(ctx);
+    await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN sleep 30\n');
+    const ac = new AbortController();
+    const out = collector();
+    const t0 = Date.now();
+    setTimeout(() => ac.abort(), 800);
+    await assert.rejects(engine.build({ contextDir: ctx, noCache: true, signal: ac.signal, onOutput: out.onOutput }), /cancelled/);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.match(out.text(), /Step 2\/2 : RUN sleep 30/);
+    for (let i = 0; i < 50; i++) {
+      const running = await engine.docker.listContainers({ all: true });
+      if (running.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(await engine.docker.listContainers({ all: true }), []);
+  });
+
   it('runs busybox with env, workdir, user, bind and volume mounts, separating stdout and stderr', async () => {
     const host = join(dir, 'bind');
     await mkdir(host);

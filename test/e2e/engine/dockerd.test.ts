@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createDockerEngine, pingSocket, startDockerd } from '../../../src/tasks/engine/index.js';
 import { mountsUnder, pidsReferencing } from '../../../src/tasks/engine/host-mounts.js';
+import { startEngineWithLibrary } from '../../../src/tasks/library/index.js';
 
 const alive = (pid: number): boolean => {
   try {
@@ -72,6 +73,19 @@ describe('private dockerd manager', () => {
       await second.stop();
     }
     assert.deepEqual(await pidsReferencing(second.execRoot), []);
+  });
+
+  it('bootstraps an engine with chosen library images in one call', async () => {
+    const logs: string[] = [];
+    const { engine, library } = await startEngineWithLibrary({ dataDir: await tempDir(), library: ['hello-world'], onLog: (l) => logs.push(l) });
+    try {
+      assert.deepEqual(library.map((r) => r.name), ['hello-world']);
+      assert.equal((await engine.inspectImage('hello-world')).exists, true);
+      assert.equal((await engine.inspectImage('busybox')).exists, false);
+      assert.match(logs[0], /^Started private dockerd \(pid \d+, (overlay2|vfs)\)/);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('uses vfs when asked to', async () => {
