@@ -10,6 +10,8 @@ import { taskMigrations, type RunExecutor, type TaskModule } from '../tasks/inde
 import { wireTasks } from './wire-tasks.js';
 import { RegistryListeners } from './registry-listeners.js';
 import { join } from 'node:path';
+import { registryMigrations } from '../registry/index.js';
+import { wireRegistry } from './wire-registry.js';
 
 export interface Platform {
   config: DockyardConfig;
@@ -33,7 +35,7 @@ export interface Platform {
 export async function buildPlatform(config: DockyardConfig, options: { log?: Logger; dbPath?: string; executor?: RunExecutor } = {}): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
   const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
-  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations]);
+  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, registryMigrations]);
 
   const directory = new Directory(db);
   const tenantId = await directory.ensureDefaultTenant();
@@ -102,5 +104,6 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
       await db.destroy();
     },
   };
+  await wireRegistry(platform, authorizer);
   return platform;
 }

@@ -1,1 +1,2 @@
 export * from './sql/index.js';
+export * from './blobs/index.js';

@@ -35,6 +35,7 @@ export const ERRORS = {
   RANGE_INVALID: oci(416, 'requested range not satisfiable'),
   PAGINATION_NUMBER_INVALID: oci(400, 'invalid number of results requested'),
   TAG_INVALID: oci(400, 'manifest tag did not match URI'),
+  UNKNOWN: oci(500, 'unknown error'),
 
   // ARM / az-facing codes
   InvalidApiVersionParameter: arm(400, 'The api-version is invalid.'),

@@ -1,0 +1,64 @@
+import { DockyardError, secretsEqual, type Principal } from '../shared/index.js';
+import { LOCAL_ADMIN_OBJECT_ID } from '../identity/index.js';
+import { API_VERSIONS, type RegistryRow } from '../arm/index.js';
+import type { Authorizer } from '../http/index.js';
+import { createRegistryModule, type RegistryAccessPort, type RegistryDirectory, type RegistryInfo, type RegistryModule } from '../registry/index.js';
+import type { Platform } from './platform.js';
+
+const info = (r: RegistryRow): RegistryInfo => ({ id: r.id, name: r.name, loginServer: r.login_server, adminUserEnabled: r.admin_user_enabled === 1 });
+
+/**
+ * Interim data-plane access: the local admin (Basic `<localAdminObjectId>:<admin key>`) may do everything; nobody
+ * else gets any action. The identity module replaces `access` (AAD tokens, service principals, RBAC) by passing its
+ * own port here; the network module adds `checkNetwork`. The registry admin user is handled inside the registry module.
+ */
+export function interimRegistryAccess(platform: Pick<Platform, 'admin'>): RegistryAccessPort {
+  return {
+    async authenticateBasic(_registry, username, password): Promise<Principal | null> {
+      if (username.toLowerCase() !== LOCAL_ADMIN_OBJECT_ID) return null;
+      return secretsEqual(password, platform.admin.key) ? platform.admin.principal : null;
+    },
+    async verifyAadToken(): Promise<Principal> {
+      throw new Error('AAD tokens are not accepted until the identity module is wired');
+    },
+    async grantedActions(principal, _registry, _repository, requested) {
+      return principal.objectId === LOCAL_ADMIN_OBJECT_ID ? requested : [];
+    },
+  };
+}
+
+const modules = new WeakMap<Platform, RegistryModule>();
+
+/** The registry module wired into a platform (tests use it to run GC or read metadata). */
+export function registryOf(platform: Platform): RegistryModule | undefined {
+  return modules.get(platform);
+}
+
+/** Wires the registry data plane onto every registry listener, and its ARM actions onto the API. */
+export async function wireRegistry(platform: Platform, authorizer: Authorizer, access: RegistryAccessPort = interimRegistryAccess(platform)): Promise<RegistryModule> {
+  const directory: RegistryDirectory = {
+    async byName(name) {
+      const r = await platform.registries.byName(name);
+      return r ? info(r) : undefined;
+    },
+    async byArmPath(sub, rg, name) {
+      const r = await platform.registries.find(sub, rg, name);
+      if (!r) throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.ContainerRegistry/registries/${name}' under resource group '${rg}' was not found.`);
+      return info(r);
+    },
+  };
+  const registry = await createRegistryModule({
+    db: platform.db,
+    dataDir: platform.config.dataDir,
+    tenantId: platform.tenantId,
+    directory,
+    access,
+    log: platform.log,
+    gcGraceSeconds: platform.config.gcGraceSeconds,
+  });
+  platform.listeners.setHandler(registry.handler);
+  await platform.api.register(registry.armRoutes(authorizer, API_VERSIONS.registries));
+  platform.onClose.push(() => registry.close());
+  modules.set(platform, registry);
+  return registry;
+}

@@ -1,0 +1,41 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlobStore } from '../storage/index.js';
+import type { Logger, Principal } from '../shared/index.js';
+import type { RegistryMetadata } from './metadata.js';
+import type { TokenService, AccessEntry } from './token-service.js';
+import type { AdminUsers } from './admin-user.js';
+import type { RegistryAccessPort, RegistryDirectory, RegistryInfo } from './ports.js';
+import type { DigestLocks } from './digest-locks.js';
+
+export interface RegistryLimits {
+  /** Largest blob accepted (bytes). */
+  maxBlobSize: number;
+  /** Largest manifest accepted (bytes); ACR allows 4 MiB. */
+  maxManifestSize: number;
+}
+
+/** Everything the data-plane handlers share. */
+export interface RegistryDeps {
+  metadata: RegistryMetadata;
+  blobs: BlobStore;
+  tokens: TokenService;
+  admins: AdminUsers;
+  access: RegistryAccessPort;
+  directory: RegistryDirectory;
+  locks: DigestLocks;
+  limits: RegistryLimits;
+  log: Logger;
+}
+
+/** One data-plane request, after routing. */
+export interface RequestContext {
+  deps: RegistryDeps;
+  registry: RegistryInfo;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** Set once the request is authenticated. */
+  principal: Principal | null;
+  /** Scopes granted by the bearer token (or computed for Basic auth). */
+  access: AccessEntry[];
+}

@@ -1,0 +1,98 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DockyardError } from '../shared/index.js';
+import { authorize, type Scope } from './access-control.js';
+import { validateRepositoryName } from './names.js';
+import { sendError, sendJson, toRegistryError } from './http-util.js';
+import { deleteBlob, getBlob } from './blob-handlers.js';
+import { cancelUpload, finishUpload, patchUpload, startUpload, uploadStatus } from './upload-handlers.js';
+import { deleteManifest, getManifest, putManifest } from './manifest-handlers.js';
+import { catalog, listTags, referrers } from './listing-handlers.js';
+import { exchange, getToken, postToken } from './token-handlers.js';
+import { handleAcrApi } from './acr-api-handlers.js';
+import type { RegistryDeps, RequestContext } from './context.js';
+
+type Handler = (ctx: RequestContext, ...params: string[]) => Promise<void>;
+interface Route {
+  re: RegExp;
+  methods: Record<string, { handler: Handler; action: string | null }>;
+}
+
+const repoScope = (name: string, action: string): Scope => ({ type: 'repository', name, actions: [action] });
+
+// Order matters: `blobs/uploads` before `blobs/<digest>`. The repository name is the greedy first group.
+const ROUTES: Route[] = [
+  { re: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: { handler: getManifest, action: 'pull' }, HEAD: { handler: getManifest, action: 'pull' }, PUT: { handler: putManifest, action: 'push' }, DELETE: { handler: deleteManifest, action: 'delete' } } },
+  { re: /^\/v2\/(.+)\/blobs\/uploads\/?$/, methods: { POST: { handler: startUpload, action: 'push' } } },
+  { re: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, methods: { GET: { handler: uploadStatus, action: 'push' }, PATCH: { handler: patchUpload, action: 'push' }, PUT: { handler: finishUpload, action: 'push' }, DELETE: { handler: cancelUpload, action: 'push' } } },
+  { re: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: { handler: getBlob, action: 'pull' }, HEAD: { handler: getBlob, action: 'pull' }, DELETE: { handler: deleteBlob, action: 'delete' } } },
+  { re: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: { handler: listTags, action: 'pull' } } },
+  { re: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: { handler: referrers, action: 'pull' } } },
+];
+
+const BASE_HEADERS = { 'docker-distribution-api-version': 'registry/2.0' };
+
+/** Creates the handler for every registry listener: `(registryName, req, res)`. */
+export function createDataPlane(deps: RegistryDeps) {
+  return (registryName: string, req: IncomingMessage, res: ServerResponse): void => {
+    void serve(deps, registryName, req, res);
+  };
+}
+
+async function serve(deps: RegistryDeps, registryName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  for (const [k, v] of Object.entries(BASE_HEADERS)) res.setHeader(k, v);
+  try {
+    const registry = await deps.directory.byName(registryName);
+    if (!registry) throw new DockyardError('NAME_UNKNOWN', 'registry not found');
+    const url = new URL(req.url ?? '/', 'http://registry.local');
+    const ctx: RequestContext = { deps, registry, req, res, url, principal: null, access: [] };
+    await route(ctx);
+  } catch (err) {
+    const e = toRegistryError(err);
+    if (e.status >= 500) deps.log.error({ err: (err as Error).cause ?? err, url: req.url, method: req.method }, 'registry request failed');
+    sendError(req, res, e);
+  }
+}
+
+async function route(ctx: RequestContext): Promise<void> {
+  const path = decodePath(ctx.url.pathname);
+  const method = ctx.req.method ?? 'GET';
+  if (path === '/v2/' || path === '/v2') {
+    if (method !== 'GET' && method !== 'HEAD') throw new DockyardError('UNSUPPORTED');
+    await authorize(ctx, null);
+    return sendJson(ctx.res, 200, {});
+  }
+  if (path === '/v2/_catalog') {
+    if (method !== 'GET') throw new DockyardError('UNSUPPORTED');
+    await authorize(ctx, { type: 'registry', name: 'catalog', actions: ['*'] });
+    return catalog(ctx);
+  }
+  if (path === '/oauth2/token') {
+    if (method === 'GET') return getToken(ctx);
+    if (method === 'POST') return postToken(ctx);
+    throw new DockyardError('UNSUPPORTED');
+  }
+  if (path === '/oauth2/exchange') {
+    if (method === 'POST') return exchange(ctx);
+    throw new DockyardError('UNSUPPORTED');
+  }
+  if (path.startsWith('/acr/v1/')) return handleAcrApi(ctx, path, method);
+  for (const r of ROUTES) {
+    const m = r.re.exec(path);
+    if (!m) continue;
+    const entry = r.methods[method];
+    if (!entry) throw new DockyardError('UNSUPPORTED', `${method} is not supported here`);
+    const repository = m[1];
+    validateRepositoryName(repository);
+    if (entry.action) await authorize(ctx, repoScope(repository, entry.action));
+    return entry.handler(ctx, repository, ...m.slice(2));
+  }
+  throw new DockyardError('NAME_UNKNOWN', 'not found', { detail: { path } });
+}
+
+function decodePath(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw new DockyardError('NAME_INVALID', 'invalid path encoding');
+  }
+}

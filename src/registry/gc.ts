@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { BlobStore } from '../storage/index.js';
+import type { Logger } from '../shared/index.js';
+import type { RegistryMetadata } from './metadata.js';
+import type { RegistryTables } from './tables.js';
+import type { DigestLocks } from './digest-locks.js';
+
+export interface GcResult {
+  linksRemoved: number;
+  blobsDeleted: number;
+  bytesFreed: number;
+  uploadsRemoved: number;
+}
+
+/**
+ * Online garbage collection, no stop-the-world:
+ * 1. blob links untouched for the grace period and referenced by no manifest of their repository are dropped;
+ * 2. a stored blob with no link left is deleted (under its digest lock, re-checked inside it, so a concurrent
+ *    push that reuses the digest either sees the file or re-creates it);
+ * 3. upload sessions older than a day, and upload files with no session (crash leftovers), are removed.
+ */
+export class GarbageCollector {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<GcResult> | undefined;
+
+  constructor(
+    private readonly metadata: RegistryMetadata,
+    private readonly blobs: BlobStore,
+    private readonly locks: DigestLocks,
+    private readonly graceSeconds: number,
+    private readonly log: Logger,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  start(intervalMs = 10 * 60_000): void {
+    this.timer = setInterval(() => void this.run().catch((err) => this.log.error({ err }, 'registry gc failed')), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  run(): Promise<GcResult> {
+    this.running ??= this.collect().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async collect(): Promise<GcResult> {
+    const db = this.metadata.db as Kysely<RegistryTables>;
+    const cutoff = new Date(this.now() - this.graceSeconds * 1000).toISOString();
+    const res: GcResult = { linksRemoved: 0, blobsDeleted: 0, bytesFreed: 0, uploadsRemoved: 0 };
+    const dropped = await db
+      .deleteFrom('reg_blob_links')
+      .where('touched_at', '<', cutoff)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('reg_manifest_refs as r')
+              .select('r.ref')
+              .whereRef('r.registry', '=', 'reg_blob_links.registry')
+              .whereRef('r.repository', '=', 'reg_blob_links.repository')
+              .whereRef('r.ref', '=', 'reg_blob_links.digest'),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    res.linksRemoved = Number(dropped.numDeletedRows);
+    for await (const digest of this.blobs.list()) {
+      await this.locks.with(digest, async () => {
+        const linked = await db.selectFrom('reg_blob_links').select(sql<number>`1`.as('x')).where('digest', '=', digest).executeTakeFirst();
+        if (linked) return;
+        const st = await this.blobs.stat(digest);
+        if (st && (await this.blobs.delete(digest))) {
+          res.blobsDeleted++;
+          res.bytesFreed += st.size;
+        }
+      });
+    }
+    const dayAgo = new Date(this.now() - 24 * 3600_000).toISOString();
+    const stale = await db.selectFrom('reg_uploads').select('id').where('started_at', '<', dayAgo).execute();
+    const live = new Set((await db.selectFrom('reg_uploads').select('id').execute()).map((r) => r.id));
+    for (const s of stale) live.delete(s.id);
+    for (const id of await this.blobs.listUploads()) {
+      if (live.has(id) || this.blobs.isUploadActive(id)) continue;
+      await this.blobs.abortUpload(id);
+      res.uploadsRemoved++;
+    }
+    if (stale.length) await db.deleteFrom('reg_uploads').where('started_at', '<', dayAgo).execute();
+    if (res.blobsDeleted || res.linksRemoved || res.uploadsRemoved) this.log.info({ ...res }, 'registry gc');
+    return res;
+  }
+}

@@ -1,0 +1,207 @@
+import type { Kysely, Transaction } from 'kysely';
+import { DockyardError } from '../shared/index.js';
+import type { SqlDatabase } from '../storage/index.js';
+import { writeEvent } from '../events/index.js';
+import type { RegistryTables } from './tables.js';
+import type { ParsedManifest } from './manifest-parse.js';
+
+export type ManifestRow = RegistryTables['reg_manifests'];
+type Db = Kysely<RegistryTables>;
+type Trx = Transaction<RegistryTables>;
+
+export interface EventContext {
+  registry: string;
+  loginServer: string;
+}
+
+/** Repository, manifest, tag and blob-link metadata; every change runs in one transaction with its outbox event. */
+export class RegistryMetadata {
+  readonly db: Db;
+  constructor(db: SqlDatabase) {
+    this.db = db as Db;
+  }
+
+  private async ensureRepository(trx: Trx | Db, registry: string, repository: string, now: string): Promise<void> {
+    await trx
+      .insertInto('reg_repositories')
+      .values({ registry, name: repository, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.columns(['registry', 'name']).doUpdateSet({ updated_at: now }))
+      .execute();
+  }
+
+  /** Records that a blob is available in a repository (after upload or mount); restarts its GC grace period. */
+  async linkBlob(registry: string, repository: string, digest: string, size: number): Promise<void> {
+    const now = new Date().toISOString();
+    await this.db.transaction().execute(async (trx) => {
+      await this.ensureRepository(trx, registry, repository, now);
+      await trx
+        .insertInto('reg_blob_links')
+        .values({ registry, repository, digest, size, touched_at: now })
+        .onConflict((oc) => oc.columns(['registry', 'repository', 'digest']).doUpdateSet({ touched_at: now, size }))
+        .execute();
+    });
+  }
+
+  async blobLink(registry: string, repository: string, digest: string): Promise<{ size: number } | undefined> {
+    return this.db.selectFrom('reg_blob_links').select('size').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+  }
+
+  async touchBlob(registry: string, repository: string, digest: string): Promise<void> {
+    await this.db.updateTable('reg_blob_links').set({ touched_at: new Date().toISOString() }).where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
+  }
+
+  async unlinkBlob(registry: string, repository: string, digest: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('reg_blob_links').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async repositoryExists(registry: string, repository: string): Promise<boolean> {
+    return Boolean(await this.db.selectFrom('reg_repositories').select('name').where('registry', '=', registry).where('name', '=', repository).executeTakeFirst());
+  }
+
+  /**
+   * Stores a manifest (and optionally tags it) after checking that every referenced blob is linked in the
+   * repository with the declared size and every referenced child manifest exists. Writes `image.pushed`.
+   */
+  async putManifest(ctx: EventContext, repository: string, m: ParsedManifest, content: Buffer, tag: string | undefined): Promise<void> {
+    const registry = ctx.registry;
+    const now = new Date().toISOString();
+    await this.db.transaction().execute(async (trx) => {
+      const missing: string[] = [];
+      for (const b of m.blobs) {
+        const link = await trx.selectFrom('reg_blob_links').select('size').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', b.digest).executeTakeFirst();
+        if (!link) missing.push(b.digest);
+        else if (b.size !== link.size) throw new DockyardError('MANIFEST_INVALID', `size of ${b.digest} is ${link.size}, manifest says ${b.size}`, { detail: { digest: b.digest } });
+      }
+      for (const c of m.manifests) {
+        const row = await trx.selectFrom('reg_manifests').select('size').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', c.digest).executeTakeFirst();
+        if (!row) missing.push(c.digest);
+        else if (c.size !== row.size) throw new DockyardError('MANIFEST_INVALID', `size of ${c.digest} is ${row.size}, manifest says ${c.size}`, { detail: { digest: c.digest } });
+      }
+      if (missing.length) throw new DockyardError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digests: missing } });
+      await this.ensureRepository(trx, registry, repository, now);
+      await trx
+        .insertInto('reg_manifests')
+        .values({ registry, repository, digest: m.digest, media_type: m.mediaType, artifact_type: m.artifactType, subject: m.subject, size: content.length, content, annotations: m.annotations ? JSON.stringify(m.annotations) : null, created_at: now })
+        .onConflict((oc) => oc.columns(['registry', 'repository', 'digest']).doNothing())
+        .execute();
+      const refs = [...m.blobs.map((b) => ({ ref: b.digest, kind: 'blob' })), ...m.manifests.map((c) => ({ ref: c.digest, kind: 'manifest' }))];
+      for (const r of refs) {
+        await trx.insertInto('reg_manifest_refs').values({ registry, repository, manifest: m.digest, ref: r.ref, kind: r.kind }).onConflict((oc) => oc.doNothing()).execute();
+      }
+      if (tag) {
+        await trx
+          .insertInto('reg_tags')
+          .values({ registry, repository, tag, digest: m.digest, created_at: now, updated_at: now })
+          .onConflict((oc) => oc.columns(['registry', 'repository', 'tag']).doUpdateSet({ digest: m.digest, updated_at: now }))
+          .execute();
+      }
+      await writeEvent(trx, 'image.pushed', { registry, loginServer: ctx.loginServer, repository, tag: tag ?? null, digest: m.digest, mediaType: m.mediaType });
+    });
+  }
+
+  async resolve(registry: string, repository: string, ref: { tag: string } | { digest: string }): Promise<string | undefined> {
+    if ('digest' in ref) return ref.digest;
+    const t = await this.db.selectFrom('reg_tags').select('digest').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', ref.tag).executeTakeFirst();
+    return t?.digest;
+  }
+
+  async getManifest(registry: string, repository: string, digest: string): Promise<Pick<ManifestRow, 'digest' | 'media_type' | 'size' | 'content'> | undefined> {
+    return this.db
+      .selectFrom('reg_manifests')
+      .select(['digest', 'media_type', 'size', 'content'])
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
+  }
+
+  /** Deletes a manifest and every tag pointing at it. Writes `image.deleted`. Returns false when it did not exist. */
+  async deleteManifest(ctx: EventContext, repository: string, digest: string): Promise<boolean> {
+    const registry = ctx.registry;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('reg_manifests').select('media_type').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+      if (!row) return false;
+      const tags = await trx.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
+      await trx.deleteFrom('reg_tags').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
+      await trx.deleteFrom('reg_manifest_refs').where('registry', '=', registry).where('repository', '=', repository).where('manifest', '=', digest).execute();
+      await trx.deleteFrom('reg_manifests').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
+      const base = { registry, loginServer: ctx.loginServer, repository, digest, mediaType: row.media_type };
+      if (tags.length === 0) await writeEvent(trx, 'image.deleted', { ...base, tag: null });
+      for (const t of tags) await writeEvent(trx, 'image.deleted', { ...base, tag: t.tag });
+      return true;
+    });
+  }
+
+  /** Removes a tag (the manifest stays). Writes `image.deleted` with the tag. */
+  async deleteTag(ctx: EventContext, repository: string, tag: string): Promise<boolean> {
+    const registry = ctx.registry;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('reg_tags').select('digest').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).executeTakeFirst();
+      if (!row) return false;
+      await trx.deleteFrom('reg_tags').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).execute();
+      const m = await trx.selectFrom('reg_manifests').select('media_type').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', row.digest).executeTakeFirst();
+      await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: row.digest, mediaType: m?.media_type ?? null });
+      return true;
+    });
+  }
+
+  /** Deletes a repository with its manifests, tags and blob links. Returns what was deleted. */
+  async deleteRepository(ctx: EventContext, repository: string): Promise<{ manifestsDeleted: string[]; tagsDeleted: string[] } | null> {
+    const registry = ctx.registry;
+    return this.db.transaction().execute(async (trx) => {
+      const repo = await trx.selectFrom('reg_repositories').select('name').where('registry', '=', registry).where('name', '=', repository).executeTakeFirst();
+      if (!repo) return null;
+      const manifests = await trx.selectFrom('reg_manifests').select(['digest', 'media_type']).where('registry', '=', registry).where('repository', '=', repository).execute();
+      const tags = await trx.selectFrom('reg_tags').select(['tag', 'digest']).where('registry', '=', registry).where('repository', '=', repository).execute();
+      for (const t of ['reg_tags', 'reg_manifest_refs', 'reg_manifests', 'reg_blob_links'] as const) {
+        await trx.deleteFrom(t).where('registry', '=', registry).where('repository', '=', repository).execute();
+      }
+      await trx.deleteFrom('reg_repositories').where('registry', '=', registry).where('name', '=', repository).execute();
+      const types = new Map(manifests.map((m) => [m.digest, m.media_type]));
+      for (const m of manifests) {
+        const mTags = tags.filter((t) => t.digest === m.digest);
+        for (const tag of mTags.length ? mTags.map((t) => t.tag) : [null]) {
+          await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: m.digest, mediaType: types.get(m.digest) ?? null });
+        }
+      }
+      return { manifestsDeleted: manifests.map((m) => m.digest), tagsDeleted: tags.map((t) => t.tag) };
+    });
+  }
+
+  async listTags(registry: string, repository: string, n: number | undefined, last: string | undefined): Promise<string[]> {
+    let q = this.db.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository);
+    if (last) q = q.where('tag', '>', last);
+    q = q.orderBy('tag');
+    if (n !== undefined) q = q.limit(n);
+    return (await q.execute()).map((r) => r.tag);
+  }
+
+  async catalog(registry: string, n: number | undefined, last: string | undefined): Promise<string[]> {
+    let q = this.db.selectFrom('reg_repositories').select('name').where('registry', '=', registry);
+    if (last) q = q.where('name', '>', last);
+    q = q.orderBy('name');
+    if (n !== undefined) q = q.limit(n);
+    return (await q.execute()).map((r) => r.name);
+  }
+
+  async referrers(registry: string, repository: string, subject: string): Promise<Array<Pick<ManifestRow, 'digest' | 'media_type' | 'size' | 'artifact_type' | 'annotations'>>> {
+    return this.db
+      .selectFrom('reg_manifests')
+      .select(['digest', 'media_type', 'size', 'artifact_type', 'annotations'])
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('subject', '=', subject)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  /** Removes everything a deleted registry owned (blobs are then collected by GC). */
+  async purgeRegistry(registry: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const t of ['reg_tags', 'reg_manifest_refs', 'reg_manifests', 'reg_blob_links', 'reg_uploads', 'reg_repositories'] as const) {
+        await trx.deleteFrom(t).where('registry', '=', registry).execute();
+      }
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import type { Readable } from 'node:stream';
+
+/** What the store knows about one stored blob. */
+export interface BlobInfo {
+  digest: string;
+  size: number;
+}
+
+/** An inclusive byte range (like HTTP's `Range: bytes=start-end`). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** An in-progress upload: bytes appended so far. */
+export interface UploadState {
+  id: string;
+  size: number;
+}
+
+/** Thrown by `commitUpload` when the content does not hash to the expected digest; nothing is stored. */
+export class DigestMismatchError extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`digest mismatch: expected ${expected}, content is ${actual}`);
+    this.name = 'DigestMismatchError';
+  }
+}
+
+/** Thrown when an upload id is unknown (never started, committed or aborted). */
+export class UploadUnknownError extends Error {
+  constructor(readonly id: string) {
+    super(`upload ${id} unknown`);
+    this.name = 'UploadUnknownError';
+  }
+}
+
+/** Thrown when appended data would exceed the caller's limit; the upload keeps its previous size. */
+export class UploadTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`upload exceeds ${limit} bytes`);
+    this.name = 'UploadTooLargeError';
+  }
+}
+
+/**
+ * Content-addressed blob storage (sha256). Blobs become visible only after their digest verified; an upload is a
+ * private temp object until `commitUpload`. Implementations: FsBlobStore (production), MemoryBlobStore (tests).
+ */
+export interface BlobStore {
+  stat(digest: string): Promise<BlobInfo | null>;
+  /** Streams a blob (or an inclusive range of it). Returns null when the blob does not exist. */
+  get(digest: string, range?: ByteRange): Promise<{ info: BlobInfo; stream: Readable } | null>;
+  /** Removes a blob; returns false when it did not exist. */
+  delete(digest: string): Promise<boolean>;
+  /** Every stored blob digest (for garbage collection). */
+  list(): AsyncIterable<string>;
+  startUpload(id: string): Promise<UploadState>;
+  uploadState(id: string): Promise<UploadState | null>;
+  /**
+   * Appends a stream to an upload, hashing as it writes. `expectedLength` (when given) must match the bytes read,
+   * `maxSize` caps the total. On any failure the upload is truncated back to its previous size.
+   */
+  appendUpload(id: string, data: Readable, options?: { expectedLength?: number; maxSize?: number }): Promise<UploadState>;
+  /** Verifies the digest and atomically makes the blob visible (idempotent if it already exists). Ends the upload. */
+  commitUpload(id: string, expectedDigest: string): Promise<BlobInfo>;
+  abortUpload(id: string): Promise<void>;
+  /** True while this process holds the upload open (started here and not yet committed or aborted). */
+  isUploadActive(id: string): boolean;
+  /** Upload ids that exist in storage (to clean up sessions abandoned by a crash). */
+  listUploads(): Promise<string[]>;
+}
+
+/** Thrown when a stream delivered a different number of bytes than announced. */
+export class LengthMismatchError extends Error {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`expected ${expected} bytes, got ${actual}`);
+    this.name = 'LengthMismatchError';
+  }
+}
