@@ -24,6 +24,13 @@ function mask(text: string | null, secrets: string[]): string | null {
   return out;
 }
 
+function maskDeep<T>(v: T, secrets: string[]): T {
+  if (typeof v === 'string') return mask(v, secrets) as T;
+  if (Array.isArray(v)) return v.map((x) => maskDeep(x, secrets)) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskDeep(x, secrets)])) as T;
+  return v;
+}
+
 export interface TaskFileRoutesOptions {
   /** Run context defaults (e.g. the registry login server) applied under the body's `run`. */
   run?: RunContext;
@@ -40,7 +47,7 @@ export const taskFileRoutes: FastifyPluginAsync<TaskFileRoutesOptions> = async (
     });
     const secretValues = (b.setSecret ?? []).map((s) => s.slice(s.indexOf('=') + 1));
     const base = { ok: r.ok, errors: r.errors, warnings: r.warnings };
-    return render ? { ...base, rendered: mask(r.rendered, secretValues) } : { ...base, plan: r.plan };
+    return render ? { ...base, rendered: mask(r.rendered, secretValues) } : { ...base, plan: maskDeep(r.plan, secretValues) };
   };
   app.post('/dockyard/v1/task-files/validate', handle(false));
   app.post('/dockyard/v1/task-files/render', handle(true));
