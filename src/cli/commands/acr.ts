@@ -4,6 +4,7 @@ import { API, findRegistry, rgPath } from '../arm-paths.js';
 import { CliError } from '../errors.js';
 import { parseTags } from './group.js';
 import { acrTaskCommands } from './acr-task.js';
+import { acrDataPlaneCommands } from './acr-data-plane.js';
 
 export const registryTable = (r: unknown) =>
   (Array.isArray(r) ? r : [r]).map((x: Record<string, unknown>) => ({
@@ -136,6 +137,7 @@ export function acrCommands(): Command {
 
   acr.addCommand(networkRuleCommands());
   acr.addCommand(acrTaskCommands());
+  for (const c of acrDataPlaneCommands()) acr.addCommand(c);
   return acr;
 }
 
