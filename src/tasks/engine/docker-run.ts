@@ -148,6 +148,8 @@ export async function runContainer(docker: Docker, o: RunOptions): Promise<RunRe
     kill();
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  // The signal may have fired while the container was being created or started.
+  if (o.signal?.aborted) onAbort();
   try {
     const waited = (await container.wait()) as { StatusCode: number };
     result.exitCode = waited.StatusCode;

@@ -140,6 +140,16 @@ describe('DockerEngine on a private dockerd', () => {
     assert.equal(a.aborted, true);
     assert.equal(a.timedOut, false);
     await assert.rejects(engine.docker.getContainer('aborted').inspect(), /no such container/i);
+
+    // An abort that lands while the container is still being created/started is honoured too.
+    const early = new AbortController();
+    const t1 = Date.now();
+    const pending = engine.run({ name: 'aborted-early', image: 'busybox', args: ['sleep', '30'], network: 'none', signal: early.signal });
+    early.abort();
+    const e = await pending;
+    assert.equal(e.aborted, true);
+    assert.ok(Date.now() - t1 < 10_000);
+    await assert.rejects(engine.docker.getContainer('aborted-early').inspect(), /no such container/i);
   });
 
   it('shares a volume between runs, seeded with writeFilesToVolume and copyDirToVolume', async () => {
