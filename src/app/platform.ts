@@ -1,14 +1,15 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DockyardConfig } from '../config/index.js';
-import { createLogger, newGuid, type Logger, type Principal } from '../shared/index.js';
+import { createLogger, type Logger, type Principal } from '../shared/index.js';
 import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
 import { eventMigrations } from '../events/index.js';
-import { installAuthentication, type Authorizer } from '../http/index.js';
-import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator, LOCAL_ADMIN_OBJECT_ID } from '../identity/index.js';
-import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities, type IdentityPrincipals, type ResourceDeletedListener } from '../arm/index.js';
+import { installAuthentication } from '../http/index.js';
+import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator } from '../identity/index.js';
+import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
 import { taskMigrations, type RunExecutor, type TaskModule } from '../tasks/index.js';
 import { wireTasks } from './wire-tasks.js';
 import { RegistryListeners } from './registry-listeners.js';
+import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
 import { join } from 'node:path';
 import { registryMigrations } from '../registry/index.js';
 import { wireRegistry } from './wire-registry.js';
@@ -24,6 +25,8 @@ export interface Platform {
   admin: { principal: Principal; key: string };
   registries: Registries;
   tasks: TaskModule;
+  /** Identity service + RBAC (tokens, managed identities, workload bindings, authorization). */
+  identity: IdentityWiring;
   /** The API's base URL once listening. */
   setEndpoint(url: string): void;
   /** Registered by modules; run in reverse order on close. */
@@ -35,7 +38,7 @@ export interface Platform {
 export async function buildPlatform(config: DockyardConfig, options: { log?: Logger; dbPath?: string; executor?: RunExecutor } = {}): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
   const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
-  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, registryMigrations]);
+  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, registryMigrations, ...identityMigrationSets]);
 
   const directory = new Directory(db);
   const tenantId = await directory.ensureDefaultTenant();
@@ -43,35 +46,17 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const subscriptionId = await subscriptions.ensureDefault(tenantId);
   const admin = await ensureLocalAdmin(directory, config.dataDir);
 
-  // Deny by default: until role assignments exist, only the local administrator may act.
-  const authorizer: Authorizer = {
-    async isAllowed(principal) {
-      return principal.objectId === LOCAL_ADMIN_OBJECT_ID;
-    },
-  };
-
-  const principals: IdentityPrincipals = {
-    tenantId: async () => tenantId,
-    async createManagedIdentity({ resourceId, displayName, kind }) {
-      const clientId = newGuid();
-      const p = await directory.createPrincipal({ type: 'ManagedIdentity', displayName, appId: clientId, identityKind: kind, resourceId });
-      return { principalId: p.objectId, clientId, tenantId };
-    },
-    async deleteManagedIdentity(principalId) {
-      await directory.deletePrincipal(principalId);
-    },
-  };
-
   const listeners = new RegistryListeners(config.host, config.registryPortBase, log);
   const registries = new Registries(db, listeners);
   const groups = new ResourceGroups(db);
-  const identities = new UserAssignedIdentities(db, principals);
-
   const api: FastifyInstance = Fastify({ loggerInstance: log.child({ plane: 'api' }) as unknown as FastifyBaseLogger, routerOptions: { caseSensitive: false, ignoreTrailingSlash: true }, bodyLimit: 16 * 1024 * 1024, exposeHeadRoutes: false });
-  installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key)]);
+  const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log });
+  const { authorizer, principals, onResourceDeleted } = identity;
+  const identities = new UserAssignedIdentities(db, principals);
+  installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key), ...identity.authenticators]);
   api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0' }));
-  const onResourceDeleted: ResourceDeletedListener[] = [];
   await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted }));
+  await identity.register({ subscriptions, groups });
   let endpoint = `http://${config.host}:${config.port}`;
   const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor: options.executor });
 
@@ -92,6 +77,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     admin,
     registries,
     tasks,
+    identity,
     setEndpoint(url: string) {
       endpoint = url;
     },
@@ -104,6 +90,6 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
       await db.destroy();
     },
   };
-  await wireRegistry(platform, authorizer);
+  await wireRegistry(platform, authorizer, registryAccess(identity, admin));
   return platform;
 }

@@ -33,5 +33,14 @@ export function resolveConnection(env: NodeJS.ProcessEnv = process.env): Connect
       }
     }
   }
+  // A stored login (e.g. `login --identity` inside a container) remembers its endpoint.
+  const profile = join(cliHome(), 'profile.json');
+  if (existsSync(profile)) {
+    try {
+      return { endpoint: (JSON.parse(readFileSync(profile, 'utf8')) as { endpoint: string }).endpoint };
+    } catch {
+      /* fall through */
+    }
+  }
   throw new CliError('CliConnection', 'Could not find a running Dockyard server. Start one with "npm start" (dockyard serve) or set DOCKYARD_ENDPOINT.');
 }

@@ -10,6 +10,7 @@ export interface Profile {
   user: { name: string; type: 'user' | 'servicePrincipal'; assignedIdentityInfo?: string };
   tenantId: string;
   subscriptionId?: string;
+  subscriptionName?: string;
   /** What to do when the token expires (re-run the same login). */
   refresh?: { kind: 'identity'; username?: string } | { kind: 'servicePrincipal'; clientId: string; secret: string } | { kind: 'admin' };
 }
@@ -50,3 +51,4 @@ export function authorizationHeader(conn: Connection, env: NodeJS.ProcessEnv = p
   }
   return undefined;
 }
+

@@ -3,6 +3,9 @@ import { CliError } from './errors.js';
 import { groupCommands } from './commands/group.js';
 import { acrCommands } from './commands/acr.js';
 import { identityCommands } from './commands/identity.js';
+import { roleCommands } from './commands/role.js';
+import { loginCommand, logoutCommand } from './commands/login.js';
+import { accountCommands } from './commands/account.js';
 
 /** Extra command groups registered by other files (e.g. `role`, `keyvault`, `acr task`). */
 export type CommandFactory = (program: Command) => void;
@@ -19,6 +22,10 @@ export function buildProgram(): Command {
   program.addCommand(groupCommands());
   program.addCommand(acrCommands());
   program.addCommand(identityCommands());
+  program.addCommand(roleCommands());
+  program.addCommand(loginCommand());
+  program.addCommand(logoutCommand());
+  program.addCommand(accountCommands());
   for (const f of extensions) f(program);
   return program;
 }

@@ -109,7 +109,29 @@ export class Directory {
   }
 
   async deletePrincipal(objectId: string): Promise<void> {
-    await this.db.deleteFrom('principals').where('object_id', '=', objectId).execute();
+    await this.db.deleteFrom('principals').where('object_id', '=', objectId.toLowerCase()).execute();
+  }
+
+  /** The principal plus the resource id behind it (managed identities: the identity or the owning resource). */
+  async getRecord(objectId: string): Promise<{ principal: Principal; resourceId: string | null } | null> {
+    const r = await this.db.selectFrom('principals').selectAll().where('object_id', '=', objectId.toLowerCase()).executeTakeFirst();
+    return r ? { principal: toPrincipal(r), resourceId: r.resource_id } : null;
+  }
+
+  /** System-assigned principals owned by `resourceId` or by a resource below it. */
+  async systemAssignedAtOrBelow(resourceId: string): Promise<Principal[]> {
+    const s = resourceId.replace(/\/+$/, '').toLowerCase();
+    const rows = await this.db
+      .selectFrom('principals')
+      .selectAll()
+      .where('identity_kind', '=', 'SystemAssigned')
+      .where((eb) => eb.or([eb('resource_id_lower', '=', s), eb('resource_id_lower', 'like', `${s.replace(/[%_]/g, '')}/%`)]))
+      .execute();
+    return rows.map(toPrincipal);
+  }
+
+  async list(): Promise<Principal[]> {
+    return (await this.db.selectFrom('principals').selectAll().orderBy('created_at').execute()).map(toPrincipal);
   }
 }
 

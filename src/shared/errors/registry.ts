@@ -57,6 +57,10 @@ export const ERRORS = {
   AuthorizationFailed: arm(403, 'The client does not have authorization to perform the action.'),
   RoleAssignmentExists: arm(409, 'The role assignment already exists.'),
   RoleDefinitionNotFound: arm(404, 'The role definition could not be found.'),
+  RoleAssignmentNotFound: arm(404, 'The role assignment could not be found.'),
+  InvalidResourceType: arm(404, 'The resource type could not be found.'),
+  InvalidRoleAssignmentId: arm(400, 'The role assignment ID is not valid. The role assignment ID must be a GUID.'),
+  VaultAlreadyExists: arm(409, 'The vault name is already in use.'),
   PrincipalNotFound: arm(400, 'The principal does not exist in the directory.'),
   QuotaExceeded: arm(400, 'The requested feature exceeds the allowed quota.'),
   TaskRunFailed: arm(400, 'The run failed.'),
@@ -73,6 +77,7 @@ export const ERRORS = {
   invalid_scope: oauth(400, 'The requested scope is invalid.'),
   invalid_resource: oauth(400, 'The resource is invalid.'),
   identity_not_found: oauth(400, 'No managed identity matches the request.'),
+  invalid_tenant: oauth(400, 'The tenant is not known.'),
   bad_request_102: oauth(400, 'Required metadata header not specified'),
 
   // Key Vault data plane
