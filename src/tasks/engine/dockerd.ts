@@ -108,6 +108,7 @@ export async function startDockerd(opts: DockerdOptions): Promise<DockerdHandle>
       await unmountUnder([execRoot, dataRoot]);
     }
   }
+  if ((await mountsUnder([execRoot])).length === 0) await rm(execRoot, { recursive: true, force: true });
   throw lastError;
 }
 

@@ -98,6 +98,13 @@ describe('private dockerd manager', () => {
     }
   });
 
+  it('reports a daemon that cannot start, with its log, and leaves no exec root', async () => {
+    const dataDir = await tempDir();
+    const execRoot = join(dataDir, 'x');
+    await assert.rejects(startDockerd({ dataDir, execRoot, dockerdPath: '/bin/false' }), /EngineUnavailable|dockerd exited/);
+    assert.equal(existsSync(execRoot), false);
+  });
+
   it('fails clearly when no daemon answers on a docker host', async () => {
     await assert.rejects(createDockerEngine({ dockerHost: 'unix:///nonexistent/docker.sock' }), /no docker daemon answers/);
   });
