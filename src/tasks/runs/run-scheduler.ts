@@ -35,7 +35,7 @@ export class RunScheduler {
     }
     // Secret values of the task come along; run overrides win.
     const secureValues: Record<string, string> = {};
-    for (const [k, v] of Object.entries(task.secure)) if (k.startsWith('value:') || k.startsWith('arg:')) secureValues[k] = v;
+    for (const [k, v] of Object.entries(task.secure)) secureValues[k] = v;
     Object.assign(secureValues, overrides.secureValues ?? {});
     const request: RunRequest = {
       registryName: registry.name,

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, normalize, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { DockyardError } from '../../shared/index.js';
+
+const exec = promisify(execFile);
+
+export interface Source {
+  /** Host directory holding the whole context (mounted at /workspace). */
+  root: string;
+  /** Subdirectory (relative, may be '') the task runs in: the `:dir` of `repo.git#ref:dir`. */
+  subdir: string;
+  /** Git HEAD revision when the context is a git checkout. */
+  gitHeadRevision?: string;
+  branch?: string;
+  repositoryUrl?: string;
+}
+
+/** `url#ref:dir` → parts. The ref may be empty (`#:dir` means the default branch). */
+export function splitContext(context: string): { url: string; ref?: string; dir: string } {
+  const hash = context.indexOf('#');
+  if (hash < 0) return { url: context, dir: '' };
+  const url = context.slice(0, hash);
+  const frag = context.slice(hash + 1);
+  const colon = frag.indexOf(':');
+  const ref = colon < 0 ? frag : frag.slice(0, colon);
+  const dir = colon < 0 ? '' : frag.slice(colon + 1);
+  return { url, ...(ref ? { ref } : {}), dir: dir.replace(/^\/+|\/+$/g, '') };
+}
+
+const safeSubdir = (dir: string): string => {
+  const n = normalize(dir || '.');
+  if (n.startsWith('..') || n.startsWith(sep)) throw new DockyardError('InvalidParameter', `The context folder '${dir}' leaves the repository.`);
+  return n === '.' ? '' : n;
+};
+
+async function isGitRepo(path: string): Promise<boolean> {
+  try {
+    await exec('git', ['-C', path, 'rev-parse', '--git-dir'], { timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const isRemoteGit = (url: string): boolean => /^(https?|git|ssh):\/\//i.test(url) || /^git@/.test(url) || /^file:\/\//i.test(url);
+
+/**
+ * Materialises a run's context under `dest`: a git clone (file://, http(s)://, git://, or a local repository path,
+ * with `#ref:dir`), a copy of a local directory, or nothing (`/dev/null`). Refs that look like options are refused.
+ */
+export async function materialiseSource(contextPath: string | null, dest: string, signal?: AbortSignal): Promise<Source> {
+  await mkdir(dest, { recursive: true });
+  if (!contextPath || contextPath === '/dev/null') return { root: dest, subdir: '' };
+  const { url, ref, dir } = splitContext(contextPath);
+  const subdir = safeSubdir(dir);
+  if (ref && (ref.startsWith('-') || !/^[\w./-]+$/.test(ref))) throw new DockyardError('InvalidParameter', `The git reference '${ref}' is invalid.`);
+  const localPath = url.startsWith('file://') ? new URL(url).pathname : url;
+  const gitSource = isRemoteGit(url) || (existsSync(localPath) && (localPath.endsWith('.git') || (await isGitRepo(localPath))));
+  if (gitSource) {
+    const from = isRemoteGit(url) ? url : resolve(localPath);
+    try {
+      await exec('git', ['clone', '--quiet', '--no-hardlinks', ...(ref ? ['--branch', ref] : []), '--', from, dest], { timeout: 300_000, signal, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    } catch (err) {
+      throw new DockyardError('InvalidParameter', `failed to download context. Please check if the URL is incorrect. If it has credentials, please check if they are expired (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})`);
+    }
+    const head = (await exec('git', ['-C', dest, 'rev-parse', 'HEAD'])).stdout.trim();
+    const branch = (await exec('git', ['-C', dest, 'rev-parse', '--abbrev-ref', 'HEAD']).catch(() => ({ stdout: '' }))).stdout.trim();
+    if (subdir && !existsSync(join(dest, subdir))) throw new DockyardError('InvalidParameter', `The folder '${subdir}' does not exist in the repository.`);
+    return { root: dest, subdir, gitHeadRevision: head, branch: branch === 'HEAD' ? ref : branch, repositoryUrl: from };
+  }
+  const st = await stat(localPath).catch(() => null);
+  if (!st?.isDirectory()) throw new DockyardError('InvalidParameter', `failed to download context. The context '${contextPath}' is not a directory, a git repository or a git URL.`);
+  await cp(localPath, dest, { recursive: true, filter: (src) => !src.split(sep).includes('.git') });
+  return { root: dest, subdir };
+}
+
+/** Extracts an uploaded `tar.gz` context (quick runs) into `dest`. */
+export async function extractUpload(archive: string, dest: string): Promise<Source> {
+  await mkdir(dest, { recursive: true });
+  await exec('tar', ['-xzf', archive, '-C', dest, '--no-same-owner'], { timeout: 300_000 });
+  return { root: dest, subdir: '' };
+}

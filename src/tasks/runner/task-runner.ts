@@ -1,0 +1,250 @@
+import { readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { RunContext, RunExecutor, RunOutcome } from '../runs/run-queue.js';
+import type { RunRequest } from '../runs/model.js';
+import { extractUpload, materialiseSource, type Source } from './source.js';
+import { dockerConfigJson, principalForIdentity, resolveCredential, verifyLogin, type DockerCredential } from './registry-login.js';
+import { runGraph } from './dag.js';
+import { buildReport } from './report.js';
+import type { RunState } from './step-exec.js';
+import type { RunnablePlan, RunnableStep } from './plan-types.js';
+import type { RunnerDeps } from './ports.js';
+
+class RunSetupError extends Error {}
+
+/** Go's `20060102-150405z` layout for .Run.Date. */
+function runDate(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}z`;
+}
+
+/** The principal a `secrets:` entry is read with: its clientID's identity, else the system-assigned one, else the only user-assigned one. */
+function secretPrincipal(req: RunRequest, clientID?: string): string {
+  if (clientID) return principalForIdentity(clientID, req.identity);
+  if (req.identity?.principalId) return req.identity.principalId;
+  const users = Object.values(req.identity?.userAssignedIdentities ?? {});
+  if (users.length === 1) return users[0].principalId;
+  throw new RunSetupError('failed to resolve secrets: the task has no managed identity to read Key Vault secrets with (use --assign-identity, or clientID in the secret)');
+}
+
+/** A Docker-type task/`acr build`: build then (unless no-push) push, like acb build. */
+function dockerPlan(req: RunRequest, runId: string, registryLogin: string): RunnablePlan {
+  const s = req.step as Extract<RunRequest['step'], { type: 'Docker' }>;
+  const tags = s.imageNames.map((n) => n.replaceAll('{{.Run.ID}}', runId).replaceAll('$ID', runId)).map((n) => (n.split('/')[0].includes(':') || n.split('/')[0].includes('.') ? n : `${registryLogin}/${n}`));
+  const args = s.arguments.map((a) => `${a.name}=${a.isSecret ? (req.secureValues[`arg:${a.name}`] ?? '') : (a.value ?? '')}`);
+  const base = { env: [], timeout: 28800, disableWorkingDirectoryOverride: false, privileged: false, detach: false, keep: false, ports: [], expose: [], startDelay: 0, retries: 0, retryDelay: 5, retryOnErrors: [], repeat: 0, pull: false, ignoreErrors: false, volumeMounts: [] };
+  const steps: RunnableStep[] = [
+    { ...base, id: 'build', type: 'build', dependsOn: [], build: { tags, dockerfile: s.dockerFilePath, buildArgs: args, target: s.target ?? undefined, context: '.', contextKind: 'local', otherFlags: s.noCache ? ['--no-cache'] : [] } },
+  ];
+  if (s.isPushEnabled && tags.length && !req.noPush) steps.push({ ...base, id: 'push', type: 'push', timeout: 3600, dependsOn: ['build'], push: tags });
+  return { env: [], volumes: [], steps };
+}
+
+/** Executes runs on a real container engine, the way ACR's acb runner does (acr-reference.md §1.9, §4). */
+export class TaskRunner implements RunExecutor {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async execute(ctx: RunContext): Promise<RunOutcome> {
+    const { run, log, signal } = ctx;
+    const req = run.request;
+    const deps = this.deps;
+    const registry = await deps.registryByName(req.registryName);
+    if (!registry) return { status: 'Failed', errorMessage: `registry ${req.registryName} no longer exists` };
+    const workspace = join(deps.workDir, `${registry.name}-${run.runId}`);
+    const homeVolume = `acb_vol_${randomUUID()}`;
+    const label = { 'dockyard.run': `${registry.name}-${run.runId}` };
+    let bindingSecret: string | undefined;
+    const createdVolumes: string[] = [];
+    const engine = await deps.engine().catch((err) => {
+      throw new Error(`the container engine is not available: ${(err as Error).message}`);
+    });
+    try {
+      // Source
+      let source: Source;
+      const step = req.step;
+      if (req.uploadedContext || step.contextPath) {
+        log.line('Downloading source code...');
+        try {
+          source = req.uploadedContext ? await extractUpload(req.uploadedContext, workspace) : await materialiseSource(step.contextPath, workspace, signal);
+        } catch (err) {
+          log.line(`Error: ${(err as Error).message}`);
+          return { status: 'Failed', errorMessage: (err as Error).message };
+        }
+        log.line('Finished downloading source code');
+      } else source = await materialiseSource(null, workspace);
+
+      // Task file → plan (secrets resolved with the task's identity, masked everywhere)
+      const runVars: Record<string, string> = {
+        ID: run.runId,
+        SharedVolume: homeVolume,
+        Registry: registry.loginServer,
+        RegistryName: registry.name,
+        Date: runDate(new Date(run.startTime ?? Date.now())),
+        OS: req.platform.os,
+        Architecture: req.platform.architecture,
+        Commit: req.trigger.sourceTrigger?.commitId ?? source.gitHeadRevision ?? '',
+        Branch: req.trigger.sourceTrigger?.branchName ?? source.branch ?? '',
+        TaskName: req.taskName ?? 'quickrun',
+      };
+      for (const v of Object.values(req.secureValues)) log.addSecret(v);
+      let plan: RunnablePlan;
+      try {
+        plan = step.type === 'Docker' ? dockerPlan(req, run.runId, registry.loginServer) : await this.loadPlan(req, source, runVars, (v) => log.addSecret(v));
+      } catch (err) {
+        log.line(`Error: ${(err as Error).message}`);
+        return { status: 'Failed', errorMessage: (err as Error).message };
+      }
+
+      log.line(`Using ${homeVolume} as the home volume`);
+      await engine.createVolume(homeVolume, label);
+      createdVolumes.push(homeVolume);
+      log.line("Skip creating network: acb_default_network (Dockyard runs steps on the host network)");
+
+      // Registry logins: custom registries with the task's credentials, then the run's own registry.
+      log.line('Setting up Docker configuration...');
+      log.line('Successfully set up Docker configuration');
+      const creds = new Map<string, DockerCredential>();
+      const logins: Array<[string, () => Promise<DockerCredential>]> = [];
+      for (const [server, c] of Object.entries(req.credentials?.customRegistries ?? {})) logins.push([server, () => resolveCredential(deps, server, c, req.secureValues, req.identity, signal)]);
+      if ((req.credentials?.sourceRegistry.loginMode ?? 'Default') !== 'None' && !creds.has(registry.loginServer)) logins.push([registry.loginServer, () => deps.sourceRegistryCredential(registry)]);
+      for (const [server, resolve] of logins) {
+        log.line(`Logging in to registry: ${server}`);
+        try {
+          const cred = await resolve();
+          log.addSecret(cred.password);
+          await verifyLogin(server, cred, signal);
+          creds.set(server, cred);
+        } catch (err) {
+          const msg = `failed to login, ran out of retries: failed to set docker credentials: ${(err as Error).message}`;
+          log.line(msg);
+          return { status: 'Failed', errorMessage: msg };
+        }
+        log.line(`Successfully logged into ${server}`);
+      }
+      await engine.writeFilesToVolume(homeVolume, { '.docker/config.json': { content: dockerConfigJson(creds), mode: 0o600 } });
+
+      // Identity for step containers: the workload token endpoint bound to this run only.
+      const baseEnv: Record<string, string> = { HOME: '/acb/home', DOCKYARD_ENDPOINT: deps.apiEndpoint(), DOCKER_CONFIG: '/acb/home/.docker' };
+      const identities = [req.identity?.principalId, ...Object.values(req.identity?.userAssignedIdentities ?? {}).map((u) => u.principalId)].filter((x): x is string => Boolean(x));
+      if (identities.length) {
+        const b = await deps.createWorkloadBinding({ identities, defaultIdentity: identities[0], trustedService: 'tasks', expiresAt: new Date(Date.now() + run.timeout * 1000) });
+        bindingSecret = b.secret;
+        log.addSecret(b.secret);
+        Object.assign(baseEnv, { IDENTITY_ENDPOINT: b.endpoint, IDENTITY_HEADER: b.secret, MSI_ENDPOINT: b.endpoint, MSI_SECRET: b.secret });
+      }
+
+      // Task volumes (secret files)
+      const volumes = new Map<string, string>();
+      for (const v of plan.volumes) {
+        const name = `${v.name}_${run.runId}_${registry.name}`;
+        await engine.createVolume(name, label);
+        createdVolumes.push(name);
+        const files: Record<string, Buffer> = {};
+        for (const [f, b64] of Object.entries(v.secret)) {
+          const buf = Buffer.from(b64, 'base64');
+          log.addSecret(buf.toString());
+          files[f] = buf;
+        }
+        await engine.writeFilesToVolume(name, files);
+        log.line(`Volume source ${v.name} successfully created`);
+        volumes.set(v.name, name);
+      }
+
+      const state: RunState = {
+        runId: run.runId,
+        log,
+        engine,
+        source,
+        creds,
+        homeVolume,
+        volumes,
+        baseEnv,
+        taskEnv: plan.env,
+        labels: label,
+        signal,
+        scan: deps.scanDockerfile,
+        built: new Map(),
+        pushed: new Map(),
+      };
+      await ctx.markRunning();
+      const { outcomes, failure } = await runGraph(state, plan.steps);
+      for (const s of plan.steps) {
+        const o = outcomes.get(s.id)!;
+        log.line(`Step ID: ${s.id} marked as ${o.status} (elapsed time in seconds: ${o.elapsedSeconds.toFixed(6)})`);
+        if (s.type === 'build' && o.status === 'successful') {
+          log.line(`Populating digests for step ID: ${s.id}...`);
+          log.line(`Successfully populated digests for step ID: ${s.id}`);
+        }
+      }
+      const report = buildReport(state, source.gitHeadRevision);
+      if (failure) return { status: 'Failed', errorMessage: `failed to run step ID: ${failure.stepId}: ${failure.error}`, result: report.result };
+      if (report.text) {
+        log.line('The following dependencies were found:');
+        log.line('');
+        log.write(report.text);
+        log.plain('');
+      }
+      return { status: 'Succeeded', result: report.result };
+    } catch (err) {
+      if (err instanceof RunSetupError) {
+        log.line(err.message);
+        return { status: 'Failed', errorMessage: err.message };
+      }
+      throw err;
+    } finally {
+      await engine.removeContainersByLabel('dockyard.run', label['dockyard.run']).catch(() => 0);
+      for (const v of createdVolumes) await engine.removeVolume(v).catch(() => undefined);
+      if (bindingSecret) await deps.revokeWorkloadBinding(bindingSecret).catch(() => undefined);
+      await rm(workspace, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  private async loadPlan(req: RunRequest, source: Source, runVars: Record<string, string>, mask: (v: string) => void): Promise<RunnablePlan> {
+    const step = req.step;
+    let text: string;
+    let valuesFile: string | undefined;
+    let fileName: string;
+    if (step.type === 'EncodedTask') {
+      text = Buffer.from(step.encodedTaskContent, 'base64').toString('utf8');
+      valuesFile = step.encodedValuesContent ? Buffer.from(step.encodedValuesContent, 'base64').toString('utf8') : undefined;
+      fileName = 'acb.yaml';
+    } else if (step.type === 'FileTask') {
+      const path = join(source.root, source.subdir, step.taskFilePath);
+      if (!existsSync(path)) throw new RunSetupError(`the task file '${step.taskFilePath}' does not exist in the context`);
+      text = await readFile(path, 'utf8');
+      fileName = step.taskFilePath;
+      if (step.valuesFilePath) {
+        const vp = join(source.root, source.subdir, step.valuesFilePath);
+        if (!existsSync(vp)) throw new RunSetupError(`the values file '${step.valuesFilePath}' does not exist in the context`);
+        valuesFile = await readFile(vp, 'utf8');
+      }
+    } else throw new RunSetupError('unsupported step type');
+    const taskValues = step.values ?? [];
+    const all = [...taskValues, ...req.values];
+    const set = all.filter((v) => !v.isSecret).map((v) => ({ name: v.name, value: v.value ?? '' }));
+    const setSecret = all.filter((v) => v.isSecret).map((v) => ({ name: v.name, value: req.secureValues[`value:${v.name}`] ?? '' }));
+    const { plan, secretValues } = await this.deps.loadTaskFile({
+      text,
+      fileName,
+      run: runVars,
+      valuesFile,
+      set,
+      setSecret,
+      resolveSecret: async (s) => {
+        if (!s.keyvault) throw new RunSetupError(`secret ${s.id} has no keyvault URL`);
+        const principal = secretPrincipal(req, s.clientID);
+        try {
+          const v = await this.deps.readSecret(principal, s.keyvault);
+          mask(v);
+          return v;
+        } catch (err) {
+          throw new RunSetupError(`failed to resolve secret ${s.id} (${s.keyvault}): ${(err as Error).message}`);
+        }
+      },
+    });
+    for (const v of secretValues) mask(v);
+    return plan;
+  }
+}
