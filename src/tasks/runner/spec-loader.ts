@@ -34,5 +34,6 @@ export const loadTaskFileWithSpec: TaskFileLoader = async (input) => {
     result = processTaskFile({ ...base, secrets });
     if (!result.ok) throw new DockyardError(result.errors[0]?.code ?? 'TaskFileInvalid', describe(input.fileName, result.errors));
   }
-  return { plan: result.plan as unknown as RunnablePlan, secretValues };
+  const plan: RunnablePlan = result.plan!;
+  return { plan, secretValues };
 };
