@@ -13,6 +13,7 @@ import { Uploads } from './runs/uploads.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerLogAndUploadRoutes, registerRunRoutes } from './routes/run-routes.js';
 import type { RegistryLookup, TaskRouteDeps } from './routes/context.js';
+import { taskFileRoutes } from './spec/index.js';
 
 export interface TaskModuleDeps {
   db: SqlDatabase;
@@ -63,6 +64,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
       registerTaskRoutes(app, routeDeps);
       registerRunRoutes(app, routeDeps, scheduler);
       registerLogAndUploadRoutes(app, routeDeps);
+      await app.register(taskFileRoutes);
     },
     start: () => queue.start(),
     stop: () => queue.stop(),

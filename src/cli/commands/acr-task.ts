@@ -5,6 +5,7 @@ import { CliError } from '../errors.js';
 import { buildStep, identityBody, isNoContext, normalizeContext, parseSetValues } from '../task-body.js';
 import { runTable, streamRun } from '../run-stream.js';
 import { taskCredentialCommands, taskIdentityCommands, taskTimerCommands } from './acr-task-extras.js';
+import { registerValidateCommands } from './acr-task-validate.js';
 
 export const TASK_API = '2019-06-01-preview';
 
@@ -225,6 +226,7 @@ export function acrTaskCommands(): Command {
     return undefined;
   });
 
+  registerValidateCommands(task);
   task.addCommand(taskCredentialCommands());
   task.addCommand(taskIdentityCommands());
   task.addCommand(taskTimerCommands());

@@ -36,7 +36,7 @@ export interface TaskFileLoadInput {
   text: string;
   fileName: string;
   /** Run variables (.Run.ID, .Run.Registry, ...). */
-  run: Record<string, string>;
+  run: RunVars;
   /** Values file content (YAML), if any. */
   valuesFile?: string;
   /** --set values then --set-secret values (override the values file). */
@@ -50,3 +50,19 @@ export interface TaskFileLoadInput {
 export type TaskFileLoader = (input: TaskFileLoadInput) => Promise<{ plan: import('./plan-types.js').RunnablePlan; secretValues: string[] }>;
 
 export type DockerfileScanner = (text: string, buildArgs: Record<string, string>, target?: string) => import('./plan-types.js').ScannedDependencies;
+
+/** The run variables a task file renders with (`.Run.*`). */
+export interface RunVars {
+  id: string;
+  sharedVolume: string;
+  registry: string;
+  registryName: string;
+  date: Date;
+  os: string;
+  architecture: string;
+  commit: string;
+  branch: string;
+  repository: string;
+  triggeredBy: string;
+  taskName: string;
+}

@@ -18,7 +18,7 @@ export const loadTaskFileWithSpec: TaskFileLoader = async (input) => {
     values: input.valuesFile,
     setValues: Object.fromEntries(input.set.map((v) => [v.name, v.value])),
     secretValues: Object.fromEntries(input.setSecret.map((v) => [v.name, v.value])),
-    run: input.run as never,
+    run: input.run,
   };
   let result = processTaskFile(base);
   if (!result.ok) throw new DockyardError(result.errors[0]?.code ?? 'TaskFileInvalid', describe(input.fileName, result.errors));

@@ -10,15 +10,10 @@ import { runGraph } from './dag.js';
 import { buildReport } from './report.js';
 import type { RunState } from './step-exec.js';
 import type { RunnablePlan, RunnableStep } from './plan-types.js';
-import type { RunnerDeps } from './ports.js';
+import type { RunnerDeps, RunVars } from './ports.js';
 
 class RunSetupError extends Error {}
 
-/** Go's `20060102-150405z` layout for .Run.Date. */
-function runDate(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}z`;
-}
 
 /** The principal a `secrets:` entry is read with: its clientID's identity, else the system-assigned one, else the only user-assigned one. */
 function secretPrincipal(req: RunRequest, clientID?: string): string {
@@ -76,17 +71,19 @@ export class TaskRunner implements RunExecutor {
       } else source = await materialiseSource(null, workspace);
 
       // Task file → plan (secrets resolved with the task's identity, masked everywhere)
-      const runVars: Record<string, string> = {
-        ID: run.runId,
-        SharedVolume: homeVolume,
-        Registry: registry.loginServer,
-        RegistryName: registry.name,
-        Date: runDate(new Date(run.startTime ?? Date.now())),
-        OS: req.platform.os,
-        Architecture: req.platform.architecture,
-        Commit: req.trigger.sourceTrigger?.commitId ?? source.gitHeadRevision ?? '',
-        Branch: req.trigger.sourceTrigger?.branchName ?? source.branch ?? '',
-        TaskName: req.taskName ?? 'quickrun',
+      const runVars: RunVars = {
+        id: run.runId,
+        sharedVolume: homeVolume,
+        registry: registry.loginServer,
+        registryName: registry.name,
+        date: new Date(run.startTime ?? Date.now()),
+        os: req.platform.os,
+        architecture: req.platform.architecture,
+        commit: req.trigger.sourceTrigger?.commitId ?? source.gitHeadRevision ?? '',
+        branch: req.trigger.sourceTrigger?.branchName ?? source.branch ?? '',
+        repository: req.trigger.sourceTrigger?.repositoryUrl ?? source.repositoryUrl ?? '',
+        triggeredBy: req.trigger.kind,
+        taskName: req.taskName ?? 'quickrun',
       };
       for (const v of Object.values(req.secureValues)) log.addSecret(v);
       let plan: RunnablePlan;
@@ -201,7 +198,7 @@ export class TaskRunner implements RunExecutor {
     }
   }
 
-  private async loadPlan(req: RunRequest, source: Source, runVars: Record<string, string>, mask: (v: string) => void): Promise<RunnablePlan> {
+  private async loadPlan(req: RunRequest, source: Source, runVars: RunVars, mask: (v: string) => void): Promise<RunnablePlan> {
     const step = req.step;
     let text: string;
     let valuesFile: string | undefined;

@@ -5,6 +5,8 @@ import { formatGoTime } from '../template/index.js';
 export interface RunContext {
   id?: string;
   registry?: string;
+  /** The registry's name; by default the text before the first dot of `registry` (ACR's host-style login servers). */
+  registryName?: string;
   sharedVolume?: string;
   date?: Date;
   os?: string;
@@ -27,7 +29,7 @@ export function runValues(run: RunContext = {}): Record<string, string> {
     ID: run.id ?? '',
     SharedVolume: run.sharedVolume ?? '',
     Registry: registry,
-    RegistryName: registry.split('.')[0],
+    RegistryName: run.registryName ?? registry.split('.')[0],
     Date: formatGoTime(run.date ?? new Date(), '20060102-150405z'),
     OS: run.os ?? 'linux',
     OSVersion: run.osVersion ?? '',
