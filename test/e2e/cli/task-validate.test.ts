@@ -35,5 +35,5 @@ test('acr task validate explains a bad file with file:line:column and exits 1', 
   writeFileSync(f, 'version: v1.0.0\nsteps:\n  - cmd: busybox echo\n    when: ["later"]\n  - id: later\n    cmd: busybox echo\n');
   const r = await cli('acr', 'task', 'validate', '--file', f);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /ERROR: \(TaskFileInvalid\) bad\.yaml:3:5: later does not exist as a vertex\n  hint: /);
+  assert.match(r.stderr, /ERROR: \(TaskFileInvalid\) \S*bad\.yaml:3:5: later does not exist as a vertex\n  hint: /);
 });
