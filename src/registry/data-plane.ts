@@ -54,7 +54,10 @@ async function serve(deps: RegistryDeps, registryName: string, req: IncomingMess
 }
 
 async function route(ctx: RequestContext): Promise<void> {
-  const path = decodePath(ctx.url.pathname);
+  // The raw path: URL parsing would resolve `..` segments and hide a traversal attempt from name validation.
+  const raw = ctx.req.url ?? '/';
+  const q = raw.indexOf('?');
+  const path = decodePath(q < 0 ? raw : raw.slice(0, q));
   const method = ctx.req.method ?? 'GET';
   if (path === '/v2/' || path === '/v2') {
     if (method !== 'GET' && method !== 'HEAD') throw new DockyardError('UNSUPPORTED');
