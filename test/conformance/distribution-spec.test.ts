@@ -38,10 +38,10 @@ test('pull: manifests and blobs by tag and digest, HEAD, Range', async () => {
   assert.equal(bad.status, 416);
   const missing = await h.fetch(`/v2/conf/app/manifests/nope`, { auth });
   assert.equal(missing.status, 404);
-  assert.equal((await missing.json()).errors[0].code, 'MANIFEST_UNKNOWN');
+  assert.equal((await missing.json() as any).errors[0].code, 'MANIFEST_UNKNOWN');
   const missingBlob = await h.fetch(`/v2/conf/app/blobs/${sha('absent')}`, { auth });
   assert.equal(missingBlob.status, 404);
-  assert.equal((await missingBlob.json()).errors[0].code, 'BLOB_UNKNOWN');
+  assert.equal((await missingBlob.json() as any).errors[0].code, 'BLOB_UNKNOWN');
 });
 
 test('push: POST+PUT, chunked PATCH with Content-Range, status GET, cancel, mount', async () => {
@@ -75,7 +75,7 @@ test('push: POST+PUT, chunked PATCH with Content-Range, status GET, cancel, moun
   assert.equal((await h.fetch(loc3, { auth, method: 'DELETE' })).status, 204);
   const gone = await h.fetch(loc3, { auth });
   assert.equal(gone.status, 404);
-  assert.equal((await gone.json()).errors[0].code, 'BLOB_UPLOAD_UNKNOWN');
+  assert.equal((await gone.json() as any).errors[0].code, 'BLOB_UPLOAD_UNKNOWN');
   // cross-repository mount
   const mount = await h.fetch(`/v2/conf/other/blobs/uploads/?mount=${digest}&from=conf/app`, { auth, method: 'POST' });
   assert.equal(mount.status, 201);
@@ -87,17 +87,17 @@ test('push: POST+PUT, chunked PATCH with Content-Range, status GET, cancel, moun
 
 test('content discovery: tags list with n/last + Link, catalog pagination, referrers with artifactType filter', async () => {
   for (const t of ['a', 'b', 'c', 'd']) await pushImage(h, 'conf/other', t, auth);
-  const all = await (await h.fetch('/v2/conf/other/tags/list', { auth })).json();
+  const all: any = await (await h.fetch('/v2/conf/other/tags/list', { auth })).json();
   assert.deepEqual(all.tags, ['a', 'b', 'c', 'd']);
   const p1 = await h.fetch('/v2/conf/other/tags/list?n=2', { auth });
-  assert.deepEqual((await p1.json()).tags, ['a', 'b']);
+  assert.deepEqual((await p1.json() as any).tags, ['a', 'b']);
   assert.equal(p1.headers.get('link'), '</v2/conf/other/tags/list?n=2&last=b>; rel="next"');
   const p2 = await h.fetch('/v2/conf/other/tags/list?n=2&last=b', { auth });
-  assert.deepEqual((await p2.json()).tags, ['c', 'd']);
+  assert.deepEqual((await p2.json() as any).tags, ['c', 'd']);
   assert.equal(p2.headers.get('link'), null);
   assert.equal((await h.fetch('/v2/conf/other/tags/list?n=-1', { auth })).status, 400);
   const cat = await h.fetch('/v2/_catalog?n=1', { auth });
-  assert.deepEqual((await cat.json()).repositories, ['conf/app']);
+  assert.deepEqual((await cat.json() as any).repositories, ['conf/app']);
   assert.ok(cat.headers.get('link')?.includes('last=conf%2Fapp'));
   const subject = await pushImage(h, 'conf/app', 'subject', auth, [Buffer.from('subject-layer')]);
   const empty = await pushBlob(h, 'conf/app', Buffer.from('{}'), auth);
@@ -119,14 +119,14 @@ test('content discovery: tags list with n/last + Link, catalog pagination, refer
   const refs = await h.fetch(`/v2/conf/app/referrers/${subject.digest}`, { auth });
   assert.equal(refs.status, 200);
   assert.equal(refs.headers.get('content-type'), 'application/vnd.oci.image.index.v1+json');
-  const idx = await refs.json();
+  const idx = (await refs.json()) as any;
   assert.equal(idx.manifests.length, 2);
   const filtered = await h.fetch(`/v2/conf/app/referrers/${subject.digest}?artifactType=application/vnd.example.sbom`, { auth });
   assert.equal(filtered.headers.get('oci-filters-applied'), 'artifactType');
-  const fj = await filtered.json();
+  const fj = (await filtered.json()) as any;
   assert.deepEqual(fj.manifests.map((m: any) => m.digest), [sha(sbom)]);
   assert.equal(fj.manifests[0].artifactType, 'application/vnd.example.sbom');
-  const none = await (await h.fetch(`/v2/conf/app/referrers/${sha('nothing')}`, { auth })).json();
+  const none: any = await (await h.fetch(`/v2/conf/app/referrers/${sha('nothing')}`, { auth })).json();
   assert.deepEqual(none.manifests, []);
 });
 

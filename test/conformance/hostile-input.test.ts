@@ -14,7 +14,7 @@ before(async () => {
 });
 after(() => h.cleanup());
 
-const code = async (r: Response) => (await r.json()).errors[0].code as string;
+const code = async (r: Response) => (await r.json() as any).errors[0].code as string;
 const storedBlobs = () => {
   const dir = join(h.ts.dataDir, 'blobs', 'sha256');
   return existsSync(dir) ? readdirSync(dir).flatMap((p) => readdirSync(join(dir, p))) : [];
@@ -102,12 +102,12 @@ test('repository names with .., uppercase or traversal are NAME_INVALID', async 
 
 test('tokens: expired, other key, alg none, other registry, pull token used to push', async () => {
   const loginServer = h.loginServer;
-  const claims = (aud: string) => ({ access: [{ type: 'repository', name: 'hostile', actions: ['pull', 'push'] }], grant_type: 'access_token', dockyard: { objectId: 'x', tenantId: 't', type: 'User', displayName: 'x' } });
+  const claims = () => ({ access: [{ type: 'repository', name: 'hostile', actions: ['pull', 'push'] }], grant_type: 'access_token', dockyard: { objectId: 'x', tenantId: 't', type: 'User', displayName: 'x' } });
   const { privateKey } = await generateKeyPair('ES256');
-  const foreign = await new SignJWT(claims(loginServer)).setProtectedHeader({ alg: 'ES256' }).setSubject('x').setIssuer('Azure Container Registry').setAudience(loginServer).setIssuedAt().setNotBefore('0s').setExpirationTime('1h').sign(privateKey);
+  const foreign = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256' }).setSubject('x').setIssuer('Azure Container Registry').setAudience(loginServer).setIssuedAt().setNotBefore('0s').setExpirationTime('1h').sign(privateKey);
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims(loginServer), sub: 'x', iss: 'Azure Container Registry', aud: loginServer, iat: now, nbf: now, exp: now + 3600 })}.`;
+  const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims(), sub: 'x', iss: 'Azure Container Registry', aud: loginServer, iat: now, nbf: now, exp: now + 3600 })}.`;
   for (const [what, tok] of [['other key', foreign], ['alg none', none], ['garbage', 'abc.def.ghi']] as const) {
     const r = await h.fetch('/v2/hostile/tags/list', { auth: `Bearer ${tok}` });
     assert.equal(r.status, 401, what);
@@ -116,7 +116,7 @@ test('tokens: expired, other key, alg none, other registry, pull token used to p
   // A token of this server's key but another registry (audience) is rejected.
   const other = await h.createRegistry('otherregistry');
   const q = new URLSearchParams({ service: other.loginServer, scope: 'repository:hostile:pull,push' });
-  const otherTok = (await (await fetch(`http://${other.loginServer}/oauth2/token?${q}`, { headers: { authorization: h.adminBasic } })).json()).access_token;
+  const otherTok = (await (await fetch(`http://${other.loginServer}/oauth2/token?${q}`, { headers: { authorization: h.adminBasic } })).json() as any).access_token;
   assert.equal((await h.fetch('/v2/hostile/tags/list', { auth: `Bearer ${otherTok}` })).status, 401);
   // Expired: sign with the registry's own service at a past time.
   const { TokenService } = await import('../../src/registry/index.js');
@@ -132,7 +132,7 @@ test('tokens: expired, other key, alg none, other registry, pull token used to p
   assert.match(push.headers.get('www-authenticate')!, /scope="repository:hostile:push",error="insufficient_scope"/);
   assert.equal((await h.fetch('/v2/hostile/tags/list', { auth: pull })).status, 200);
   // A refresh token is not an access token.
-  const rt = (await (await fetch(`${h.base}/oauth2/token?service=${loginServer}&offline_token=true`, { headers: { authorization: h.adminBasic } })).json()).refresh_token;
+  const rt = (await (await fetch(`${h.base}/oauth2/token?service=${loginServer}&offline_token=true`, { headers: { authorization: h.adminBasic } })).json() as any).refresh_token;
   assert.equal((await h.fetch('/v2/hostile/tags/list', { auth: `Bearer ${rt}` })).status, 401);
   // Wrong basic credentials on the token endpoint.
   const bad = await fetch(`${h.base}/oauth2/token?service=${loginServer}`, { headers: { authorization: `Basic ${Buffer.from('someone:wrong').toString('base64')}` } });
@@ -146,6 +146,6 @@ test('anonymous requests get ACR-style challenges', async () => {
   assert.equal(v2.headers.get('www-authenticate'), `Bearer realm="http://${h.loginServer}/oauth2/token",service="${h.loginServer}"`);
   const r = await h.fetch('/v2/hello-world/manifests/latest');
   assert.equal(r.headers.get('www-authenticate'), `Bearer realm="http://${h.loginServer}/oauth2/token",service="${h.loginServer}",scope="repository:hello-world:pull"`);
-  assert.deepEqual(await r.json(), { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required, visit https://aka.ms/acr/authorization for more information.', detail: [{ Type: 'repository', Name: 'hello-world', Action: 'pull' }] }] });
+  assert.deepEqual((await r.json()) as any, { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required, visit https://aka.ms/acr/authorization for more information.', detail: [{ Type: 'repository', Name: 'hello-world', Action: 'pull' }] }] });
   await pushImage(h, 'hostile', 'x', auth);
 });

@@ -78,9 +78,9 @@ test('kill -9 during a large upload leaves no partial blob visible', { timeout: 
   let srv = await startServerProcess(dataDir);
   const key = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();
   const admin = { authorization: `DockyardKey ${key}`, 'content-type': 'application/json' };
-  const sub = (await (await fetch(`${srv.endpoint}/dockyard/v1/info`, { headers: admin })).json()).subscriptionId;
+  const sub = (await (await fetch(`${srv.endpoint}/dockyard/v1/info`, { headers: admin })).json() as any).subscriptionId;
   await fetch(`${srv.endpoint}/subscriptions/${sub}/resourcegroups/rg?api-version=2022-09-01`, { method: 'PUT', headers: admin, body: JSON.stringify({ location: 'eastus' }) });
-  const reg = await (await fetch(`${srv.endpoint}/subscriptions/${sub}/resourcegroups/rg/providers/Microsoft.ContainerRegistry/registries/crashreg?api-version=2025-04-01`, { method: 'PUT', headers: admin, body: JSON.stringify({ location: 'eastus', sku: { name: 'Basic' } }) })).json();
+  const reg: any = await (await fetch(`${srv.endpoint}/subscriptions/${sub}/resourcegroups/rg/providers/Microsoft.ContainerRegistry/registries/crashreg?api-version=2025-04-01`, { method: 'PUT', headers: admin, body: JSON.stringify({ location: 'eastus', sku: { name: 'Basic' } }) })).json();
   const loginServer: string = reg.loginServer;
   const [host, port] = loginServer.split(':');
   const basic = `Basic ${Buffer.from(`${LOCAL_ADMIN}:${key}`).toString('base64')}`;
