@@ -19,6 +19,7 @@ import {
 
 const UPLOAD_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 const READ_CHUNK = 1024 * 1024;
+const SEND_CHUNK = 4 * 1024 * 1024;
 
 /**
  * Blobs under `<root>/blobs/sha256/ab/<hex>`; uploads under `<root>/uploads/<id>`. A blob file appears only via an
@@ -70,7 +71,7 @@ export class FsBlobStore implements BlobStore {
       return null;
     }
     const s = await fh.stat();
-    const stream = createReadStream('', { fd: fh, highWaterMark: READ_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
+    const stream = createReadStream('', { fd: fh, highWaterMark: SEND_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
     return { info: { digest, size: s.size }, stream };
   }
 
