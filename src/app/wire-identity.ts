@@ -8,13 +8,16 @@ import { clientSecretMigrations, IdentityService, LOCAL_ADMIN_OBJECT_ID, RESOURC
 import { authorize, Rbac, rbacMigrations, registerRbacRoutes, type RbacDirectoryPort } from '../rbac/index.js';
 import type { IdentityPrincipals, ResourceDeletedListener, ResourceGroups, Subscriptions } from '../arm/index.js';
 import type { RegistryAccessPort } from '../registry/index.js';
+import { registerVaultArmRoutes, registerVaultDataRoutes, VaultService, vaultMigrations } from '../vault/index.js';
 
 /** Migrations of the identity and RBAC modules (run with the others in platform.ts). */
-export const identityMigrationSets: MigrationSet[] = [clientSecretMigrations, rbacMigrations];
+export const identityMigrationSets: MigrationSet[] = [clientSecretMigrations, rbacMigrations, vaultMigrations];
 
 export interface IdentityWiring {
   identity: IdentityService;
   rbac: Rbac;
+  /** Key Vault: `vault.getSecretAs(principal, url)` for the task runner. */
+  vault: VaultService;
   authorizer: Authorizer;
   principals: IdentityPrincipals;
   authenticators: Authenticator[];
@@ -40,8 +43,10 @@ export async function wireIdentity(p: {
   const identity = new IdentityService(p.db, p.tenantId, p.config.dataDir, p.admin, baseUrl);
   const rbac = new Rbac(p.db);
   await rbac.ensureAssignment(`/subscriptions/${p.subscriptionId}`, 'Owner', p.admin.principal.objectId, 'User');
+  const vault = new VaultService(p.db, p.config.dataDir, p.tenantId, rbac, () => identity.tokens.issuer());
   identity.onPrincipalDeleted.push(async (objectId) => {
     await rbac.assignments.deleteForPrincipal(objectId);
+    await vault.principalDeleted(objectId);
   });
 
   const principals: IdentityPrincipals = {
@@ -53,6 +58,7 @@ export async function wireIdentity(p: {
   const onResourceDeleted: ResourceDeletedListener[] = [
     async (resourceId) => {
       await identity.resourceDeleted(resourceId);
+      await vault.resourceDeleted(resourceId);
       const n = await rbac.assignments.deleteAtOrBelow(resourceId);
       if (n) p.log.info({ resourceId, removed: n }, 'role assignments of a deleted resource removed');
     },
@@ -61,6 +67,7 @@ export async function wireIdentity(p: {
   return {
     identity,
     rbac,
+    vault,
     authorizer: rbac,
     principals,
     authenticators: [identity.bearerAuthenticator()],
@@ -82,6 +89,26 @@ export async function wireIdentity(p: {
       await p.api.register(registerOidcRoutes(identity));
       await p.api.register(registerMsiRoutes(identity));
       await p.api.register(registerRbacRoutes(rbac, port));
+      await p.api.register(
+        registerVaultArmRoutes(vault, {
+          authorizer: rbac,
+          subscription: async (sub) => (await deps.subscriptions.get(sub)).subscription_id,
+          group: (sub, rg) => deps.groups.get(sub, rg),
+          onDeleted: async (id) => {
+            for (const l of onResourceDeleted) await l(id);
+          },
+        }),
+      );
+      await p.api.register(
+        registerVaultDataRoutes(vault, {
+          async authenticate(request) {
+            const h = request.headers.authorization;
+            if (h && /^bearer /i.test(h)) return identity.verifyAccessToken(h.slice(7).trim(), [RESOURCES.vault]);
+            return request.principal;
+          },
+          challenge: () => `Bearer authorization="${baseUrl()}/${p.tenantId}", resource="${RESOURCES.vault}"`,
+        }),
+      );
       await p.api.register(registerPrincipalRoutes(identity, rbac, `/subscriptions/${p.subscriptionId}`));
     },
   };

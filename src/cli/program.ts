@@ -6,6 +6,7 @@ import { identityCommands } from './commands/identity.js';
 import { roleCommands } from './commands/role.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { accountCommands } from './commands/account.js';
+import { keyvaultCommands } from './commands/keyvault.js';
 
 /** Extra command groups registered by other files (e.g. `role`, `keyvault`, `acr task`). */
 export type CommandFactory = (program: Command) => void;
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(loginCommand());
   program.addCommand(logoutCommand());
   program.addCommand(accountCommands());
+  program.addCommand(keyvaultCommands());
   for (const f of extensions) f(program);
   return program;
 }
