@@ -22,6 +22,7 @@ export interface GcResult {
  */
 export class GarbageCollector {
   private timer: NodeJS.Timeout | undefined;
+  private first: NodeJS.Timeout | undefined;
   private running: Promise<GcResult> | undefined;
 
   constructor(
@@ -34,12 +35,17 @@ export class GarbageCollector {
   ) {}
 
   start(intervalMs = 10 * 60_000): void {
-    this.timer = setInterval(() => void this.run().catch((err) => this.log.error({ err }, 'registry gc failed')), intervalMs);
+    const tick = () => void this.run().catch((err) => this.log.error({ err }, 'registry gc failed'));
+    this.timer = setInterval(tick, intervalMs);
     this.timer.unref();
+    // A first pass soon after start removes uploads a crash left behind.
+    this.first = setTimeout(tick, Math.min(intervalMs, 30_000));
+    this.first.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.first) clearTimeout(this.first);
   }
 
   run(): Promise<GcResult> {
