@@ -90,6 +90,6 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
       await db.destroy();
     },
   };
-  await wireRegistry(platform, authorizer, registryAccess(identity, admin));
+  await wireRegistry(platform, authorizer, registryAccess(identity, admin), onResourceDeleted);
   return platform;
 }

@@ -1,6 +1,6 @@
 import { DockyardError, secretsEqual, type Principal } from '../shared/index.js';
 import { LOCAL_ADMIN_OBJECT_ID } from '../identity/index.js';
-import { API_VERSIONS, type RegistryRow } from '../arm/index.js';
+import { API_VERSIONS, type RegistryRow, type ResourceDeletedListener } from '../arm/index.js';
 import type { Authorizer } from '../http/index.js';
 import { createRegistryModule, type RegistryAccessPort, type RegistryDirectory, type RegistryInfo, type RegistryModule } from '../registry/index.js';
 import type { Platform } from './platform.js';
@@ -35,7 +35,12 @@ export function registryOf(platform: Platform): RegistryModule | undefined {
 }
 
 /** Wires the registry data plane onto every registry listener, and its ARM actions onto the API. */
-export async function wireRegistry(platform: Platform, authorizer: Authorizer, access: RegistryAccessPort = interimRegistryAccess(platform)): Promise<RegistryModule> {
+export async function wireRegistry(
+  platform: Platform,
+  authorizer: Authorizer,
+  access: RegistryAccessPort = interimRegistryAccess(platform),
+  onResourceDeleted?: ResourceDeletedListener[],
+): Promise<RegistryModule> {
   const directory: RegistryDirectory = {
     async byName(name) {
       const r = await platform.registries.byName(name);
@@ -59,6 +64,11 @@ export async function wireRegistry(platform: Platform, authorizer: Authorizer, a
   platform.listeners.setHandler(registry.handler);
   await platform.api.register(registry.armRoutes(authorizer, API_VERSIONS.registries));
   platform.onClose.push(() => registry.close());
+  // A deleted registry's repositories, tags and links go with it (its blobs are then collected by GC).
+  onResourceDeleted?.push(async (resourceId) => {
+    const m = /\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i.exec(resourceId);
+    if (m) await registry.metadata.purgeRegistry(m[1]);
+  });
   modules.set(platform, registry);
   return registry;
 }

@@ -114,3 +114,18 @@ test('kill -9 during a large upload leaves no partial blob visible', { timeout: 
   const left = readdirSync(join(dataDir, 'uploads'));
   for (const f of left) assert.ok(!existsSync(join(dataDir, 'blobs', 'sha256', hex.slice(0, 2), f)));
 });
+
+test('deleting a registry purges its repositories; a registry recreated with the same name starts empty', { timeout: 60_000 }, async (t) => {
+  const h = await startRegistryHarness({ name: 'purgeme' });
+  t.after(() => h.cleanup());
+  const { pushImage } = await import('../../conformance/registry-harness.js');
+  await pushImage(h, 'gone', 'v1', `Bearer ${await h.token('repository:gone:pull,push')}`);
+  const path = `/subscriptions/${h.ts.sub}/resourcegroups/rg1/providers/Microsoft.ContainerRegistry/registries/purgeme?api-version=2025-04-01`;
+  const del = await h.ts.api(path, { method: 'DELETE' });
+  assert.ok(del.status === 200 || del.status === 202 || del.status === 204, `delete: ${del.status}`);
+  const again = await h.createRegistry('purgeme');
+  const basic = h.adminBasic;
+  const tok = (await (await fetch(`http://${again.loginServer}/oauth2/token?service=${again.loginServer}&scope=registry:catalog:*`, { headers: { authorization: basic } })).json()) as any;
+  const cat = (await (await fetch(`http://${again.loginServer}/v2/_catalog`, { headers: { authorization: `Bearer ${tok.access_token}` } })).json()) as any;
+  assert.deepEqual(cat.repositories, []);
+});
