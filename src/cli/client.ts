@@ -1,5 +1,5 @@
 import { CliError } from './errors.js';
-import { authorizationHeader } from './credentials.js';
+import { authorizationHeader, refreshProfileIfNeeded } from './credentials.js';
 import { resolveConnection, type Connection } from './connection.js';
 
 export interface RequestOptions {
@@ -29,6 +29,7 @@ export class ApiClient {
     const url = new URL(path.startsWith('http') ? path : `${this.conn.endpoint}${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
+    await refreshProfileIfNeeded(this.conn);
     const auth = authorizationHeader(this.conn);
     if (auth && !headers.authorization) headers.authorization = auth;
     let body: string | undefined;

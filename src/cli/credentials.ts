@@ -52,3 +52,25 @@ export function authorizationHeader(conn: Connection, env: NodeJS.ProcessEnv = p
   return undefined;
 }
 
+
+/**
+ * Renews a stored login that is about to expire by repeating how it was obtained (managed identity, service
+ * principal, local admin key). Failures leave the profile as it is; the server then reports the expired token.
+ */
+export async function refreshProfileIfNeeded(conn: Connection): Promise<void> {
+  const p = loadProfile(conn.endpoint);
+  if (!p || !p.refresh || p.expiresOn * 1000 > Date.now() + 120_000) return;
+  const { clientCredentialsToken, managedIdentityToken, localAdminKey, LOCAL_ADMIN_CLIENT_ID } = await import('./identity-login.js');
+  try {
+    let t: { accessToken: string; expiresOn: number } | undefined;
+    if (p.refresh.kind === 'identity') t = await managedIdentityToken(p.refresh.username);
+    else if (p.refresh.kind === 'servicePrincipal') t = await clientCredentialsToken(conn.endpoint, p.tenantId, p.refresh.clientId, p.refresh.secret);
+    else {
+      const key = localAdminKey(conn);
+      if (key) t = await clientCredentialsToken(conn.endpoint, p.tenantId, LOCAL_ADMIN_CLIENT_ID, key);
+    }
+    if (t) saveProfile({ ...p, accessToken: t.accessToken, expiresOn: t.expiresOn });
+  } catch {
+    /* keep the old profile */
+  }
+}

@@ -58,6 +58,14 @@ test('login as admin, service principal and managed identity; account show; logo
   const acct = JSON.parse(await ok(c('account', 'show')));
   assert.equal(acct.tenantId, s.platform.tenantId);
   await ok(c('group', 'create', '-n', 'viaBearer', '-l', 'eastus'));
+  // a login about to expire is renewed the way it was obtained
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const pf = `${home}/profile.json`;
+  const stale = JSON.parse(readFileSync(pf, 'utf8'));
+  writeFileSync(pf, JSON.stringify({ ...stale, expiresOn: Math.floor(Date.now() / 1000) + 5 }));
+  await ok(c('group', 'show', '-n', 'viaBearer'));
+  const renewed = JSON.parse(readFileSync(pf, 'utf8'));
+  assert.ok(renewed.expiresOn > stale.expiresOn - 1 && renewed.accessToken !== stale.accessToken, 'profile renewed');
 
   const sp = (await s.api('/dockyard/v1/servicePrincipals', { method: 'POST', body: { displayName: 'cli-sp' } })).json;
   const spLogin = JSON.parse(await ok(c('login', '--service-principal', '-u', sp.appId, '-p', sp.password, '--tenant', s.platform.tenantId)));

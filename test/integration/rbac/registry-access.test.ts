@@ -89,3 +89,20 @@ test('exchange accepts ARM and ACR audiences only; service principals sign in wi
   const wrong = Buffer.from(`${sp.appId}:nope`).toString('base64');
   assert.equal((await fetch(`http://${loginServer}/oauth2/token?service=${loginServer}&scope=repository:app:pull`, { headers: { authorization: `Basic ${wrong}` } })).status, 401);
 });
+
+test('seed B: an identity with Reader on the group logs in inside a "container" and lists the tags', async () => {
+  const { cliFor } = await import('../../helpers/cli.js');
+  const ident = (await s.api(`${rg()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myACRTasksId?api-version=2023-01-31`, { method: 'PUT', body: {} })).json;
+  const svc = s.platform.identity.identity;
+  const { secret } = svc.createWorkloadBinding({ identities: [ident.principalId], expiresAt: new Date(Date.now() + 60_000) });
+  const cli = cliFor('/nonexistent', { ...svc.workloadEnvironment(secret, s.endpoint), DOCKYARD_CONFIG_DIR: `${s.dataDir}/step-home`, DOCKYARD_DATA_DIR: '/nonexistent' });
+  const before = await cli('acr', 'repository', 'show-tags', '-n', 'rbacreg1', '--repository', 'app');
+  assert.notEqual(before.code, 0, 'not logged in yet');
+  assert.equal((await cli('login', '--identity')).code, 0);
+  const noRole = await cli('acr', 'repository', 'show-tags', '-n', 'rbacreg1', '--repository', 'app');
+  assert.notEqual(noRole.code, 0, 'no role yet: the registry is not even visible');
+  assert.equal((await assign(s, ident.principalId, 'Reader', rg())).status, 201);
+  const tags = await cli('acr', 'repository', 'show-tags', '-n', 'rbacreg1', '--repository', 'app');
+  assert.equal(tags.code, 0, tags.stderr);
+  assert.deepEqual(JSON.parse(tags.stdout), ['v1']);
+});
