@@ -8,6 +8,7 @@ import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticat
 import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
 import { taskMigrations, type RunExecutor, type TaskModule } from '../tasks/index.js';
 import { wireTasks } from './wire-tasks.js';
+import { wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
 import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ export interface Platform {
   admin: { principal: Principal; key: string };
   registries: Registries;
   tasks: TaskModule;
+  runner: RunnerWiring;
   /** Identity service + RBAC (tokens, managed identities, workload bindings, authorization). */
   identity: IdentityWiring;
   /** The API's base URL once listening. */
@@ -58,7 +60,9 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted }));
   await identity.register({ subscriptions, groups });
   let endpoint = `http://${config.host}:${config.port}`;
-  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor: options.executor });
+  const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint });
+  const executor = options.executor ?? (config.engine === 'docker' ? runner.executor : undefined);
+  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor });
 
   // Reopen every registry's listener on its recorded port.
   for (const r of await registries.all()) {
@@ -78,12 +82,14 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     registries,
     tasks,
     identity,
+    runner,
     setEndpoint(url: string) {
       endpoint = url;
     },
     onClose: [],
     async close() {
       await tasks.stop();
+      await runner.close();
       for (const fn of [...platform.onClose].reverse()) await fn().catch((err) => log.error({ err }, 'close hook failed'));
       await listeners.closeAll();
       await api.close();

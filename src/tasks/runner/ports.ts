@@ -26,6 +26,8 @@ export interface RunnerDeps {
   /** Where runs keep their working copies. */
   workDir: string;
   loadTaskFile: TaskFileLoader;
+  /** Manifest digest of an offline-library image (`hello-world`, `busybox:latest`...), if it is one. */
+  knownDigest?(ref: string): string | undefined;
   scanDockerfile: DockerfileScanner;
 }
 

@@ -25,6 +25,8 @@ export interface RunState {
   labels: Record<string, string>;
   signal: AbortSignal;
   scan(dockerfileText: string, buildArgs: Record<string, string>, target?: string): ScannedDependencies;
+  /** Manifest digests of images the platform made itself (the offline library), by reference. */
+  knownDigest(ref: string): string | undefined;
   /** Outputs collected for the report. */
   built: Map<string, { tags: string[]; deps: ScannedDependencies; depDigests: Map<string, string> }>;
   pushed: Map<string, string>;
@@ -118,7 +120,7 @@ export async function execBuild(state: RunState, step: RunnableStep): Promise<vo
   state.log.line(`Launching container with name: ${step.id}`);
   const pullAuth: Record<string, RegistryCredential> = Object.fromEntries(state.creds);
   try {
-    await state.engine.build({ contextDir, dockerfile, tags: b.tags, buildArgs, target: b.target, noCache: b.otherFlags.includes('--no-cache'), pull: b.otherFlags.includes('--pull'), pullAuth, labels: state.labels, network: 'host', onOutput: (c) => state.log.write(c), signal: state.signal });
+    await state.engine.build({ contextDir, dockerfile, tags: b.tags, buildArgs, target: b.target, noCache: b.otherFlags.includes('--no-cache'), pull: b.otherFlags.includes('--pull'), pullAuth, network: 'host', onOutput: (c) => state.log.write(c), signal: state.signal });
   } catch (err) {
     if (state.signal.aborted) throw err;
     throw new StepFailure((err as Error).message);
@@ -126,7 +128,7 @@ export async function execBuild(state: RunState, step: RunnableStep): Promise<vo
   const depDigests = new Map<string, string>();
   for (const ref of [deps.runtime, ...deps.buildtime].filter((r): r is string => Boolean(r) && r !== 'scratch:latest')) {
     const info = await state.engine.inspectImage(ref).catch(() => null);
-    const d = info?.repoDigests?.[0]?.split('@')[1] ?? info?.labels?.['dockyard.manifest-digest'];
+    const d = info?.repoDigests?.[0]?.split('@')[1] ?? state.knownDigest(ref);
     if (d) depDigests.set(ref, d);
   }
   state.built.set(step.id, { tags: b.tags, deps, depDigests });

@@ -162,6 +162,7 @@ export class TaskRunner implements RunExecutor {
         labels: label,
         signal,
         scan: deps.scanDockerfile,
+        knownDigest: (ref) => deps.knownDigest?.(ref),
         built: new Map(),
         pushed: new Map(),
       };
