@@ -7,14 +7,10 @@ import { exchangeAadToken, loadTaskFileWithSpec, NULL_GUID_USER, scanWithAcbRule
 import { startEngineWithLibrary, type ContainerEngine } from '../tasks/index.js';
 import type { IdentityWiring } from './wire-identity.js';
 
-/** Reads a Key Vault secret with a principal's rights; provided once the vault module is wired. */
-export type SecretReader = (principalObjectId: string, secretUrl: string) => Promise<string>;
-
 export interface RunnerWiring {
   executor: RunExecutor;
   /** Starts the engine (private dockerd + offline library) in the background; runs wait for it. */
   warmUp(): void;
-  setSecretReader(reader: SecretReader): void;
   close(): Promise<void>;
 }
 
@@ -24,7 +20,6 @@ export interface RunnerWiring {
  */
 export function wireRunner(p: { config: DockyardConfig; log: Logger; registries: Registries; identity: IdentityWiring; endpoint: () => string }): RunnerWiring {
   let enginePromise: Promise<ContainerEngine> | null = null;
-  let secretReader: SecretReader | null = null;
   const libraryDigests = new Map<string, string>();
   const log = p.log.child({ module: 'runner' });
   const engine = (): Promise<ContainerEngine> => {
@@ -53,9 +48,10 @@ export function wireRunner(p: { config: DockyardConfig; log: Logger; registries:
     async identityToken(principal, resource, trustedService) {
       return (await identity.issueTokenForPrincipal(principal, resource, { trustedService })).accessToken;
     },
-    async readSecret(principal, url) {
-      if (!secretReader) throw new Error('Key Vault is not available on this server');
-      return secretReader(principal, url);
+    async readSecret(principalId, url) {
+      const principal = await identity.directory.getByObjectId(principalId);
+      if (!principal) throw new Error(`identity ${principalId} no longer exists`);
+      return p.identity.vault.getSecretAs(principal, url);
     },
     /**
      * ACR's own access to the run's registry: a service principal per registry holding AcrPush there (a real role
@@ -86,9 +82,6 @@ export function wireRunner(p: { config: DockyardConfig; log: Logger; registries:
     executor: new TaskRunner(deps),
     warmUp() {
       if (p.config.engine === 'docker') void engine().catch(() => undefined);
-    },
-    setSecretReader(reader) {
-      secretReader = reader;
     },
     async close() {
       if (enginePromise) await (await enginePromise.catch(() => null))?.close();

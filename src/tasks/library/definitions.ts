@@ -13,6 +13,8 @@ export interface LibrarySources {
   busybox: string;
   bash: string;
   docker: string;
+  /** git, for `docker build <git URL>` in steps (the docker CLI clones remote contexts itself). */
+  git: string;
   node: string;
   /** Checkout whose bin/, src/, package.json and production node_modules make up dockyard/cli. */
   projectRoot: string;
@@ -22,6 +24,7 @@ export const DEFAULT_SOURCES: Omit<LibrarySources, 'projectRoot'> = {
   busybox: '/bin/busybox',
   bash: '/bin/bash-static',
   docker: '/usr/bin/docker',
+  git: '/usr/bin/git',
   node: process.execPath,
 };
 
@@ -83,6 +86,12 @@ export async function defineImage(name: LibraryImageName, src: LibrarySources): 
     case 'docker':
       await baseRootfs(l, src.busybox);
       await l.binaryWithLibs('usr/local/bin/docker', src.docker);
+      await l.binaryWithLibs('usr/bin/git', src.git);
+      l.symlink('usr/lib/git-core/git', '/usr/bin/git');
+      // `docker build <git URL>` runs `git submodule update`, a shell script with its helpers.
+      for (const script of ['git-submodule', 'git-sh-setup', 'git-sh-i18n']) await l.file(`usr/lib/git-core/${script}`, `/usr/lib/git-core/${script}`, 0o755);
+      await l.binaryWithLibs('usr/lib/git-core/git-sh-i18n--envsubst', '/usr/lib/git-core/git-sh-i18n--envsubst');
+      l.symlink('usr/lib/git-core/git-submodule--helper', '/usr/bin/git');
       l.buffer('usr/local/bin/docker-entrypoint.sh', DOCKER_ENTRYPOINT, 0o755);
       return { name, tag: 'latest', layer: l, config: { env: [PATH_ENV], entrypoint: ['docker-entrypoint.sh'], cmd: ['sh'], createdBy } };
     case 'dockyard/cli':

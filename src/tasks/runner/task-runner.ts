@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { isDockyardError } from '../../shared/index.js';
 import type { RunContext, RunExecutor, RunOutcome } from '../runs/run-queue.js';
 import type { RunRequest } from '../runs/model.js';
 import { extractUpload, materialiseSource, type Source } from './source.js';
@@ -238,7 +239,8 @@ export class TaskRunner implements RunExecutor {
           mask(v);
           return v;
         } catch (err) {
-          throw new RunSetupError(`failed to resolve secret ${s.id} (${s.keyvault}): ${(err as Error).message}`);
+          const code = isDockyardError(err) ? `(${err.code}) ` : '';
+          throw new RunSetupError(`failed to resolve secret ${s.id} (${s.keyvault}): ${code}${(err as Error).message}`);
         }
       },
     });
