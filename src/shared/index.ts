@@ -5,3 +5,4 @@ export * from './digest.js';
 export * from './logger.js';
 export * from './principal.js';
 export * from './resource-id.js';
+export { DockerIgnore, packBuildContext, type BuildContext } from './build-context.js';

@@ -4,6 +4,7 @@ import { API, findRegistry, rgPath } from '../arm-paths.js';
 import { CliError } from '../errors.js';
 import { parseTags } from './group.js';
 import { acrTaskCommands } from './acr-task.js';
+import { quickRunCommands } from './acr-run.js';
 import { acrDataPlaneCommands } from './acr-data-plane.js';
 
 export const registryTable = (r: unknown) =>
@@ -137,6 +138,7 @@ export function acrCommands(): Command {
 
   acr.addCommand(networkRuleCommands());
   acr.addCommand(acrTaskCommands());
+  quickRunCommands(acr);
   for (const c of acrDataPlaneCommands()) acr.addCommand(c);
   return acr;
 }

@@ -28,7 +28,7 @@ function secretPrincipal(req: RunRequest, clientID?: string): string {
 /** A Docker-type task/`acr build`: build then (unless no-push) push, like acb build. */
 function dockerPlan(req: RunRequest, runId: string, registryLogin: string): RunnablePlan {
   const s = req.step as Extract<RunRequest['step'], { type: 'Docker' }>;
-  const tags = s.imageNames.map((n) => n.replaceAll('{{.Run.ID}}', runId).replaceAll('$ID', runId)).map((n) => (n.split('/')[0].includes(':') || n.split('/')[0].includes('.') ? n : `${registryLogin}/${n}`));
+  const tags = s.imageNames.map((n) => n.replaceAll('{{.Run.ID}}', runId).replaceAll('$ID', runId)).map((n) => (n.includes('/') && /[.:]|^localhost$/.test(n.split('/')[0]) ? n : `${registryLogin}/${n}`));
   const args = s.arguments.map((a) => `${a.name}=${a.isSecret ? (req.secureValues[`arg:${a.name}`] ?? '') : (a.value ?? '')}`);
   const base = { env: [], timeout: 28800, disableWorkingDirectoryOverride: false, privileged: false, detach: false, keep: false, ports: [], expose: [], startDelay: 0, retries: 0, retryDelay: 5, retryOnErrors: [], repeat: 0, pull: false, ignoreErrors: false, volumeMounts: [] };
   const steps: RunnableStep[] = [
