@@ -14,6 +14,7 @@ import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWirin
 import { join } from 'node:path';
 import { registryMigrations } from '../registry/index.js';
 import { wireRegistry } from './wire-registry.js';
+import { withNetworkRules } from './wire-network.js';
 
 export interface Platform {
   config: DockyardConfig;
@@ -96,6 +97,6 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
       await db.destroy();
     },
   };
-  await wireRegistry(platform, authorizer, registryAccess(identity, admin), onResourceDeleted);
+  await wireRegistry(platform, authorizer, withNetworkRules(registryAccess(identity, admin), { registries, config, log }), onResourceDeleted);
   return platform;
 }

@@ -14,6 +14,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_ENGINE: 'engine',
   DOCKYARD_DOCKER_HOST: 'dockerHost',
   DOCKYARD_GC_GRACE_SECONDS: 'gcGraceSeconds',
+  DOCKYARD_TASKS_NETWORK_BYPASS: 'tasksNetworkBypass',
 };
 
 export interface LoadOptions {

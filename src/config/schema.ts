@@ -21,6 +21,8 @@ export const configSchema = z.object({
   gcGraceSeconds: z.coerce.number().int().min(0).default(3600),
   /** Addresses of reverse proxies whose X-Forwarded-For is trusted for network rules. */
   trustedProxies: z.array(z.string()).default([]),
+  /** Task runs and network rules: `seed` (tasks are a trusted service) or `2025` (only networkRuleBypassAllowedForTasks). */
+  tasksNetworkBypass: z.enum(['seed', '2025']).default('seed'),
 });
 
 export type DockyardConfig = z.infer<typeof configSchema>;

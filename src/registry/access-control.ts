@@ -127,10 +127,58 @@ export async function holds(ctx: RequestContext, repository: string, action: str
   return false;
 }
 
-export async function checkNetwork(ctx: { deps: RegistryDeps; registry: RegistryInfo; req: RequestContext['req']; principal: Principal | null }): Promise<void> {
-  const check = ctx.deps.access.checkNetwork;
+/** The firewall's 403 (ACR's body: `DENIED` + `client with IP '<ip>' is not allowed access...`). */
+export class NetworkDeniedError extends DockyardError {
+  constructor(
+    ip: string,
+    /** Why (logged by the network port; never sent to the client). */
+    readonly reason: string,
+  ) {
+    super('DENIED', `client with IP '${ip.replace(/^::ffff:/, '')}' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.`);
+  }
+}
+
+export function networkDenied(ip: string, reason: string): DockyardError {
+  return new NetworkDeniedError(ip, reason);
+}
+
+/**
+ * Network rules before authentication (docs/designs/network-rules.md). An address the rules admit is settled for the
+ * whole request. A blocked address may continue only where a trusted service must get through to prove who it is:
+ * requests carrying credentials (checked again once authenticated), the `/v2/` challenge and the token endpoints.
+ * Everything else from a blocked address is DENIED at once.
+ */
+export async function gateNetwork(ctx: RequestContext, path: string): Promise<void> {
+  const { deps, req } = ctx;
+  const check = deps.access.checkNetwork;
   if (!check) return;
-  const ip = ctx.req.socket.remoteAddress ?? '';
+  const ip = deps.access.clientAddress ? deps.access.clientAddress(req.socket.remoteAddress, req.headers) : (req.socket.remoteAddress ?? '');
+  const r = await check(ctx.registry, ip, null);
+  ctx.network = { ip, open: r.allowed, reason: r.reason };
+  if (r.allowed || req.headers.authorization) return;
+  if (path === '/v2/' || path === '/v2' || path.startsWith('/oauth2/')) return;
+  throw networkDenied(ip, r.reason);
+}
+
+/** Network rules once the caller is authenticated: a blocked address passes only as a trusted service. */
+export async function checkNetwork(ctx: { deps: RegistryDeps; registry: RegistryInfo; req: RequestContext['req']; principal: Principal | null; network?: RequestContext['network'] }): Promise<void> {
+  const check = ctx.deps.access.checkNetwork;
+  if (!check || ctx.network?.open) return;
+  const ip = ctx.network?.ip ?? ctx.deps.access.clientAddress?.(ctx.req.socket.remoteAddress, ctx.req.headers) ?? ctx.req.socket.remoteAddress ?? '';
   const r = await check(ctx.registry, ip, ctx.principal);
-  if (!r.allowed) throw new DockyardError('DENIED', `client with IP '${ip.replace(/^::ffff:/, '')}' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.`, { detail: { reason: r.reason } });
+  if (ctx.network) Object.assign(ctx.network, { open: r.allowed, reason: r.reason });
+  if (!r.allowed) throw networkDenied(ip, r.reason);
+}
+
+/**
+ * What a blocked client sees when a request fails: always the firewall's DENIED (it learns nothing about tokens or
+ * content), except the anonymous `/v2/` challenge that tells a trusted service where to log in.
+ */
+export function blockedError(ctx: RequestContext | undefined, err: DockyardError): DockyardError {
+  const n = ctx?.network;
+  if (!n || n.open) return err;
+  if (err instanceof NetworkDeniedError) return err;
+  const path = (ctx.req.url ?? '/').split('?')[0];
+  if ((path === '/v2/' || path === '/v2') && !ctx.req.headers.authorization) return err;
+  return networkDenied(n.ip, n.reason);
 }

@@ -38,4 +38,6 @@ export interface RequestContext {
   principal: Principal | null;
   /** Scopes granted by the bearer token (or computed for Basic auth). */
   access: AccessEntry[];
+  /** Network-rule state: the client address and whether the rules (or a trusted-service bypass) admit it. */
+  network?: { ip: string; open: boolean; reason: string };
 }

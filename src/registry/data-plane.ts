@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DockyardError } from '../shared/index.js';
-import { authorize, type Scope } from './access-control.js';
+import { authorize, blockedError, gateNetwork, type Scope } from './access-control.js';
 import { validateRepositoryName } from './names.js';
 import { sendError, sendJson, toRegistryError } from './http-util.js';
 import { deleteBlob, getBlob } from './blob-handlers.js';
@@ -40,14 +40,15 @@ export function createDataPlane(deps: RegistryDeps) {
 
 async function serve(deps: RegistryDeps, registryName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   for (const [k, v] of Object.entries(BASE_HEADERS)) res.setHeader(k, v);
+  let ctx: RequestContext | undefined;
   try {
     const registry = await deps.directory.byName(registryName);
     if (!registry) throw new DockyardError('NAME_UNKNOWN', 'registry not found');
     const url = new URL(req.url ?? '/', 'http://registry.local');
-    const ctx: RequestContext = { deps, registry, req, res, url, principal: null, access: [] };
+    ctx = { deps, registry, req, res, url, principal: null, access: [] };
     await route(ctx);
   } catch (err) {
-    const e = toRegistryError(err);
+    const e = blockedError(ctx, toRegistryError(err));
     if (e.status >= 500) deps.log.error({ err: (err as Error).cause ?? err, url: req.url, method: req.method }, 'registry request failed');
     sendError(req, res, e);
   }
@@ -59,6 +60,7 @@ async function route(ctx: RequestContext): Promise<void> {
   const q = raw.indexOf('?');
   const path = decodePath(q < 0 ? raw : raw.slice(0, q));
   const method = ctx.req.method ?? 'GET';
+  await gateNetwork(ctx, path);
   if (path === '/v2/' || path === '/v2') {
     if (method !== 'GET' && method !== 'HEAD') throw new DockyardError('UNSUPPORTED');
     await authorize(ctx, null);

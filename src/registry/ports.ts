@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../shared/index.js';
 
 /** What the data plane needs to know about a registry (provided by the control plane through the app). */
@@ -33,4 +34,6 @@ export interface RegistryAccessPort {
   grantedActions(principal: Principal, registry: RegistryInfo, repository: string | 'catalog', requested: RegistryAction[]): Promise<RegistryAction[]>;
   /** Network rules (firewall); when absent every address is allowed. */
   checkNetwork?(registry: RegistryInfo, clientIp: string, principal: Principal | null): Promise<{ allowed: boolean; reason: string }>;
+  /** The client address for network rules from the socket peer (and forwarding headers of trusted proxies only). */
+  clientAddress?(peer: string | undefined, headers: IncomingHttpHeaders): string;
 }
