@@ -9,6 +9,8 @@ import type { IdentityWiring } from './wire-identity.js';
 
 export interface RunnerWiring {
   executor: RunExecutor;
+  /** The container engine (started on first use). */
+  engine(): Promise<ContainerEngine>;
   /** Starts the engine (private dockerd + offline library) in the background; runs wait for it. */
   warmUp(): void;
   close(): Promise<void>;
@@ -80,6 +82,7 @@ export function wireRunner(p: { config: DockyardConfig; log: Logger; registries:
 
   return {
     executor: new TaskRunner(deps),
+    engine,
     warmUp() {
       if (p.config.engine === 'docker') void engine().catch(() => undefined);
     },
