@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { registryMigrations } from '../registry/index.js';
 import { wireRegistry } from './wire-registry.js';
 import { withNetworkRules } from './wire-network.js';
+import { wireImport } from './wire-import.js';
 
 export interface Platform {
   config: DockyardConfig;
@@ -97,6 +98,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
       await db.destroy();
     },
   };
-  await wireRegistry(platform, authorizer, withNetworkRules(registryAccess(identity, admin), { registries, config, log }), onResourceDeleted);
+  const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log });
+  await wireImport({ api, registries, registry: await wireRegistry(platform, authorizer, access, onResourceDeleted), access, tenantId, log });
   return platform;
 }

@@ -6,3 +6,4 @@ export { isAdminOf, type AdminCredentials } from './admin-user.js';
 export { isRepositoryName, validateRepositoryName } from './names.js';
 export { MT as MEDIA_TYPES } from './media-types.js';
 export type { GcResult } from './gc.js';
+export { importImage, parseImageRef, type ImageRef, type ImportResult } from './import-image.js';

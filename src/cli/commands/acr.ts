@@ -6,6 +6,7 @@ import { parseTags } from './group.js';
 import { acrTaskCommands } from './acr-task.js';
 import { quickRunCommands } from './acr-run.js';
 import { acrDataPlaneCommands } from './acr-data-plane.js';
+import { acrImportCommand } from './acr-import.js';
 
 export const registryTable = (r: unknown) =>
   (Array.isArray(r) ? r : [r]).map((x: Record<string, unknown>) => ({
@@ -137,6 +138,7 @@ export function acrCommands(): Command {
   });
 
   acr.addCommand(networkRuleCommands());
+  acr.addCommand(acrImportCommand());
   acr.addCommand(acrTaskCommands());
   quickRunCommands(acr);
   for (const c of acrDataPlaneCommands()) acr.addCommand(c);

@@ -66,6 +66,7 @@ export const ERRORS = {
   TaskRunFailed: arm(400, 'The run failed.'),
   RunNotFound: arm(404, 'The run could not be found.'),
   OperationNotAllowed: arm(400, 'The operation is not allowed.'),
+  ImportSourceNetworkDenied: arm(403, "The source registry's network rules do not allow the import."),
   InternalServerError: arm(500, 'An internal error occurred.'),
 
   // OAuth / token endpoints (ACR /oauth2/*, identity service, IMDS)
