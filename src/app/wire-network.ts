@@ -5,10 +5,22 @@ import type { RegistryAccessPort } from '../registry/index.js';
 import { checkNetwork, clientAddress, type NetworkSettings } from '../network/index.js';
 
 /** A registry row's network properties in the shape `checkNetwork` takes. */
+const RULE_SETS = new Map<string, NetworkSettings['networkRuleSet']>();
+/** The parsed rule set, shared while the stored JSON is unchanged (so compiled CIDR ranges are reused). */
+function ruleSet(json: string): NetworkSettings['networkRuleSet'] {
+  let r = RULE_SETS.get(json);
+  if (!r) {
+    if (RULE_SETS.size > 1000) RULE_SETS.clear();
+    r = JSON.parse(json) as NetworkSettings['networkRuleSet'];
+    RULE_SETS.set(json, r);
+  }
+  return r;
+}
+
 export function networkSettingsOf(r: RegistryRow): NetworkSettings {
   return {
     publicNetworkAccess: r.public_network_access,
-    networkRuleSet: JSON.parse(r.network_rule_set) as NetworkSettings['networkRuleSet'],
+    networkRuleSet: ruleSet(r.network_rule_set),
     networkRuleBypassOptions: r.network_rule_bypass_options,
     networkRuleBypassAllowedForTasks: r.network_rule_bypass_allowed_for_tasks === 1,
   };

@@ -1,5 +1,5 @@
 import type { Principal } from '../shared/index.js';
-import { cidrContains, normalizeAddress, parseCidr } from './ip-address.js';
+import { ipv4ToNumber, parseCidr, type CidrRange } from './ip-address.js';
 
 /** A registry's network properties, as stored by the control plane (acr-reference.md §7). */
 export interface NetworkSettings {
@@ -43,13 +43,29 @@ export function checkNetwork(settings: NetworkSettings, clientIp: string, princi
 export function networkOnly(settings: NetworkSettings, clientIp: string): NetworkDecision {
   if (String(settings.publicNetworkAccess).toLowerCase() === 'disabled') return { allowed: false, reason: 'denied:public-network-access-disabled' };
   if (String(settings.networkRuleSet.defaultAction).toLowerCase() !== 'deny') return { allowed: true, reason: 'public-network-enabled' };
-  const ip = normalizeAddress(clientIp);
-  for (const rule of settings.networkRuleSet.ipRules) {
-    const value = rule.ipAddressOrRange ?? rule.value ?? '';
-    const range = parseCidr(value);
-    if (range && cidrContains(range, ip)) return { allowed: true, reason: `ip-rule:${value}` };
+  const ip = ipv4ToNumber(clientIp);
+  if (ip !== undefined) {
+    for (const { value, range } of compiled(settings.networkRuleSet.ipRules)) {
+      if (((ip & range.mask) >>> 0) === range.base) return { allowed: true, reason: `ip-rule:${value}` };
+    }
   }
   return { allowed: false, reason: 'denied:no-matching-ip-rule' };
+}
+
+/** Parsed ranges per rule array (callers that reuse the array, like wire-network's cache, parse once). */
+const COMPILED = new WeakMap<object, Array<{ value: string; range: CidrRange }>>();
+function compiled(rules: NetworkSettings['networkRuleSet']['ipRules']): Array<{ value: string; range: CidrRange }> {
+  let c = COMPILED.get(rules);
+  if (!c) {
+    c = [];
+    for (const rule of rules) {
+      const value = rule.ipAddressOrRange ?? rule.value ?? '';
+      const range = parseCidr(value);
+      if (range) c.push({ value, range });
+    }
+    COMPILED.set(rules, c);
+  }
+  return c;
 }
 
 function trustedBypass(s: NetworkSettings, p: Principal, tasksPolicy: TasksBypassPolicy): NetworkDecision {
