@@ -16,6 +16,7 @@ import { registryMigrations } from '../registry/index.js';
 import { wireRegistry } from './wire-registry.js';
 import { withNetworkRules } from './wire-network.js';
 import { wireImport } from './wire-import.js';
+import { wireWeb } from './wire-web.js';
 
 export interface Platform {
   config: DockyardConfig;
@@ -100,5 +101,6 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   };
   const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log });
   await wireImport({ api, registries, registry: await wireRegistry(platform, authorizer, access, onResourceDeleted), access, tenantId, log });
+  await wireWeb(platform);
   return platform;
 }

@@ -68,6 +68,8 @@ export const ERRORS = {
   OperationNotAllowed: arm(400, 'The operation is not allowed.'),
   ImportSourceNetworkDenied: arm(403, "The source registry's network rules do not allow the import."),
   InternalServerError: arm(500, 'An internal error occurred.'),
+  DashboardNotBuilt: arm(503, 'The web dashboard has not been built: run "npm run build:web".'),
+  DashboardProxyForbidden: arm(403, 'The dashboard registry proxy only serves loopback clients.'),
 
   // OAuth / token endpoints (ACR /oauth2/*, identity service, IMDS)
   invalid_request: oauth(400, 'The request is missing a required parameter or is malformed.'),

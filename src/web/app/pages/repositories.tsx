@@ -1,0 +1,48 @@
+import { formatTime, shortDigest } from '../format.js';
+import { registryClient } from '../registry-client.js';
+import { Crumbs, Show, Table, useLoad } from '../ui.js';
+import { regLink, type RegistryCtx } from './registry.js';
+
+export function Repositories({ ctx }: { ctx: RegistryCtx }) {
+  const load = useLoad(() => registryClient(ctx.name, ctx.registry.loginServer).repositories(), [ctx.name]);
+  return (
+    <Show load={load}>
+      {(repos) => (
+        <Table
+          testid="repositories"
+          rows={repos}
+          empty="No repositories yet: push an image or run a task."
+          columns={[['Repository', (r) => <a href={regLink(ctx, 'repositories', r)}>{r}</a>]]}
+        />
+      )}
+    </Show>
+  );
+}
+
+export function Tags({ ctx, repo }: { ctx: RegistryCtx; repo: string }) {
+  const load = useLoad(() => registryClient(ctx.name, ctx.registry.loginServer).tags(repo), [ctx.name, repo]);
+  return (
+    <>
+      <Crumbs items={[['Repositories', regLink(ctx, 'repositories')], [repo, null]]} />
+      <h3>
+        Tags of <code>{repo}</code>
+      </h3>
+      <Show load={load}>
+        {(tags) => (
+          <Table
+            testid="tags"
+            rows={tags}
+            empty="No tags."
+            columns={[
+              ['Tag', (t) => <a href={regLink(ctx, 'repositories', repo, 'manifests', t.name)}>{t.name}</a>],
+              ['Digest', (t) => <a href={regLink(ctx, 'repositories', repo, 'manifests', t.digest)}><code title={t.digest}>{shortDigest(t.digest)}</code></a>],
+              ['Created', (t) => formatTime(t.createdTime)],
+              ['Updated', (t) => formatTime(t.lastUpdateTime)],
+              ['Pull', (t) => <code class="small">{`${ctx.registry.loginServer}/${repo}:${t.name}`}</code>],
+            ]}
+          />
+        )}
+      </Show>
+    </>
+  );
+}

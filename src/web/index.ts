@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { errorHandlerFor, type Authorizer } from '../http/index.js';
+import { registerStaticFiles } from './static-files.js';
+import { registerRegistryProxy, type LoginServerLookup } from './registry-proxy.js';
+import { registerPermissionsRoute } from './permissions-route.js';
+
+export { DASHBOARD_DIST, DASHBOARD_PREFIX, resolveStatic } from './static-files.js';
+export { REGISTRY_PROXY_PREFIX, isLoopback, type LoginServerLookup } from './registry-proxy.js';
+export { DASHBOARD_ACTIONS } from './permissions-route.js';
+
+export interface DashboardDeps {
+  authorizer: Authorizer;
+  loginServerOf: LoginServerLookup;
+  /** The built app's folder (defaults to src/web/dist). */
+  root?: string;
+}
+
+/** The web dashboard: static files under /dashboard/, the permissions query and the same-origin registry proxy. */
+export function dashboardPlugin(deps: DashboardDeps) {
+  return async function dashboard(app: FastifyInstance): Promise<void> {
+    app.setErrorHandler(errorHandlerFor('arm'));
+    registerStaticFiles(app, deps.root);
+    registerPermissionsRoute(app, deps.authorizer);
+    registerRegistryProxy(app, deps.loginServerOf);
+  };
+}
