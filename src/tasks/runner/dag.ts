@@ -1,4 +1,4 @@
-import { execStep, StepFailure, type RunState } from './step-exec.js';
+import { execStep, sleep, StepFailure, type RunState } from './step-exec.js';
 import type { RunnableStep } from './plan-types.js';
 
 export type StepStatus = 'successful' | 'failed' | 'skipped';
@@ -8,16 +8,6 @@ export interface StepOutcome {
   elapsedSeconds: number;
   error?: string;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 
 /**
  * Runs the `when` graph: a step starts when every step it waits for has finished; independent steps run in

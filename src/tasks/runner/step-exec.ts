@@ -39,7 +39,8 @@ export class StepFailure extends Error {
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+/** Sleeps, returning early when the signal aborts. */
+export const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (ms <= 0 || signal.aborted) return resolve();
     const t = setTimeout(resolve, ms);
