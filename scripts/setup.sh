@@ -20,5 +20,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # The lockfile pins everything; `npm ci` refuses it when the registry mirror lacks other platforms' optional
+  # packages (e.g. rollup's non-linux binaries), in which case `npm install` installs the same locked tree.
+  npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
 fi
