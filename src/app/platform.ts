@@ -1,12 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DockyardConfig } from '../config/index.js';
-import { createLogger, type Logger, type Principal } from '../shared/index.js';
+import { createLogger, systemClock, type Clock, type Logger, type Principal } from '../shared/index.js';
 import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
 import { eventMigrations } from '../events/index.js';
 import { installAuthentication } from '../http/index.js';
 import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator } from '../identity/index.js';
 import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
-import { taskMigrations, type RunExecutor, type TaskModule } from '../tasks/index.js';
+import { taskMigrations, triggerMigrations, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
+import { wireTriggers } from './wire-triggers.js';
 import { wireTasks } from './wire-tasks.js';
 import { wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
@@ -30,6 +31,8 @@ export interface Platform {
   registries: Registries;
   tasks: TaskModule;
   runner: RunnerWiring;
+  /** Commit, base-image and timer triggers (started by serve, stopped by close). */
+  triggers: TriggerService;
   /** Identity service + RBAC (tokens, managed identities, workload bindings, authorization). */
   identity: IdentityWiring;
   /** The API's base URL once listening. */
@@ -40,10 +43,10 @@ export interface Platform {
 }
 
 /** The composition root: builds every component from config. The only place that picks implementations. */
-export async function buildPlatform(config: DockyardConfig, options: { log?: Logger; dbPath?: string; executor?: RunExecutor } = {}): Promise<Platform> {
+export async function buildPlatform(config: DockyardConfig, options: { log?: Logger; dbPath?: string; executor?: RunExecutor; clock?: Clock } = {}): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
   const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
-  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, registryMigrations, ...identityMigrationSets]);
+  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, triggerMigrations, registryMigrations, ...identityMigrationSets]);
 
   const directory = new Directory(db);
   const tenantId = await directory.ensureDefaultTenant();
@@ -67,6 +70,8 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const executor = options.executor ?? (config.engine === 'docker' ? runner.executor : undefined);
   const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor });
 
+  const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
+
   // Reopen every registry's listener on its recorded port.
   for (const r of await registries.all()) {
     const { loginServer, port } = await listeners.allocate(r.name, r.port);
@@ -86,11 +91,13 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     tasks,
     identity,
     runner,
+    triggers,
     setEndpoint(url: string) {
       endpoint = url;
     },
     onClose: [],
     async close() {
+      await triggers.stop();
       await tasks.stop();
       await runner.close();
       for (const fn of [...platform.onClose].reverse()) await fn().catch((err) => log.error({ err }, 'close hook failed'));

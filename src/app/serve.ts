@@ -20,6 +20,7 @@ export async function startServer(config: DockyardConfig, options: Parameters<ty
   const endpoint = `http://${config.host}:${port}`;
   platform.setEndpoint(endpoint);
   await platform.tasks.start();
+  platform.triggers.start();
   platform.runner.warmUp();
   const connFile = join(config.dataDir, 'endpoint.json');
   writeFileSync(connFile, JSON.stringify({ endpoint, tenantId: platform.tenantId, subscriptionId: platform.subscriptionId, pid: process.pid }, null, 2), { mode: 0o600 });

@@ -15,6 +15,8 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_DOCKER_HOST: 'dockerHost',
   DOCKYARD_GC_GRACE_SECONDS: 'gcGraceSeconds',
   DOCKYARD_TASKS_NETWORK_BYPASS: 'tasksNetworkBypass',
+  DOCKYARD_TRIGGER_POLL_SECONDS: 'triggerPollSeconds',
+  DOCKYARD_TRIGGER_PR_REF_PATTERN: 'triggerPullRequestRefPattern',
 };
 
 export interface LoadOptions {

@@ -23,6 +23,10 @@ export const configSchema = z.object({
   trustedProxies: z.array(z.string()).default([]),
   /** Task runs and network rules: `seed` (tasks are a trusted service) or `2025` (only networkRuleBypassAllowedForTasks). */
   tasksNetworkBypass: z.enum(['seed', '2025']).default('seed'),
+  /** Seconds between polls of git repositories watched by source (commit / pull-request) triggers. */
+  triggerPollSeconds: z.coerce.number().positive().default(30),
+  /** Refs of a watched repository that count as pull requests; `*` is the pull-request id. */
+  triggerPullRequestRefPattern: z.string().min(1).default('refs/pull/*/head'),
 });
 
 export type DockyardConfig = z.infer<typeof configSchema>;

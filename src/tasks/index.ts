@@ -9,3 +9,4 @@ export { acbTimestamp, goDuration, type RunLogWriter } from './runs/run-log.js';
 export { NoEngineExecutor, TaskRunner, loadTaskFileWithSpec, scanWithAcbRules, exchangeAadToken, AAD_REGISTRY_RESOURCE, NULL_GUID_USER, type RunnerDeps, type RunnerRegistry, type DockerfileScanner } from './runner/index.js';
 export { startEngineWithLibrary } from './library/index.js';
 export type { ContainerEngine } from './engine/index.js';
+export { TriggerService, triggerMigrations, validateSchedule, Schedule, type TriggerServiceOptions } from './triggers/index.js';

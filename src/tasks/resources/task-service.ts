@@ -1,5 +1,6 @@
 import { DockyardError } from '../../shared/index.js';
 import type { TaskStore } from './task-store.js';
+import { validateSchedule } from '../triggers/cron.js';
 import {
   TIMEOUT_DEFAULT,
   TIMEOUT_MAX,
@@ -232,10 +233,15 @@ function mergeTrigger(current: TaskTrigger | null, t: Body | undefined): TaskTri
   if (t.sourceTriggers !== undefined) next.sourceTriggers = (t.sourceTriggers as TaskTrigger['sourceTriggers']) ?? null;
   if (t.timerTriggers !== undefined) {
     const list = (t.timerTriggers as Body[] | null) ?? null;
-    next.timerTriggers = list ? list.map((x) => ({ name: String(x.name), schedule: String(x.schedule), status: enumOf(x.status ?? 'Enabled', ['Enabled', 'Disabled'] as const, 'timer status') })) : null;
+    next.timerTriggers = list ? list.map((x) => ({ name: String(x.name), schedule: validSchedule(String(x.schedule)), status: enumOf(x.status ?? 'Enabled', ['Enabled', 'Disabled'] as const, 'timer status') })) : null;
   }
   return next;
 }
+
+const validSchedule = (s: string): string => {
+  validateSchedule(s);
+  return s.trim();
+};
 
 /** Custom registry credentials: a `null` entry removes it; secret values go to `secure`, never into properties. */
 function mergeCredentials(current: TaskProperties['credentials'], c: Body | undefined, secure: Record<string, string>): TaskProperties['credentials'] {

@@ -51,7 +51,7 @@ const isRemoteGit = (url: string): boolean => /^(https?|git|ssh):\/\//i.test(url
  * Materialises a run's context under `dest`: a git clone (file://, http(s)://, git://, or a local repository path,
  * with `#ref:dir`), a copy of a local directory, or nothing (`/dev/null`). Refs that look like options are refused.
  */
-export async function materialiseSource(contextPath: string | null, dest: string, signal?: AbortSignal): Promise<Source> {
+export async function materialiseSource(contextPath: string | null, dest: string, signal?: AbortSignal, checkout?: { commit: string; ref?: string }): Promise<Source> {
   await mkdir(dest, { recursive: true });
   if (!contextPath || contextPath === '/dev/null') return { root: dest, subdir: '' };
   const { url, ref, dir } = splitContext(contextPath);
@@ -66,6 +66,7 @@ export async function materialiseSource(contextPath: string | null, dest: string
     } catch (err) {
       throw new DockyardError('InvalidParameter', `failed to download context. Please check if the URL is incorrect. If it has credentials, please check if they are expired (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})`);
     }
+    if (checkout) await checkoutCommit(dest, checkout, signal);
     const head = (await exec('git', ['-C', dest, 'rev-parse', 'HEAD'])).stdout.trim();
     const branch = (await exec('git', ['-C', dest, 'rev-parse', '--abbrev-ref', 'HEAD']).catch(() => ({ stdout: '' }))).stdout.trim();
     if (subdir && !existsSync(join(dest, subdir))) throw new DockyardError('InvalidParameter', `The folder '${subdir}' does not exist in the repository.`);
@@ -75,6 +76,19 @@ export async function materialiseSource(contextPath: string | null, dest: string
   if (!st?.isDirectory()) throw new DockyardError('InvalidParameter', `failed to download context. The context '${contextPath}' is not a directory, a git repository or a git URL.`);
   await cp(localPath, dest, { recursive: true, filter: (src) => !src.split(sep).includes('.git') });
   return { root: dest, subdir };
+}
+
+/** A triggered run builds the commit that fired it, even if the branch moved on (pull-request refs are fetched). */
+async function checkoutCommit(dest: string, c: { commit: string; ref?: string }, signal?: AbortSignal): Promise<void> {
+  if (!/^[0-9a-f]{40,64}$/.test(c.commit)) throw new DockyardError('InvalidParameter', `The commit '${c.commit}' is invalid.`);
+  const git = (...args: string[]) => exec('git', ['-C', dest, ...args], { timeout: 300_000, signal, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+  const present = await git('cat-file', '-e', `${c.commit}^{commit}`).then(() => true, () => false);
+  if (!present && c.ref && /^refs\/[\w./-]+$/.test(c.ref)) await git('fetch', '--quiet', 'origin', c.ref).catch(() => undefined);
+  try {
+    await git('checkout', '--quiet', '--detach', c.commit);
+  } catch (err) {
+    throw new DockyardError('InvalidParameter', `failed to check out commit ${c.commit}: ${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`);
+  }
 }
 
 /** Extracts an uploaded `tar.gz` context (quick runs) into `dest`. */

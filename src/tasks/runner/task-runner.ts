@@ -63,7 +63,7 @@ export class TaskRunner implements RunExecutor {
       if (req.uploadedContext || step.contextPath) {
         log.line('Downloading source code...');
         try {
-          source = req.uploadedContext ? await extractUpload(req.uploadedContext, workspace) : await materialiseSource(step.contextPath, workspace, signal);
+          source = req.uploadedContext ? await extractUpload(req.uploadedContext, workspace) : await materialiseSource(step.contextPath, workspace, signal, req.trigger.sourceTrigger ? { commit: req.trigger.sourceTrigger.commitId, ref: req.trigger.gitRef } : undefined);
         } catch (err) {
           log.line(`Error: ${(err as Error).message}`);
           return { status: 'Failed', errorMessage: (err as Error).message };

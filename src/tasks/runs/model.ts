@@ -6,6 +6,8 @@ export type RunType = 'QuickBuild' | 'QuickRun' | 'AutoBuild' | 'AutoRun';
 
 export interface RunTrigger {
   kind: 'Manual' | 'Commit' | 'PullRequest' | 'Timer' | 'Image Update';
+  /** For source triggers: the ref whose commit fired the run (`refs/heads/main`, `refs/pull/7/head`). */
+  gitRef?: string;
   sourceTrigger?: { id: string; eventType: string; commitId: string; pullRequestId: string | null; repositoryUrl: string; branchName: string; providerType: string };
   timerTrigger?: { timerTriggerName: string; scheduleOccurrence: string };
   imageUpdateTrigger?: { id: string; timestamp: string; images: Array<{ registry: string; repository: string; tag: string; digest: string }> };

@@ -1,0 +1,85 @@
+import type { Clock, Logger } from '../../shared/index.js';
+import type { SqlDatabase } from '../../storage/index.js';
+import type { TaskStore } from '../resources/task-store.js';
+import type { RunQueue } from '../runs/run-queue.js';
+import { BaseImageTriggers } from './base-image-triggers.js';
+import type { TriggerDeps } from './fire.js';
+import { SourceTriggers } from './source-triggers.js';
+import { TimerTriggers } from './timer-triggers.js';
+
+export interface TriggerServiceOptions {
+  db: SqlDatabase;
+  tasks: Pick<TaskStore, 'all' | 'get'>;
+  queue: RunQueue;
+  log: Logger;
+  clock: Clock;
+  /** Seconds between polls of watched git repositories (config `triggerPollSeconds`). */
+  pollSeconds: number;
+  /** Milliseconds between passes over the outbox (base images) and the timers. */
+  tickMs?: number;
+  /** Pull-request refs (config `triggerPullRequestRefPattern`). */
+  pullRequestRefPattern: string;
+  listRefs?: (url: string) => Promise<Map<string, string>>;
+}
+
+/** Runs tasks by themselves: on commits, base-image pushes and timers. Started and stopped by the app. */
+export class TriggerService {
+  readonly source: SourceTriggers;
+  readonly baseImages: BaseImageTriggers;
+  readonly timers: TimerTriggers;
+  private readonly loops: Array<{ stop(): Promise<void> }> = [];
+  private readonly log: Logger;
+
+  constructor(private readonly options: TriggerServiceOptions) {
+    this.log = options.log.child({ module: 'triggers' });
+    const deps: TriggerDeps = { db: options.db, tasks: options.tasks, queue: options.queue, log: this.log, clock: options.clock };
+    this.source = new SourceTriggers(deps, { pullRequestRefPattern: options.pullRequestRefPattern, listRefs: options.listRefs });
+    this.baseImages = new BaseImageTriggers(deps);
+    this.timers = new TimerTriggers(deps);
+    // Dependencies are recorded whether or not the loops run, so a later start can act on them.
+    options.queue.finished.push((run, status, result) => this.baseImages.recordRun(run, status, result));
+  }
+
+  /** Starts the three loops (source polling, outbox, timers). */
+  start(): void {
+    if (this.loops.length) return;
+    const tick = this.options.tickMs ?? 1000;
+    this.loops.push(this.every('base-image', tick, () => this.baseImages.processEvents()));
+    this.loops.push(this.every('timer', tick, () => this.timers.tick()));
+    this.loops.push(this.every('source', this.options.pollSeconds * 1000, () => this.source.pollOnce()));
+    this.log.info({ pollSeconds: this.options.pollSeconds, tickMs: tick }, 'triggers started');
+  }
+
+  /** One pass of everything, now (tests and `dockyard` admin tooling). */
+  async pollOnce(): Promise<number> {
+    return (await this.source.pollOnce()) + (await this.baseImages.processEvents()) + (await this.timers.tick());
+  }
+
+  async stop(): Promise<void> {
+    const loops = this.loops.splice(0);
+    await Promise.all(loops.map((l) => l.stop()));
+  }
+
+  /** Runs `fn` now and then `ms` after each pass finishes; passes never overlap; stop waits for the one in flight. */
+  private every(name: string, ms: number, fn: () => Promise<unknown>): { stop(): Promise<void> } {
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let current: Promise<void> = Promise.resolve();
+    const pass = () => {
+      current = fn()
+        .then(() => undefined)
+        .catch((err: Error) => this.log.error({ err, loop: name }, 'trigger pass failed'))
+        .finally(() => {
+          if (!stopped) timer = setTimeout(pass, ms);
+        });
+    };
+    pass();
+    return {
+      async stop() {
+        stopped = true;
+        clearTimeout(timer);
+        await current;
+      },
+    };
+  }
+}
