@@ -69,3 +69,15 @@ export function decodeBase64(b64: string | null | undefined): string {
     return b64;
   }
 }
+
+/** `NAME=value` per line → task values. */
+export function parseValues(text: string): Array<{ name: string; value: string; isSecret: false }> {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const i = l.indexOf('=');
+      return { name: i < 0 ? l : l.slice(0, i), value: i < 0 ? '' : l.slice(i + 1), isSecret: false as const };
+    });
+}

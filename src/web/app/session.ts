@@ -44,10 +44,14 @@ export async function signIn(kind: Session['kind'], clientId: string, secret: st
   const id = kind === 'admin' ? LOCAL_ADMIN_CLIENT_ID : clientId.trim();
   const arm = await clientCredentials(info.tenantId, id, secret, MANAGEMENT);
   const vault = await clientCredentials(info.tenantId, id, secret, VAULT);
+  type Me = { displayName?: string };
+  const me: Me = await fetch(`/dockyard/v1/principals/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${arm.access_token}` } })
+    .then((r): Promise<Me> | Me => (r.ok ? (r.json() as Promise<Me>) : {}))
+    .catch((): Me => ({}));
   const s: Session = {
     tenantId: info.tenantId,
     subscriptionId: info.subscriptionId,
-    user: kind === 'admin' ? 'local admin' : id,
+    user: me.displayName ?? (kind === 'admin' ? 'local admin' : id),
     kind,
     armToken: arm.access_token,
     vaultToken: vault.access_token,

@@ -66,13 +66,17 @@ export function Table<T>({ rows, columns, empty, testid }: { rows: T[]; columns:
   );
 }
 
+function isEmpty(v: ComponentChildren): boolean {
+  return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+}
+
 export function Fields({ items }: { items: Array<[string, ComponentChildren]> }) {
   return (
     <dl class="fields">
       {items.map(([k, v]) => (
         <>
           <dt key={`k-${k}`}>{k}</dt>
-          <dd key={`v-${k}`}>{v === null || v === undefined || v === '' ? <span class="muted">—</span> : v}</dd>
+          <dd key={`v-${k}`}>{isEmpty(v) ? <span class="muted">—</span> : v}</dd>
         </>
       ))}
     </dl>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { arm, V } from '../api.js';
-import { decodeBase64, formatTime } from '../format.js';
+import { decodeBase64, formatTime, parseValues } from '../format.js';
 import { navigate } from '../router.js';
 import { Crumbs, ErrorBox, Fields, Json, Show, Status, Table, useLoad } from '../ui.js';
 import { regLink, type RegistryCtx } from './registry.js';
@@ -28,18 +28,6 @@ export function Tasks({ ctx }: { ctx: RegistryCtx }) {
       )}
     </Show>
   );
-}
-
-/** `NAME=value` per line → task values. */
-export function parseValues(text: string): Array<{ name: string; value: string; isSecret: false }> {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
-    .map((l) => {
-      const i = l.indexOf('=');
-      return { name: i < 0 ? l : l.slice(0, i), value: i < 0 ? '' : l.slice(i + 1), isSecret: false as const };
-    });
 }
 
 function RunButton({ ctx, task }: { ctx: RegistryCtx; task: any }) {
