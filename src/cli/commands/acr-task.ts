@@ -128,7 +128,13 @@ export function acrTaskCommands(): Command {
     if (o.file) stepChange.taskFilePath = o.file;
     if (o.set || o.setSecret) stepChange.values = parseSetValues(o.set as string[], o.setSecret as string[]);
     if (Object.keys(stepChange).length) properties.step = stepChange;
-    const trig = triggerBody(o, o.context as string, false);
+    let context = o.context as string | undefined;
+    if (!context && (o.commitTriggerEnabled !== undefined || o.pullRequestTriggerEnabled !== undefined)) {
+      // Toggling source triggers keeps the task's own repository.
+      const current = await ctx.client().request<{ step?: { contextPath?: string | null } }>(path, { query: { 'api-version': TASK_API } });
+      context = current.step?.contextPath ?? undefined;
+    }
+    const trig = triggerBody(o, context, false);
     if (trig) properties.trigger = trig;
     return ctx.client().request(path, { method: 'PATCH', query: { 'api-version': TASK_API }, body: { properties } });
   }, taskTable);

@@ -149,3 +149,17 @@ test('deleting the task deletes its system-assigned identity', async () => {
   assert.equal((await cli('acr', 'task', 'delete', '-n', 'multiple-reg', '-r', 'myregistry', '-y')).code, 0);
   assert.equal(await dirx.getByObjectId(pid), null);
 });
+
+test('task update --commit-trigger-enabled toggles the source trigger of the task repository', async () => {
+  const { makeGitRepo } = await import('../../helpers/git-context.js');
+  const repo = makeGitRepo(join(dir, 'trigrepo'), { 'acb.yaml': 'version: v1.0.0\nsteps:\n  - cmd: busybox echo hi\n' });
+  let r = await cli('acr', 'task', 'create', '-r', 'myregistry', '-n', 'watched', '--context', `file://${repo.path}#main`, '--file', 'acb.yaml');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).trigger.sourceTriggers[0].sourceTriggerEvents, ['commit']);
+  r = await cli('acr', 'task', 'update', '-r', 'myregistry', '-n', 'watched', '--pull-request-trigger-enabled', 'true', '--commit-trigger-enabled', 'true');
+  assert.equal(r.code, 0, r.stderr);
+  const st = JSON.parse(r.stdout).trigger.sourceTriggers[0];
+  assert.deepEqual(st.sourceTriggerEvents, ['commit', 'pullrequest']);
+  assert.equal(st.sourceRepository.repositoryUrl, `file://${repo.path}`);
+  assert.equal(st.sourceRepository.branch, 'main');
+});
