@@ -121,3 +121,16 @@ test('a Reader sees the registry and the task but no Run button, and the API ref
   const run = await s.api(`${registryId}/scheduleRun?api-version=2019-06-01-preview`, { method: 'POST', headers: auth, body: { type: 'TaskRunRequest', taskId: `${registryId}/tasks/hello` } });
   assert.equal(run.status, 403);
 });
+
+test('an admin cancels a running task from its run page', { timeout: 180_000 }, async () => {
+  const page = await signIn(browser.context, s.endpoint, { adminKey: s.platform.admin.key });
+  await page.goto(`${s.endpoint}/dashboard/#/rg/webrg/registries/webreg/tasks/hello`);
+  await page.click('[data-testid=run-task]');
+  await page.waitForURL(/#\/rg\/webrg\/registries\/webreg\/runs\/\w+$/);
+  await page.click('[data-testid=cancel-run]');
+  await waitForText(page, '[data-testid=run-status]', /^Canceled$/, 60_000);
+  await page.waitForSelector('[data-testid=run-log][data-complete=true]', { timeout: 60_000 });
+  assert.equal(await page.locator('[data-testid=cancel-run]').count(), 0);
+  assert.doesNotMatch((await page.textContent('[data-testid=run-log]'))!, /was successful/);
+  await page.close();
+});

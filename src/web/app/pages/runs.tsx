@@ -83,6 +83,26 @@ function LiveLog({ ctx, runId }: { ctx: RegistryCtx; runId: string }) {
   );
 }
 
+function CancelButton({ ctx, runId, onDone }: { ctx: RegistryCtx; runId: string; onDone: () => void }) {
+  const [error, setError] = useState<Error | null>(null);
+  const cancel = async () => {
+    try {
+      await arm(`${ctx.registry.id}/runs/${runId}/cancel`, V.tasks, { method: 'POST' });
+      onDone();
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  return (
+    <>
+      <button class="danger" data-testid="cancel-run" onClick={cancel}>
+        Cancel run
+      </button>
+      {error ? <ErrorBox error={error} /> : null}
+    </>
+  );
+}
+
 export function Run({ ctx, runId }: { ctx: RegistryCtx; runId: string }) {
   const load = useLoad(() => arm(`${ctx.registry.id}/runs/${runId}`, V.tasks), [ctx.registry.id, runId]);
   const status = load.data?.status as string | undefined;
@@ -100,6 +120,7 @@ export function Run({ ctx, runId }: { ctx: RegistryCtx; runId: string }) {
             <h3>
               Run {r.runId} <Status value={r.status} />
             </h3>
+            {!TERMINAL_RUN.includes(r.status) && ctx.can['Microsoft.ContainerRegistry/registries/runs/cancel/action'] ? <CancelButton ctx={ctx} runId={r.runId} onDone={load.reload} /> : null}
             <Fields
               items={[
                 ['Task', r.task ? <a href={regLink(ctx, 'tasks', r.task)}>{r.task}</a> : 'Quick run'],
