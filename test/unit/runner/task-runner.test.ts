@@ -205,3 +205,28 @@ test('a bad task file fails the run with file:line:column', async () => {
   assert.equal(outcome.status, 'Failed');
   assert.match(outcome.errorMessage!, /acb\.yaml:\d+:\d+: step must only contain a single build, cmd, or push property/);
 });
+
+test('custom registry credentials given as Key Vault secret URIs are read with the task identity and masked', async () => {
+  const engine = new FakeEngine();
+  const yaml = 'version: v1.0.0\nsteps:\n  - cmd: busybox echo hi\n';
+  const vaultCred = { identity: '[system]', userName: { type: 'Vaultsecret' as const, value: 'https://kv.vault.azure.net/secrets/user' }, password: { type: 'Vaultsecret' as const, value: 'https://kv.vault.azure.net/secrets/pass' } };
+  const run = record(yaml, { identity: { type: 'SystemAssigned', principalId: 'good-principal', tenantId: 't', userAssignedIdentities: null }, credentials: { sourceRegistry: { loginMode: 'None' }, customRegistries: { [login]: vaultCred } } });
+  const reads: string[] = [];
+  let dockerConfig = '';
+  const write = engine.writeFilesToVolume.bind(engine);
+  engine.writeFilesToVolume = async (volume, files) => {
+    const f = (files as Record<string, { content: string }>)['.docker/config.json'];
+    if (f) dockerConfig = String(f.content);
+    return write(volume, files);
+  };
+  const { outcome, text } = await execute(engine, run, {
+    readSecret: async (principal, url) => {
+      reads.push(`${principal} ${url}`);
+      return url.endsWith('/user') ? 'runner' : 'runner-pass';
+    },
+  });
+  assert.equal(outcome.status, 'Succeeded', text);
+  assert.deepEqual(reads.sort(), ['good-principal https://kv.vault.azure.net/secrets/pass', 'good-principal https://kv.vault.azure.net/secrets/user']);
+  assert.ok(!text.includes('runner-pass'));
+  assert.match(dockerConfig, new RegExp(Buffer.from('runner:runner-pass').toString('base64')), 'docker config for steps holds the login');
+});
