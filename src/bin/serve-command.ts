@@ -24,6 +24,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
   process.stdout.write(
     [
       `Dockyard is ready at ${running.endpoint}`,
+      `  dashboard:     ${running.endpoint}/dashboard/  (sign in with the key in ${config.dataDir}/admin.key)`,
       `  data dir:      ${config.dataDir}`,
       `  tenant:        ${p.tenantId}`,
       `  subscription:  ${p.subscriptionId}`,

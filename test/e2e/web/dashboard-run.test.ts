@@ -16,6 +16,7 @@ let work: string;
 let browser: Browser;
 let registryId: string;
 let reader: { appId: string; password: string };
+let firstRunId = '';
 
 before(async () => {
   await buildDashboard();
@@ -68,6 +69,7 @@ test('an admin runs a task from the dashboard and watches the live log; the tag 
   await page.waitForURL(/#\/rg\/webrg\/registries\/webreg\/runs\/\w+$/);
   const runId = decodeURIComponent(page.url().split('/').pop()!);
   assert.match(runId, /^[a-z]{2,3}\d+$/);
+  firstRunId = runId;
   // The first lines arrive while the run is still going on: the page follows the log stream, not a final fetch.
   await waitForText(page, '[data-testid=run-log]', /^(?!Waiting for output…$)[\s\S]+$/, 120_000);
   const midway = await page.getAttribute('[data-testid=run-log]', 'data-complete');
@@ -103,9 +105,13 @@ test('a Reader sees the registry and the task but no Run button, and the API ref
   await page.waitForSelector('[data-testid=run-hidden]');
   assert.equal(await page.locator('[data-testid=run-task]').count(), 0);
   assert.equal(await page.locator('[data-testid=delete-task]').count(), 0);
+  // The task's recent runs are visible to a Reader; the run's log is not (listLogSasUrl is an action, not a read).
+  assert.match(await waitForText(page, '[data-testid=runs]', new RegExp(firstRunId)), /Succeeded/);
   await screenshot(page, '05-reader-task');
-  await page.goto(`${s.endpoint}/dashboard/#/rg/webrg/registries/webreg/runs`);
-  await page.waitForSelector('[data-testid=runs]');
+  await page.click(`[data-testid=runs] >> text=${firstRunId}`);
+  await waitForText(page, '[data-testid=run-status]', /^Succeeded$/);
+  await page.waitForSelector('text=You may not read this run\'s log.');
+  assert.equal(await page.locator('[data-testid=run-log]').count(), 0);
   await page.close();
 
   const tok = await fetch(`${s.endpoint}/${s.platform.tenantId}/oauth2/token`, {

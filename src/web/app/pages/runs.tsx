@@ -4,8 +4,10 @@ import { formatTime, runDuration, runTrigger, shortDigest, TERMINAL_RUN } from '
 import { Crumbs, ErrorBox, Fields, Show, Status, Table, useLoad } from '../ui.js';
 import { regLink, type RegistryCtx } from './registry.js';
 
-export function Runs({ ctx }: { ctx: RegistryCtx }) {
-  const load = useLoad(() => arm<{ value: any[] }>(`${ctx.registry.id}/runs`, V.tasks, { query: { $top: '50' } }), [ctx.registry.id]);
+/** The registry's runs, newest first (only one task's with `task`); refreshed while the page is open. */
+export function Runs({ ctx, task, top = 50 }: { ctx: RegistryCtx; task?: string; top?: number }) {
+  const query: Record<string, string> = { $top: String(top), ...(task ? { $filter: `TaskName eq '${task}'` } : {}) };
+  const load = useLoad(() => arm<{ value: any[] }>(`${ctx.registry.id}/runs`, V.tasks, { query }), [ctx.registry.id, task]);
   useEffect(() => {
     const t = setInterval(load.reload, 3000);
     return () => clearInterval(t);

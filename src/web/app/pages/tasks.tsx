@@ -4,6 +4,7 @@ import { decodeBase64, formatTime, parseValues } from '../format.js';
 import { navigate } from '../router.js';
 import { Crumbs, ErrorBox, Fields, Json, Show, Status, Table, useLoad } from '../ui.js';
 import { regLink, type RegistryCtx } from './registry.js';
+import { Runs } from './runs.js';
 
 const SCHEDULE_RUN = 'Microsoft.ContainerRegistry/registries/scheduleRun/action';
 const TASK_DELETE = 'Microsoft.ContainerRegistry/registries/tasks/delete';
@@ -137,8 +138,10 @@ export function Task({ ctx, task }: { ctx: RegistryCtx; task: string }) {
                   ['Timer triggers', (trig.timerTriggers ?? []).map((s: any) => <div key={s.name}>{s.name}: <code>{s.schedule}</code> ({s.status})</div>)],
                 ]}
               />
+              <h4>Recent runs</h4>
+              <Runs ctx={ctx} task={t.name} top={10} />
               <p>
-                <a href={regLink(ctx, 'runs')}>Runs of this registry →</a>
+                <a href={regLink(ctx, 'runs')}>All runs of this registry →</a>
               </p>
               {ctx.can[TASK_DELETE] ? (
                 <button class="danger" data-testid="delete-task" onClick={() => del(t)}>
