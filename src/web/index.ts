@@ -4,7 +4,7 @@ import { registerStaticFiles } from './static-files.js';
 import { registerRegistryProxy, type LoginServerLookup } from './registry-proxy.js';
 import { registerPermissionsRoute } from './permissions-route.js';
 
-export { DASHBOARD_DIST, DASHBOARD_PREFIX, resolveStatic } from './static-files.js';
+export { DASHBOARD_CSP, DASHBOARD_DIST, DASHBOARD_PREFIX, resolveStatic } from './static-files.js';
 export { REGISTRY_PROXY_PREFIX, isLoopback, type LoginServerLookup } from './registry-proxy.js';
 export { DASHBOARD_ACTIONS } from './permissions-route.js';
 

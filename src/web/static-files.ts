@@ -8,6 +8,9 @@ import { DockyardError } from '../shared/index.js';
 export const DASHBOARD_DIST = fileURLToPath(new URL('./dist/', import.meta.url));
 export const DASHBOARD_PREFIX = '/dashboard/';
 
+/** The app loads only its own files and talks only to this origin. */
+export const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -48,6 +51,9 @@ export function registerStaticFiles(app: FastifyInstance, root = DASHBOARD_DIST)
       .header('content-type', TYPES[extname(file)] ?? 'application/octet-stream')
       .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
       .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', DASHBOARD_CSP)
+      .header('referrer-policy', 'no-referrer')
+      .header('x-frame-options', 'DENY')
       .send(body);
   };
   const index = async (reply: FastifyReply) => {

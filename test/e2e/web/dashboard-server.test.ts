@@ -46,6 +46,7 @@ test('serves the built app under /dashboard/ with deep links, hashed assets and 
     assert.equal(r.status, 200, p);
     assert.match(r.headers.get('content-type')!, /^text\/html/);
     assert.equal(r.headers.get('cache-control'), 'no-cache');
+    assert.match(r.headers.get('content-security-policy')!, /default-src 'self'.*connect-src 'self'.*frame-ancestors 'none'/);
     assert.match(await r.text(), /<div id="app"><\/div>/);
   }
   const asset = readdirSync(join(DASHBOARD_DIST, 'assets')).find((f) => f.endsWith('.js'))!;
