@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { DockyardError } from '../../shared/index.js';
-import { authorizeRequest, type Authorizer } from '../../http/index.js';
+import { authorizeRequest, requireApiVersion, type Authorizer } from '../../http/index.js';
 import type { Subscriptions } from '../subscriptions.js';
 import type { ResourceGroups } from '../resource-groups.js';
 import type { Registries } from '../registries.js';
@@ -48,4 +48,11 @@ export function tagsOf(v: unknown): Record<string, string> | undefined {
 
 export async function notifyDeleted(deps: ArmDeps, id: string): Promise<void> {
   for (const l of deps.onResourceDeleted) await l(id);
+}
+
+/** api-version check, then the subscription and resource group of an ARM path (`ResourceGroupNotFound` otherwise). */
+export async function groupOf(req: FastifyRequest<{ Params: { sub: string; rg: string } }>, deps: ArmDeps, versions: readonly string[]) {
+  requireApiVersion(req, versions);
+  const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
+  return { sub, group: await deps.groups.get(sub, req.params.rg) };
 }

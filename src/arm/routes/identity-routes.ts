@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireApiVersion } from '../../http/index.js';
 import { identityShape } from '../shapes.js';
-import { API_VERSIONS, authorize, bodyObject, notifyDeleted, tagsOf, type ArmDeps } from './context.js';
+import { API_VERSIONS, authorize, groupOf, bodyObject, notifyDeleted, tagsOf, type ArmDeps } from './context.js';
 
 type P = { sub: string; rg: string; name: string };
 const BASE = '/subscriptions/:sub/resourcegroups/:rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities';
@@ -10,9 +10,7 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: ArmDeps): voi
   const v = API_VERSIONS.identities;
 
   app.put<{ Params: P }>(`${BASE}/:name`, async (req, reply) => {
-    requireApiVersion(req, v);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    const group = await deps.groups.get(sub, req.params.rg);
+    const { sub, group } = await groupOf(req, deps, v);
     await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/write', `${group.id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${req.params.name}`);
     const body = bodyObject(req);
     const { row, created } = await deps.identities.createOrUpdate(sub, group.name, req.params.name, (body.location as string | undefined) ?? group.location, tagsOf(body.tags));
@@ -20,18 +18,14 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: ArmDeps): voi
   });
 
   app.get<{ Params: P }>(`${BASE}/:name`, async (req) => {
-    requireApiVersion(req, v);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    const group = await deps.groups.get(sub, req.params.rg);
+    const { sub, group } = await groupOf(req, deps, v);
     const row = await deps.identities.get(sub, group.name, req.params.name);
     await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', row.id);
     return identityShape(row);
   });
 
   app.delete<{ Params: P }>(`${BASE}/:name`, async (req, reply) => {
-    requireApiVersion(req, v);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    const group = await deps.groups.get(sub, req.params.rg);
+    const { sub, group } = await groupOf(req, deps, v);
     const row = await deps.identities.find(sub, group.name, req.params.name);
     if (!row) return reply.status(204).send();
     await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/delete', row.id);
@@ -41,9 +35,7 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: ArmDeps): voi
   });
 
   app.get<{ Params: { sub: string; rg: string } }>(BASE, async (req) => {
-    requireApiVersion(req, v);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    const group = await deps.groups.get(sub, req.params.rg);
+    const { sub, group } = await groupOf(req, deps, v);
     await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', group.id);
     return { value: (await deps.identities.list(sub, group.name)).map(identityShape) };
   });

@@ -3,7 +3,7 @@ import { DockyardError } from '../../shared/index.js';
 import { requireApiVersion } from '../../http/index.js';
 import { registryShape, type NetworkRuleSet } from '../shapes.js';
 import type { RegistryCreate } from '../registries.js';
-import { API_VERSIONS, authorize, bodyObject, notifyDeleted, optionalObject, tagsOf, type ArmDeps } from './context.js';
+import { API_VERSIONS, authorize, groupOf, bodyObject, notifyDeleted, optionalObject, tagsOf, type ArmDeps } from './context.js';
 
 type P = { sub: string; rg: string; name: string };
 const BASE = '/subscriptions/:sub/resourcegroups/:rg/providers/Microsoft.ContainerRegistry/registries';
@@ -34,9 +34,7 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: ArmDeps): voi
   const v = API_VERSIONS.registries;
 
   app.put<{ Params: P }>(`${BASE}/:name`, async (req, reply) => {
-    requireApiVersion(req, v);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    const group = await deps.groups.get(sub, req.params.rg);
+    const { sub, group } = await groupOf(req, deps, v);
     await authorize(req, deps, 'Microsoft.ContainerRegistry/registries/write', `${group.id}/providers/Microsoft.ContainerRegistry/registries/${req.params.name}`);
     const input = parseBody(bodyObject(req));
     const existing = await deps.registries.find(sub, group.name, req.params.name);
@@ -47,27 +45,21 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: ArmDeps): voi
   });
 
   app.patch<{ Params: P }>(`${BASE}/:name`, async (req) => {
-    requireApiVersion(req, v);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    const group = await deps.groups.get(sub, req.params.rg);
+    const { sub, group } = await groupOf(req, deps, v);
     const existing = await deps.registries.get(sub, group.name, req.params.name);
     await authorize(req, deps, 'Microsoft.ContainerRegistry/registries/write', existing.id);
     return registryShape(await deps.registries.update(existing, parseBody(bodyObject(req))));
   });
 
   app.get<{ Params: P }>(`${BASE}/:name`, async (req) => {
-    requireApiVersion(req, v);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    const group = await deps.groups.get(sub, req.params.rg);
+    const { sub, group } = await groupOf(req, deps, v);
     const row = await deps.registries.get(sub, group.name, req.params.name);
     await authorize(req, deps, 'Microsoft.ContainerRegistry/registries/read', row.id);
     return registryShape(row);
   });
 
   app.delete<{ Params: P }>(`${BASE}/:name`, async (req, reply) => {
-    requireApiVersion(req, v);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    const group = await deps.groups.get(sub, req.params.rg);
+    const { sub, group } = await groupOf(req, deps, v);
     const row = await deps.registries.find(sub, group.name, req.params.name);
     if (!row) return reply.status(204).send();
     await authorize(req, deps, 'Microsoft.ContainerRegistry/registries/delete', row.id);
@@ -77,9 +69,7 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: ArmDeps): voi
   });
 
   app.get<{ Params: { sub: string; rg: string } }>(BASE, async (req) => {
-    requireApiVersion(req, v);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    const group = await deps.groups.get(sub, req.params.rg);
+    const { sub, group } = await groupOf(req, deps, v);
     return { value: await visible(req, deps, await deps.registries.list(sub, group.name)) };
   });
 
