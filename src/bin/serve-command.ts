@@ -9,7 +9,6 @@ export async function runServeCommand(args: string[]): Promise<void> {
     .option('--host <host>', 'address to bind (default 127.0.0.1)')
     .option('--port <port>', 'API port (default 6400; 0 = any free port)')
     .option('--registry-port-base <port>', 'first port for registry listeners (0 = any free port)')
-    .option('--dns-suffix <suffix>', 'host-style login servers <name>.<suffix>')
     .option('--engine <engine>', 'container engine for task runs: docker | none')
     .option('--config <file>', 'JSON config file')
     .option('--log-level <level>');
@@ -17,7 +16,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
   const o = cmd.opts();
   const config = loadConfig({
     file: o.config,
-    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, dnsSuffix: o.dnsSuffix, engine: o.engine, logLevel: o.logLevel },
+    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel },
   });
   const running = await startServer(config);
   const p = running.platform;

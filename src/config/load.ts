@@ -8,7 +8,6 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_HOST: 'host',
   DOCKYARD_PORT: 'port',
   DOCKYARD_REGISTRY_PORT_BASE: 'registryPortBase',
-  DOCKYARD_DNS_SUFFIX: 'dnsSuffix',
   DOCKYARD_DEFAULT_LOCATION: 'defaultLocation',
   DOCKYARD_LOG_LEVEL: 'logLevel',
   DOCKYARD_ENGINE: 'engine',

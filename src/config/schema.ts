@@ -9,8 +9,6 @@ export const configSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(6400),
   /** First port tried for per-registry data-plane listeners; 0 lets the OS pick one for each registry. */
   registryPortBase: z.coerce.number().int().min(0).max(65535).default(0),
-  /** When set, registries are also reachable as `<name>.<dnsSuffix>` (host-style login servers). */
-  dnsSuffix: z.string().optional(),
   defaultLocation: z.string().default('eastus'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Container engine used by task runs. */
