@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { collect, leaf, parseBool, requireOpt, type CommandContext } from '../command-kit.js';
 import { findRegistry } from '../arm-paths.js';
@@ -167,6 +168,7 @@ export function acrTaskCommands(): Command {
       .option('--set-secret <name=value>', 'Secret value (repeatable)', collect)
       .option('-f, --file <file>', 'Override the task file (relative to the context)')
       .option('-c, --context <context>', 'Override the context')
+      .option('--local-file <path>', 'Run this local task file instead of the task\'s own (same context, values and identity): an edit-run loop')
       .option('--no-logs', 'Do not show logs after queuing the run')
       .option('--no-wait', 'Do not wait for the run to complete'),
     async (ctx) => {
@@ -178,6 +180,10 @@ export function acrTaskCommands(): Command {
       if (values.length) overrides.values = values;
       if (o.file) overrides.file = o.file;
       if (o.context) overrides.contextPath = normalizeContext(o.context as string);
+      if (o.localFile) {
+        if (!existsSync(String(o.localFile))) throw new CliError('CliUsage', `The file '${String(o.localFile)}' does not exist.`, 2);
+        overrides.encodedTaskContent = readFileSync(String(o.localFile)).toString('base64');
+      }
       const run = await c.request<Record<string, unknown>>(`${String(reg.id)}/scheduleRun`, { method: 'POST', query: { 'api-version': TASK_API }, body: { type: 'TaskRunRequest', taskId: path, overrideTaskStepProperties: overrides } });
       ctx.info(`Queued a run with ID: ${String(run.runId)}`);
       if (o.wait === false || o.logs === false) return run;

@@ -45,6 +45,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
         secureValues: secure,
         ...(o.file ? { taskFilePath: String(o.file) } : {}),
         ...(o.contextPath ? { contextPath: String(o.contextPath) } : {}),
+        ...(o.encodedTaskContent ? { encodedTaskContent: String(o.encodedTaskContent) } : {}),
       });
     } else if (type === 'EncodedTaskRunRequest' || type === 'FileTaskRunRequest' || type === 'DockerBuildRequest') {
       const { values, secure } = splitValues(type === 'DockerBuildRequest' ? b.arguments : b.values);

@@ -11,6 +11,8 @@ export interface TaskRunOverrides {
   secureValues?: Record<string, string>;
   taskFilePath?: string;
   contextPath?: string;
+  /** Dockyard's edit-run loop: run this task file content instead of the task's own (same context, values, identity). */
+  encodedTaskContent?: string;
 }
 
 export interface RegistryInfo {
@@ -29,6 +31,11 @@ export class RunScheduler {
   async runTask(task: Task, registry: RegistryInfo, overrides: TaskRunOverrides = {}, trigger: RunTrigger = { kind: 'Manual' }): Promise<RunRecord> {
     const step = structuredClone(task.properties.step);
     if (overrides.contextPath !== undefined) step.contextPath = overrides.contextPath;
+    let runStep = step;
+    if (overrides.encodedTaskContent !== undefined) {
+      const values = step.type === 'Docker' ? [] : step.values;
+      runStep = { type: 'EncodedTask', contextPath: step.contextPath, contextAccessToken: null, encodedTaskContent: overrides.encodedTaskContent, encodedValuesContent: null, values, baseImageDependencies: null };
+    }
     if (overrides.taskFilePath !== undefined) {
       if (step.type !== 'FileTask') throw new DockyardError('InvalidParameter', 'Overriding the task file is only supported for file-based tasks.');
       step.taskFilePath = overrides.taskFilePath;
@@ -43,7 +50,7 @@ export class RunScheduler {
       resourceGroup: registry.resourceGroup,
       taskId: task.id,
       taskName: task.name,
-      step,
+      step: runStep,
       platform: task.properties.platform,
       credentials: task.properties.credentials,
       identity: task.identity,
@@ -53,7 +60,7 @@ export class RunScheduler {
       trigger,
     };
     const auto = trigger.kind !== 'Manual';
-    const runType: RunType = step.type === 'Docker' ? (auto ? 'AutoBuild' : 'QuickBuild') : auto ? 'AutoRun' : 'QuickRun';
+    const runType: RunType = runStep.type === 'Docker' ? (auto ? 'AutoBuild' : 'QuickBuild') : auto ? 'AutoRun' : 'QuickRun';
     const run = await this.runs.create(request, runType, task.properties.timeout);
     this.queue.notify();
     return run;

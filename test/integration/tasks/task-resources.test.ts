@@ -16,6 +16,8 @@ class ScriptedExecutor implements RunExecutor {
     await ctx.markRunning();
     ctx.log.line('Executing step ID: acb_step_0. Timeout(sec): 600, Working directory: \'\', Network: \'host\'');
     ctx.log.write(`hello ${values.who ?? 'world'} secret=${secret ?? ''}\n`);
+    const step = ctx.run.request.step;
+    if (step.type === 'EncodedTask') ctx.log.write(`task file: ${Buffer.from(step.encodedTaskContent, 'base64').toString().split('\n').join(' | ')}\n`);
     if (values.sleep) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Number(values.sleep));
@@ -162,4 +164,18 @@ test('task update --commit-trigger-enabled toggles the source trigger of the tas
   assert.deepEqual(st.sourceTriggerEvents, ['commit', 'pullrequest']);
   assert.equal(st.sourceRepository.repositoryUrl, `file://${repo.path}`);
   assert.equal(st.sourceRepository.branch, 'main');
+});
+
+test('task run --local-file runs an edited local task file with the task context and identity', async () => {
+  const f = join(dir, 'edited.yaml');
+  writeFileSync(f, 'version: v1.1.0\nsteps:\n  - cmd: busybox echo edited\n');
+  const c = await cli('acr', 'task', 'create', '-r', 'myregistry', '-n', 'looptask', '--context', '/dev/null', '--cmd', 'busybox echo original', '--assign-identity');
+  assert.equal(c.code, 0, c.stderr);
+  const r = await cli('acr', 'task', 'run', '-r', 'myregistry', '-n', 'looptask', '--local-file', f);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /task file: version: v1\.1\.0 \| steps: \|   - cmd: busybox echo edited/);
+  const plain = await cli('acr', 'task', 'run', '-r', 'myregistry', '-n', 'looptask');
+  assert.match(plain.stdout, /busybox echo original/);
+  const missing = await cli('acr', 'task', 'run', '-r', 'myregistry', '-n', 'looptask', '--local-file', join(dir, 'nope.yaml'));
+  assert.equal(missing.code, 2);
 });
