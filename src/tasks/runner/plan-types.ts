@@ -1,50 +1,43 @@
 /**
- * The parts of a planned task file the runner executes (structurally the planner's `Plan`/`PlannedStep`).
- * Kept here so the runner depends on a narrow shape, not on the parser's internals.
+ * The parts of a planned task file the runner executes: narrow views of the planner's `Plan`/`PlannedStep`, so the
+ * runner (and synthesised plans such as `acr build`'s build+push) need not carry parser details like source positions.
  */
-export interface RunnableBuild {
-  tags: string[];
-  dockerfile: string;
-  buildArgs: string[];
-  target?: string;
-  context: string;
-  contextKind: 'local' | 'git' | 'tarball' | 'oci';
-  git?: { url: string; ref?: string; dir?: string };
-  otherFlags: string[];
-}
+import type { BuildArgs, CmdArgs, Volume } from '../spec/index.js';
+import type { PlannedStep } from '../planner/index.js';
 
-export interface RunnableStep {
-  id: string;
-  type: 'build' | 'push' | 'cmd';
-  build?: RunnableBuild;
-  push?: string[];
-  cmd?: { runFlags: string[]; image: string; args: string[] };
-  dependsOn: string[];
-  env: string[];
-  timeout: number;
-  workingDirectory?: string;
-  disableWorkingDirectoryOverride: boolean;
-  entryPoint?: string;
-  user?: string;
-  network?: string;
-  privileged: boolean;
-  detach: boolean;
-  keep: boolean;
-  ports: string[];
-  expose: string[];
-  startDelay: number;
-  retries: number;
-  retryDelay: number;
-  retryOnErrors: string[];
-  repeat: number;
-  pull: boolean;
-  ignoreErrors: boolean;
-  volumeMounts: Array<{ name: string; mountPath: string }>;
-}
+export type RunnableBuild = Omit<BuildArgs, 'raw'>;
+
+export type RunnableStep = Pick<
+  PlannedStep,
+  | 'id'
+  | 'type'
+  | 'push'
+  | 'dependsOn'
+  | 'env'
+  | 'timeout'
+  | 'workingDirectory'
+  | 'disableWorkingDirectoryOverride'
+  | 'entryPoint'
+  | 'user'
+  | 'network'
+  | 'privileged'
+  | 'detach'
+  | 'keep'
+  | 'ports'
+  | 'expose'
+  | 'startDelay'
+  | 'retries'
+  | 'retryDelay'
+  | 'retryOnErrors'
+  | 'repeat'
+  | 'pull'
+  | 'ignoreErrors'
+  | 'volumeMounts'
+> & { build?: RunnableBuild; cmd?: Omit<CmdArgs, 'raw'> };
 
 export interface RunnablePlan {
   env: string[];
-  volumes: Array<{ name: string; secret: Record<string, string> }>;
+  volumes: Volume[];
   steps: RunnableStep[];
 }
 
