@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { DockyardConfig } from '../config/index.js';
 import { buildPlatform, type Platform } from './platform.js';
+import { startTlsListener } from './wire-tls.js';
 
 export interface Running {
   platform: Platform;
   endpoint: string;
+  /** `https://127.0.0.1:<port>` when a TLS certificate is configured (for the Azure CLI). */
+  tlsEndpoint?: string;
   stop(): Promise<void>;
 }
 
@@ -19,6 +22,7 @@ export async function startServer(config: DockyardConfig, options: Parameters<ty
   const port = (platform.api.server.address() as AddressInfo).port;
   const endpoint = `http://${config.host}:${port}`;
   platform.setEndpoint(endpoint);
+  const tls = config.tlsCert && config.tlsKey ? await startTlsListener(platform, { certFile: config.tlsCert, keyFile: config.tlsKey, host: config.host, port: config.tlsPort }) : undefined;
   await platform.tasks.start();
   platform.triggers.start();
   platform.runner.warmUp();
@@ -30,6 +34,7 @@ export async function startServer(config: DockyardConfig, options: Parameters<ty
   return {
     platform,
     endpoint,
+    tlsEndpoint: tls?.endpoint,
     async stop() {
       if (stopped) return;
       stopped = true;

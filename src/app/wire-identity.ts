@@ -4,7 +4,7 @@ import type { DockyardConfig } from '../config/index.js';
 import { parseResourceId, secretsEqual, type Logger, type Principal } from '../shared/index.js';
 import type { MigrationSet, SqlDatabase } from '../storage/index.js';
 import type { Authenticator, Authorizer } from '../http/index.js';
-import { clientSecretMigrations, IdentityService, LOCAL_ADMIN_OBJECT_ID, RESOURCES, registerMsiRoutes, registerOidcRoutes, registerPrincipalRoutes } from '../identity/index.js';
+import { clientSecretMigrations, IdentityService, LOCAL_ADMIN_OBJECT_ID, RESOURCES, registerMsiRoutes, registerOidcRoutes, registerPrincipalRoutes, registerGraphRoutes } from '../identity/index.js';
 import { authorize, Rbac, rbacMigrations, registerRbacRoutes, type RbacDirectoryPort } from '../rbac/index.js';
 import type { IdentityPrincipals, ResourceDeletedListener, ResourceGroups, Subscriptions } from '../arm/index.js';
 import type { RegistryAccessPort } from '../registry/index.js';
@@ -109,6 +109,7 @@ export async function wireIdentity(p: {
           challenge: () => `Bearer authorization="${baseUrl()}/${p.tenantId}", resource="${RESOURCES.vault}"`,
         }),
       );
+      await p.api.register(registerGraphRoutes(identity));
       await p.api.register(registerPrincipalRoutes(identity, rbac, `/subscriptions/${p.subscriptionId}`));
     },
   };

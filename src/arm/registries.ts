@@ -92,9 +92,8 @@ export class Registries {
   }
 
   async find(sub: string, rg: string | undefined, name: string): Promise<RegistryRow | undefined> {
-    let q = this.db.selectFrom('registries').selectAll().where('subscription_id', '=', sub).where('name_lower', '=', name.toLowerCase());
-    if (rg) q = q.where('resource_group', '=', rg);
-    const row = await q.executeTakeFirst();
+    // Resource group names are case-insensitive in ARM (the Azure CLI sends them lower-cased): compare below, not in SQL.
+    const row = await this.db.selectFrom('registries').selectAll().where('subscription_id', '=', sub).where('name_lower', '=', name.toLowerCase()).executeTakeFirst();
     if (row && rg && row.resource_group.toLowerCase() !== rg.toLowerCase()) return undefined;
     return row;
   }

@@ -10,13 +10,16 @@ export async function runServeCommand(args: string[]): Promise<void> {
     .option('--port <port>', 'API port (default 6400; 0 = any free port)')
     .option('--registry-port-base <port>', 'first port for registry listeners (0 = any free port)')
     .option('--engine <engine>', 'container engine for task runs: docker | none')
+    .option('--tls-cert <pem>', 'certificate for an extra https listener (Azure CLI support)')
+    .option('--tls-key <pem>', 'private key for the https listener')
+    .option('--tls-port <port>', 'https listener port (default 6443; 0 = any free port)')
     .option('--config <file>', 'JSON config file')
     .option('--log-level <level>');
   cmd.parse(args, { from: 'user' });
   const o = cmd.opts();
   const config = loadConfig({
     file: o.config,
-    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel },
+    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsPort: o.tlsPort },
   });
   const running = await startServer(config);
   const p = running.platform;
@@ -24,6 +27,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
     [
       `Dockyard is ready at ${running.endpoint}`,
       `  dashboard:     ${running.endpoint}/dashboard/  (sign in with the key in ${config.dataDir}/admin.key)`,
+      ...(running.tlsEndpoint ? [`  https (az):    ${running.tlsEndpoint}  (docs/designs/azure-cli.md)`] : []),
       `  data dir:      ${config.dataDir}`,
       `  tenant:        ${p.tenantId}`,
       `  subscription:  ${p.subscriptionId}`,

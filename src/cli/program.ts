@@ -7,6 +7,7 @@ import { roleCommands } from './commands/role.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { accountCommands } from './commands/account.js';
 import { keyvaultCommands } from './commands/keyvault.js';
+import { adCommands } from './commands/ad.js';
 
 /** Extra command groups registered by other files (e.g. `role`, `keyvault`, `acr task`). */
 export type CommandFactory = (program: Command) => void;
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   program.addCommand(logoutCommand());
   program.addCommand(accountCommands());
   program.addCommand(keyvaultCommands());
+  program.addCommand(adCommands());
   for (const f of extensions) f(program);
   return program;
 }

@@ -16,6 +16,9 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_TASKS_NETWORK_BYPASS: 'tasksNetworkBypass',
   DOCKYARD_TRIGGER_POLL_SECONDS: 'triggerPollSeconds',
   DOCKYARD_TRIGGER_PR_REF_PATTERN: 'triggerPullRequestRefPattern',
+  DOCKYARD_TLS_CERT: 'tlsCert',
+  DOCKYARD_TLS_KEY: 'tlsKey',
+  DOCKYARD_TLS_PORT: 'tlsPort',
 };
 
 export interface LoadOptions {

@@ -25,6 +25,11 @@ export const configSchema = z.object({
   triggerPollSeconds: z.coerce.number().positive().default(30),
   /** Refs of a watched repository that count as pull requests; `*` is the pull-request id. */
   triggerPullRequestRefPattern: z.string().min(1).default('refs/pull/*/head'),
+  /** PEM certificate + key for the optional https control-plane listener (for the Azure CLI, docs/designs/azure-cli.md). */
+  tlsCert: z.string().optional(),
+  tlsKey: z.string().optional(),
+  /** Port of the https listener (0 = any free port); used only when tlsCert and tlsKey are set. */
+  tlsPort: z.coerce.number().int().min(0).max(65535).default(6443),
 });
 
 export type DockyardConfig = z.infer<typeof configSchema>;

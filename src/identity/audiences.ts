@@ -3,6 +3,7 @@ export const RESOURCES = {
   management: 'https://management.azure.com/',
   containerRegistry: 'https://containerregistry.azure.net',
   vault: 'https://vault.azure.net',
+  graph: 'https://graph.microsoft.com/',
 } as const;
 
 const ALIASES: Record<string, string> = {
@@ -10,7 +11,11 @@ const ALIASES: Record<string, string> = {
   'https://management.core.windows.net': RESOURCES.management,
   'https://containerregistry.azure.net': RESOURCES.containerRegistry,
   'https://vault.azure.net': RESOURCES.vault,
+  'https://graph.microsoft.com': RESOURCES.graph,
 };
+
+/** Dockyard's own Graph endpoint on a loopback listener (`https://127.0.0.1:<port>/graph`) stands for Microsoft Graph. */
+const LOOPBACK_GRAPH = /^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/graph$/;
 
 const key = (r: string): string =>
   r
@@ -21,7 +26,8 @@ const key = (r: string): string =>
 
 /** Maps a requested resource (`resource=` or `scope=<resource>/.default`) to its audience, or null if unknown. */
 export function audienceFor(resource: string): string | null {
-  return ALIASES[key(resource)] ?? null;
+  const k = key(resource);
+  return ALIASES[k] ?? (LOOPBACK_GRAPH.test(k) ? RESOURCES.graph : null);
 }
 
 /** True when a token's `aud` is one of the expected audiences (trailing slash and case do not matter). */

@@ -82,7 +82,7 @@ export class IdentityService {
   }
 
   /** `Authorization: Bearer <JWT>` with the management audience, for ARM routes. Invalid tokens are a 401. */
-  bearerAuthenticator(skipPrefixes: string[] = ['/keyvault/', '/msi/', '/metadata/']): Authenticator {
+  bearerAuthenticator(skipPrefixes: string[] = ['/keyvault/', '/msi/', '/metadata/', '/graph/']): Authenticator {
     return async (request: FastifyRequest) => {
       const h = request.headers.authorization;
       if (!h || !/^bearer /i.test(h)) return null;

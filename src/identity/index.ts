@@ -11,3 +11,4 @@ export { registerOidcRoutes } from './oidc-routes.js';
 export { registerMsiRoutes } from './msi-routes.js';
 export { acceptFormBodies } from './form-body.js';
 export { registerPrincipalRoutes } from './principal-routes.js';
+export { registerGraphRoutes, GRAPH_PREFIX } from './graph-routes.js';

@@ -17,18 +17,24 @@ export function registerOidcRoutes(identity: IdentityService) {
 
     const checkTenant = (t: string): void => {
       const l = t.toLowerCase();
-      if (l !== identity.tenantId && l !== 'common' && l !== 'organizations') {
+      if (l !== identity.tenantId && l !== 'common' && l !== 'organizations' && l !== 'adfs') {
         throw new DockyardError('invalid_tenant', `AADSTS90002: Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
       }
     };
-    const base = () => `${identity.baseUrl()}/${identity.tenantId}`;
+    // Over the optional TLS listener (src/app/wire-tls.ts) the endpoints are advertised as https on that listener, since
+    // MSAL (the Azure CLI) insists on an https authority and token endpoint.
+    const base = (req: FastifyRequest) => {
+      const tls = (req.raw.socket as { encrypted?: boolean }).encrypted === true && req.headers.host;
+      return `${tls ? `https://${req.headers.host}` : identity.baseUrl()}/${identity.tenantId}`;
+    };
 
     const discovery = (v2: boolean) => async (req: FastifyRequest<TenantParams>) => {
       checkTenant(req.params.tenant);
       return {
         issuer: identity.tokens.issuer(),
-        token_endpoint: `${base()}/oauth2/${v2 ? 'v2.0/' : ''}token`,
-        jwks_uri: `${base()}/discovery/${v2 ? 'v2.0/' : ''}keys`,
+        token_endpoint: `${base(req)}/oauth2/${v2 ? 'v2.0/' : ''}token`,
+        authorization_endpoint: `${base(req)}/oauth2/${v2 ? 'v2.0/' : ''}authorize`,
+        jwks_uri: `${base(req)}/discovery/${v2 ? 'v2.0/' : ''}keys`,
         token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
         grant_types_supported: ['client_credentials'],
         response_types_supported: ['token'],
@@ -60,13 +66,14 @@ export function registerOidcRoutes(identity: IdentityService) {
       }
       if (body.grant_type !== 'client_credentials') throw new DockyardError('unsupported_grant_type', `AADSTS70003: The app requested an unsupported grant type '${body.grant_type ?? ''}'.`);
       if (!clientId || !secret) throw new DockyardError('invalid_request', "AADSTS900144: The request body must contain the following parameter: 'client_id' and 'client_secret'.");
-      const resource = v2 ? scopeResource(body.scope) : body.resource;
+      // v1 also takes a v2-style `scope` (as AD FS does; MSAL sends it when the authority is an AD FS-style one).
+      const resource = v2 ? scopeResource(body.scope) : (body.resource ?? scopeResource(body.scope));
       if (!resource) throw new DockyardError('invalid_request', `AADSTS900144: The request body must contain the following parameter: '${v2 ? 'scope' : 'resource'}'.`);
       const principal = await identity.authenticateClient(clientId, secret);
       if (!principal) throw new DockyardError('invalid_client', `AADSTS7000215: Invalid client secret provided for client '${clientId}'.`);
       const t = await identity.tokens.issue(principal, resource);
       req.log.info({ clientId, aud: t.resource }, 'token issued');
-      if (v2) return { token_type: 'Bearer', expires_in: t.expiresIn, ext_expires_in: t.expiresIn, access_token: t.accessToken };
+      if (v2 || !body.resource) return { token_type: 'Bearer', expires_in: t.expiresIn, ext_expires_in: t.expiresIn, access_token: t.accessToken };
       return {
         token_type: 'Bearer',
         expires_in: String(t.expiresIn),

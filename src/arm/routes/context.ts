@@ -17,9 +17,9 @@ export interface ArmDeps {
 }
 
 export const API_VERSIONS = {
-  resources: ['2024-11-01', '2022-09-01', '2021-04-01', '2020-06-01', '2019-10-01', '2019-07-01'],
-  registries: ['2025-06-01-preview', '2025-04-01', '2024-11-01-preview', '2023-11-01-preview', '2023-07-01', '2023-01-01-preview', '2022-12-01', '2021-09-01', '2019-12-01-preview', '2019-05-01', '2019-06-01-preview'],
-  identities: ['2024-11-30', '2023-01-31', '2018-11-30'],
+  resources: ['2024-11-01', '2022-09-01', '2021-04-01', '2020-06-01', '2019-11-01', '2019-10-01', '2019-07-01'],
+  registries: ['2025-06-01-preview', '2025-04-01', '2024-11-01-preview', '2023-11-01-preview', '2023-07-01', '2023-01-01-preview', '2022-12-01', '2021-09-01', '2019-12-01-preview', '2019-05-01', '2019-06-01-preview', '2022-02-01-preview', '2021-08-01-preview'],
+  identities: ['2024-11-30', '2023-01-31', '2022-01-31-preview', '2018-11-30'],
 } as const;
 
 export async function authorize(request: FastifyRequest, deps: ArmDeps, action: string, scope: string) {

@@ -4,6 +4,7 @@ import type { ArmDeps } from './context.js';
 import { registerResourceGroupRoutes } from './resource-group-routes.js';
 import { registerRegistryRoutes } from './registry-routes.js';
 import { registerIdentityRoutes } from './identity-routes.js';
+import { registerResourceListRoutes } from './resource-list-routes.js';
 
 /** The ARM control plane as a fastify plugin with ARM's error envelope. */
 export function registerArmRoutes(deps: ArmDeps) {
@@ -15,5 +16,6 @@ export function registerArmRoutes(deps: ArmDeps) {
     registerResourceGroupRoutes(app, deps);
     registerRegistryRoutes(app, deps);
     registerIdentityRoutes(app, deps);
+    registerResourceListRoutes(app, deps);
   };
 }

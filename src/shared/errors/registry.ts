@@ -41,6 +41,7 @@ export const ERRORS = {
   InvalidApiVersionParameter: arm(400, 'The api-version is invalid.'),
   MissingApiVersionParameter: arm(400, "The api-version query parameter (?api-version=) is required for all requests."),
   InvalidRequestContent: arm(400, 'The request content was invalid and could not be deserialized.'),
+  Request_UnsupportedQuery: arm(400, 'Unsupported query.'),
   InvalidParameter: arm(400, 'A parameter is invalid.'),
   InvalidResourceName: arm(400, 'The resource name is invalid.'),
   InvalidResourceGroupLocation: arm(409, 'Invalid resource group location.'),

@@ -119,7 +119,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action');
     const run = await deps.runs.get(reg.name, req.params.runId);
     if (!run) throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
-    return { logLink: `${deps.endpoint()}/dockyard/v1/logs/${run.logToken}`, logArtifactLink: null };
+    const logLink = `${deps.endpoint()}/dockyard/v1/logs/${run.logToken}`;
+    // The Azure CLI streams `logArtifactLink` with a plain GET (its `logLink` path needs an Azure Storage host name):
+    // offer the same log, followed until the run ends.
+    return { logLink, logArtifactLink: `${logLink}?follow=1` };
   });
 
   app.post<{ Params: RegParams }>(`${REG_BASE}/listBuildSourceUploadUrl`, async (req) => {

@@ -14,8 +14,10 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
 
   app.put<{ Params: TP }>(`${REG_BASE}/tasks/:task`, async (req, reply) => {
     const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/write');
-    const { task, created } = await deps.tasks.createOrReplace(reg, req.params.task, body(req));
-    return reply.status(created ? 201 : 200).send(taskShape(task));
+    const { task } = await deps.tasks.createOrReplace(reg, req.params.task, body(req));
+    // ACR answers a task PUT with 200 even on creation; the Azure CLI relies on it (`az acr task create` returns the raw
+    // pipeline response, not the task, for any other status).
+    return reply.status(200).send(taskShape(task));
   });
 
   app.patch<{ Params: TP }>(`${REG_BASE}/tasks/:task`, async (req) => {
