@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(git docker.io skopeo podman runc busybox-static bash-static docker-registry golang-go golang-github-masterminds-sprig-dev chromium)
+APT_PACKAGES=(git docker.io skopeo podman runc busybox-static bash-static docker-registry golang-go golang-github-masterminds-sprig-dev chromium azure-cli openssl)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
