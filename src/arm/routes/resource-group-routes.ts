@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireApiVersion } from '../../http/index.js';
+import { requireApiVersion, requirePrincipal } from '../../http/index.js';
 import { groupShape } from '../shapes.js';
 import { API_VERSIONS, authorize, bodyObject, notifyDeleted, tagsOf, type ArmDeps } from './context.js';
 
@@ -10,12 +10,14 @@ export function registerResourceGroupRoutes(app: FastifyInstance, deps: ArmDeps)
 
   app.get('/subscriptions', async (req) => {
     requireApiVersion(req, v);
+    requirePrincipal(req);
     const subs = await deps.subscriptions.list();
     return { value: subs.map((s) => ({ id: `/subscriptions/${s.subscription_id}`, subscriptionId: s.subscription_id, tenantId: s.tenant_id, displayName: s.display_name, state: 'Enabled' })) };
   });
 
   app.get<{ Params: { sub: string } }>('/subscriptions/:sub', async (req) => {
     requireApiVersion(req, v);
+    requirePrincipal(req);
     const s = await deps.subscriptions.get(req.params.sub);
     return { id: `/subscriptions/${s.subscription_id}`, subscriptionId: s.subscription_id, tenantId: s.tenant_id, displayName: s.display_name, state: 'Enabled' };
   });

@@ -132,4 +132,7 @@ test('requests without credentials are refused with AuthenticationFailed', async
   assert.equal(r.json.error.code, 'AuthenticationFailed');
   const wrong = await s.api(`/subscriptions/${s.sub}/resourcegroups/anon?${RV}`, { method: 'PUT', body: { location: 'eastus' }, headers: { authorization: 'DockyardKey not-the-key' } });
   assert.equal(wrong.status, 401);
+  const subs = await s.api(`/subscriptions?${RV}`, { headers: { authorization: '' } });
+  assert.equal(subs.status, 401);
+  assert.equal((await s.api(`/subscriptions?${RV}`)).json.value[0].subscriptionId, s.sub);
 });
