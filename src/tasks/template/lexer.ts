@@ -2,6 +2,7 @@
  * Lexer for Go text/template (a port of the state machine in Go's text/template/parse/lex.go).
  * Delimiters are fixed to "{{" and "}}" (ACR never changes them).
  */
+import { atTerminator, lexChar, lexNumber, lexQuote, lexRawQuote } from './lex-literals.js';
 export type ItemType =
   | 'error' | 'bool' | 'char' | 'charConstant' | 'comment' | 'assign' | 'declare' | 'eof' | 'field'
   | 'identifier' | 'leftDelim' | 'leftParen' | 'number' | 'pipe' | 'rawString' | 'rightDelim' | 'rightParen'
@@ -21,16 +22,16 @@ const KEYWORDS = new Map<string, ItemType>(Object.entries({
 }) as [string, ItemType][]);
 
 const LEFT = '{{';
-const RIGHT = '}}';
+export const RIGHT = '}}';
 const LEFT_COMMENT = '/*';
 const RIGHT_COMMENT = '*/';
-const EOF = '';
+export const EOF = '';
 
-const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
-const isAlphaNumeric = (c: string): boolean => c === '_' || /^[\p{L}\p{Nd}]$/u.test(c);
+export const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+export const isAlphaNumeric = (c: string): boolean => c === '_' || /^[\p{L}\p{Nd}]$/u.test(c);
 const isDigit = (c: string): boolean => c >= '0' && c <= '9';
 
-type StateFn = ((l: Lexer) => StateFn) | null;
+export type StateFn = ((l: Lexer) => StateFn) | null;
 
 export class Lexer {
   readonly items: Item[] = [];
@@ -208,7 +209,7 @@ function lexRightDelim(l: Lexer): StateFn {
   return lexText;
 }
 
-function lexInsideAction(l: Lexer): StateFn {
+export function lexInsideAction(l: Lexer): StateFn {
   const { delim } = atRightDelim(l);
   if (delim) {
     if (l.parenDepth === 0) return lexRightDelim;
@@ -325,90 +326,5 @@ function lexFieldOrVariable(l: Lexer, type: ItemType): StateFn {
   }
   if (!atTerminator(l)) return l.errorf(`bad character ${goRune(l.peek())}`);
   l.emit(type);
-  return lexInsideAction;
-}
-
-function atTerminator(l: Lexer): boolean {
-  const c = l.peek();
-  if (c === EOF || isSpace(c)) return true;
-  if ('.,|:)('.includes(c)) return true;
-  return l.input.startsWith(RIGHT, l.pos);
-}
-
-function lexChar(l: Lexer): StateFn {
-  for (;;) {
-    let c = l.next();
-    if (c === '\\') {
-      c = l.next();
-      if (c !== EOF && c !== '\n') continue;
-    }
-    if (c === EOF || c === '\n') return l.errorf('unterminated character constant');
-    if (c === "'") break;
-  }
-  l.emit('charConstant');
-  return lexInsideAction;
-}
-
-function lexNumber(l: Lexer): StateFn {
-  if (!scanNumber(l)) return l.errorf(`bad number syntax: "${l.input.slice(l.start, l.pos)}"`);
-  const sign = l.peek();
-  if (sign === '+' || sign === '-') {
-    // complex numbers: 1+2i
-    if (!scanNumber(l) || l.input[l.pos - 1] !== 'i') return l.errorf(`bad number syntax: "${l.input.slice(l.start, l.pos)}"`);
-    l.emit('number');
-  } else {
-    l.emit('number');
-  }
-  return lexInsideAction;
-}
-
-function scanNumber(l: Lexer): boolean {
-  l.accept('+-');
-  let digits = '0123456789_';
-  if (l.accept('0')) {
-    if (l.accept('xX')) digits = '0123456789abcdefABCDEF_';
-    else if (l.accept('oO')) digits = '01234567_';
-    else if (l.accept('bB')) digits = '01_';
-  }
-  l.acceptRun(digits);
-  if (l.accept('.')) l.acceptRun(digits);
-  if (digits.length === 11 && l.accept('eE')) {
-    l.accept('+-');
-    l.acceptRun('0123456789_');
-  }
-  if (digits.length === 23 && l.accept('pP')) {
-    l.accept('+-');
-    l.acceptRun('0123456789_');
-  }
-  l.accept('i');
-  const c = l.peek();
-  if (c !== EOF && isAlphaNumeric(c)) {
-    l.next();
-    return false;
-  }
-  return true;
-}
-
-function lexQuote(l: Lexer): StateFn {
-  for (;;) {
-    let c = l.next();
-    if (c === '\\') {
-      c = l.next();
-      if (c !== EOF && c !== '\n') continue;
-    }
-    if (c === EOF || c === '\n') return l.errorf('unterminated quoted string');
-    if (c === '"') break;
-  }
-  l.emit('string');
-  return lexInsideAction;
-}
-
-function lexRawQuote(l: Lexer): StateFn {
-  for (;;) {
-    const c = l.next();
-    if (c === EOF) return l.errorf('unterminated raw quoted string');
-    if (c === '`') break;
-  }
-  l.emit('rawString');
   return lexInsideAction;
 }

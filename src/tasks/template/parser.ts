@@ -4,26 +4,13 @@ import type {
   ArgNode, BranchNode, CommandNode, ElseNode, EndNode, ListNode, Node, NumberNode, PipeNode, TemplateNode, VariableNode,
 } from './nodes.js';
 import { parseNumber, unquote } from './literals.js';
+import { isEmptyTree, itemString, termString, TemplateSyntaxError } from './parse-support.js';
 
-/** A template error with its 1-based line and column; message is Go-shaped: `template: NAME:LINE:COL: msg`. */
-export class TemplateSyntaxError extends Error {
-  constructor(readonly templateName: string, readonly line: number, readonly column: number, readonly detail: string) {
-    super(`template: ${templateName}:${line}:${column}: ${detail}`);
-    this.name = 'TemplateSyntaxError';
-  }
-}
+export { itemString, TemplateSyntaxError } from './parse-support.js';
 
 export type TreeSet = Map<string, ListNode>;
 
 const OPERAND_START: ItemType[] = ['bool', 'charConstant', 'dot', 'field', 'identifier', 'number', 'nil', 'rawString', 'string', 'variable', 'leftParen'];
-const KEYWORD_TYPES = new Set<ItemType>(['block', 'break', 'continue', 'dot', 'define', 'else', 'end', 'if', 'nil', 'range', 'template', 'with']);
-
-export function itemString(i: Item): string {
-  if (i.type === 'eof') return 'EOF';
-  if (i.type === 'error') return i.val;
-  if (KEYWORD_TYPES.has(i.type)) return `<${i.val}>`;
-  return JSON.stringify(i.val.length > 10 ? i.val.slice(0, 10) : i.val) + (i.val.length > 10 ? '...' : '');
-}
 
 /** Parses `text` into a set of named trees (the main one under `name`, plus every define/block). */
 export function parseTemplate(name: string, text: string, hasFunction: (n: string) => boolean): TreeSet {
@@ -391,18 +378,4 @@ class Parser {
     this.backup();
     return null;
   }
-}
-
-function termString(n: ArgNode): string {
-  switch (n.kind) {
-    case 'bool': return String(n.value);
-    case 'string': return n.quoted;
-    case 'number': return n.text;
-    case 'nil': return 'nil';
-    default: return '.';
-  }
-}
-
-function isEmptyTree(n: ListNode): boolean {
-  return n.nodes.every((c) => c.kind === 'text' && c.text.trim() === '');
 }
