@@ -69,18 +69,22 @@ export async function authenticatePassword(deps: RegistryDeps, registry: Registr
   return deps.access.authenticateBasic(registry, username, password);
 }
 
-export function challenge(registry: RegistryInfo, scope: Scope | null, error?: string): string {
+const scopeText = (s: Scope): string => `${s.type}:${s.name}:${s.actions.join(',')}`;
+
+/** The Bearer challenge; `also` adds scopes the request needs besides `scope` (the source of a cross-repo mount). */
+export function challenge(registry: RegistryInfo, scope: Scope | null, error?: string, also: Scope[] = []): string {
   const parts = [`Bearer realm="http://${registry.loginServer}/oauth2/token"`, `service="${registry.loginServer}"`];
-  if (scope) parts.push(`scope="${scope.type}:${scope.name}:${scope.actions.join(',')}"`);
+  const scopes = [...also, ...(scope ? [scope] : [])];
+  if (scopes.length) parts.push(`scope="${scopes.map(scopeText).join(' ')}"`);
   if (error) parts.push(`error="${error}"`);
   return parts.join(',');
 }
 
-function unauthorized(registry: RegistryInfo, scope: Scope | null, error?: string): DockyardError {
+function unauthorized(registry: RegistryInfo, scope: Scope | null, error?: string, also: Scope[] = []): DockyardError {
   const detail = scope ? scope.actions.map((a) => ({ Type: scope.type, Name: scope.name, Action: a })) : null;
   return new DockyardError('UNAUTHORIZED', 'authentication required, visit https://aka.ms/acr/authorization for more information.', {
     detail,
-    headers: { 'www-authenticate': challenge(registry, scope, error), 'docker-distribution-api-version': 'registry/2.0' },
+    headers: { 'www-authenticate': challenge(registry, scope, error, also), 'docker-distribution-api-version': 'registry/2.0' },
   });
 }
 
@@ -88,25 +92,25 @@ function unauthorized(registry: RegistryInfo, scope: Scope | null, error?: strin
  * Authenticates the request (Bearer access token or Basic credentials) and checks that it covers `needed`
  * (every action listed). `needed = null` only requires a valid caller (`GET /v2/`).
  */
-export async function authorize(ctx: RequestContext, needed: Scope | null): Promise<void> {
+export async function authorize(ctx: RequestContext, needed: Scope | null, also: Scope[] = []): Promise<void> {
   const { deps, registry, req } = ctx;
   const h = req.headers.authorization;
   if (!ctx.principal) {
     if (h?.startsWith('Bearer ')) {
       const v = await deps.tokens.verify(h.slice(7).trim(), registry.loginServer, 'access_token');
-      if (!v) throw unauthorized(registry, needed, 'invalid_token');
+      if (!v) throw unauthorized(registry, needed, 'invalid_token', also);
       ctx.principal = v.principal;
       ctx.access = v.access;
     } else if (h?.startsWith('Basic ')) {
       const p = await authenticateBasicHeader(deps, registry, h);
-      if (!p) throw unauthorized(registry, needed);
+      if (!p) throw unauthorized(registry, needed, undefined, also);
       ctx.principal = p;
       if (needed) {
         const e = await grantScope(deps, p, registry, needed);
         ctx.access = e ? [e] : [];
       }
     } else {
-      throw unauthorized(registry, needed);
+      throw unauthorized(registry, needed, undefined, also);
     }
     await checkNetwork(ctx);
   }

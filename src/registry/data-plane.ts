@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DockyardError } from '../shared/index.js';
 import { authorize, blockedError, gateNetwork, type Scope } from './access-control.js';
-import { validateRepositoryName } from './names.js';
+import { isRepositoryName, validateRepositoryName } from './names.js';
 import { sendError, sendJson, toRegistryError } from './http-util.js';
 import { deleteBlob, getBlob } from './blob-handlers.js';
 import { cancelUpload, finishUpload, patchUpload, startUpload, uploadStatus } from './upload-handlers.js';
@@ -88,10 +88,18 @@ async function route(ctx: RequestContext): Promise<void> {
     if (!entry) throw new DockyardError('UNSUPPORTED', `${method} is not supported here`);
     const repository = m[1];
     validateRepositoryName(repository);
-    if (entry.action) await authorize(ctx, repoScope(repository, entry.action));
+    if (entry.action) await authorize(ctx, repoScope(repository, entry.action), mountSource(method, raw, q));
     return entry.handler(ctx, repository, ...m.slice(2));
   }
   throw new DockyardError('NAME_UNKNOWN', 'not found', { detail: { path } });
+}
+
+/** A cross-repository mount (`POST .../blobs/uploads/?mount=&from=`) also needs pull on `from`: say so in the challenge. */
+function mountSource(method: string, raw: string, q: number): Scope[] {
+  if (method !== 'POST' || q < 0) return [];
+  const params = new URLSearchParams(raw.slice(q + 1));
+  const from = params.get('from');
+  return params.get('mount') && from && isRepositoryName(from) ? [{ type: 'repository', name: from, actions: ['pull'] }] : [];
 }
 
 function decodePath(p: string): string {

@@ -1,5 +1,5 @@
 import { DockyardError } from '../shared/index.js';
-import { parseReference } from './names.js';
+import { isTag, parseReference } from './names.js';
 import { readBody, sendEmpty } from './http-util.js';
 import { parseManifest } from './manifest-parse.js';
 import type { RequestContext } from './context.js';
@@ -9,6 +9,10 @@ const eventCtx = (ctx: RequestContext) => ({ registry: ctx.registry.name, loginS
 /** `GET|HEAD /v2/<name>/manifests/<reference>`. */
 export async function getManifest(ctx: RequestContext, repository: string, reference: string): Promise<void> {
   const { deps, registry, req, res } = ctx;
+  // distribution-spec v1.1.1: a GET/HEAD of a reference that is not a valid tag is simply unknown (PUT keeps TAG_INVALID).
+  if (!reference.includes(':') && !isTag(reference)) {
+    throw new DockyardError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { name: repository, reference } });
+  }
   const ref = parseReference(reference);
   const digest = await deps.metadata.resolve(registry.name, repository, ref);
   const m = digest ? await deps.metadata.getManifest(registry.name, repository, digest) : undefined;

@@ -96,8 +96,9 @@ test('repository names with .., uppercase or traversal are NAME_INVALID', async 
     assert.equal(r.status, 400, name);
     assert.equal(JSON.parse(r.body).errors[0].code, 'NAME_INVALID', name);
   }
+  // distribution-spec v1.1.1: a GET of a reference that is no valid tag is unknown (a PUT is TAG_INVALID).
   const t = await h.fetch('/v2/hostile/manifests/bad!tag', { auth });
-  assert.equal(await code(t), 'TAG_INVALID');
+  assert.equal(await code(t), 'MANIFEST_UNKNOWN');
 });
 
 test('tokens: expired, other key, alg none, other registry, pull token used to push', async () => {

@@ -47,3 +47,17 @@ export function splitRepoTag(ref: string): { repo: string; tag: string } {
 
 /** The registry host of a reference (`docker.io` when unqualified). */
 export const registryHostOf = (ref: string): string => parseImageRef(ref).registry;
+
+/**
+ * The digest of `ref` among an image's RepoDigests (`name@sha256:...`): only an entry of the same registry and
+ * repository counts. One image ID can carry digests of other repositories (an image pushed elsewhere from the same
+ * layers), which are not `ref`'s digest.
+ */
+export function repoDigestFor(ref: string, repoDigests: readonly string[] | undefined): string | undefined {
+  const want = parseImageRef(ref);
+  for (const rd of repoDigests ?? []) {
+    const got = parseImageRef(rd);
+    if (got.digest && got.registry === want.registry && got.repository === want.repository) return got.digest;
+  }
+  return undefined;
+}

@@ -5,7 +5,7 @@ export type {
 export { DockerEngine, createDockerEngine, type DockerEngineOptions } from './docker-engine.js';
 export { startDockerd, pingSocket, defaultExecRoot, type DockerdHandle, type DockerdOptions, type StorageDriver } from './dockerd.js';
 export { FakeEngine, type FakeCall, type FakeRunBehaviour, type FakeRunHandler } from './fake-engine.js';
-export { parseImageRef, splitRepoTag, registryHostOf, type ImageRef } from './image-ref.js';
+export { parseImageRef, splitRepoTag, registryHostOf, repoDigestFor, type ImageRef } from './image-ref.js';
 export { DockerIgnore, packBuildContext } from './build-context.js';
 export { humanSize, renderJsonMessage } from './json-message.js';
 export { unmountUnder } from './host-mounts.js';

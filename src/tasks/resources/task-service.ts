@@ -33,6 +33,9 @@ type Body = Record<string, unknown>;
 const NAME_RE = /^[a-zA-Z0-9_-]{5,50}$/;
 
 export class TaskService {
+  /** Called after a task is created, replaced or updated (the trigger service records source baselines here). */
+  readonly saved: Array<(task: Task) => Promise<void>> = [];
+
   constructor(
     private readonly store: TaskStore,
     private readonly identities: TaskIdentityPort,
@@ -73,6 +76,7 @@ export class TaskService {
     };
     task.identity = await this.applyIdentity(task, existing?.identity ?? null, obj(body.identity, 'identity'), true);
     await this.store.put(task, registry.id);
+    await this.notifySaved(task);
     return { task, created: !existing };
   }
 
@@ -96,7 +100,12 @@ export class TaskService {
     if (body.tags !== undefined) next.tags = (obj(body.tags, 'tags') as Record<string, string>) ?? {};
     if (body.identity !== undefined) next.identity = await this.applyIdentity(next, task.identity, obj(body.identity, 'identity'), false);
     await this.store.put(next, registryId);
+    await this.notifySaved(next);
     return next;
+  }
+
+  private async notifySaved(task: Task): Promise<void> {
+    for (const hook of this.saved) await hook(task);
   }
 
   async delete(task: Task): Promise<void> {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import { DockyardError } from '../../shared/index.js';
 import type { ContainerEngine, RegistryCredential, RunMount } from '../engine/index.js';
-import { parseImageRef } from '../engine/index.js';
+import { parseImageRef, repoDigestFor } from '../engine/index.js';
 import type { RunLogWriter } from '../runs/run-log.js';
 import type { Source } from './source.js';
 import { materialiseSource } from './source.js';
@@ -129,7 +129,7 @@ export async function execBuild(state: RunState, step: RunnableStep): Promise<vo
   const depDigests = new Map<string, string>();
   for (const ref of [deps.runtime, ...deps.buildtime].filter((r): r is string => Boolean(r) && r !== 'scratch:latest')) {
     const info = await state.engine.inspectImage(ref).catch(() => null);
-    const d = info?.repoDigests?.[0]?.split('@')[1] ?? state.knownDigest(ref);
+    const d = repoDigestFor(ref, info?.repoDigests) ?? state.knownDigest(ref);
     if (d) depDigests.set(ref, d);
   }
   state.built.set(step.id, { tags: b.tags, deps, depDigests });

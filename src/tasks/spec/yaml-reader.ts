@@ -34,7 +34,9 @@ export class Reader {
         this.warn(p.key, `unknown ${where} property "${k}" is ignored`, close ? `did you mean "${close}"?` : undefined);
         continue;
       }
-      if (out.has(k)) this.error(p.key, `duplicate ${where} property "${k}"`);
+      // ACR's runner (gopkg.in/yaml.v2 into structs) takes the last of duplicate keys; az prepends `version:` to
+      // files given with `--context /dev/null`, so a file's own `version:` is a duplicate there.
+      if (out.has(k)) this.warn(p.key, `duplicate ${where} property "${k}": the last one wins`);
       out.set(k, p);
     }
     return out;

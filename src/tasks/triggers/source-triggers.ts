@@ -47,21 +47,43 @@ export class SourceTriggers {
     let fired = 0;
     for (const task of tasks) {
       if (!taskEnabled(task)) continue;
-      for (const trigger of task.properties.trigger?.sourceTriggers ?? []) {
-        if (trigger.status !== 'Enabled' || !trigger.sourceTriggerEvents?.length) continue;
-        const url = trigger.sourceRepository?.repositoryUrl;
-        if (!url) continue;
-        const branch = trigger.sourceRepository.branch || 'master';
-        const events = [...trigger.sourceTriggerEvents].sort().join(',');
-        const w: Watched = { task, trigger, url, branch, watch: `${url}#${branch}|${events}|${this.options.pullRequestRefPattern}` };
+      for (const w of this.watchesOf(task)) {
         try {
           fired += await this.pollTrigger(w);
         } catch (err) {
-          this.deps.log.warn({ task: task.name, registry: task.registryName, url, err: (err as Error).message }, 'source trigger poll failed');
+          this.deps.log.warn({ task: task.name, registry: task.registryName, url: w.url, err: (err as Error).message }, 'source trigger poll failed');
         }
       }
     }
     return fired;
+  }
+
+  /**
+   * Records the heads a task's source triggers see now, when the task is saved: ACR's webhook exists from creation,
+   * so a commit pushed before the next poll must fire a run (the next poll compares against this baseline).
+   * Nothing fires here; a trigger whose watch is unchanged keeps its baseline.
+   */
+  async baseline(task: Task): Promise<void> {
+    for (const w of this.watchesOf(task)) {
+      try {
+        await this.pollTrigger(w, { baselineOnly: true });
+      } catch (err) {
+        this.deps.log.warn({ task: task.name, registry: task.registryName, url: w.url, err: (err as Error).message }, 'source trigger baseline failed');
+      }
+    }
+  }
+
+  private watchesOf(task: Task): Watched[] {
+    const out: Watched[] = [];
+    for (const trigger of task.properties.trigger?.sourceTriggers ?? []) {
+      if (trigger.status !== 'Enabled' || !trigger.sourceTriggerEvents?.length) continue;
+      const url = trigger.sourceRepository?.repositoryUrl;
+      if (!url) continue;
+      const branch = trigger.sourceRepository.branch || 'master';
+      const events = [...trigger.sourceTriggerEvents].sort().join(',');
+      out.push({ task, trigger, url, branch, watch: `${url}#${branch}|${events}|${this.options.pullRequestRefPattern}` });
+    }
+    return out;
   }
 
   private wantedRefs(w: Watched, refs: Map<string, string>): Map<string, string> {
@@ -75,7 +97,7 @@ export class SourceTriggers {
     return wanted;
   }
 
-  private async pollTrigger(w: Watched): Promise<number> {
+  private async pollTrigger(w: Watched, opts: { baselineOnly?: boolean } = {}): Promise<number> {
     const wanted = this.wantedRefs(w, await this.listRefs(w.url));
     const key = w.task.id.toLowerCase();
     const now = new Date().toISOString();
@@ -93,6 +115,7 @@ export class SourceTriggers {
       });
       return 0;
     }
+    if (opts.baselineOnly) return 0;
     const known = new Map(
       (await this.db.selectFrom('trigger_source_refs').select(['ref', 'commit_id']).where('task_id_lower', '=', key).where('trigger_name', '=', w.trigger.name).execute()).map((r) => [r.ref, r.commit_id]),
     );

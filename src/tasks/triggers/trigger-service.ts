@@ -1,6 +1,7 @@
 import type { Clock, Logger } from '../../shared/index.js';
 import type { SqlDatabase } from '../../storage/index.js';
 import type { TaskStore } from '../resources/task-store.js';
+import type { Task } from '../resources/model.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import { BaseImageTriggers } from './base-image-triggers.js';
 import type { TriggerDeps } from './fire.js';
@@ -10,6 +11,8 @@ import { TimerTriggers } from './timer-triggers.js';
 export interface TriggerServiceOptions {
   db: SqlDatabase;
   tasks: Pick<TaskStore, 'all' | 'get'>;
+  /** Task saves to follow (source baselines are recorded when a task is created or updated). */
+  taskSaves?: Array<(task: Task) => Promise<void>>;
   queue: RunQueue;
   log: Logger;
   clock: Clock;
@@ -38,6 +41,7 @@ export class TriggerService {
     this.timers = new TimerTriggers(deps);
     // Dependencies are recorded whether or not the loops run, so a later start can act on them.
     options.queue.finished.push((run, status, result) => this.baseImages.recordRun(run, status, result));
+    options.taskSaves?.push((task) => this.source.baseline(task));
   }
 
   /** Starts the three loops (source polling, outbox, timers). */

@@ -163,3 +163,13 @@ test('list-runs shows the TRIGGER column: Commit, Timer, Manual', { timeout: 60_
   assert.match(table.stdout, /\btimertask\s+Linux\s+\w+\s+Timer\b/);
   assert.match(table.stdout, /\btimertask\s+Linux\s+\w+\s+Manual\b/);
 });
+
+test('a commit pushed right after task create (before any poll) fires one run: the head is recorded at create', { timeout: 60_000 }, async () => {
+  const c = await cli('acr', 'task', 'create', '-r', 'myregistry', '-n', 'earlytask', '-c', `file://${repo}#main`, '-f', 'acb.yaml');
+  assert.equal(c.code, 0, c.stderr);
+  const head = await commitFile(repo, 'early.txt', 'pushed within one poll interval of create');
+  const before = (await runsOf(s, 'myregistry', 'earlytask')).length;
+  assert.ok((await s.platform.triggers.source.pollOnce()) >= 1);
+  const runs = await waitForRuns(s, 'myregistry', 'earlytask', (r) => r.length === before + 1);
+  assert.equal(runs[runs.length - 1].request.trigger.sourceTrigger!.commitId, head);
+});
