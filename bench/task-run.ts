@@ -1,7 +1,7 @@
 // Task-run overhead: the seed task (build hello-world + push) run by Dockyard versus the same docker CLI commands
 // typed by hand against the same private daemon and registry, in the same process run.
 // Prints the overhead ratio (target <= 1.10) and the time from `scheduleRun` to the first step starting (target < 300 ms).
-// Run: node --import tsx bench/task-run.ts [runs=5]
+// Run: node --import tsx bench/task-run.ts [runs=5] [engineUserns=remap|off]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,8 @@ import { startTestServer } from '../test/helpers/server.js';
 const exec = promisify(execFile);
 const N = Number(process.argv[2] ?? 5);
 const work = mkdtempSync(join(tmpdir(), 'dockyard-bench-run-'));
-const s = await startTestServer({ engine: 'docker' });
+const userns = process.argv[3] === 'off' ? 'off' : 'remap';
+const s = await startTestServer({ engine: 'docker', engineUserns: userns });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   const sub = s.sub;
@@ -65,7 +66,7 @@ try {
     byHand.push(performance.now() - t0);
   }
   const ratio = median(dockyard) / median(byHand);
-  console.log(`seed task (build + push hello-world), ${N} runs each, medians:`);
+  console.log(`seed task (build + push hello-world), engineUserns=${userns}, ${N} runs each, medians:`);
   console.log(`  dockyard task run (queue -> log complete): ${median(dockyard).toFixed(0)} ms`);
   console.log(`  same docker CLI commands by hand:          ${median(byHand).toFixed(0)} ms`);
   console.log(`  overhead ratio: ${ratio.toFixed(2)} (target <= 1.10)`);

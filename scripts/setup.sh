@@ -19,6 +19,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The private dockerd remaps container root to the subordinate ids of `dockremap` (engineUserns=remap,
+# docs/designs/engine-isolation.md): create the user and one 65536-id range (the first free one from 100000)
+# in /etc/subuid and /etc/subgid, once.
+if [ "$(id -u)" -eq 0 ]; then
+  getent passwd dockremap >/dev/null || useradd --system --no-create-home --shell /usr/sbin/nologin dockremap
+  for f in /etc/subuid /etc/subgid; do
+    touch "$f"
+    # After every range already handed out (useradd gives login users 100000+ too), never overlapping one.
+    grep -q '^dockremap:' "$f" || awk -F: '$3 > 0 { e = $2 + $3; if (e > m) m = e } END { printf "dockremap:%d:65536\n", (m > 100000 ? m : 100000) }' "$f" >> "$f"
+  done
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # The lockfile pins everything; `npm ci` refuses it when the registry mirror lacks other platforms' optional
   # packages (e.g. rollup's non-linux binaries), in which case `npm install` installs the same locked tree.

@@ -27,7 +27,7 @@ export function wireRunner(p: { config: DockyardConfig; log: Logger; registries:
   const engine = (): Promise<ContainerEngine> => {
     enginePromise ??= (async () => {
       const t0 = Date.now();
-      const { engine: e, library } = await startEngineWithLibrary({ dataDir: p.config.dataDir, dockerHost: p.config.dockerHost, onLog: (line: string) => log.debug(line) });
+      const { engine: e, library } = await startEngineWithLibrary({ dataDir: p.config.dataDir, dockerHost: p.config.dockerHost, userns: p.config.engineUserns, onLog: (line: string) => log.debug(line) });
       for (const l of library) libraryDigests.set(l.ref, l.manifestDigest);
       log.info({ ms: Date.now() - t0, images: library.map((l) => `${l.ref}${l.skipped ? '' : ' (built)'}`) }, 'container engine ready');
       return e;

@@ -12,6 +12,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_LOG_LEVEL: 'logLevel',
   DOCKYARD_ENGINE: 'engine',
   DOCKYARD_DOCKER_HOST: 'dockerHost',
+  DOCKYARD_ENGINE_USERNS: 'engineUserns',
   DOCKYARD_GC_GRACE_SECONDS: 'gcGraceSeconds',
   DOCKYARD_TASKS_NETWORK_BYPASS: 'tasksNetworkBypass',
   DOCKYARD_TRIGGER_POLL_SECONDS: 'triggerPollSeconds',

@@ -13,6 +13,12 @@ export const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Container engine used by task runs. */
   engine: z.enum(['docker', 'none']).default('docker'),
+  /**
+   * Private daemon's user-namespace remapping: `remap` runs container root as a subordinate host uid (dockremap's
+   * /etc/subuid range) except host-network and privileged containers; `off` keeps container root = host root.
+   * docs/designs/engine-isolation.md.
+   */
+  engineUserns: z.enum(['remap', 'off']).default('remap'),
   /** Reuse an existing Docker daemon instead of starting a private one (e.g. unix:///var/run/docker.sock). */
   dockerHost: z.string().optional(),
   /** Seconds a blob stays unreferenced before garbage collection may delete it. */

@@ -125,6 +125,8 @@ export interface VolumeFile {
 export interface ContainerEngine {
   /** Unix socket of the daemon, for mounting into step containers (`/var/run/docker.sock`). */
   readonly dockerSocketPath: string;
+  /** Host uid/gid that container root runs as when the daemon remaps it (docs/designs/engine-isolation.md). */
+  readonly remapRoot?: { uid: number; gid: number };
   build(opts: BuildOptions): Promise<BuildResult>;
   push(opts: PushOptions): Promise<PushResult>;
   pull(opts: PullOptions): Promise<{ imageId: string }>;

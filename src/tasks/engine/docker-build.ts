@@ -7,8 +7,12 @@ import { splitRepoTag } from './image-ref.js';
 
 const abortError = (what: string): DockyardError => new DockyardError('EngineOperationFailed', `${what} was cancelled`);
 
-/** `docker build` with the classic builder (what ACR uses, DOCKER_BUILDKIT=0). */
-export async function buildImage(docker: Docker, o: BuildOptions): Promise<BuildResult> {
+/**
+ * `docker build` with the classic builder (what ACR uses, DOCKER_BUILDKIT=0). A daemon that remaps container root
+ * (`remapped`) refuses host networking for RUN instructions and the build API has no user-namespace opt-out, so there
+ * RUN instructions get no network (`none`) and run as the daemon's subordinate ids; FROM pulls are the daemon's own.
+ */
+export async function buildImage(docker: Docker, o: BuildOptions, remapped = false): Promise<BuildResult> {
   if (o.signal?.aborted) throw abortError('build');
   const ctx = await packBuildContext(o.contextDir, o.dockerfile ?? 'Dockerfile');
   const registryconfig: Record<string, { username: string; password: string; serveraddress: string }> = {};
@@ -20,7 +24,7 @@ export async function buildImage(docker: Docker, o: BuildOptions): Promise<Build
     rm: true,
     forcerm: true,
     version: '1',
-    networkmode: o.network ?? 'host',
+    networkmode: remapped && (o.network ?? 'host') === 'host' ? 'none' : o.network ?? 'host',
   };
   if (o.tags?.length) query.t = o.tags;
   if (o.buildArgs && Object.keys(o.buildArgs).length) query.buildargs = o.buildArgs;

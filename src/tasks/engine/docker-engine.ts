@@ -6,7 +6,7 @@ import type {
 } from './container-engine.js';
 import { buildImage, pullImage, pushImage } from './docker-build.js';
 import { runContainer } from './docker-run.js';
-import { startDockerd, pingSocket, type DockerdHandle, type StorageDriver } from './dockerd.js';
+import { startDockerd, pingSocket, type DockerdHandle, type EngineUserns, type RemapRoot, type StorageDriver } from './dockerd.js';
 import { consumeJsonStream } from './json-message.js';
 import { parseImageRef, splitRepoTag } from './image-ref.js';
 import { dirToTar, filesToTar, ensureHelperImage } from './volume-io.js';
@@ -19,6 +19,8 @@ export interface DockerEngineOptions {
   execRoot?: string;
   storageDriver?: StorageDriver;
   startTimeoutMs?: number;
+  /** User-namespace remapping for the private daemon (default `remap`); ignored with dockerHost, whose setting is read. */
+  userns?: EngineUserns;
 }
 
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
@@ -27,7 +29,16 @@ export class DockerEngine implements ContainerEngine {
   readonly docker: Docker;
   private helperImage: Promise<string> | undefined;
 
-  constructor(readonly dockerSocketPath: string, private readonly daemon?: DockerdHandle) {
+  /**
+   * @param remapped the daemon runs containers in a user namespace (`--userns-remap`)
+   * @param remapRoot host ids of container root on that daemon, when known (a private daemon)
+   */
+  constructor(
+    readonly dockerSocketPath: string,
+    private readonly daemon?: DockerdHandle,
+    readonly remapped = daemon?.remapRoot !== undefined,
+    readonly remapRoot: RemapRoot | undefined = daemon?.remapRoot,
+  ) {
     this.docker = new Docker({ socketPath: dockerSocketPath });
   }
 
@@ -37,7 +48,7 @@ export class DockerEngine implements ContainerEngine {
   }
 
   build(opts: BuildOptions): Promise<BuildResult> {
-    return buildImage(this.docker, opts);
+    return buildImage(this.docker, opts, this.remapped);
   }
 
   push(opts: PushOptions): Promise<PushResult> {
@@ -49,7 +60,7 @@ export class DockerEngine implements ContainerEngine {
   }
 
   run(opts: RunOptions): Promise<RunResult> {
-    return runContainer(this.docker, opts);
+    return runContainer(this.docker, opts, this.remapped);
   }
 
   async createVolume(name: string, labels?: Record<string, string>): Promise<void> {
@@ -169,9 +180,10 @@ export async function createDockerEngine(opts: DockerEngineOptions): Promise<Doc
   if (opts.dockerHost) {
     const socket = opts.dockerHost.replace(/^unix:\/\//, '');
     if (!(await pingSocket(socket, 5000))) throw new DockyardError('EngineUnavailable', `no docker daemon answers on ${opts.dockerHost}`);
-    return new DockerEngine(socket);
+    const info = (await new Docker({ socketPath: socket }).info().catch(() => ({}))) as { SecurityOptions?: string[] };
+    return new DockerEngine(socket, undefined, (info.SecurityOptions ?? []).some((o) => /name=userns/.test(o)));
   }
   if (!opts.dataDir) throw new DockyardError('EngineUnavailable', 'a data dir or a docker host is required');
-  const daemon = await startDockerd({ dataDir: opts.dataDir, execRoot: opts.execRoot, storageDriver: opts.storageDriver, startTimeoutMs: opts.startTimeoutMs });
+  const daemon = await startDockerd({ dataDir: opts.dataDir, execRoot: opts.execRoot, storageDriver: opts.storageDriver, startTimeoutMs: opts.startTimeoutMs, userns: opts.userns });
   return new DockerEngine(daemon.socketPath, daemon);
 }

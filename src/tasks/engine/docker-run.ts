@@ -30,7 +30,12 @@ function portKey(spec: string): string {
   return spec.includes('/') ? spec : `${spec}/tcp`;
 }
 
-export function containerSpec(o: RunOptions): Docker.ContainerCreateOptions {
+/**
+ * The create-container body. On a daemon that remaps container root (`remapped`), host networking and privileged mode
+ * are refused unless the container opts out of the user namespace, so those containers get `UsernsMode: host`: their
+ * root is host root (docs/designs/engine-isolation.md); every other container runs as the daemon's subordinate ids.
+ */
+export function containerSpec(o: RunOptions, remapped = false): Docker.ContainerCreateOptions {
   const env = Array.isArray(o.env) ? o.env : Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -64,6 +69,7 @@ export function containerSpec(o: RunOptions): Docker.ContainerCreateOptions {
       PortBindings: Object.keys(bindings).length ? bindings : undefined,
     },
   };
+  if (remapped && (o.network === 'host' || o.privileged)) spec.HostConfig!.UsernsMode = 'host';
   if (Object.keys(exposed).length) spec.ExposedPorts = exposed;
   if (o.args) spec.Cmd = o.args;
   if (o.entrypoint !== undefined) spec.Entrypoint = Array.isArray(o.entrypoint) ? o.entrypoint : [o.entrypoint];
@@ -91,13 +97,13 @@ async function createWithPull(docker: Docker, o: RunOptions, spec: Docker.Contai
 }
 
 /** `docker run` semantics: streams output, kills and removes the container on timeout or abort. */
-export async function runContainer(docker: Docker, o: RunOptions): Promise<RunResult> {
+export async function runContainer(docker: Docker, o: RunOptions, remapped = false): Promise<RunResult> {
   const result: RunResult = { exitCode: 0, timedOut: false, aborted: false, containerId: '' };
   if (o.signal?.aborted) return { ...result, exitCode: 137, aborted: true };
   await docker.getContainer(o.name).remove({ force: true }).catch(() => undefined);
   let container: Docker.Container;
   try {
-    container = await createWithPull(docker, o, containerSpec(o));
+    container = await createWithPull(docker, o, containerSpec(o, remapped));
   } catch (err) {
     o.onOutput?.(`docker: Error response from daemon: ${messageOf(err)}.\n`, 'stderr');
     return { ...result, exitCode: 125 };

@@ -1,14 +1,24 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DockyardError } from '../../shared/index.js';
 import { isAlive, mountsUnder, pidsReferencing, terminate, unmountUnder } from './host-mounts.js';
 
 export type StorageDriver = 'overlay2' | 'vfs';
+/** `remap`: the daemon runs containers in a user namespace (`--userns-remap`); `off`: container root is host root. */
+export type EngineUserns = 'remap' | 'off';
+/** The user whose /etc/subuid and /etc/subgid ranges the remapped daemon uses (Docker's `--userns-remap=default`). */
+export const REMAP_USER = 'dockremap';
+
+/** Host ids that root inside a remapped container runs as (the first subordinate uid and gid of REMAP_USER). */
+export interface RemapRoot {
+  uid: number;
+  gid: number;
+}
 
 export interface DockerdOptions {
   /** Dockyard's data dir: the daemon keeps images/volumes in `<dataDir>/docker`. */
@@ -21,6 +31,8 @@ export interface DockerdOptions {
   dockerdPath?: string;
   /** Seconds the daemon waits for containers on shutdown before killing them. Default 2. */
   shutdownTimeoutSec?: number;
+  /** User-namespace remapping of container root (docs/designs/engine-isolation.md). Default `remap`. */
+  userns?: EngineUserns;
 }
 
 export interface DockerdHandle {
@@ -32,6 +44,10 @@ export interface DockerdHandle {
   logFile: string;
   /** Milliseconds from spawn until the daemon answered /_ping. */
   startMs: number;
+  /** Set when the daemon remaps container root: the host uid/gid container root runs as. */
+  remapRoot?: RemapRoot;
+  /** Directories above the data root that were given o+x so remapped root can reach its data root. */
+  traversable?: string[];
   stop(): Promise<void>;
 }
 
@@ -94,6 +110,8 @@ export async function startDockerd(opts: DockerdOptions): Promise<DockerdHandle>
   await mkdir(dataRoot, { recursive: true });
   await mkdir(execRoot, { recursive: true, mode: 0o700 });
   await reapStale(pidFile, dataRoot, execRoot);
+  const userns = opts.userns ?? 'remap';
+  const traversable = userns === 'remap' ? await grantTraverse(dataRoot) : [];
   // Our own config file, so /etc/docker/daemon.json never applies to the private daemon; the daemon's identity key
   // goes to the data dir too (dockerd 20.10 would otherwise create /etc/docker/key.json; config-file-only option).
   await writeFile(configFile, `${JSON.stringify({ 'deprecated-key-path': join(dataDir, 'dockerd-key.json') })}\n`);
@@ -102,7 +120,8 @@ export async function startDockerd(opts: DockerdOptions): Promise<DockerdHandle>
   let lastError: unknown;
   for (const driver of drivers) {
     try {
-      return await launch({ ...opts, dataRoot, execRoot, socketPath, pidFile, logFile, configFile, driver });
+      const handle = await launch({ ...opts, userns, dataRoot, execRoot, socketPath, pidFile, logFile, configFile, driver });
+      return { ...handle, traversable };
     } catch (err) {
       lastError = err;
       await unmountUnder([execRoot, dataRoot]);
@@ -136,6 +155,8 @@ async function launch(s: LaunchSpec): Promise<DockerdHandle> {
     '--containerd-plugins-namespace', `${ns}-plugins`,
     '--shutdown-timeout', String(s.shutdownTimeoutSec ?? 2),
   ];
+  // `default` makes dockerd create the dockremap user and its subordinate ranges when scripts/setup.sh has not.
+  if (s.userns === 'remap') args.push('--userns-remap', 'default');
   const logFd = openSync(s.logFile, 'a');
   const started = Date.now();
   const child = spawn(s.dockerdPath ?? 'dockerd', args, { detached: true, stdio: ['ignore', logFd, logFd] });
@@ -185,5 +206,46 @@ async function launch(s: LaunchSpec): Promise<DockerdHandle> {
     })();
     return stopping;
   };
-  return { socketPath: s.socketPath, pid, storageDriver: s.driver, dataRoot: s.dataRoot, execRoot: s.execRoot, logFile: s.logFile, startMs, stop };
+  let remapRoot: RemapRoot | undefined;
+  if (s.userns === 'remap') {
+    try {
+      remapRoot = await subordinateRoot(REMAP_USER);
+      // Remapped step containers reach the daemon through the mounted socket as their root's host gid.
+      await chown(s.socketPath, 0, remapRoot.gid);
+      await chmod(s.socketPath, 0o660);
+    } catch (err) {
+      await stop();
+      throw new DockyardError('EngineUnavailable', `dockerd --userns-remap: ${(err as Error).message}`);
+    }
+  }
+  return { socketPath: s.socketPath, pid, storageDriver: s.driver, dataRoot: s.dataRoot, execRoot: s.execRoot, logFile: s.logFile, startMs, remapRoot, stop };
+}
+
+/**
+ * dockerd --userns-remap refuses a data root that remapped root cannot reach ("a subdirectory in your graphroot path
+ * ... restricts access to the remapped root uid/gid; please fix by allowing 'o+x' permissions"); mkdtemp's and home
+ * directories are 0700. Gives o+x (traverse, not list) to each such ancestor and returns them.
+ */
+async function grantTraverse(dataRoot: string): Promise<string[]> {
+  const granted: string[] = [];
+  for (let d = dirname(dataRoot); d !== dirname(d); d = dirname(d)) {
+    const st = await stat(d);
+    if ((st.mode & 0o001) === 0) {
+      await chmod(d, (st.mode & 0o7777) | 0o001);
+      granted.push(d);
+    }
+  }
+  return granted;
+}
+
+/** The first range of `user` in /etc/subuid and /etc/subgid: `user:start:count` lines (name or numeric uid). */
+export async function subordinateRoot(user: string): Promise<RemapRoot> {
+  const first = async (file: string): Promise<number> => {
+    for (const line of (await readFile(file, 'utf8').catch(() => '')).split('\n')) {
+      const [name, start, count] = line.trim().split(':');
+      if (name === user && Number(count) > 0 && Number.isInteger(Number(start))) return Number(start);
+    }
+    throw new Error(`no ${file} range for ${user} (scripts/setup.sh creates it)`);
+  };
+  return { uid: await first('/etc/subuid'), gid: await first('/etc/subgid') };
 }

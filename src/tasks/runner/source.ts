@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, stat } from 'node:fs/promises';
+import { cp, lchown, mkdir, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, normalize, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -96,4 +96,14 @@ export async function extractUpload(archive: string, dest: string): Promise<Sour
   await mkdir(dest, { recursive: true });
   await exec('tar', ['-xzf', archive, '-C', dest, '--no-same-owner'], { timeout: 300_000 });
   return { root: dest, subdir: '' };
+}
+
+/** Gives a run's workspace to the host ids of remapped container root, so steps can write to `/workspace`. */
+export async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
+  await lchown(dir, owner.uid, owner.gid);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await chownTree(p, owner);
+    else await lchown(p, owner.uid, owner.gid);
+  }
 }

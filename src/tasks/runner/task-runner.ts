@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { isDockyardError } from '../../shared/index.js';
 import type { RunContext, RunExecutor, RunOutcome } from '../runs/run-queue.js';
 import type { RunRequest } from '../runs/model.js';
-import { extractUpload, materialiseSource, type Source } from './source.js';
+import { chownTree, extractUpload, materialiseSource, type Source } from './source.js';
 import { dockerConfigJson, principalForIdentity, resolveCredential, verifyLogin, type DockerCredential } from './registry-login.js';
 import { runGraph } from './dag.js';
 import { buildReport } from './report.js';
@@ -70,6 +70,8 @@ export class TaskRunner implements RunExecutor {
         }
         log.line('Finished downloading source code');
       } else source = await materialiseSource(null, workspace);
+      // On a remapped daemon container root is an unprivileged host uid: the workspace is theirs (engine-isolation.md).
+      if (engine.remapRoot) await chownTree(source.root, engine.remapRoot);
 
       // Task file → plan (secrets resolved with the task's identity, masked everywhere)
       const runVars: RunVars = {
