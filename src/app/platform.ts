@@ -13,6 +13,7 @@ import { wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
 import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { registryMigrations } from '../registry/index.js';
 import { wireRegistry } from './wire-registry.js';
 import { withNetworkRules } from './wire-network.js';
@@ -106,8 +107,10 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
       await db.destroy();
     },
   };
-  const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log });
+  // Signs the browser address the dashboard proxy relays to registry listeners (never leaves this process).
+  const relayKey = randomBytes(32);
+  const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log, relayKey });
   await wireImport({ api, registries, registry: await wireRegistry(platform, authorizer, access, onResourceDeleted), access, tenantId, log });
-  await wireWeb(platform);
+  await wireWeb(platform, relayKey);
   return platform;
 }
