@@ -13,6 +13,7 @@ import { wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
 import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { registryMigrations } from '../registry/index.js';
 import { wireRegistry } from './wire-registry.js';
 import { withNetworkRules } from './wire-network.js';
@@ -68,7 +69,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   let endpoint = `http://${config.host}:${config.port}`;
   const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint });
   const executor = options.executor ?? (config.engine === 'docker' ? runner.executor : undefined);
-  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor });
+  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock });
 
   const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
 
@@ -106,8 +107,10 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
       await db.destroy();
     },
   };
-  const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log });
+  // Signs the browser address the dashboard proxy relays to registry listeners (never leaves this process).
+  const relayKey = randomBytes(32);
+  const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log, relayKey });
   await wireImport({ api, registries, registry: await wireRegistry(platform, authorizer, access, onResourceDeleted), access, tenantId, log });
-  await wireWeb(platform);
+  await wireWeb(platform, relayKey);
   return platform;
 }

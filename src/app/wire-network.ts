@@ -29,14 +29,15 @@ export function networkSettingsOf(r: RegistryRow): NetworkSettings {
 /**
  * Adds network-rule enforcement to the registry's access port: `checkNetwork` reads the registry's current
  * properties (changes apply to the next request) and logs every decision that blocks or bypasses with its reason;
- * `clientAddress` is the socket peer unless the peer is a configured trusted proxy. docs/designs/network-rules.md.
+ * `clientAddress` is the socket peer unless the peer is a configured trusted proxy, or the browser's address when the
+ * dashboard proxy relays with `relayKey`. docs/designs/network-rules.md.
  */
-export function withNetworkRules(access: RegistryAccessPort, deps: { registries: Pick<Registries, 'byName'>; config: Pick<DockyardConfig, 'trustedProxies' | 'tasksNetworkBypass'>; log: Logger }): RegistryAccessPort {
+export function withNetworkRules(access: RegistryAccessPort, deps: { registries: Pick<Registries, 'byName'>; config: Pick<DockyardConfig, 'trustedProxies' | 'tasksNetworkBypass'>; log: Logger; relayKey?: Buffer }): RegistryAccessPort {
   const log = deps.log.child({ module: 'network' });
   const proxies = deps.config.trustedProxies;
   return {
     ...access,
-    clientAddress: (peer, headers) => clientAddress(peer, headers, proxies),
+    clientAddress: (peer, headers) => clientAddress(peer, headers, proxies, deps.relayKey),
     async checkNetwork(registry, clientIp, principal) {
       const row = await deps.registries.byName(registry.name);
       if (!row) return { allowed: false, reason: 'denied:registry-not-found' };

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Authorizer } from '../http/index.js';
-import type { Logger, } from '../shared/index.js';
+import type { Clock, Logger } from '../shared/index.js';
 import { scopeContains } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import type { IdentityPrincipals, Registries, ResourceDeletedListener, UserAssignedIdentities } from '../arm/index.js';
@@ -18,6 +18,8 @@ export interface WireTasksInput {
   onResourceDeleted: ResourceDeletedListener[];
   endpoint: () => string;
   executor?: RunExecutor;
+  /** Time source for log-link expiry. */
+  clock?: Clock;
 }
 
 /** Builds the task module from the platform's parts and registers its routes. */
@@ -29,6 +31,7 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     authorizer: input.authorizer,
     endpoint: input.endpoint,
     executor: input.executor ?? new NoEngineExecutor(),
+    clock: input.clock,
     registries: {
       async find(sub, rg, name) {
         const r = await input.registries.find(sub, rg, name);

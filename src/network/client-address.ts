@@ -1,13 +1,18 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { cidrContains, normalizeAddress, parseCidr } from './ip-address.js';
+import { relayedClient } from './forwarded-client.js';
 
 /**
  * The client address used for network rules: the socket's peer address. Forwarding headers (`X-Forwarded-For`,
  * `X-Real-IP`, `Forwarded`) are ignored unless the peer itself is a configured trusted proxy; then the right-most
  * `X-Forwarded-For` entry that is not a trusted proxy is the client (entries left of it could be forged by the client).
- * `X-Real-IP` and `Forwarded` are never used.
+ * `X-Real-IP` and `Forwarded` are never used. A request relayed by the server's own dashboard proxy carries the
+ * browser's address (as the proxy computed it with these same rules) under an HMAC only the server can make
+ * (forwarded-client.ts); with `relayKey` given, that address is the client.
  */
-export function clientAddress(peer: string | undefined, headers: IncomingHttpHeaders, trustedProxies: readonly string[]): string {
+export function clientAddress(peer: string | undefined, headers: IncomingHttpHeaders, trustedProxies: readonly string[], relayKey?: Buffer): string {
+  const relayed = relayedClient(headers, relayKey);
+  if (relayed !== undefined) return relayed;
   const p = normalizeAddress(peer ?? '');
   if (trustedProxies.length === 0 || !isTrusted(p, trustedProxies)) return p;
   const raw = headers['x-forwarded-for'];

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
-import type { Logger } from '../shared/index.js';
+import { systemClock, type Clock, type Logger } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import { errorHandlerFor, type Authorizer } from '../http/index.js';
 import { TaskStore } from './resources/task-store.js';
@@ -10,6 +10,7 @@ import { RunLogs } from './runs/run-log.js';
 import { RunQueue, type RunExecutor } from './runs/run-queue.js';
 import { RunScheduler } from './runs/run-scheduler.js';
 import { Uploads } from './runs/uploads.js';
+import { DEFAULT_LOG_LINK_TTL_MS } from './runs/log-links.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerLogAndUploadRoutes, registerRunRoutes } from './routes/run-routes.js';
 import type { RegistryLookup, TaskRouteDeps } from './routes/context.js';
@@ -25,6 +26,10 @@ export interface TaskModuleDeps {
   executor: RunExecutor;
   endpoint: () => string;
   concurrency?: number;
+  /** Time source for log-link expiry (default the system clock). */
+  clock?: Clock;
+  /** Log-link lifetime in ms (default one hour, like a short-lived ACR log SAS). */
+  logLinkTtlMs?: number;
 }
 
 export interface TaskModule {
@@ -49,7 +54,8 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const uploads = new Uploads(join(deps.dataDir, 'uploads'));
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
   const scheduler = new RunScheduler(runs, queue);
-  const routeDeps: TaskRouteDeps = { tasks, taskStore, runs, queue, logs, uploads, registries: deps.registries, authorizer: deps.authorizer, endpoint: deps.endpoint };
+  const routeDeps: TaskRouteDeps = { tasks, taskStore, runs, queue, logs, uploads, registries: deps.registries, authorizer: deps.authorizer, endpoint: deps.endpoint,
+    clock: deps.clock ?? systemClock, logLinkTtlMs: deps.logLinkTtlMs ?? DEFAULT_LOG_LINK_TTL_MS };
   return {
     taskStore,
     tasks,

@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { DockyardError } from '../shared/index.js';
 
@@ -6,6 +6,9 @@ export const REGISTRY_PROXY_PREFIX = '/dashboard/registry/';
 
 /** Finds a registry's login server (`127.0.0.1:<port>`) by name; null when there is none. */
 export type LoginServerLookup = (registryName: string) => Promise<string | null>;
+
+/** The `[name, value]` header telling the registry listener the browser's address (from its socket and headers). */
+export type ClientRelay = (peer: string | undefined, headers: IncomingHttpHeaders) => [string, string];
 
 const FORWARDED_REQUEST = ['accept', 'content-type', 'content-length'];
 const FORWARDED_RESPONSE = ['content-type', 'content-length', 'docker-content-digest', 'www-authenticate', 'link', 'docker-distribution-api-version', 'cache-control'];
@@ -20,10 +23,12 @@ export function isLoopback(ip: string | undefined): boolean {
  * Same-origin pass-through from the dashboard to a registry's own listener (`/dashboard/registry/<name>/<path>`),
  * because the browser may not call another origin. It adds no credential: the page runs the registry's own token
  * flow (`/oauth2/exchange` with its AAD token, then `/oauth2/token`), and sends the registry access token in
- * `x-registry-authorization` (the API's own authenticator owns `Authorization`). Only loopback clients are served,
- * so the registry's network rules see the same client address as a direct call. Reads and token calls only.
+ * `x-registry-authorization` (the API's own authenticator owns `Authorization`). Only loopback clients are served.
+ * The proxy connects from the server's own address, so it relays the browser's address in a header only the server
+ * can sign (`relay`): the registry's network rules (public access, default action, IP rules) judge the browser exactly
+ * as on a direct call. Reads and token calls only.
  */
-export function registerRegistryProxy(app: FastifyInstance, lookup: LoginServerLookup): void {
+export function registerRegistryProxy(app: FastifyInstance, lookup: LoginServerLookup, relay: ClientRelay): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
@@ -49,6 +54,8 @@ export function registerRegistryProxy(app: FastifyInstance, lookup: LoginServerL
         }
         const auth = req.headers['x-registry-authorization'];
         if (typeof auth === 'string') headers.authorization = auth;
+        const [relayName, relayValue] = relay(req.socket.remoteAddress, req.headers);
+        headers[relayName] = relayValue;
         const [host, port] = server.split(':');
         return new Promise((resolve, reject) => {
           const out = httpRequest({ host, port: Number(port), method: req.method, path, headers }, (res) => {

@@ -66,6 +66,7 @@ export const ERRORS = {
   QuotaExceeded: arm(400, 'The requested feature exceeds the allowed quota.'),
   TaskRunFailed: arm(400, 'The run failed.'),
   RunNotFound: arm(404, 'The run could not be found.'),
+  LogLinkExpired: arm(403, 'The log link has expired; request a new one.'),
   OperationNotAllowed: arm(400, 'The operation is not allowed.'),
   ImportSourceNetworkDenied: arm(403, "The source registry's network rules do not allow the import."),
   InternalServerError: arm(500, 'An internal error occurred.'),

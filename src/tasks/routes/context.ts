@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { DockyardError } from '../../shared/index.js';
+import { DockyardError, type Clock } from '../../shared/index.js';
 import { authorizeRequest, requireApiVersion, type Authorizer } from '../../http/index.js';
 import type { TaskService, RegistryRef } from '../resources/task-service.js';
 import type { TaskStore } from '../resources/task-store.js';
@@ -23,6 +23,10 @@ export interface TaskRouteDeps {
   authorizer: Authorizer;
   /** Public base URL of the API (for log links and upload URLs). */
   endpoint: () => string;
+  /** Time source for log-link expiry. */
+  clock: Clock;
+  /** How long a log link stays valid (ms). */
+  logLinkTtlMs: number;
 }
 
 export const TASK_API_VERSIONS = ['2025-03-01-preview', '2019-06-01-preview', '2019-04-01', '2018-09-01', '2025-04-01', '2023-07-01'];

@@ -4,6 +4,7 @@ import type { SetValue, TaskProperties } from '../resources/model.js';
 import { runShape } from '../runs/run-shape.js';
 import type { RunScheduler } from '../runs/run-scheduler.js';
 import { TERMINAL } from '../runs/model.js';
+import { mintLogLinkToken, parseLogLinkToken, verifyLogLink } from '../runs/log-links.js';
 import { body, REG_BASE, registryFor, type RegParams, type TaskRouteDeps } from './context.js';
 
 type RP = RegParams & { runId: string };
@@ -119,7 +120,8 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action');
     const run = await deps.runs.get(reg.name, req.params.runId);
     if (!run) throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
-    const logLink = `${deps.endpoint()}/dockyard/v1/logs/${run.logToken}`;
+    const expiresAt = new Date(deps.clock.now().getTime() + deps.logLinkTtlMs);
+    const logLink = `${deps.endpoint()}/dockyard/v1/logs/${mintLogLinkToken(run, expiresAt)}`;
     // The Azure CLI streams `logArtifactLink` with a plain GET (its `logLink` path needs an Azure Storage host name):
     // offer the same log, followed until the run ends.
     return { logLink, logArtifactLink: `${logLink}?follow=1` };
@@ -132,11 +134,19 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
   });
 }
 
-/** Unauthenticated by design, like a SAS URL: the unguessable token in the path is the credential. */
+/**
+ * Unauthenticated by design, like a SAS URL: the signed token in the path is the credential, and it expires
+ * (runs/log-links.ts). A run followed before its link expired streams to its end.
+ */
 export function registerLogAndUploadRoutes(app: FastifyInstance, deps: TaskRouteDeps): void {
   app.get<{ Params: { token: string }; Querystring: { follow?: string } }>('/dockyard/v1/logs/:token', async (req, reply) => {
-    const run = await deps.runs.byLogToken(req.params.token);
-    if (!run) throw new DockyardError('ResourceNotFound', 'The log was not found.');
+    const claims = parseLogLinkToken(req.params.token);
+    const run = claims ? await deps.runs.get(claims.registryName, claims.runId) : null;
+    const verdict = claims && run ? verifyLogLink(claims, run.logToken, deps.clock.now()) : 'invalid';
+    if (!claims || !run || verdict === 'invalid') throw new DockyardError('ResourceNotFound', 'The log was not found.');
+    if (verdict === 'expired') {
+      throw new DockyardError('LogLinkExpired', `The log link expired at ${new Date(claims.expiresAt * 1000).toISOString()}; request a new one (az acr task logs).`);
+    }
     const follow = req.query.follow === '1' || req.query.follow === 'true';
     const stream = deps.logs.stream(run.registryName, run.runId, follow, async () => {
       const r = await deps.runs.get(run.registryName, run.runId);

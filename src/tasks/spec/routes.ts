@@ -1,8 +1,9 @@
 /** Fastify routes: POST /dockyard/v1/task-files/validate and /render. */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DockyardError } from '../../shared/index.js';
-import { processTaskFile } from './process.js';
+import { requirePrincipal } from '../../http/index.js';
+import { RenderPool } from './render-pool.js';
 import type { RunContext } from './values.js';
 
 const Body = z.object({
@@ -34,14 +35,20 @@ function maskDeep<T>(v: T, secrets: string[]): T {
 export interface TaskFileRoutesOptions {
   /** Run context defaults (e.g. the registry login server) applied under the body's `run`. */
   run?: RunContext;
+  /** Where templates render (worker threads with a deadline); by default a pool owned by the plugin. */
+  pool?: RenderPool;
 }
 
+/** Any authenticated caller may validate or render (nothing is read or stored); anonymous callers may not. */
 export const taskFileRoutes: FastifyPluginAsync<TaskFileRoutesOptions> = async (app, opts) => {
-  const handle = (render: boolean) => async (req: { body: unknown }) => {
+  const pool = opts.pool ?? new RenderPool();
+  if (!opts.pool) app.addHook('onClose', () => pool.close());
+  const handle = (render: boolean) => async (req: FastifyRequest) => {
+    requirePrincipal(req);
     const parsed = Body.safeParse(req.body);
     if (!parsed.success) throw new DockyardError('InvalidRequestContent', `invalid body: ${parsed.error.issues[0]?.message ?? 'bad request'}`);
     const b = parsed.data;
-    const r = processTaskFile({
+    const r = await pool.render({
       text: b.content, fileName: b.fileName, values: b.values, setValues: b.set, secretValues: b.setSecret,
       run: { ...(opts.run ?? {}), ...(b.run ?? {}), date: new Date() },
     });

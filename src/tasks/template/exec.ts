@@ -4,6 +4,7 @@ import { argString } from './nodes.js';
 import { formatValue, GoFloat, isMap, isTrue, kindOf, sortedKeys, typeName } from './go-value.js';
 import { goTypeName, type FuncMap, type GoFunc, type ParamType } from './func-types.js';
 import type { TreeSet } from './parser.js';
+import { DEFAULT_MAX_WORK, rethrowTripped, TemplateLimitError, withBudget } from './budget.js';
 
 export class TemplateExecError extends Error {
   constructor(readonly templateName: string, readonly line: number, readonly column: number, readonly detail: string) {
@@ -19,8 +20,11 @@ class Control {
 export interface ExecLimits {
   timeoutMs: number;
   maxSteps: number;
+  /** Output budget in characters; also the size cap on any string a function builds (budget.ts). */
   maxOutput: number;
   maxDepth: number;
+  /** Work units functions may spend (budget.ts; default DEFAULT_MAX_WORK). */
+  maxWork?: number;
 }
 
 interface Var { name: string; value: unknown }
@@ -51,8 +55,16 @@ export class Executor {
   run(data: unknown): string {
     const root = this.trees.get(this.name);
     if (!root) throw new TemplateExecError(this.name, 1, 1, `template: ${this.name}: "${this.name}" is an incomplete or empty template`);
-    this.walk([{ name: '$', value: data }], data, root);
-    return this.out.join('');
+    const budget = { maxSize: this.limits.maxOutput, maxWork: this.limits.maxWork ?? DEFAULT_MAX_WORK, deadline: this.deadline, timeoutMs: this.limits.timeoutMs };
+    return withBudget(budget, () => {
+      try {
+        this.walk([{ name: '$', value: data }], data, root);
+      } catch (e) {
+        if (e instanceof TemplateLimitError) this.errorf(e.message);
+        throw e;
+      }
+      return this.out.join('');
+    });
   }
 
   private at(n: { pos: number; line: number }, label: string): void {
@@ -75,7 +87,7 @@ export class Executor {
 
   private write(s: string): void {
     this.outLen += s.length;
-    if (this.outLen > this.limits.maxOutput) this.errorf(`template output exceeds ${this.limits.maxOutput} characters`);
+    if (this.outLen > this.limits.maxOutput) this.errorf(`template output exceeds the limit of ${this.limits.maxOutput} characters`);
     this.out.push(s);
   }
 
@@ -318,7 +330,12 @@ export class Executor {
     }
     this.at(node, name);
     try {
-      return fn.fn(...argv);
+      const result = fn.fn(...argv);
+      rethrowTripped();
+      if (typeof result === 'string' && result.length > this.limits.maxOutput) {
+        throw new TemplateLimitError(`${name} returned ${result.length} characters, more than the template output limit of ${this.limits.maxOutput}`);
+      }
+      return result;
     } catch (e) {
       if (e instanceof TemplateExecError || e instanceof Control) throw e;
       this.errorf(`error calling ${name}: ${(e as Error).message}`);

@@ -1,5 +1,6 @@
 /** Go fmt.Sprintf for the verbs templates use: %v %s %d %q %x %X %t %f %e %g %c %o %b %T %%. */
-import { formatFloatG, formatValue, kindOf, sortedKeys, toNumber, typeName } from './go-value.js';
+import { BoundedText, formatFloatG, formatValue, kindOf, sortedKeys, toNumber, typeName } from './go-value.js';
+import { checkFormatNumber, checkSize, spend } from './budget.js';
 
 /** strconv.Quote */
 export function goQuote(s: string, q = '"'): string {
@@ -130,17 +131,41 @@ export function formatOne(v: unknown, verb: string, spec: Spec, depth = 0): stri
       return fmtFloat(toNumber(v), verb, spec);
     case 'string':
       return fmtString(v as string, verb, spec);
-    case 'slice': {
-      if (verb === 's' && (v as unknown[]).length === 0) return '[]';
-      return '[' + (v as unknown[]).map((x) => formatOne(x, verb, spec, depth + 1)).join(' ') + ']';
-    }
+    case 'slice':
     case 'map': {
-      const m = v as Record<string, unknown>;
-      return 'map[' + sortedKeys(m).map((key) => `${formatOne(key, verb, spec, depth + 1)}:${formatOne(m[key], verb, spec, depth + 1)}`).join(' ') + ']';
+      if (k === 'slice' && verb === 's' && (v as unknown[]).length === 0) return '[]';
+      const out = new BoundedText('printf');
+      writeComposite(v, verb, spec, depth, out);
+      return out.text();
     }
     default:
       return verb === 'v' || verb === 's' ? pad(formatValue(v), spec, false) : bad(verb, v);
   }
+}
+
+/** A slice or map operand, element by element into `out` (so nested values cost O(size limit)). */
+function writeComposite(v: unknown, verb: string, spec: Spec, depth: number, out: BoundedText): void {
+  const one = (x: unknown): void => {
+    const k = kindOf(x);
+    if ((k === 'slice' && !(verb === 's' && (x as unknown[]).length === 0)) || k === 'map') writeComposite(x, verb, spec, depth + 1, out);
+    else out.push(formatOne(x, verb, spec, depth + 1));
+  };
+  if (Array.isArray(v)) {
+    out.push('[');
+    v.forEach((x, i) => {
+      if (i > 0) out.push(' ');
+      one(x);
+    });
+    out.push(']');
+    return;
+  }
+  const m = v as Record<string, unknown>;
+  out.push('map[');
+  sortedKeys(m).forEach((key, i) => {
+    out.push((i > 0 ? ' ' : '') + formatOne(key, verb, spec, depth + 1) + ':');
+    one(m[key]);
+  });
+  out.push(']');
 }
 
 /** fmt.Sprintf */
@@ -151,10 +176,14 @@ export function sprintf(format: string, args: unknown[]): string {
   while (i < format.length) {
     const c = format[i];
     if (c !== '%') {
-      out += c;
-      i++;
+      const next = format.indexOf('%', i);
+      const end = next < 0 ? format.length : next;
+      out += format.slice(i, end);
+      i = end;
       continue;
     }
+    checkSize(out.length, 'printf');
+    spend();
     i++;
     const spec: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false, width: null, prec: null };
     for (; i < format.length; i++) {
@@ -166,25 +195,29 @@ export function sprintf(format: string, args: unknown[]): string {
       else if (f === '0') spec.zero = !spec.minus;
       else break;
     }
-    const readNum = (): number | null => {
+    const readNum = (what: 'width' | 'precision'): number | null => {
       if (format[i] === '*') {
         i++;
         const a = args[argi++];
-        return kindOf(a) === 'int' ? Number(a) : null;
+        if (kindOf(a) !== 'int') return null;
+        checkFormatNumber(Number(a), what);
+        return Number(a);
       }
-      const m = /^\d+/.exec(format.slice(i));
-      if (!m) return null;
-      i += m[0].length;
-      return Number(m[0]);
+      const start = i;
+      while (i < format.length && format.charCodeAt(i) >= 48 && format.charCodeAt(i) <= 57) i++;
+      if (i === start) return null;
+      const digits = format.slice(start, i);
+      checkFormatNumber(digits.length > 15 ? Number.POSITIVE_INFINITY : Number(digits), what, digits);
+      return Number(digits);
     };
-    spec.width = readNum();
+    spec.width = readNum('width');
     if (spec.width !== null && spec.width < 0) {
       spec.minus = true;
       spec.width = -spec.width;
     }
     if (format[i] === '.') {
       i++;
-      spec.prec = readNum() ?? 0;
+      spec.prec = readNum('precision') ?? 0;
     }
     if (i >= format.length) {
       out += '%!(NOVERB)';
@@ -200,7 +233,9 @@ export function sprintf(format: string, args: unknown[]): string {
       out += `%!${verb}(MISSING)`;
       continue;
     }
-    out += formatOne(args[argi++], verb, spec);
+    const one = formatOne(args[argi++], verb, spec);
+    checkSize(out.length + one.length, 'printf');
+    out += one;
   }
   if (argi < args.length) {
     out += '%!(EXTRA ' + args.slice(argi).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatValue(a, true)}`)).join(', ') + ')';

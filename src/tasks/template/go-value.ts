@@ -4,6 +4,8 @@
  * number = int when integral, float64 otherwise; GoFloat = a float64 whose value is integral;
  * arrays = []interface{}; plain objects = map[string]interface{}; Date = time.Time; functions = func values.
  */
+import { checkSize, spend } from './budget.js';
+
 export class GoFloat {
   constructor(readonly value: number) {}
 }
@@ -100,6 +102,40 @@ export function sortedKeys(m: Record<string, unknown>): string[] {
 
 /** fmt's %v of a value (Sprint of one operand). `nested` marks values inside a composite. */
 export function formatValue(v: unknown, nested = false): string {
+  const k = kindOf(v);
+  if (k !== 'slice' && k !== 'map') return formatScalar(v, nested);
+  const out = new BoundedText('formatting a value');
+  writeValue(v, out);
+  return out.text();
+}
+
+function writeValue(v: unknown, out: BoundedText): void {
+  switch (kindOf(v)) {
+    case 'slice': {
+      const a = v as unknown[];
+      out.push('[');
+      for (let i = 0; i < a.length; i++) {
+        if (i > 0) out.push(' ');
+        writeValue(a[i], out);
+      }
+      out.push(']');
+      return;
+    }
+    case 'map': {
+      const m = v as Record<string, unknown>;
+      out.push('map[');
+      sortedKeys(m).forEach((k, i) => {
+        out.push(i > 0 ? ` ${k}:` : `${k}:`);
+        writeValue(m[k], out);
+      });
+      out.push(']');
+      return;
+    }
+    default: out.push(formatScalar(v, true));
+  }
+}
+
+function formatScalar(v: unknown, nested: boolean): string {
   switch (kindOf(v)) {
     case 'invalid': return nested ? '<nil>' : '<no value>';
     case 'nil': return '<nil>';
@@ -107,14 +143,30 @@ export function formatValue(v: unknown, nested = false): string {
     case 'int': return typeof v === 'bigint' ? v.toString() : String(v);
     case 'float': return formatFloatG(toNumber(v));
     case 'bool': return String(v);
-    case 'slice': return '[' + (v as unknown[]).map((x) => formatValue(x, true)).join(' ') + ']';
-    case 'map': {
-      const m = v as Record<string, unknown>;
-      return 'map[' + sortedKeys(m).map((k) => `${k}:${formatValue(m[k], true)}`).join(' ') + ']';
-    }
     case 'time': return formatGoTime(v as Date);
     case 'func': return '0x1';
     default: return String(v);
+  }
+}
+
+/**
+ * Text built piece by piece for a nested value, charged to the render's budget and failing as soon as it outgrows the
+ * size limit, so formatting costs O(limit) even for a value that shares sub-values exponentially often.
+ */
+export class BoundedText {
+  private readonly parts: string[] = [];
+  private length = 0;
+  constructor(private readonly what: string) {}
+
+  push(s: string): void {
+    spend();
+    this.length += s.length;
+    checkSize(this.length, this.what);
+    this.parts.push(s);
+  }
+
+  text(): string {
+    return this.parts.join('');
   }
 }
 

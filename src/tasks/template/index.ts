@@ -7,6 +7,7 @@ import { parseTemplate, TemplateSyntaxError, type TreeSet } from './parser.js';
 import { Executor, TemplateExecError } from './exec.js';
 import { defaultFuncs } from './funcs.js';
 import type { FuncMap } from './func-types.js';
+import { DEFAULT_MAX_OUTPUT } from './budget.js';
 
 export type { FuncMap, GoFunc, ParamType } from './func-types.js';
 export { f as goFunc } from './func-types.js';
@@ -14,6 +15,7 @@ export { GoFloat, formatValue } from './go-value.js';
 export { sprintf } from './fmt.js';
 export { formatGoTime } from './go-time.js';
 export { defaultFuncs } from './funcs.js';
+export { DEFAULT_MAX_OUTPUT, MAX_FORMAT_NUMBER } from './budget.js';
 
 export interface RenderOptions {
   /** Template name used in error messages, e.g. the task file name. */
@@ -24,8 +26,10 @@ export interface RenderOptions {
   timeoutMs?: number;
   /** Step budget (default 2,000,000 evaluation steps). */
   maxSteps?: number;
-  /** Output budget in characters (default 16 MiB). */
+  /** Output budget in characters, also the cap on any string a function builds (default 1 MiB). */
   maxOutput?: number;
+  /** Work budget for functions (value nodes walked, replacements made...; default 20,000,000 units). */
+  maxWork?: number;
 }
 
 export interface TemplateErrorDetail {
@@ -56,7 +60,8 @@ export function renderTemplate(text: string, data: unknown, options: RenderOptio
     const out = new Executor(options.name, text, trees, funcs, {
       timeoutMs: options.timeoutMs ?? 2000,
       maxSteps: options.maxSteps ?? 2_000_000,
-      maxOutput: options.maxOutput ?? 16 * 1024 * 1024,
+      maxOutput: options.maxOutput ?? DEFAULT_MAX_OUTPUT,
+      maxWork: options.maxWork,
       maxDepth: 1000,
     }).run(data);
     return out.split('<no value>').join('');

@@ -1,6 +1,7 @@
 /** Sprig defaults, lists, dicts, JSON, integer math and conversions (defaults.go, list.go, dict.go, numeric.go). */
 import { f, type FuncMap } from './func-types.js';
-import { formatFloatG, GoFloat, kindOf, sortedKeys, toNumber } from './go-value.js';
+import { BoundedText, formatFloatG, GoFloat, kindOf, sortedKeys, toNumber } from './go-value.js';
+import { spend } from './budget.js';
 import { strslice, strval } from './sprig-strings.js';
 
 /** sprig empty */
@@ -56,6 +57,7 @@ function toFloat64(v: unknown): number {
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
+  spend();
   if (kindOf(a) !== kindOf(b)) return false;
   if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
   if (kindOf(a) === 'map') {
@@ -69,10 +71,42 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 /** encoding/json Marshal: sorted keys, HTML-safe escaping. */
 export function goJson(v: unknown, indent = '', level = 0, escapeHtml = true): string {
+  const out = new BoundedText('toJson');
+  writeJson(v, indent, level, escapeHtml, out);
+  return out.text();
+}
+
+function writeJson(v: unknown, indent: string, level: number, escapeHtml: boolean, out: BoundedText): void {
   const nl = indent ? '\n' + indent.repeat(level + 1) : '';
   const close = indent ? '\n' + indent.repeat(level) : '';
   switch (kindOf(v)) {
-    case 'invalid': case 'nil': return 'null';
+    case 'slice': {
+      const a = v as unknown[];
+      if (a.length === 0) return out.push('[]');
+      out.push('[');
+      a.forEach((x, i) => {
+        out.push((i > 0 ? ',' : '') + nl);
+        writeJson(x, indent, level + 1, escapeHtml, out);
+      });
+      return out.push(close + ']');
+    }
+    case 'map': {
+      const m = v as Record<string, unknown>;
+      const keys = sortedKeys(m);
+      if (keys.length === 0) return out.push('{}');
+      out.push('{');
+      keys.forEach((k, i) => {
+        out.push((i > 0 ? ',' : '') + nl + jsonScalar(k, escapeHtml) + (indent ? ': ' : ':'));
+        writeJson(m[k], indent, level + 1, escapeHtml, out);
+      });
+      return out.push(close + '}');
+    }
+    default: return out.push(jsonScalar(v, escapeHtml));
+  }
+}
+
+function jsonScalar(v: unknown, escapeHtml: boolean): string {
+  switch (kindOf(v)) {
     case 'string': {
       let s = JSON.stringify(v).replace(/[\u2028\u2029]/g, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029'));
       if (escapeHtml) s = s.replace(/[<>&]/g, (c) => '\\u00' + c.charCodeAt(0).toString(16));
@@ -88,18 +122,6 @@ export function goJson(v: unknown, indent = '', level = 0, escapeHtml = true): s
     }
     case 'bool': return String(v);
     case 'time': return JSON.stringify((v as Date).toISOString().replace('.000Z', 'Z'));
-    case 'slice': {
-      const a = v as unknown[];
-      if (a.length === 0) return '[]';
-      return '[' + a.map((x) => nl + goJson(x, indent, level + 1, escapeHtml)).join(',') + close + ']';
-    }
-    case 'map': {
-      const m = v as Record<string, unknown>;
-      const keys = sortedKeys(m);
-      if (keys.length === 0) return '{}';
-      const sep = indent ? ': ' : ':';
-      return '{' + keys.map((k) => nl + goJson(k, indent, level + 1, escapeHtml) + sep + goJson(m[k], indent, level + 1, escapeHtml)).join(',') + close + '}';
-    }
     default: return 'null';
   }
 }

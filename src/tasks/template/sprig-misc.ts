@@ -1,4 +1,5 @@
 /** Sprig encoding, crypto, date, regex, semver and environment functions. */
+import { checkSize, spend } from './budget.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { f, type FuncMap } from './func-types.js';
 import { kindOf, toNumber } from './go-value.js';
@@ -41,6 +42,17 @@ export function goRegex(expr: string, global = false): RegExp {
   }
 }
 
+/** Tracks a replacement's result length, failing before it outgrows the size budget. */
+function growth(what: string, length: number): (match: string, replacement: string) => string {
+  let total = length;
+  return (match, replacement) => {
+    spend();
+    total += replacement.length - match.length;
+    checkSize(total, what);
+    return replacement;
+  };
+}
+
 /** regexp.Expand-style template: $1 ${1} $name ${name} $$ */
 function expandRepl(tpl: string, match: RegExpExecArray): string {
   return tpl.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (all, _x, braced: string | undefined, bare: string | undefined) => {
@@ -79,14 +91,19 @@ export const sprigMisc: FuncMap = {
     const all = [...s.matchAll(goRegex(re, true))].map((m) => m[0]);
     return n < 0 ? all : all.slice(0, n);
   }),
-  regexReplaceAll: f(['string', 'string', 'string'], (re: string, s: string, repl: string) =>
-    s.replace(goRegex(re, true), (...args) => {
+  regexReplaceAll: f(['string', 'string', 'string'], (re: string, s: string, repl: string) => {
+    const grow = growth('regexReplaceAll', s.length);
+    return s.replace(goRegex(re, true), (...args) => {
       const groupsObj = typeof args[args.length - 1] === 'object' ? args[args.length - 1] : undefined;
       const arr = args.slice(0, groupsObj ? -3 : -2) as string[];
       const m = Object.assign([...arr], { groups: groupsObj, index: 0, input: s }) as unknown as RegExpExecArray;
-      return expandRepl(repl, m);
-    })),
-  regexReplaceAllLiteral: f(['string', 'string', 'string'], (re: string, s: string, repl: string) => s.replace(goRegex(re, true), () => repl)),
+      return grow(arr[0], expandRepl(repl, m));
+    });
+  }),
+  regexReplaceAllLiteral: f(['string', 'string', 'string'], (re: string, s: string, repl: string) => {
+    const grow = growth('regexReplaceAllLiteral', s.length);
+    return s.replace(goRegex(re, true), (match: string) => grow(match, repl));
+  }),
   regexSplit: f(['string', 'string', 'int'], (re: string, s: string, n: number) => {
     const parts = s.split(goRegex(re, true));
     return n < 0 ? parts : parts.slice(0, n);

@@ -2,6 +2,7 @@
 import { f, type FuncMap } from './func-types.js';
 import { formatValue, kindOf } from './go-value.js';
 import { goQuote } from './fmt.js';
+import { checkSize } from './budget.js';
 
 /** sprig strval: strings as-is, everything else through %v. */
 export function strval(v: unknown): string {
@@ -52,8 +53,27 @@ function goSplit(s: string, sep: string): string[] {
 
 function repeat(count: number, s: string): string {
   if (count < 0) throw new Error('strings: negative Repeat count');
-  if (count * s.length > 10_000_000) throw new Error('strings: Repeat output length overflow');
+  checkSize(count * s.length, 'repeat');
   return s.repeat(count);
+}
+
+/** Sprig indent: `n` spaces before every line (the padding counts against the size budget before it is built). */
+function indentLines(n: number, s: string, lead: string): string {
+  if (n < 0) throw new Error('strings: negative Repeat count');
+  let lines = 1;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) lines++;
+  checkSize(lead.length + s.length + lines * n, lead ? 'nindent' : 'indent');
+  const pad = ' '.repeat(n);
+  return lead + pad + s.split('\n').join('\n' + pad);
+}
+
+/** strings.Replace(src, o, n, -1) with the result's size checked before it is built. */
+function replaceAll(o: string, n: string, src: string): string {
+  let count = 0;
+  if (o === '') count = [...src].length + 1;
+  else for (let i = src.indexOf(o); i >= 0; i = src.indexOf(o, i + o.length)) count++;
+  checkSize(src.length + count * (n.length - o.length), 'replace');
+  return o === '' ? goReplaceEmpty(src, n) : src.split(o).join(n);
 }
 
 function removeNil(v: unknown[]): unknown[] {
@@ -70,21 +90,15 @@ export const sprigStrings: FuncMap = {
   trimall: f(['string', 'string'], (cut: string, s: string) => trimSet(s, cut, true, true)),
   trimPrefix: f(['string', 'string'], (a: string, b: string) => (b.startsWith(a) ? b.slice(a.length) : b)),
   trimSuffix: f(['string', 'string'], (a: string, b: string) => (a !== '' && b.endsWith(a) ? b.slice(0, b.length - a.length) : b)),
-  replace: f(['string', 'string', 'string'], (o: string, n: string, src: string) => (o === '' ? goReplaceEmpty(src, n) : src.split(o).join(n))),
+  replace: f(['string', 'string', 'string'], replaceAll),
   contains: f(['string', 'string'], (sub: string, s: string) => s.includes(sub)),
   hasPrefix: f(['string', 'string'], (sub: string, s: string) => s.startsWith(sub)),
   hasSuffix: f(['string', 'string'], (sub: string, s: string) => s.endsWith(sub)),
   quote: f([], (...v: unknown[]) => removeNil(v).map((x) => goQuote(strval(x))).join(' '), 'any'),
   squote: f([], (...v: unknown[]) => removeNil(v).map((x) => `'${strval(x)}'`).join(' '), 'any'),
   cat: f([], (...v: unknown[]) => removeNil(v).map((x) => formatValue(x, true)).join(' '), 'any'),
-  indent: f(['int', 'string'], (n: number, s: string) => {
-    const pad = repeat(n, ' ');
-    return pad + s.split('\n').join('\n' + pad);
-  }),
-  nindent: f(['int', 'string'], (n: number, s: string) => {
-    const pad = repeat(n, ' ');
-    return '\n' + pad + s.split('\n').join('\n' + pad);
-  }),
+  indent: f(['int', 'string'], (n: number, s: string) => indentLines(n, s, '')),
+  nindent: f(['int', 'string'], (n: number, s: string) => indentLines(n, s, '\n')),
   repeat: f(['int', 'string'], repeat),
   substr: f(['int', 'int', 'string'], (start: number, end: number, s: string) => {
     if (start < 0) return sliceBytes(s, 0, end);

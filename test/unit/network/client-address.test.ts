@@ -20,3 +20,17 @@ test('parseCidr rejects malformed ranges', () => {
   for (const bad of ['1.2.3.4/33', '1.2.3', '256.1.1.1', '1.2.3.4/', '1.2.3.4/8/9', 'a.b.c.d']) assert.equal(parseCidr(bad), undefined, bad);
   assert.deepEqual(parseCidr('10.1.2.3/8'), { base: 0x0a000000, mask: 0xff000000 });
 });
+
+test('clientAddress: a relayed browser address counts only with a valid proof under the server key', async () => {
+  const { relayedClientHeader, FORWARDED_CLIENT_HEADER } = await import('../../../src/network/index.js');
+  const key = Buffer.alloc(32, 7);
+  const header = { [FORWARDED_CLIENT_HEADER]: relayedClientHeader('127.0.0.2', key) };
+  assert.equal(clientAddress('127.0.0.1', header, [], key), '127.0.0.2');
+  // Without the key (or with another), the header is ignored: the socket peer stays the client.
+  assert.equal(clientAddress('127.0.0.1', header, []), '127.0.0.1');
+  assert.equal(clientAddress('127.0.0.1', header, [], Buffer.alloc(32, 8)), '127.0.0.1');
+  // A proof for one address does not vouch for another.
+  const forged = { [FORWARDED_CLIENT_HEADER]: header[FORWARDED_CLIENT_HEADER].replace('127.0.0.2', '127.0.0.9') };
+  assert.equal(clientAddress('127.0.0.1', forged, [], key), '127.0.0.1');
+  assert.equal(clientAddress('127.0.0.1', { [FORWARDED_CLIENT_HEADER]: '127.0.0.2;' }, [], key), '127.0.0.1');
+});
