@@ -11,6 +11,8 @@ import { wireTriggers } from './wire-triggers.js';
 import { wireTasks } from './wire-tasks.js';
 import { wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
+import type { NamedLoginServers } from './named-login-servers.js';
+import { wireNames, type NamesWiring } from './wire-names.js';
 import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +27,9 @@ export interface Platform {
   log: Logger;
   db: SqlDatabase;
   api: FastifyInstance;
-  listeners: RegistryListeners;
+  listeners: RegistryListeners | NamedLoginServers;
+  /** Login servers by name over TLS (config loginServerSuffix), when on. */
+  names?: NamesWiring;
   tenantId: string;
   subscriptionId: string;
   admin: { principal: Principal; key: string };
@@ -55,7 +59,8 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const subscriptionId = await subscriptions.ensureDefault(tenantId);
   const admin = await ensureLocalAdmin(directory, config.dataDir);
 
-  const listeners = new RegistryListeners(config.host, config.registryPortBase, log);
+  const names = config.loginServerSuffix ? await wireNames({ ...config, loginServerSuffix: config.loginServerSuffix }, log) : undefined;
+  const listeners = names?.front ?? new RegistryListeners(config.host, config.registryPortBase, log);
   const registries = new Registries(db, listeners);
   const groups = new ResourceGroups(db);
   const api: FastifyInstance = Fastify({ loggerInstance: log.child({ plane: 'api' }) as unknown as FastifyBaseLogger, routerOptions: { caseSensitive: false, ignoreTrailingSlash: true }, bodyLimit: 16 * 1024 * 1024, exposeHeadRoutes: false });
@@ -66,6 +71,12 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0' }));
   await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted }));
   await identity.register({ subscriptions, groups });
+  if (names) {
+    names.front.setApi((req, res) => api.server.emit('request', req, res));
+    const vaultNames = async () => (await identity.vault.store.all()).map((v) => v.name_lower);
+    identity.vault.changed.push(async () => names.sync((await registries.all()).map((r) => r.name.toLowerCase()), await vaultNames()));
+    await names.sync([], await vaultNames());
+  }
   let endpoint = `http://${config.host}:${config.port}`;
   const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint });
   const executor = options.executor ?? (config.engine === 'docker' ? runner.executor : undefined);
@@ -85,6 +96,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     db,
     api,
     listeners,
+    names,
     tenantId,
     subscriptionId,
     admin,
@@ -112,5 +124,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log, relayKey });
   await wireImport({ api, registries, registry: await wireRegistry(platform, authorizer, access, onResourceDeleted), access, tenantId, log });
   await wireWeb(platform, relayKey);
+  // Hosts entries and engine trust exist while this server runs.
+  if (names) platform.onClose.push(() => names.sync([], []));
   return platform;
 }

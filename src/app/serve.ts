@@ -22,12 +22,13 @@ export async function startServer(config: DockyardConfig, options: Parameters<ty
   const port = (platform.api.server.address() as AddressInfo).port;
   const endpoint = `http://${config.host}:${port}`;
   platform.setEndpoint(endpoint);
-  const tls = config.tlsCert && config.tlsKey ? await startTlsListener(platform, { certFile: config.tlsCert, keyFile: config.tlsKey, host: config.host, port: config.tlsPort }) : undefined;
+  // With login servers by name the shared https listener already serves the API too.
+  const tls = platform.names ? { endpoint: platform.names.front.endpoint } : config.tlsCert && config.tlsKey ? await startTlsListener(platform, { certFile: config.tlsCert, keyFile: config.tlsKey, host: config.host, port: config.tlsPort }) : undefined;
   await platform.tasks.start();
   platform.triggers.start();
   platform.runner.warmUp();
   const connFile = join(config.dataDir, 'endpoint.json');
-  writeFileSync(connFile, JSON.stringify({ endpoint, tenantId: platform.tenantId, subscriptionId: platform.subscriptionId, pid: process.pid }, null, 2), { mode: 0o600 });
+  writeFileSync(connFile, JSON.stringify({ endpoint, ...(tls ? { tlsEndpoint: tls.endpoint } : {}), ...(config.loginServerSuffix ? { loginServerSuffix: config.loginServerSuffix } : {}), tenantId: platform.tenantId, subscriptionId: platform.subscriptionId, pid: process.pid }, null, 2), { mode: 0o600 });
   const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
   platform.log.info({ endpoint, readyMs: Math.round(readyMs) }, 'dockyard ready');
   let stopped = false;

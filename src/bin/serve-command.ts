@@ -13,13 +13,15 @@ export async function runServeCommand(args: string[]): Promise<void> {
     .option('--tls-cert <pem>', 'certificate for an extra https listener (Azure CLI support)')
     .option('--tls-key <pem>', 'private key for the https listener')
     .option('--tls-port <port>', 'https listener port (default 6443; 0 = any free port)')
+    .option('--login-server-suffix <suffix>', 'login servers by name over TLS: <registry>.<suffix> (default: a port per registry)')
+    .option('--manage-hosts', 'keep /etc/hosts entries for registry and vault hosts (login servers by name without DNS)')
     .option('--config <file>', 'JSON config file')
     .option('--log-level <level>');
   cmd.parse(args, { from: 'user' });
   const o = cmd.opts();
   const config = loadConfig({
     file: o.config,
-    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsPort: o.tlsPort },
+    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsPort: o.tlsPort, loginServerSuffix: o.loginServerSuffix, manageHosts: o.manageHosts },
   });
   const running = await startServer(config);
   const p = running.platform;

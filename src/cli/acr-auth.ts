@@ -4,6 +4,7 @@ import type { ApiClient } from './client.js';
 import { errorFromBody } from './client.js';
 import { loadProfile } from './credentials.js';
 import { CliError } from './errors.js';
+import { registryBaseUrl } from '../shared/index.js';
 
 export const NULL_GUID = '00000000-0000-0000-0000-000000000000';
 /** The local administrator's object id (the server's identity module defines the same constant). */
@@ -37,14 +38,14 @@ export async function registryRefreshToken(client: ApiClient, loginServer: strin
   const profile = loadProfile(client.endpoint);
   if (profile && profile.expiresOn * 1000 > Date.now() + 30_000) {
     const body = new URLSearchParams({ grant_type: 'access_token', service: loginServer, access_token: profile.accessToken, tenant: profile.tenantId });
-    const r = await call(`http://${loginServer}/oauth2/exchange`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const r = await call(`${registryBaseUrl(loginServer)}/oauth2/exchange`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
     return String(r.refresh_token);
   }
   const key = adminKey(client);
   if (!key) throw new CliError('CliNotLoggedIn', 'Please run "dockyard login" to set up an account.');
   const q = new URLSearchParams({ service: loginServer, offline_token: 'true' });
   const basic = Buffer.from(`${LOCAL_ADMIN_OBJECT_ID}:${key}`).toString('base64');
-  const r = await call(`http://${loginServer}/oauth2/token?${q}`, { headers: { authorization: `Basic ${basic}` } });
+  const r = await call(`${registryBaseUrl(loginServer)}/oauth2/token?${q}`, { headers: { authorization: `Basic ${basic}` } });
   return String(r.refresh_token);
 }
 
@@ -52,7 +53,7 @@ export async function registryRefreshToken(client: ApiClient, loginServer: strin
 export async function registryAccessToken(loginServer: string, refreshToken: string, scopes: string[]): Promise<string> {
   const body = new URLSearchParams({ grant_type: 'refresh_token', service: loginServer, refresh_token: refreshToken });
   for (const s of scopes) body.append('scope', s);
-  const r = await call(`http://${loginServer}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const r = await call(`${registryBaseUrl(loginServer)}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
   return String(r.access_token);
 }
 
@@ -72,7 +73,7 @@ export class RegistrySession {
     const token = await registryAccessToken(this.loginServer, await this.refreshToken(), scopes);
     let res: Response;
     try {
-      res = await fetch(`http://${this.loginServer}${path}`, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+      res = await fetch(`${registryBaseUrl(this.loginServer)}${path}`, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
     } catch (err) {
       throw new CliError('CliConnection', `Could not reach the registry at ${this.loginServer}: ${(err as Error).message}`);
     }

@@ -8,6 +8,8 @@ import { loginCommand, logoutCommand } from './commands/login.js';
 import { accountCommands } from './commands/account.js';
 import { keyvaultCommands } from './commands/keyvault.js';
 import { adCommands } from './commands/ad.js';
+import { tlsCommands } from './commands/tls.js';
+import { azCloudCommand } from './commands/az-cloud.js';
 
 /** Extra command groups registered by other files (e.g. `role`, `keyvault`, `acr task`). */
 export type CommandFactory = (program: Command) => void;
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   program.addCommand(accountCommands());
   program.addCommand(keyvaultCommands());
   program.addCommand(adCommands());
+  program.addCommand(tlsCommands());
+  program.addCommand(azCloudCommand());
   for (const f of extensions) f(program);
   return program;
 }

@@ -20,6 +20,8 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_TLS_CERT: 'tlsCert',
   DOCKYARD_TLS_KEY: 'tlsKey',
   DOCKYARD_TLS_PORT: 'tlsPort',
+  DOCKYARD_LOGIN_SERVER_SUFFIX: 'loginServerSuffix',
+  DOCKYARD_MANAGE_HOSTS: 'manageHosts',
 };
 
 export interface LoadOptions {

@@ -36,6 +36,20 @@ export const configSchema = z.object({
   tlsKey: z.string().optional(),
   /** Port of the https listener (0 = any free port); used only when tlsCert and tlsKey are set. */
   tlsPort: z.coerce.number().int().min(0).max(65535).default(6443),
+  /**
+   * Login servers by name over TLS: every registry is `<name>.<suffix>` (plus `:<tlsPort>` unless 443) on the shared
+   * https listener, routed by Host; Key Vault by `<vault>.vault.<suffix>`. Unset: one loopback port per registry.
+   * Without tlsCert/tlsKey the certificate comes from the local CA in `<dataDir>/tls` (docs/designs/login-servers.md).
+   */
+  loginServerSuffix: z
+    .string()
+    .regex(/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'a DNS suffix like dockyard.test')
+    .transform((s) => s.toLowerCase())
+    .optional(),
+  /** Keep `/etc/hosts` entries for every registry/vault host (login servers by name without DNS). */
+  manageHosts: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean()).default(false),
+  /** The hosts file `manageHosts` edits (tests point it elsewhere). */
+  hostsFile: z.string().default('/etc/hosts'),
 });
 
 export type DockyardConfig = z.infer<typeof configSchema>;

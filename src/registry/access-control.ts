@@ -1,4 +1,4 @@
-import { DockyardError, NULL_GUID, type Principal } from '../shared/index.js';
+import { DockyardError, NULL_GUID, registryBaseUrl, type Principal } from '../shared/index.js';
 import { accessCovers, type AccessEntry } from './token-service.js';
 import { isAdminOf } from './admin-user.js';
 import type { RequestContext, RegistryDeps } from './context.js';
@@ -73,7 +73,7 @@ const scopeText = (s: Scope): string => `${s.type}:${s.name}:${s.actions.join(',
 
 /** The Bearer challenge; `also` adds scopes the request needs besides `scope` (the source of a cross-repo mount). */
 export function challenge(registry: RegistryInfo, scope: Scope | null, error?: string, also: Scope[] = []): string {
-  const parts = [`Bearer realm="http://${registry.loginServer}/oauth2/token"`, `service="${registry.loginServer}"`];
+  const parts = [`Bearer realm="${registryBaseUrl(registry.loginServer)}/oauth2/token"`, `service="${registry.loginServer}"`];
   const scopes = [...also, ...(scope ? [scope] : [])];
   if (scopes.length) parts.push(`scope="${scopes.map(scopeText).join(' ')}"`);
   if (error) parts.push(`error="${error}"`);

@@ -6,3 +6,5 @@ export * from './logger.js';
 export * from './principal.js';
 export * from './resource-id.js';
 export { DockerIgnore, packBuildContext, type BuildContext } from './build-context.js';
+export { registryBaseUrl, registryScheme } from './login-server.js';
+export { trustLocalCa } from './https-trust.js';

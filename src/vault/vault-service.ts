@@ -37,6 +37,8 @@ export interface SecretInput {
 /** Key Vault: vaults (ARM), access policies or RBAC, and secrets with versions, encrypted at rest. Never logs values. */
 export class VaultService {
   readonly store: VaultStore;
+  /** Called after a vault is created or deleted (hosts entries for vaults by name). */
+  readonly changed: Array<() => Promise<void>> = [];
   private readonly cipher: SecretCipher;
 
   constructor(
@@ -87,6 +89,7 @@ export class VaultService {
       created_by: input.creator.objectId,
     };
     await this.store.insert(row);
+    for (const fn of this.changed) await fn();
     return { row, created: true };
   }
 
@@ -121,7 +124,14 @@ export class VaultService {
   /** ArmDeps.onResourceDeleted: vaults in a deleted group go with it. */
   async resourceDeleted(resourceId: string): Promise<void> {
     const s = resourceId.replace(/\/+$/, '').toLowerCase();
-    for (const v of await this.store.all()) if (v.id_lower === s || v.id_lower.startsWith(`${s}/`)) await this.store.delete(v);
+    let removed = false;
+    for (const v of await this.store.all()) {
+      if (v.id_lower === s || v.id_lower.startsWith(`${s}/`)) {
+        await this.store.delete(v);
+        removed = true;
+      }
+    }
+    if (removed) for (const fn of this.changed) await fn();
   }
 
   /** A deleted principal loses its access policies everywhere. */

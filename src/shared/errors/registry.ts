@@ -109,6 +109,8 @@ export const ERRORS = {
   CliUsage: cli(2, 'Invalid usage.'),
   CliConnection: cli(1, 'Could not reach the Dockyard server.'),
   CliNotLoggedIn: cli(1, 'Please run "dockyard login" to set up an account.'),
+  CliTrustStore: cli(1, 'Could not install the local CA into the system trust store.'),
+  CliAzCloud: cli(1, 'Could not register the Dockyard cloud with the Azure CLI.'),
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;
