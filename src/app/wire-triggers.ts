@@ -16,6 +16,7 @@ export function wireTriggers(input: WireTriggersInput): TriggerService {
   return new TriggerService({
     db: input.db,
     tasks: input.tasks.taskStore,
+    runs: input.tasks.runs,
     queue: input.tasks.queue,
     log: input.log,
     clock: input.clock,

@@ -2,6 +2,7 @@ import type { Clock, Logger } from '../../shared/index.js';
 import type { SqlDatabase } from '../../storage/index.js';
 import type { TaskStore } from '../resources/task-store.js';
 import type { RunQueue } from '../runs/run-queue.js';
+import type { RunStore } from '../runs/run-store.js';
 import { BaseImageTriggers } from './base-image-triggers.js';
 import type { TriggerDeps } from './fire.js';
 import { SourceTriggers } from './source-triggers.js';
@@ -10,6 +11,7 @@ import { TimerTriggers } from './timer-triggers.js';
 export interface TriggerServiceOptions {
   db: SqlDatabase;
   tasks: Pick<TaskStore, 'all' | 'get'>;
+  runs: Pick<RunStore, 'withDb'>;
   queue: RunQueue;
   log: Logger;
   clock: Clock;
@@ -32,7 +34,7 @@ export class TriggerService {
 
   constructor(private readonly options: TriggerServiceOptions) {
     this.log = options.log.child({ module: 'triggers' });
-    const deps: TriggerDeps = { db: options.db, tasks: options.tasks, queue: options.queue, log: this.log, clock: options.clock };
+    const deps: TriggerDeps = { db: options.db, tasks: options.tasks, runs: options.runs, queue: options.queue, log: this.log, clock: options.clock };
     this.source = new SourceTriggers(deps, { pullRequestRefPattern: options.pullRequestRefPattern, listRefs: options.listRefs });
     this.baseImages = new BaseImageTriggers(deps);
     this.timers = new TimerTriggers(deps);
