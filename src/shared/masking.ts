@@ -38,12 +38,13 @@ export class SecretSet {
   private readonly whole = new Set<string>();
   private pattern: RegExp | null | undefined;
 
-  constructor(private readonly options: { parent?: SecretSet; capacity?: number } = {}) {}
+  /** `shortWhole: false` (the process-wide set): 1–2 character values are not even matched whole, so one run's `1` never masks another run's tag `1`. */
+  constructor(private readonly options: { parent?: SecretSet; capacity?: number; shortWhole?: boolean } = {}) {}
 
   /** Registers a value (ignored when empty or not a string). */
   add(value: unknown): void {
     if (typeof value !== 'string' || !value) return;
-    this.whole.add(value);
+    if (value.length >= MIN_MASKED_LENGTH || this.options.shortWhole !== false) this.whole.add(value);
     for (const v of variants(value)) {
       if (v.length < MIN_MASKED_LENGTH) continue;
       if (this.values.delete(v)) this.values.set(v, true); // most recent last; the pattern is unchanged
@@ -98,7 +99,7 @@ export class SecretSet {
 }
 
 /** Every secret value this process has handled recently: API error bodies and the server log are masked with it. */
-export const knownSecrets = new SecretSet({ capacity: 4096 });
+export const knownSecrets = new SecretSet({ capacity: 4096, shortWhole: false });
 
 const dataDirs = new Map<string, number>();
 let dataDirPattern: RegExp | null | undefined;

@@ -13,10 +13,13 @@ test('every occurrence is masked, longest first; JSON-escaped, URL-encoded and p
   assert.equal(set.mask('got line-two only'), `got ${MASK} only`);
 });
 
-test('short values: 1–2 characters are not masked inside text, but a string that IS the value is', () => {
+test('short values: 1–2 characters are not masked inside text, but a string that IS the value is (within its own set)', () => {
   const set = new SecretSet().addAll(['ab', 'abc']);
   assert.equal(set.mask('tab abc'), `tab ${MASK}`);
   assert.deepEqual(set.maskDeep({ a: 'ab', b: 'tab', c: ['abc!'] }), { a: MASK, b: 'tab', c: [`${MASK}!`] });
+  // The process-wide set never matches short values, so one run's `v1` secret does not mask another run's tag `v1`.
+  new SecretSet({ parent: knownSecrets }).add('v1');
+  assert.deepEqual(maskDeep({ tag: 'v1' }), { tag: 'v1' });
 });
 
 test('a run set feeds the process-wide set; the default set is the process-wide one', () => {
