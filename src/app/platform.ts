@@ -6,7 +6,7 @@ import { eventMigrations } from '../events/index.js';
 import { installAuthentication } from '../http/index.js';
 import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator } from '../identity/index.js';
 import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
-import { taskMigrations, triggerMigrations, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
+import { taskMigrations, triggerMigrations, type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
 import { wireTasks } from './wire-tasks.js';
 import { wireRunner, type RunnerWiring } from './wire-runner.js';
@@ -48,7 +48,10 @@ export interface Platform {
 }
 
 /** The composition root: builds every component from config. The only place that picks implementations. */
-export async function buildPlatform(config: DockyardConfig, options: { log?: Logger; dbPath?: string; executor?: RunExecutor; clock?: Clock } = {}): Promise<Platform> {
+export async function buildPlatform(
+  config: DockyardConfig,
+  options: { log?: Logger; dbPath?: string; executor?: RunExecutor; clock?: Clock; /** Tests: the real runner on this engine (e.g. FakeEngine) instead of dockerd. */ engine?: () => Promise<ContainerEngine> } = {},
+): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
   const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
   await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, triggerMigrations, registryMigrations, ...identityMigrationSets]);
@@ -78,8 +81,8 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     await names.sync([], await vaultNames());
   }
   let endpoint = `http://${config.host}:${config.port}`;
-  const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint });
-  const executor = options.executor ?? (config.engine === 'docker' ? runner.executor : undefined);
+  const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint, engine: options.engine });
+  const executor = options.executor ?? (config.engine === 'docker' || options.engine ? runner.executor : undefined);
   const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock });
 
   const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });

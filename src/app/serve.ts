@@ -1,5 +1,7 @@
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import { hardenDataDir, PRIVATE_UMASK, registerDataDir } from '../shared/index.js';
 import type { AddressInfo } from 'node:net';
 import type { DockyardConfig } from '../config/index.js';
 import { buildPlatform, type Platform } from './platform.js';
@@ -13,10 +15,15 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts the platform and its listeners; writes the CLI connection file into the data dir. */
+/**
+ * Starts the platform and its listeners; writes the CLI connection file into the data dir. The data dir is private:
+ * umask 077 from here on (new files 0600, directories 0700), and an older install's modes are fixed on start.
+ */
 export async function startServer(config: DockyardConfig, options: Parameters<typeof buildPlatform>[1] = {}): Promise<Running> {
   const started = process.hrtime.bigint();
-  mkdirSync(config.dataDir, { recursive: true });
+  if (isMainThread) process.umask(PRIVATE_UMASK);
+  hardenDataDir(config.dataDir);
+  const unregisterDataDir = registerDataDir(config.dataDir);
   const platform = await buildPlatform(config, options);
   await platform.api.listen({ host: config.host, port: config.port });
   const port = (platform.api.server.address() as AddressInfo).port;
@@ -41,6 +48,7 @@ export async function startServer(config: DockyardConfig, options: Parameters<ty
       stopped = true;
       await platform.close();
       rmSync(connFile, { force: true });
+      unregisterDataDir();
     },
   };
 }

@@ -20,11 +20,12 @@ export interface RunnerWiring {
  * The real task runner: a private dockerd with the offline library, identities from the identity module, registry
  * access over each registry's HTTP token endpoints (the runner is a client like any other).
  */
-export function wireRunner(p: { config: DockyardConfig; log: Logger; registries: Registries; identity: IdentityWiring; endpoint: () => string }): RunnerWiring {
+export function wireRunner(p: { config: DockyardConfig; log: Logger; registries: Registries; identity: IdentityWiring; endpoint: () => string; engine?: () => Promise<ContainerEngine> }): RunnerWiring {
   let enginePromise: Promise<ContainerEngine> | null = null;
   const libraryDigests = new Map<string, string>();
   const log = p.log.child({ module: 'runner' });
   const engine = (): Promise<ContainerEngine> => {
+    if (p.engine) return p.engine();
     enginePromise ??= (async () => {
       const t0 = Date.now();
       const { engine: e, library } = await startEngineWithLibrary({ dataDir: p.config.dataDir, dockerHost: p.config.dockerHost, userns: p.config.engineUserns, onLog: (line: string) => log.debug(line) });

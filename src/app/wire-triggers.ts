@@ -17,6 +17,7 @@ export function wireTriggers(input: WireTriggersInput): TriggerService {
     db: input.db,
     tasks: input.tasks.taskStore,
     taskSaves: input.tasks.tasks.saved,
+    runs: input.tasks.runs,
     queue: input.tasks.queue,
     log: input.log,
     clock: input.clock,

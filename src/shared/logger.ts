@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { maskSecrets } from './masking.js';
 
 export type { Logger };
 
@@ -23,8 +24,12 @@ export const REDACT_PATHS = [
   '*.client_secret',
 ];
 
+/**
+ * The server log. Known field names are redacted; on top, every line is masked with the secrets the process knows
+ * (run secrets, task secrets, tokens obtained for runs) just before it is written, wherever in the line they are.
+ */
 export function createLogger(level: string = process.env.DOCKYARD_LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { svc: 'dockyard' } }, destination);
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { svc: 'dockyard' }, hooks: { streamWrite: (line) => maskSecrets(line) } }, destination);
 }
 
 export const silentLogger = (): Logger => pino({ level: 'silent' });

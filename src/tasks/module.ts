@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
-import { systemClock, type Clock, type Logger } from '../shared/index.js';
-import type { SqlDatabase } from '../storage/index.js';
+import { dataKeyFile, SecretCipher, systemClock, type Clock, type Logger } from '../shared/index.js';
+import { compactDatabase, type SqlDatabase } from '../storage/index.js';
 import { errorHandlerFor, type Authorizer } from '../http/index.js';
 import { TaskStore } from './resources/task-store.js';
 import { TaskService, type TaskIdentityPort } from './resources/task-service.js';
@@ -47,9 +47,11 @@ export interface TaskModule {
 
 /** Tasks, runs, logs and the run queue, as one unit the composition root wires. */
 export function createTaskModule(deps: TaskModuleDeps): TaskModule {
-  const taskStore = new TaskStore(deps.db);
+  // Task and run secrets are sealed with the same data-at-rest key as Key Vault secrets.
+  const cipher = new SecretCipher(dataKeyFile(deps.dataDir));
+  const taskStore = new TaskStore(deps.db, cipher);
   const tasks = new TaskService(taskStore, deps.identities);
-  const runs = new RunStore(deps.db);
+  const runs = new RunStore(deps.db, cipher);
   const logs = new RunLogs(join(deps.dataDir, 'runs'));
   const uploads = new Uploads(join(deps.dataDir, 'uploads'));
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
@@ -72,7 +74,14 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
       registerLogAndUploadRoutes(app, routeDeps);
       await app.register(taskFileRoutes);
     },
-    start: () => queue.start(),
+    async start() {
+      const sealed = (await taskStore.sealLegacyRows()) + (await runs.sealLegacyRows());
+      if (sealed) {
+        await compactDatabase(deps.db);
+        deps.log.info({ rows: sealed }, 'sealed plaintext task and run secrets from an older version');
+      }
+      await queue.start();
+    },
     stop: () => queue.stop(),
   };
 }

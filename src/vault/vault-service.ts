@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DockyardError, resourceIdOf, type Principal } from '../shared/index.js';
+import { DockyardError, SecretCipher, dataKeyFile, resourceIdOf, type Principal } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import type { PermissionKind } from '../rbac/index.js';
 import { VaultStore } from './vault-store.js';
-import { SecretCipher } from './secret-cipher.js';
 import { resolveSecretReference } from './references.js';
 import { secretBundle, secretItem } from './shapes.js';
 import type { AccessPolicy, SecretRow, VaultRow } from './tables.js';
@@ -49,7 +47,7 @@ export class VaultService {
     private readonly issuer: () => string,
   ) {
     this.store = new VaultStore(db);
-    this.cipher = new SecretCipher(join(dataDir, 'vault.key'));
+    this.cipher = new SecretCipher(dataKeyFile(dataDir));
   }
 
   // ---- control plane ------------------------------------------------------------------------------------------

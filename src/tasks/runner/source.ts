@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, lchown, mkdir, readdir, stat } from 'node:fs/promises';
+import { chmod, cp, lchown, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, normalize, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -53,6 +53,7 @@ const isRemoteGit = (url: string): boolean => /^(https?|git|ssh):\/\//i.test(url
  */
 export async function materialiseSource(contextPath: string | null, dest: string, signal?: AbortSignal, checkout?: { commit: string; ref?: string }): Promise<Source> {
   await mkdir(dest, { recursive: true });
+  await chmod(dest, 0o755);
   if (!contextPath || contextPath === '/dev/null') return { root: dest, subdir: '' };
   const { url, ref, dir } = splitContext(contextPath);
   const subdir = safeSubdir(dir);
@@ -67,6 +68,7 @@ export async function materialiseSource(contextPath: string | null, dest: string
       throw new DockyardError('InvalidParameter', `failed to download context. Please check if the URL is incorrect. If it has credentials, please check if they are expired (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})`);
     }
     if (checkout) await checkoutCommit(dest, checkout, signal);
+    await widenModes(dest);
     const head = (await exec('git', ['-C', dest, 'rev-parse', 'HEAD'])).stdout.trim();
     const branch = (await exec('git', ['-C', dest, 'rev-parse', '--abbrev-ref', 'HEAD']).catch(() => ({ stdout: '' }))).stdout.trim();
     if (subdir && !existsSync(join(dest, subdir))) throw new DockyardError('InvalidParameter', `The folder '${subdir}' does not exist in the repository.`);
@@ -94,7 +96,9 @@ async function checkoutCommit(dest: string, c: { commit: string; ref?: string },
 /** Extracts an uploaded `tar.gz` context (quick runs) into `dest`. */
 export async function extractUpload(archive: string, dest: string): Promise<Source> {
   await mkdir(dest, { recursive: true });
-  await exec('tar', ['-xzf', archive, '-C', dest, '--no-same-owner'], { timeout: 300_000 });
+  await chmod(dest, 0o755);
+  // -p: the archive's modes as they are, not narrowed by the server's private umask.
+  await exec('tar', ['-xzpf', archive, '-C', dest, '--no-same-owner'], { timeout: 300_000 });
   return { root: dest, subdir: '' };
 }
 
@@ -105,5 +109,22 @@ export async function chownTree(dir: string, owner: { uid: number; gid: number }
     const p = join(dir, e.name);
     if (e.isDirectory()) await chownTree(p, owner);
     else await lchown(p, owner.uid, owner.gid);
+  }
+}
+
+/**
+ * The server runs with umask 077 (a private data dir), so a checkout would be 0600/0700: give group/other the read
+ * (and search/execute) bits the owner has, as git does under the usual umask 022. Build contexts and step containers
+ * (which may run as another user) then see the files as they are in the repository. The workspace's parent stays 0700.
+ */
+async function widenModes(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const p = join(dir, name);
+    const st = await lstat(p);
+    if (st.isSymbolicLink()) continue;
+    const m = st.mode & 0o7777;
+    const wide = m | (m & 0o400 ? 0o044 : 0) | (m & 0o100 ? 0o011 : 0);
+    if (wide !== m) await chmod(p, wide);
+    if (st.isDirectory()) await widenModes(p);
   }
 }

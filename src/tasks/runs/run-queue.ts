@@ -102,6 +102,7 @@ export class RunQueue {
     this.active.set(key, controller);
     const timer = setTimeout(() => controller.abort('timeout'), run.timeout * 1000);
     const log = this.logs.writer(run.registryName, run.runId);
+    for (const v of Object.values(run.request.secureValues)) log.addSecret(v);
     const started = Date.now();
     let status: RunStatus;
     let result: RunResult = {};
@@ -128,6 +129,8 @@ export class RunQueue {
       result.runErrorMessage =
         reason === 'timeout' ? `The run exceeded its timeout of ${run.timeout} seconds.` : reason === 'shutdown' ? 'The run was interrupted because the Dockyard server stopped.' : 'The run was canceled.';
     }
+    // Everything the run produced is masked with the run's secrets before it is stored or shown (the log already is).
+    result = log.secrets.maskDeep(result);
     const took = goDuration(Date.now() - started);
     if (status === 'Succeeded') log.plain(`Run ID: ${run.runId} was successful after ${took}`);
     else if (status === 'Canceled') log.plain(`Run ID: ${run.runId} was canceled after ${took}`);
