@@ -1,8 +1,9 @@
 // CLI and server start-up latency, next to `node -e 0` (the floor), measured alternating in the same run.
 // Run: node --import tsx bench/cli-latency.ts   (BENCH_REPS=15; BENCH_NPX=0 skips the `npx dockyard` rows)
-// Every row runs the launcher as users do (bin/dockyard.js → dist/ when built). Times are medians of wall clock.
+// Every row runs the launcher as users do (bin/dockyard.js → dist/ when built). Times are medians of wall clock and,
+// with /usr/bin/time (apt: time), of the process's CPU time (user+sys), which a busy machine distorts less.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,14 +21,28 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+let cpuFile = '';
+
+interface Sample {
+  wall: number;
+  cpu: number;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const c = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT });
+    const [c0, a0] = TIME ? [TIME, ['-f', '%U %S', '-o', cpuFile, cmd, ...args]] : [cmd, args];
+    const c = spawn(c0, a0, { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT });
     let err = '';
     c.stderr.on('data', (d) => (err += d));
     c.on('error', reject);
-    c.on('close', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${err}`))));
+    c.on('close', (code) => {
+      const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${err}`));
+      const cpu = TIME ? readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').reduce((a, x) => a + Number(x) * 1000, 0) : NaN;
+      resolve({ wall, cpu });
+    });
   });
 }
 
@@ -52,13 +67,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dockyard-cli-bench-'));
+  cpuFile = join(dir, 'cpu.txt');
   const env = { ...process.env, NODE_OPTIONS: '', DOCKYARD_DATA_DIR: join(dir, 'data'), DOCKYARD_CONFIG_DIR: join(dir, 'cli-home'), DOCKYARD_ENDPOINT: undefined };
   const stops: Array<() => void> = [];
   try {
     const serveTimes: number[] = [];
     const floorForServe: number[] = [];
     for (let i = 0; i < Math.min(REPS, 5); i++) {
-      floorForServe.push(await run(process.execPath, ['-e', '0'], env));
+      floorForServe.push((await run(process.execPath, ['-e', '0'], env)).wall);
       const s = await serveStart(join(dir, `serve-${i}`));
       serveTimes.push(s.ms);
       s.stop();
@@ -69,7 +85,7 @@ async function main(): Promise<void> {
     const cli = (...a: string[]) => run(process.execPath, [BIN, ...a], env);
     await cli('group', 'create', '-n', 'bench', '-l', 'eastus', '-o', 'none');
     await cli('acr', 'create', '-g', 'bench', '-n', 'benchreg', '--sku', 'Basic', '-o', 'none');
-    const rows: Array<[string, () => Promise<number>]> = [
+    const rows: Array<[string, () => Promise<Sample>]> = [
       ['node -e 0', () => run(process.execPath, ['-e', '0'], env)],
       ['dockyard --help', () => cli('--help')],
       ['dockyard acr show -n benchreg -o none', () => cli('acr', 'show', '-n', 'benchreg', '-o', 'none')],
@@ -81,16 +97,17 @@ async function main(): Promise<void> {
       rows.push(['npx dockyard acr show -n benchreg -o none', () => run('npx', ['--no-install', 'dockyard', 'acr', 'show', '-n', 'benchreg', '-o', 'none'], env)]);
       rows.push(['npx --version (npm alone)', () => run('npx', ['--version'], env)]);
     }
-    const times = rows.map(() => [] as number[]);
+    const times = rows.map(() => [] as Sample[]);
     for (const [, f] of rows) await f(); // warm the page cache
     for (let i = 0; i < REPS; i++) for (let r = 0; r < rows.length; r++) times[r].push(await rows[r][1]());
-    const floor = median(times[0]);
-    console.log(`\nCLI latency (${new Date().toISOString()}, node ${process.version}, ${REPS} reps alternating, median wall ms)`);
-    console.log('| command | ms | × node -e 0 |');
-    console.log('| --- | ---: | ---: |');
-    rows.forEach(([name], r) => console.log(`| ${name} | ${median(times[r]).toFixed(0)} | ${(median(times[r]) / floor).toFixed(2)} |`));
+    const wall = times.map((t) => median(t.map((x) => x.wall)));
+    const cpu = times.map((t) => median(t.map((x) => x.cpu)));
+    console.log(`\nCLI latency (${new Date().toISOString()}, node ${process.version}, ${REPS} reps alternating, medians)`);
+    console.log('| command | wall ms | × node -e 0 | CPU ms | × node -e 0 |');
+    console.log('| --- | ---: | ---: | ---: | ---: |');
+    rows.forEach(([name], r) => console.log(`| ${name} | ${wall[r].toFixed(0)} | ${(wall[r] / wall[0]).toFixed(2)} | ${cpu[r].toFixed(0)} | ${(cpu[r] / cpu[0]).toFixed(2)} |`));
     const sm = median(serveTimes);
-    console.log(`| dockyard serve → answering (fresh data dir) | ${sm.toFixed(0)} | ${(sm / median(floorForServe)).toFixed(2)} |`);
+    console.log(`| dockyard serve → answering (fresh data dir) | ${sm.toFixed(0)} | ${(sm / median(floorForServe)).toFixed(2)} | | |`);
   } finally {
     for (const s of stops) s();
     await new Promise((r) => setTimeout(r, 300));
