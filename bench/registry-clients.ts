@@ -130,8 +130,8 @@ async function pushBlob(s: Side, repo: string, data: Buffer | { chunk: Buffer; c
   return digest;
 }
 
-async function wrk(url: string, auth: string | undefined): Promise<number> {
-  const args = ['-t2', '-c32', `-d${WRK_SECONDS}s`, ...(auth ? ['-H', `Authorization: ${auth}`] : []), url];
+async function wrk(url: string, auth: string | undefined, accept?: string): Promise<number> {
+  const args = ['-t2', '-c32', `-d${WRK_SECONDS}s`, ...(auth ? ['-H', `Authorization: ${auth}`] : []), ...(accept ? ['-H', `Accept: ${accept}`] : []), url];
   const { stdout } = await run('wrk', args);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
   if (non2xx) throw new Error(`wrk ${url}: ${non2xx[1]} non-2xx responses`);
@@ -214,7 +214,7 @@ async function main(): Promise<void> {
       for (const s of order(rep)) {
         const auth = await s.auth?.('bench/wrk');
         record('wrk GET 1 KiB blob (req/s)', 'req/s', true, s.name, await wrk(targets[s.name].blob, auth));
-        record('wrk GET manifest (req/s)', 'req/s', true, s.name, await wrk(targets[s.name].manifest, auth));
+        record('wrk GET manifest (req/s)', 'req/s', true, s.name, await wrk(targets[s.name].manifest, auth, 'application/vnd.oci.image.manifest.v1+json'));
         record('wrk GET /v2/ (req/s)', 'req/s', true, s.name, await wrk(`http://${s.host}/v2/`, auth));
       }
     }

@@ -38,7 +38,7 @@ export async function startDistribution(dir: string): Promise<StartedDistributio
   mkdirSync(dir, { recursive: true });
   const cfg = join(dir, 'config.yml');
   writeFileSync(cfg, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-  const proc = spawn('docker-registry', ['serve', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn('docker-registry', ['serve', cfg], { stdio: 'ignore' }); // it logs every 404 even at level error
   await waitFor(`http://127.0.0.1:${port}/v2/`);
   return { base: new URL(`http://127.0.0.1:${port}`), proc };
 }
