@@ -36,3 +36,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   # packages (e.g. rollup's non-linux binaries), in which case `npm install` installs the same locked tree.
   npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
 fi
+npm run build --silent -- --if-stale # dist/ for bin/dockyard.js and npm start (scripts/build.mjs)

@@ -1,6 +1,7 @@
 import { CliError } from './errors.js';
 import { authorizationHeader, refreshProfileIfNeeded } from './credentials.js';
 import { resolveConnection, type Connection } from './connection.js';
+import { httpText, type HttpTextResponse } from './http-request.js';
 
 export interface RequestOptions {
   method?: string;
@@ -38,15 +39,15 @@ export class ApiClient {
       headers['content-type'] = 'application/json';
     }
     this.debug(`${opts.method ?? 'GET'} ${url.toString()}`);
-    let res: Response;
+    let res: HttpTextResponse;
     try {
-      res = await fetch(url, { method: opts.method ?? 'GET', headers, body });
+      res = await httpText(url, { method: opts.method ?? 'GET', headers, body });
     } catch (err) {
-      throw new CliError('CliConnection', `Could not reach the Dockyard server at ${this.conn.endpoint}: ${(err as Error).cause ? String((err as { cause: Error }).cause.message) : (err as Error).message}`);
+      throw new CliError('CliConnection', `Could not reach the Dockyard server at ${this.conn.endpoint}: ${(err as Error).message}`);
     }
     this.debug(`<- ${res.status}`);
     if (opts.allow404 && res.status === 404) return null as T;
-    const text = await res.text();
+    const text = res.text;
     if (!res.ok) throw errorFromBody(res.status, text);
     if (opts.raw) return text as T;
     return (text ? JSON.parse(text) : undefined) as T;
