@@ -4,7 +4,8 @@ import type { ApiClient } from './client.js';
 import { errorFromBody } from './client.js';
 import { loadProfile } from './credentials.js';
 import { CliError } from './errors.js';
-import { registryBaseUrl } from '../shared/index.js';
+import { registryBaseUrl, trustLocalCa } from '../shared/index.js';
+import { resolveConnection } from './connection.js';
 
 export const NULL_GUID = '00000000-0000-0000-0000-000000000000';
 /** The local administrator's object id (the server's identity module defines the same constant). */
@@ -17,8 +18,35 @@ function adminKey(client: ApiClient): string | undefined {
   return undefined;
 }
 
+let trustChecked = false;
+
+/**
+ * On the server's machine, login servers by name (`https://<name>.<suffix>`) are served with the local CA's
+ * certificate: trust it (and resolve the suffix to the server) for this process, as the server does for itself.
+ */
+async function trustLocalServer(url: string): Promise<void> {
+  if (trustChecked || !url.startsWith('https:')) return;
+  trustChecked = true;
+  let dir: string | undefined;
+  try {
+    dir = resolveConnection().dataDir;
+  } catch {
+    return;
+  }
+  const ca = dir ? join(dir, 'tls', 'ca.crt') : '';
+  if (!dir || !existsSync(ca)) return;
+  let suffix: string | undefined;
+  try {
+    suffix = (JSON.parse(readFileSync(join(dir, 'endpoint.json'), 'utf8')) as { loginServerSuffix?: string }).loginServerSuffix;
+  } catch {
+    /* no suffix: trust only */
+  }
+  await trustLocalCa(readFileSync(ca, 'utf8'), suffix);
+}
+
 async function call(url: string, init: RequestInit): Promise<Record<string, unknown>> {
   let res: Response;
+  await trustLocalServer(url);
   try {
     res = await fetch(url, init);
   } catch (err) {

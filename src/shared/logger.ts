@@ -1,4 +1,9 @@
-import pino, { type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Logger } from 'pino';
+
+// pino loads on first use, so importing shared/ stays cheap for the CLI (start-up is mostly module loading).
+const requireCjs = createRequire(import.meta.url);
+const pino = (...args: Parameters<typeof import('pino').default>): Logger => (requireCjs('pino') as typeof import('pino').default)(...args) as unknown as Logger;
 import { maskSecrets } from './masking.js';
 
 export type { Logger };
@@ -28,7 +33,7 @@ export const REDACT_PATHS = [
  * The server log. Known field names are redacted; on top, every line is masked with the secrets the process knows
  * (run secrets, task secrets, tokens obtained for runs) just before it is written, wherever in the line they are.
  */
-export function createLogger(level: string = process.env.DOCKYARD_LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+export function createLogger(level: string = process.env.DOCKYARD_LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { svc: 'dockyard' }, hooks: { streamWrite: (line) => maskSecrets(line) } }, destination);
 }
 
