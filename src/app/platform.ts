@@ -9,7 +9,7 @@ import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscript
 import { taskMigrations, triggerMigrations, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
 import { wireTasks } from './wire-tasks.js';
-import { wireRunner, type RunnerWiring } from './wire-runner.js';
+import { sourcePolicyOf, wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
 import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
 import { join } from 'node:path';
@@ -68,7 +68,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   let endpoint = `http://${config.host}:${config.port}`;
   const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint });
   const executor = options.executor ?? (config.engine === 'docker' ? runner.executor : undefined);
-  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor });
+  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, sourcePolicy: sourcePolicyOf(config) });
 
   const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
 

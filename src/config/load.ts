@@ -19,6 +19,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_TLS_CERT: 'tlsCert',
   DOCKYARD_TLS_KEY: 'tlsKey',
   DOCKYARD_TLS_PORT: 'tlsPort',
+  DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS: 'allowedLocalContextRoots',
 };
 
 export interface LoadOptions {
@@ -50,5 +51,5 @@ export function loadConfig(options: LoadOptions = {}): DockyardConfig {
     const issue = parsed.error.issues[0];
     throw new DockyardError('InvalidParameter', `invalid configuration ${issue.path.join('.')}: ${issue.message}`);
   }
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), allowedLocalContextRoots: parsed.data.allowedLocalContextRoots.map((r) => resolve(r)) };
 }

@@ -14,6 +14,7 @@ import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerLogAndUploadRoutes, registerRunRoutes } from './routes/run-routes.js';
 import type { RegistryLookup, TaskRouteDeps } from './routes/context.js';
 import { taskFileRoutes } from './spec/index.js';
+import type { SourcePolicy } from './runner/source-policy.js';
 
 export interface TaskModuleDeps {
   db: SqlDatabase;
@@ -25,6 +26,8 @@ export interface TaskModuleDeps {
   executor: RunExecutor;
   endpoint: () => string;
   concurrency?: number;
+  /** Which sources tasks and runs may use (docs/designs/security-model.md). */
+  sourcePolicy?: SourcePolicy;
 }
 
 export interface TaskModule {
@@ -43,13 +46,14 @@ export interface TaskModule {
 /** Tasks, runs, logs and the run queue, as one unit the composition root wires. */
 export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const taskStore = new TaskStore(deps.db);
-  const tasks = new TaskService(taskStore, deps.identities);
+  const sourcePolicy: SourcePolicy = deps.sourcePolicy ?? { dataDir: deps.dataDir, allowedLocalContextRoots: [] };
+  const tasks = new TaskService(taskStore, deps.identities, sourcePolicy);
   const runs = new RunStore(deps.db);
   const logs = new RunLogs(join(deps.dataDir, 'runs'));
   const uploads = new Uploads(join(deps.dataDir, 'uploads'));
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
   const scheduler = new RunScheduler(runs, queue);
-  const routeDeps: TaskRouteDeps = { tasks, taskStore, runs, queue, logs, uploads, registries: deps.registries, authorizer: deps.authorizer, endpoint: deps.endpoint };
+  const routeDeps: TaskRouteDeps = { tasks, taskStore, runs, queue, logs, uploads, registries: deps.registries, authorizer: deps.authorizer, endpoint: deps.endpoint, sourcePolicy };
   return {
     taskStore,
     tasks,
