@@ -100,14 +100,15 @@ export function checkContextRelativePath(path: string | null | undefined, what: 
 
 /**
  * Resolves `rel` against `base` inside `root`, following symlinks (realpath), and throws `PathOutsideContext` when the
- * result leaves `root` or does not exist. The message names the path as given, never the host path or its content.
+ * result leaves `root` or does not exist. The message names the path as given, never the host path or its content,
+ * and is the same in both cases.
  */
 export async function resolveInsideContext(root: string, base: string, rel: string, what: string): Promise<string> {
   if (isAbsolute(rel) || posix.isAbsolute(rel.replaceAll('\\', '/'))) throw new DockyardError('PathOutsideContext', `The ${what} '${rel}' is outside the build context; it must be a relative path inside it.`);
   const realRoot = (await real(root)) ?? resolve(root);
   const target = await real(resolve(base, rel));
-  if (!target) throw new DockyardError('PathOutsideContext', `The ${what} '${rel}' does not exist in the context.`);
-  if (!isInside(realRoot, target)) throw new DockyardError('PathOutsideContext', `The ${what} '${rel}' is outside the build context.`);
+  // One message for "missing" and "leads outside": the answer must not tell which host paths exist.
+  if (!target || !isInside(realRoot, target)) throw new DockyardError('PathOutsideContext', `The ${what} '${rel}' was not found inside the build context (it does not exist, or it leads outside the context).`);
   return target;
 }
 
