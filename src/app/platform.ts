@@ -9,7 +9,7 @@ import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscript
 import { taskMigrations, triggerMigrations, type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
 import { wireTasks } from './wire-tasks.js';
-import { wireRunner, type RunnerWiring } from './wire-runner.js';
+import { sourcePolicyOf, wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
 import type { NamedLoginServers } from './named-login-servers.js';
 import { wireNames, type NamesWiring } from './wire-names.js';
@@ -83,7 +83,7 @@ export async function buildPlatform(
   let endpoint = `http://${config.host}:${config.port}`;
   const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint, engine: options.engine });
   const executor = options.executor ?? (config.engine === 'docker' || options.engine ? runner.executor : undefined);
-  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock });
+  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock, sourcePolicy: sourcePolicyOf(config) });
 
   const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
 

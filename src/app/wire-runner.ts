@@ -3,9 +3,12 @@ import type { DockyardConfig } from '../config/index.js';
 import type { Logger } from '../shared/index.js';
 import type { Registries } from '../arm/index.js';
 import { RESOURCES } from '../identity/index.js';
-import { exchangeAadToken, loadTaskFileWithSpec, NULL_GUID_USER, scanWithAcbRules, TaskRunner, type RunExecutor, type RunnerDeps } from '../tasks/index.js';
+import { exchangeAadToken, loadTaskFileWithSpec, NULL_GUID_USER, scanWithAcbRules, TaskRunner, type RunExecutor, type RunnerDeps, type SourcePolicy } from '../tasks/index.js';
 import { startEngineWithLibrary, type ContainerEngine } from '../tasks/index.js';
 import type { IdentityWiring } from './wire-identity.js';
+
+/** Which sources task runs may use: never the data dir; file:// repositories only under the listed roots, if any. */
+export const sourcePolicyOf = (config: DockyardConfig): SourcePolicy => ({ dataDir: config.dataDir, allowedLocalContextRoots: config.allowedLocalContextRoots });
 
 export interface RunnerWiring {
   executor: RunExecutor;
@@ -76,6 +79,7 @@ export function wireRunner(p: { config: DockyardConfig; log: Logger; registries:
       identity.revokeWorkloadBinding(secret);
     },
     workDir: join(p.config.dataDir, 'work'),
+    sourcePolicy: sourcePolicyOf(p.config),
     loadTaskFile: loadTaskFileWithSpec,
     scanDockerfile: scanWithAcbRules,
     knownDigest: (ref) => libraryDigests.get(ref.includes(':') ? ref : `${ref}:latest`),

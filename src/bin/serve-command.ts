@@ -15,13 +15,14 @@ export async function runServeCommand(args: string[]): Promise<void> {
     .option('--tls-port <port>', 'https listener port (default 6443; 0 = any free port)')
     .option('--login-server-suffix <suffix>', 'login servers by name over TLS: <registry>.<suffix> (default: a port per registry)')
     .option('--manage-hosts', 'keep /etc/hosts entries for registry and vault hosts (login servers by name without DNS)')
+    .option('--allow-local-context-root <dir>', 'only file:// git repositories under this directory may be task sources (repeatable; set this on shared servers)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--config <file>', 'JSON config file')
     .option('--log-level <level>');
   cmd.parse(args, { from: 'user' });
   const o = cmd.opts();
   const config = loadConfig({
     file: o.config,
-    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsPort: o.tlsPort, loginServerSuffix: o.loginServerSuffix, manageHosts: o.manageHosts },
+    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsPort: o.tlsPort, loginServerSuffix: o.loginServerSuffix, manageHosts: o.manageHosts, allowedLocalContextRoots: o.allowLocalContextRoot },
   });
   const running = await startServer(config);
   const p = running.platform;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from './client.js';
 import { errorFromBody } from './client.js';
-import { loadProfile } from './credentials.js';
+import { refreshProfileIfNeeded, storedLogin } from './credentials.js';
 import { CliError } from './errors.js';
 import { registryBaseUrl, trustLocalCa } from '../shared/index.js';
 import { resolveConnection } from './connection.js';
@@ -63,8 +63,9 @@ async function call(url: string, init: RequestInit): Promise<Record<string, unkn
  * `GET /oauth2/token?offline_token=true` (Basic `<localAdminObjectId>:<key>`).
  */
 export async function registryRefreshToken(client: ApiClient, loginServer: string): Promise<string> {
-  const profile = loadProfile(client.endpoint);
-  if (profile && profile.expiresOn * 1000 > Date.now() + 30_000) {
+  await refreshProfileIfNeeded(client.conn);
+  const profile = storedLogin(client.conn);
+  if (profile) {
     const body = new URLSearchParams({ grant_type: 'access_token', service: loginServer, access_token: profile.accessToken, tenant: profile.tenantId });
     const r = await call(`${registryBaseUrl(loginServer)}/oauth2/exchange`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
     return String(r.refresh_token);

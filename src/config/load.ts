@@ -22,6 +22,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_TLS_PORT: 'tlsPort',
   DOCKYARD_LOGIN_SERVER_SUFFIX: 'loginServerSuffix',
   DOCKYARD_MANAGE_HOSTS: 'manageHosts',
+  DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS: 'allowedLocalContextRoots',
 };
 
 export interface LoadOptions {
@@ -53,5 +54,5 @@ export function loadConfig(options: LoadOptions = {}): DockyardConfig {
     const issue = parsed.error.issues[0];
     throw new DockyardError('InvalidParameter', `invalid configuration ${issue.path.join('.')}: ${issue.message}`);
   }
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), allowedLocalContextRoots: parsed.data.allowedLocalContextRoots.map((r) => resolve(r)) };
 }

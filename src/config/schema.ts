@@ -1,3 +1,4 @@
+import { delimiter } from 'node:path';
 import { z } from 'zod';
 
 export const configSchema = z.object({
@@ -31,6 +32,12 @@ export const configSchema = z.object({
   triggerPollSeconds: z.coerce.number().positive().default(30),
   /** Refs of a watched repository that count as pull requests; `*` is the pull-request id. */
   triggerPullRequestRefPattern: z.string().min(1).default('refs/pull/*/head'),
+  /**
+   * Directories under which `file://` git repositories may be task/run sources. Empty (the default) allows any local
+   * repository outside the data dir; on a shared server, list the roots (`--allow-local-context-root`, repeatable;
+   * DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS, path-delimiter separated).
+   */
+  allowedLocalContextRoots: z.preprocess((v) => (typeof v === 'string' ? v.split(delimiter).filter(Boolean) : v), z.array(z.string().min(1))).default([]),
   /** PEM certificate + key for the optional https control-plane listener (for the Azure CLI, docs/designs/azure-cli.md). */
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),

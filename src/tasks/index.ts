@@ -10,3 +10,4 @@ export { NoEngineExecutor, TaskRunner, loadTaskFileWithSpec, scanWithAcbRules, e
 export { startEngineWithLibrary } from './library/index.js';
 export type { ContainerEngine } from './engine/index.js';
 export { TriggerService, triggerMigrations, validateSchedule, Schedule, type TriggerServiceOptions } from './triggers/index.js';
+export { checkSourceLocation, type SourcePolicy } from './runner/source-policy.js';

@@ -15,6 +15,7 @@ import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerLogAndUploadRoutes, registerRunRoutes } from './routes/run-routes.js';
 import type { RegistryLookup, TaskRouteDeps } from './routes/context.js';
 import { taskFileRoutes } from './spec/index.js';
+import type { SourcePolicy } from './runner/source-policy.js';
 
 export interface TaskModuleDeps {
   db: SqlDatabase;
@@ -30,6 +31,8 @@ export interface TaskModuleDeps {
   clock?: Clock;
   /** Log-link lifetime in ms (default one hour, like a short-lived ACR log SAS). */
   logLinkTtlMs?: number;
+  /** Which sources tasks and runs may use (docs/designs/security-model.md). */
+  sourcePolicy?: SourcePolicy;
 }
 
 export interface TaskModule {
@@ -50,14 +53,15 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   // Task and run secrets are sealed with the same data-at-rest key as Key Vault secrets.
   const cipher = new SecretCipher(dataKeyFile(deps.dataDir));
   const taskStore = new TaskStore(deps.db, cipher);
-  const tasks = new TaskService(taskStore, deps.identities);
+  const sourcePolicy: SourcePolicy = deps.sourcePolicy ?? { dataDir: deps.dataDir, allowedLocalContextRoots: [] };
+  const tasks = new TaskService(taskStore, deps.identities, sourcePolicy);
   const runs = new RunStore(deps.db, cipher);
   const logs = new RunLogs(join(deps.dataDir, 'runs'));
   const uploads = new Uploads(join(deps.dataDir, 'uploads'));
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
   const scheduler = new RunScheduler(runs, queue);
   const routeDeps: TaskRouteDeps = { tasks, taskStore, runs, queue, logs, uploads, registries: deps.registries, authorizer: deps.authorizer, endpoint: deps.endpoint,
-    clock: deps.clock ?? systemClock, logLinkTtlMs: deps.logLinkTtlMs ?? DEFAULT_LOG_LINK_TTL_MS };
+    clock: deps.clock ?? systemClock, logLinkTtlMs: deps.logLinkTtlMs ?? DEFAULT_LOG_LINK_TTL_MS, sourcePolicy };
   return {
     taskStore,
     tasks,

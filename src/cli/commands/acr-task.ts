@@ -5,6 +5,7 @@ import { findRegistry } from '../arm-paths.js';
 import { CliError } from '../errors.js';
 import { buildStep, identityBody, isNoContext, normalizeContext, parseSetValues } from '../task-body.js';
 import { runTable, streamRun } from '../run-stream.js';
+import { uploadSource } from '../source-upload.js';
 import { taskCredentialCommands, taskIdentityCommands, taskTimerCommands } from './acr-task-extras.js';
 import { registerValidateCommands } from './acr-task-validate.js';
 
@@ -179,7 +180,11 @@ export function acrTaskCommands(): Command {
       const values = parseSetValues(o.set as string[], o.setSecret as string[]);
       if (values.length) overrides.values = values;
       if (o.file) overrides.file = o.file;
-      if (o.context) overrides.contextPath = normalizeContext(o.context as string);
+      if (o.context) {
+        // A local directory is uploaded, as az does; the server never reads the client's paths.
+        const local = !isNoContext(o.context as string) && !/^(https?|git|ssh|file|oci):\/\//i.test(o.context as string) && !/^git@/.test(o.context as string);
+        overrides.contextPath = local ? await uploadSource(c, String(reg.id), o.context as string, String(o.file ?? 'acb.yaml'), TASK_API, ctx.info) : normalizeContext(o.context as string);
+      }
       if (o.localFile) {
         if (!existsSync(String(o.localFile))) throw new CliError('CliUsage', `The file '${String(o.localFile)}' does not exist.`, 2);
         overrides.encodedTaskContent = readFileSync(String(o.localFile)).toString('base64');

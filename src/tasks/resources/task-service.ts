@@ -1,5 +1,6 @@
 import { DockyardError } from '../../shared/index.js';
 import type { TaskStore } from './task-store.js';
+import { checkSourceLocation, checkStepSources, type SourcePolicy } from '../runner/source-policy.js';
 import { validateSchedule } from '../triggers/cron.js';
 import {
   TIMEOUT_DEFAULT,
@@ -39,7 +40,14 @@ export class TaskService {
   constructor(
     private readonly store: TaskStore,
     private readonly identities: TaskIdentityPort,
+    private readonly sourcePolicy: SourcePolicy = { allowedLocalContextRoots: [] },
   ) {}
+
+  /** A task's context, file paths and watched repositories must be sources a run may use (refused when stored). */
+  private async checkSources(p: TaskProperties): Promise<void> {
+    await checkStepSources(this.sourcePolicy, p.step as Parameters<typeof checkStepSources>[1]);
+    for (const t of p.trigger?.sourceTriggers ?? []) await checkSourceLocation(this.sourcePolicy, t.sourceRepository?.repositoryUrl);
+  }
 
   async createOrReplace(registry: RegistryRef, name: string, body: Body): Promise<{ task: Task; created: boolean }> {
     if (!NAME_RE.test(name)) throw new DockyardError('InvalidResourceName', `Task name '${name}' is invalid. It must be 5-50 characters of letters, numbers, hyphens and underscores.`);
@@ -62,6 +70,7 @@ export class TaskService {
       isSystemTask: Boolean(props.isSystemTask),
     };
     properties.credentials = mergeCredentials(null, obj(props.credentials, 'credentials'), secure);
+    await this.checkSources(properties);
     const task: Task = {
       id,
       name,
@@ -98,6 +107,7 @@ export class TaskService {
     if (props.trigger !== undefined) p.trigger = mergeTrigger(p.trigger, obj(props.trigger, 'trigger'));
     if (props.credentials !== undefined) p.credentials = mergeCredentials(p.credentials, obj(props.credentials, 'credentials'), next.secure);
     if (body.tags !== undefined) next.tags = (obj(body.tags, 'tags') as Record<string, string>) ?? {};
+    if (props.step !== undefined || props.trigger !== undefined) await this.checkSources(p);
     if (body.identity !== undefined) next.identity = await this.applyIdentity(next, task.identity, obj(body.identity, 'identity'), false);
     await this.store.put(next, registryId);
     await this.notifySaved(next);

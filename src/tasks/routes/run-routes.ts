@@ -5,9 +5,12 @@ import { runShape } from '../runs/run-shape.js';
 import type { RunScheduler } from '../runs/run-scheduler.js';
 import { TERMINAL } from '../runs/model.js';
 import { mintLogLinkToken, parseLogLinkToken, verifyLogLink } from '../runs/log-links.js';
+import { checkContextRelativePath, checkSourceLocation, checkStepSources } from '../runner/source-policy.js';
+import { requestedUserIdentities, requireAssignOnIdentities, userIdentitiesOf } from './linked-access.js';
 import { body, REG_BASE, registryFor, type RegParams, type TaskRouteDeps } from './context.js';
 
 type RP = RegParams & { runId: string };
+const SCHEDULE = 'Microsoft.ContainerRegistry/registries/scheduleRun/action';
 
 function splitValues(raw: unknown): { values: SetValue[]; secure: Record<string, string> } {
   const values: SetValue[] = [];
@@ -25,7 +28,7 @@ function splitValues(raw: unknown): { values: SetValue[]; secure: Record<string,
 
 export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, scheduler: RunScheduler): void {
   app.post<{ Params: RegParams }>(`${REG_BASE}/scheduleRun`, async (req, reply) => {
-    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/scheduleRun/action');
+    const { reg, principal } = await registryFor(req, deps, SCHEDULE);
     const b = body(req);
     const type = String(b.type ?? '');
     const sourceLocation = (b.sourceLocation as string | undefined) ?? undefined;
@@ -41,11 +44,18 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
       if (task.properties.status === 'Disabled') throw new DockyardError('OperationNotAllowed', `The task '${task.name}' is disabled.`);
       const o = (b.overrideTaskStepProperties as Record<string, unknown> | undefined) ?? {};
       const { values, secure } = splitValues(o.values);
+      const overrideContext = o.contextPath ? String(o.contextPath) : undefined;
+      const overrideUpload = overrideContext?.startsWith('source/') ? deps.uploads.pathOf(overrideContext) : undefined;
+      if (overrideContext && !overrideUpload) await checkSourceLocation(deps.sourcePolicy, overrideContext);
+      if (o.file) checkContextRelativePath(String(o.file), 'task file');
+      // Other code (another context, task file or content) running with the task's user-assigned identities is an
+      // attachment of those identities: it needs assign/action on them, as attaching them to a task does.
+      if (o.file || overrideContext || o.encodedTaskContent) await requireAssignOnIdentities(deps.authorizer, principal, userIdentitiesOf(task.identity), { action: SCHEDULE, scope: reg.id });
       run = await scheduler.runTask(task, reg, {
         values,
         secureValues: secure,
         ...(o.file ? { taskFilePath: String(o.file) } : {}),
-        ...(o.contextPath ? { contextPath: String(o.contextPath) } : {}),
+        ...(overrideUpload ? { uploadedContext: overrideUpload } : overrideContext ? { contextPath: overrideContext } : {}),
         ...(o.encodedTaskContent ? { encodedTaskContent: String(o.encodedTaskContent) } : {}),
       });
     } else if (type === 'EncodedTaskRunRequest' || type === 'FileTaskRunRequest' || type === 'DockerBuildRequest') {
@@ -69,6 +79,12 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
           arguments: values,
           baseImageDependencies: null,
         };
+      }
+      await checkStepSources(deps.sourcePolicy, step as Parameters<typeof checkStepSources>[1]);
+      if (requestedUserIdentities(b.identity).length) {
+        // Quick runs carry no identity in ACR's API; asking for one is refused as an attachment would be without rights.
+        await requireAssignOnIdentities(deps.authorizer, principal, requestedUserIdentities(b.identity), { action: SCHEDULE, scope: reg.id });
+        throw new DockyardError('InvalidParameter', 'Quick runs (acr run, acr build) cannot carry an identity: create a task with --assign-identity and run it.');
       }
       run = await scheduler.quickRun(reg, {
         step,

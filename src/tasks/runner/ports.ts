@@ -1,4 +1,5 @@
 import type { ContainerEngine } from '../engine/index.js';
+import type { SourcePolicy } from './source-policy.js';
 
 /** A registry as the runner sees it: reached over HTTP at its login server, like any client. */
 export interface RunnerRegistry {
@@ -25,6 +26,8 @@ export interface RunnerDeps {
   revokeWorkloadBinding(secret: string): Promise<void>;
   /** Where runs keep their working copies. */
   workDir: string;
+  /** Which sources runs may fetch (default: no file:// restrictions beyond "a git repository, not a host directory"). */
+  sourcePolicy?: SourcePolicy;
   loadTaskFile: TaskFileLoader;
   /** Manifest digest of an offline-library image (`hello-world`, `busybox:latest`...), if it is one. */
   knownDigest?(ref: string): string | undefined;

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, posix } from 'node:path';
+import { isAbsolute, join, posix, relative } from 'node:path';
 import { DockyardError } from '../../shared/index.js';
 import type { ContainerEngine, RegistryCredential, RunMount } from '../engine/index.js';
 import { parseImageRef, repoDigestFor } from '../engine/index.js';
 import type { RunLogWriter } from '../runs/run-log.js';
 import type { Source } from './source.js';
 import { materialiseSource } from './source.js';
+import { resolveInsideContext, type SourcePolicy } from './source-policy.js';
 import type { DockerCredential } from './registry-login.js';
 import type { RunnableStep, ScannedDependencies } from './plan-types.js';
 
@@ -24,6 +25,8 @@ export interface RunState {
   taskEnv: string[];
   labels: Record<string, string>;
   signal: AbortSignal;
+  /** Which sources a git build context may come from. */
+  policy: SourcePolicy;
   scan(dockerfileText: string, buildArgs: Record<string, string>, target?: string): ScannedDependencies;
   /** Manifest digests of images the platform made itself (the offline library), by reference. */
   knownDigest(ref: string): string | undefined;
@@ -93,13 +96,23 @@ const authFor = (state: RunState, image: string): RegistryCredential | undefined
 /** `docker build`: scan dependencies, build with the logged-in credentials for FROM pulls. */
 export async function execBuild(state: RunState, step: RunnableStep): Promise<void> {
   const b = step.build!;
-  let contextDir = join(hostDirFor(state, step), b.context === '.' ? '' : b.context);
-  if (b.contextKind === 'git' && b.git) {
-    const dest = join(state.source.root, step.id);
-    await materialiseSource(`${b.git.url}${b.git.ref || b.git.dir ? `#${b.git.ref ?? ''}${b.git.dir ? `:${b.git.dir}` : ''}` : ''}`, dest, state.signal);
-    contextDir = join(dest, b.git.dir ?? '');
-  } else if (b.contextKind !== 'local') {
-    throw new StepFailure(`build contexts of kind '${b.contextKind}' are not supported by Dockyard; use a local path or a git URL`);
+  // Every path a build uses is resolved (symlinks followed) and must stay inside the run's source (or the git
+  // context it cloned): no `-f /etc/shadow`, no `build ../../..`, no Dockerfile symlinked out of the context.
+  let contextRoot = state.source.root;
+  let contextDir: string;
+  try {
+    if (b.contextKind === 'git' && b.git) {
+      contextRoot = join(state.source.root, step.id);
+      await materialiseSource(`${b.git.url}${b.git.ref || b.git.dir ? `#${b.git.ref ?? ''}${b.git.dir ? `:${b.git.dir}` : ''}` : ''}`, contextRoot, state.policy, { signal: state.signal });
+      contextDir = await resolveInsideContext(contextRoot, contextRoot, b.git.dir ?? '.', 'build context');
+    } else if (b.contextKind === 'local') {
+      contextDir = await resolveInsideContext(contextRoot, hostDirFor(state, step), b.context || '.', 'build context');
+    } else {
+      throw new StepFailure(`build contexts of kind '${b.contextKind}' are not supported by Dockyard; use a local path or a git URL`);
+    }
+  } catch (err) {
+    if (err instanceof StepFailure || state.signal.aborted) throw err;
+    throw new StepFailure((err as Error).message);
   }
   const buildArgs: Record<string, string> = {};
   for (const a of b.buildArgs) {
@@ -107,11 +120,18 @@ export async function execBuild(state: RunState, step: RunnableStep): Promise<vo
     if (i < 0) buildArgs[a] = process.env[a] ?? '';
     else buildArgs[a.slice(0, i)] = a.slice(i + 1);
   }
-  const dockerfile = b.dockerfile || 'Dockerfile';
+  const dockerfileArg = b.dockerfile || 'Dockerfile';
+  let dockerfilePath: string;
+  try {
+    dockerfilePath = await resolveInsideContext(contextRoot, contextDir, dockerfileArg, 'Dockerfile');
+  } catch (err) {
+    throw new StepFailure((err as Error).message);
+  }
+  const dockerfile = relative(contextDir, dockerfilePath);
   state.log.line('Scanning for dependencies...');
   let deps: ScannedDependencies;
   try {
-    const text = await readFile(isAbsolute(dockerfile) ? dockerfile : join(contextDir, dockerfile), 'utf8');
+    const text = await readFile(dockerfilePath, 'utf8');
     deps = state.scan(text, buildArgs, b.target);
   } catch (err) {
     state.log.line(`Output from dependency scanning: ${(err as Error).message}`);

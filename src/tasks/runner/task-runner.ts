@@ -1,11 +1,11 @@
 import { readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { isDockyardError } from '../../shared/index.js';
 import type { RunContext, RunExecutor, RunOutcome } from '../runs/run-queue.js';
 import type { RunRequest } from '../runs/model.js';
 import { chownTree, extractUpload, materialiseSource, type Source } from './source.js';
+import { resolveInsideContext, type SourcePolicy } from './source-policy.js';
 import { dockerConfigJson, principalForIdentity, resolveCredential, verifyLogin, type DockerCredential } from './registry-login.js';
 import { runGraph } from './dag.js';
 import { buildReport } from './report.js';
@@ -42,6 +42,10 @@ function dockerPlan(req: RunRequest, runId: string, registryLogin: string): Runn
 export class TaskRunner implements RunExecutor {
   constructor(private readonly deps: RunnerDeps) {}
 
+  private get policy(): SourcePolicy {
+    return this.deps.sourcePolicy ?? { allowedLocalContextRoots: [] };
+  }
+
   async execute(ctx: RunContext): Promise<RunOutcome> {
     const { run, log, signal } = ctx;
     const req = run.request;
@@ -63,13 +67,15 @@ export class TaskRunner implements RunExecutor {
       if (req.uploadedContext || step.contextPath) {
         log.line('Downloading source code...');
         try {
-          source = req.uploadedContext ? await extractUpload(req.uploadedContext, workspace) : await materialiseSource(step.contextPath, workspace, signal, req.trigger.sourceTrigger ? { commit: req.trigger.sourceTrigger.commitId, ref: req.trigger.gitRef } : undefined);
+          source = req.uploadedContext
+            ? await extractUpload(req.uploadedContext, workspace)
+            : await materialiseSource(step.contextPath, workspace, this.policy, { signal, checkout: req.trigger.sourceTrigger ? { commit: req.trigger.sourceTrigger.commitId, ref: req.trigger.gitRef } : undefined });
         } catch (err) {
           log.line(`Error: ${(err as Error).message}`);
           return { status: 'Failed', errorMessage: (err as Error).message };
         }
         log.line('Finished downloading source code');
-      } else source = await materialiseSource(null, workspace);
+      } else source = await materialiseSource(null, workspace, this.policy);
       // On a remapped daemon container root is an unprivileged host uid: the workspace is theirs (engine-isolation.md).
       if (engine.remapRoot) await chownTree(source.root, engine.remapRoot);
 
@@ -164,6 +170,7 @@ export class TaskRunner implements RunExecutor {
         taskEnv: plan.env,
         labels: label,
         signal,
+        policy: this.policy,
         scan: deps.scanDockerfile,
         knownDigest: (ref) => deps.knownDigest?.(ref),
         built: new Map(),
@@ -212,15 +219,11 @@ export class TaskRunner implements RunExecutor {
       valuesFile = step.encodedValuesContent ? Buffer.from(step.encodedValuesContent, 'base64').toString('utf8') : undefined;
       fileName = 'acb.yaml';
     } else if (step.type === 'FileTask') {
-      const path = join(source.root, source.subdir, step.taskFilePath);
-      if (!existsSync(path)) throw new RunSetupError(`the task file '${step.taskFilePath}' does not exist in the context`);
-      text = await readFile(path, 'utf8');
+      // Resolved with symlinks followed, then checked to stay inside the context (a link to /etc/shadow is refused).
+      const base = join(source.root, source.subdir);
+      text = await readFile(await resolveInsideContext(source.root, base, step.taskFilePath, 'task file'), 'utf8');
       fileName = step.taskFilePath;
-      if (step.valuesFilePath) {
-        const vp = join(source.root, source.subdir, step.valuesFilePath);
-        if (!existsSync(vp)) throw new RunSetupError(`the values file '${step.valuesFilePath}' does not exist in the context`);
-        valuesFile = await readFile(vp, 'utf8');
-      }
+      if (step.valuesFilePath) valuesFile = await readFile(await resolveInsideContext(source.root, base, step.valuesFilePath, 'values file'), 'utf8');
     } else throw new RunSetupError('unsupported step type');
     const taskValues = step.values ?? [];
     const all = [...taskValues, ...req.values];

@@ -13,6 +13,8 @@ export interface TaskRunOverrides {
   contextPath?: string;
   /** Dockyard's edit-run loop: run this task file content instead of the task's own (same context, values, identity). */
   encodedTaskContent?: string;
+  /** An uploaded context (`az acr task run -c <local dir>`) instead of the task's own. */
+  uploadedContext?: string;
 }
 
 export interface RegistryInfo {
@@ -56,7 +58,7 @@ export class RunScheduler {
       identity: task.identity,
       values: overrides.values ?? [],
       secureValues,
-      uploadedContext: null,
+      uploadedContext: overrides.uploadedContext ?? null,
       trigger,
     };
     const auto = trigger.kind !== 'Manual';
