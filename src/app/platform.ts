@@ -68,7 +68,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   let endpoint = `http://${config.host}:${config.port}`;
   const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint });
   const executor = options.executor ?? (config.engine === 'docker' ? runner.executor : undefined);
-  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor });
+  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, concurrency: config.maxConcurrentRuns });
 
   const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
 

@@ -18,6 +18,8 @@ export interface WireTasksInput {
   onResourceDeleted: ResourceDeletedListener[];
   endpoint: () => string;
   executor?: RunExecutor;
+  /** Runs executing at once (config `maxConcurrentRuns`). */
+  concurrency: number;
 }
 
 /** Builds the task module from the platform's parts and registers its routes. */
@@ -29,6 +31,7 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     authorizer: input.authorizer,
     endpoint: input.endpoint,
     executor: input.executor ?? new NoEngineExecutor(),
+    concurrency: input.concurrency,
     registries: {
       async find(sub, rg, name) {
         const r = await input.registries.find(sub, rg, name);

@@ -13,13 +13,15 @@ export async function runServeCommand(args: string[]): Promise<void> {
     .option('--tls-cert <pem>', 'certificate for an extra https listener (Azure CLI support)')
     .option('--tls-key <pem>', 'private key for the https listener')
     .option('--tls-port <port>', 'https listener port (default 6443; 0 = any free port)')
+    .option('--max-concurrent-runs <n>', 'task runs executing at once (default: max(2, cores))')
+    .option('--outbox-retention-hours <h>', 'hours consumed events stay in the outbox (default 24)')
     .option('--config <file>', 'JSON config file')
     .option('--log-level <level>');
   cmd.parse(args, { from: 'user' });
   const o = cmd.opts();
   const config = loadConfig({
     file: o.config,
-    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsPort: o.tlsPort },
+    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsPort: o.tlsPort, maxConcurrentRuns: o.maxConcurrentRuns, outboxRetentionHours: o.outboxRetentionHours },
   });
   const running = await startServer(config);
   const p = running.platform;

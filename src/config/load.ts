@@ -19,6 +19,8 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_TLS_CERT: 'tlsCert',
   DOCKYARD_TLS_KEY: 'tlsKey',
   DOCKYARD_TLS_PORT: 'tlsPort',
+  DOCKYARD_MAX_CONCURRENT_RUNS: 'maxConcurrentRuns',
+  DOCKYARD_OUTBOX_RETENTION_HOURS: 'outboxRetentionHours',
 };
 
 export interface LoadOptions {

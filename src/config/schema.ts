@@ -1,4 +1,8 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+
+/** Runs executed at once unless configured: one per core, at least 2. */
+export const defaultMaxConcurrentRuns = (): number => Math.max(2, availableParallelism());
 
 export const configSchema = z.object({
   /** Where the SQLite file, blobs, keys and engine state live. */
@@ -25,6 +29,10 @@ export const configSchema = z.object({
   triggerPollSeconds: z.coerce.number().positive().default(30),
   /** Refs of a watched repository that count as pull requests; `*` is the pull-request id. */
   triggerPullRequestRefPattern: z.string().min(1).default('refs/pull/*/head'),
+  /** Task runs executing at once; more wait in the queue (default: max(2, cores)). */
+  maxConcurrentRuns: z.coerce.number().int().min(1).max(256).default(defaultMaxConcurrentRuns),
+  /** Hours a consumed outbox event is kept before the periodic prune deletes it. */
+  outboxRetentionHours: z.coerce.number().min(0).default(24),
   /** PEM certificate + key for the optional https control-plane listener (for the Azure CLI, docs/designs/azure-cli.md). */
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
