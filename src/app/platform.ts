@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DockyardConfig } from '../config/index.js';
 import { createLogger, systemClock, type Clock, type Logger, type Principal } from '../shared/index.js';
 import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
-import { eventMigrations } from '../events/index.js';
+import { eventMigrations, startOutboxPruner } from '../events/index.js';
 import { installAuthentication } from '../http/index.js';
 import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator } from '../identity/index.js';
 import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
@@ -71,6 +71,12 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, concurrency: config.maxConcurrentRuns });
 
   const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
+  // Consumed events older than the retention leave the outbox (every 10 minutes; see docs/designs/triggers.md).
+  const pruner = startOutboxPruner(db, {
+    retentionHours: config.outboxRetentionHours,
+    onPruned: (n) => log.debug({ events: n }, 'outbox pruned'),
+    onError: (err) => log.error({ err }, 'outbox prune failed'),
+  });
 
   // Reopen every registry's listener on its recorded port.
   for (const r of await registries.all()) {
@@ -98,6 +104,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     onClose: [],
     async close() {
       await triggers.stop();
+      await pruner.stop();
       await tasks.stop();
       await runner.close();
       for (const fn of [...platform.onClose].reverse()) await fn().catch((err) => log.error({ err }, 'close hook failed'));
