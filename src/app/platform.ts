@@ -3,7 +3,7 @@ import type { DockyardConfig } from '../config/index.js';
 import { createLogger, systemClock, type Clock, type Logger, type Principal } from '../shared/index.js';
 import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
 import { eventMigrations, startOutboxPruner } from '../events/index.js';
-import { installAuthentication } from '../http/index.js';
+import { installAuthentication, setArmPageSize } from '../http/index.js';
 import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator } from '../identity/index.js';
 import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
 import { taskMigrations, triggerMigrations, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
@@ -61,6 +61,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log });
   const { authorizer, principals, onResourceDeleted } = identity;
   const identities = new UserAssignedIdentities(db, principals);
+  setArmPageSize(api, config.armPageSize);
   installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key), ...identity.authenticators]);
   api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0' }));
   await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted }));

@@ -21,6 +21,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_TLS_PORT: 'tlsPort',
   DOCKYARD_MAX_CONCURRENT_RUNS: 'maxConcurrentRuns',
   DOCKYARD_OUTBOX_RETENTION_HOURS: 'outboxRetentionHours',
+  DOCKYARD_ARM_PAGE_SIZE: 'armPageSize',
 };
 
 export interface LoadOptions {

@@ -33,6 +33,8 @@ export const configSchema = z.object({
   maxConcurrentRuns: z.coerce.number().int().min(1).max(256).default(defaultMaxConcurrentRuns),
   /** Hours a consumed outbox event is kept before the periodic prune deletes it. */
   outboxRetentionHours: z.coerce.number().min(0).default(24),
+  /** Items per page of ARM lists (more come through `nextLink`); Azure's typical 100. */
+  armPageSize: z.coerce.number().int().min(1).max(1000).default(100),
   /** PEM certificate + key for the optional https control-plane listener (for the Azure CLI, docs/designs/azure-cli.md). */
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
