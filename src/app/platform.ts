@@ -2,8 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DockyardConfig } from '../config/index.js';
 import { createLogger, systemClock, type Clock, type Logger, type Principal } from '../shared/index.js';
 import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
-import { eventMigrations } from '../events/index.js';
-import { installAuthentication } from '../http/index.js';
+import { eventMigrations, startOutboxPruner } from '../events/index.js';
+import { installAuthentication, setArmPageSize } from '../http/index.js';
 import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator } from '../identity/index.js';
 import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
 import { taskMigrations, triggerMigrations, type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
@@ -70,6 +70,7 @@ export async function buildPlatform(
   const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log });
   const { authorizer, principals, onResourceDeleted } = identity;
   const identities = new UserAssignedIdentities(db, principals);
+  setArmPageSize(api, config.armPageSize);
   installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key), ...identity.authenticators]);
   api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0' }));
   await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted }));
@@ -83,9 +84,15 @@ export async function buildPlatform(
   let endpoint = `http://${config.host}:${config.port}`;
   const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint, engine: options.engine });
   const executor = options.executor ?? (config.engine === 'docker' || options.engine ? runner.executor : undefined);
-  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock, sourcePolicy: sourcePolicyOf(config) });
+  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock, sourcePolicy: sourcePolicyOf(config), concurrency: config.maxConcurrentRuns });
 
   const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
+  // Consumed events older than the retention leave the outbox (every 10 minutes; see docs/designs/triggers.md).
+  const pruner = startOutboxPruner(db, {
+    retentionHours: config.outboxRetentionHours,
+    onPruned: (n) => log.debug({ events: n }, 'outbox pruned'),
+    onError: (err) => log.error({ err }, 'outbox prune failed'),
+  });
 
   // Reopen every registry's listener on its recorded port.
   for (const r of await registries.all()) {
@@ -114,6 +121,7 @@ export async function buildPlatform(
     onClose: [],
     async close() {
       await triggers.stop();
+      await pruner.stop();
       await tasks.stop();
       await runner.close();
       for (const fn of [...platform.onClose].reverse()) await fn().catch((err) => log.error({ err }, 'close hook failed'));

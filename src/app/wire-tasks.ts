@@ -21,6 +21,8 @@ export interface WireTasksInput {
   /** Time source for log-link expiry. */
   clock?: Clock;
   sourcePolicy: SourcePolicy;
+  /** Runs executing at once (config `maxConcurrentRuns`). */
+  concurrency: number;
 }
 
 /** Builds the task module from the platform's parts and registers its routes. */
@@ -34,6 +36,7 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     executor: input.executor ?? new NoEngineExecutor(),
     clock: input.clock,
     sourcePolicy: input.sourcePolicy,
+    concurrency: input.concurrency,
     registries: {
       async find(sub, rg, name) {
         const r = await input.registries.find(sub, rg, name);

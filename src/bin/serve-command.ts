@@ -16,13 +16,15 @@ export async function runServeCommand(args: string[]): Promise<void> {
     .option('--login-server-suffix <suffix>', 'login servers by name over TLS: <registry>.<suffix> (default: a port per registry)')
     .option('--manage-hosts', 'keep /etc/hosts entries for registry and vault hosts (login servers by name without DNS)')
     .option('--allow-local-context-root <dir>', 'only file:// git repositories under this directory may be task sources (repeatable; set this on shared servers)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--max-concurrent-runs <n>', 'task runs executing at once (default: max(2, cores))')
+    .option('--outbox-retention-hours <h>', 'hours consumed events stay in the outbox (default 24)')
     .option('--config <file>', 'JSON config file')
     .option('--log-level <level>');
   cmd.parse(args, { from: 'user' });
   const o = cmd.opts();
   const config = loadConfig({
     file: o.config,
-    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsPort: o.tlsPort, loginServerSuffix: o.loginServerSuffix, manageHosts: o.manageHosts, allowedLocalContextRoots: o.allowLocalContextRoot },
+    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel, tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsPort: o.tlsPort, loginServerSuffix: o.loginServerSuffix, manageHosts: o.manageHosts, allowedLocalContextRoots: o.allowLocalContextRoot, maxConcurrentRuns: o.maxConcurrentRuns, outboxRetentionHours: o.outboxRetentionHours },
   });
   const running = await startServer(config);
   const p = running.platform;

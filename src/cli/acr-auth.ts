@@ -99,6 +99,11 @@ export class RegistrySession {
   }
 
   async request<T = Record<string, unknown>>(path: string, scopes: string[], init: { method?: string; allow404?: boolean } = {}): Promise<T> {
+    return (await this.requestWithLink<T>(path, scopes, init)).body;
+  }
+
+  /** Like `request`, plus the path of the next page from a `Link: <...>; rel="next"` header (tags, manifests). */
+  async requestWithLink<T = Record<string, unknown>>(path: string, scopes: string[], init: { method?: string; allow404?: boolean } = {}): Promise<{ body: T; next?: string }> {
     const token = await registryAccessToken(this.loginServer, await this.refreshToken(), scopes);
     let res: Response;
     try {
@@ -107,8 +112,9 @@ export class RegistrySession {
       throw new CliError('CliConnection', `Could not reach the registry at ${this.loginServer}: ${(err as Error).message}`);
     }
     const text = await res.text();
-    if (init.allow404 && res.status === 404) return null as T;
+    if (init.allow404 && res.status === 404) return { body: null as T };
     if (!res.ok) throw errorFromBody(res.status, text);
-    return (text ? JSON.parse(text) : {}) as T;
+    const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.get('link') ?? '')?.[1];
+    return { body: (text ? JSON.parse(text) : {}) as T, next: next ? new URL(next, `http://${this.loginServer}`).pathname + new URL(next, `http://${this.loginServer}`).search : undefined };
   }
 }

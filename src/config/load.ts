@@ -23,6 +23,9 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_LOGIN_SERVER_SUFFIX: 'loginServerSuffix',
   DOCKYARD_MANAGE_HOSTS: 'manageHosts',
   DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS: 'allowedLocalContextRoots',
+  DOCKYARD_MAX_CONCURRENT_RUNS: 'maxConcurrentRuns',
+  DOCKYARD_OUTBOX_RETENTION_HOURS: 'outboxRetentionHours',
+  DOCKYARD_ARM_PAGE_SIZE: 'armPageSize',
 };
 
 export interface LoadOptions {

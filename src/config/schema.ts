@@ -1,5 +1,9 @@
 import { delimiter } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+
+/** Runs executed at once unless configured: one per core, at least 2. */
+export const defaultMaxConcurrentRuns = (): number => Math.max(2, availableParallelism());
 
 export const configSchema = z.object({
   /** Where the SQLite file, blobs, keys and engine state live. */
@@ -38,6 +42,12 @@ export const configSchema = z.object({
    * DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS, path-delimiter separated).
    */
   allowedLocalContextRoots: z.preprocess((v) => (typeof v === 'string' ? v.split(delimiter).filter(Boolean) : v), z.array(z.string().min(1))).default([]),
+  /** Task runs executing at once; more wait in the queue (default: max(2, cores)). */
+  maxConcurrentRuns: z.coerce.number().int().min(1).max(256).default(defaultMaxConcurrentRuns),
+  /** Hours a consumed outbox event is kept before the periodic prune deletes it. */
+  outboxRetentionHours: z.coerce.number().min(0).default(24),
+  /** Items per page of ARM lists (more come through `nextLink`); Azure's typical 100. */
+  armPageSize: z.coerce.number().int().min(1).max(1000).default(100),
   /** PEM certificate + key for the optional https control-plane listener (for the Azure CLI, docs/designs/azure-cli.md). */
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),

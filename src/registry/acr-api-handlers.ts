@@ -5,9 +5,13 @@ import { validateRepositoryName, requireDigest } from './names.js';
 import { sendEmpty, sendJson } from './http-util.js';
 import type { RequestContext } from './context.js';
 import type { RegistryTables } from './tables.js';
+import { manifestPage } from './manifest-listing.js';
 
 const CHANGEABLE = { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true };
 type Order = 'timedesc' | 'timeasc' | undefined;
+/** `_manifests` page size without `n` (as ACR and az page by 100), and the largest page served. */
+export const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
 
 function order(v: string | null): Order {
   if (!v) return undefined;
@@ -99,56 +103,36 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
     if (!(await ctx.deps.metadata.deleteManifest(evt, repo, digest))) throw new DockyardError('MANIFEST_UNKNOWN');
     return sendEmpty(ctx.res, 202);
   }
-  let q = db.selectFrom('reg_manifests').select(['digest', 'media_type', 'size', 'content', 'created_at']).where('registry', '=', reg).where('repository', '=', repo);
-  if (item) q = q.where('digest', '=', requireDigest(item));
   const o = order(ctx.url.searchParams.get('orderby'));
-  q = o === 'timedesc' ? q.orderBy('created_at', 'desc') : o === 'timeasc' ? q.orderBy('created_at', 'asc') : q.orderBy('digest');
-  const n = limit(ctx.url.searchParams.get('n'));
-  if (n !== undefined) q = q.limit(n);
-  const rows = await q.execute();
-  const tagRows = await db.selectFrom('reg_tags').select(['tag', 'digest', 'updated_at']).where('registry', '=', reg).where('repository', '=', repo).orderBy('tag').execute();
-  const manifests = [];
-  for (const r of rows) {
-    const mTags = tagRows.filter((t) => t.digest === r.digest);
-    const lastUpdate = [r.created_at, ...mTags.map((t) => t.updated_at)].sort().pop()!;
-    manifests.push({
-      digest: r.digest,
-      imageSize: await imageSize(r.content),
-      createdTime: r.created_at,
-      lastUpdateTime: lastUpdate,
-      mediaType: r.media_type,
-      ...(await platformOf(ctx, r.content)),
-      tags: mTags.map((t) => t.tag),
-      changeableAttributes: { ...CHANGEABLE, quarantineState: 'Passed' },
-    });
-  }
-  if (item) {
+  const digest = item ? requireDigest(item) : undefined;
+  const n = digest ? 1 : Math.min(limit(ctx.url.searchParams.get('n')) ?? DEFAULT_PAGE, MAX_PAGE);
+  const last = digest ? undefined : (ctx.url.searchParams.get('last') ?? undefined);
+  const { manifests: page, more } =
+    n === 0
+      ? { manifests: [], more: false }
+      : await manifestPage(db, ctx.deps.blobs, { registry: reg, repository: repo, n, last, order: o ?? 'digest', digest, signal: ctx.signal, onRow: ctx.deps.hooks?.manifestRow });
+  const manifests = page.map((m) => ({
+    digest: m.digest,
+    imageSize: m.imageSize,
+    createdTime: m.createdTime,
+    lastUpdateTime: m.lastUpdateTime,
+    mediaType: m.mediaType,
+    ...(m.architecture !== null ? { architecture: m.architecture } : {}),
+    ...(m.os !== null ? { os: m.os } : {}),
+    ...(m.configMediaType !== null ? { configMediaType: m.configMediaType } : {}),
+    tags: m.tags,
+    changeableAttributes: { ...CHANGEABLE, quarantineState: 'Passed' },
+  }));
+  if (digest) {
     if (!manifests.length) throw new DockyardError('MANIFEST_UNKNOWN');
     return sendJson(ctx.res, 200, { registry: ctx.registry.loginServer, imageName: repo, manifest: manifests[0] });
   }
-  return sendJson(ctx.res, 200, { registry: ctx.registry.loginServer, imageName: repo, manifests });
-}
-
-async function imageSize(content: Buffer): Promise<number> {
-  try {
-    const j = JSON.parse(content.toString('utf8')) as { config?: { size: number }; layers?: Array<{ size: number }> };
-    return (j.config?.size ?? 0) + (j.layers ?? []).reduce((n, l) => n + (l.size ?? 0), 0) + content.length;
-  } catch {
-    return content.length;
+  // Like the tags API: a `Link` to the next page (ACR's form: relative, `last`, `n`, and `orderby` when given).
+  const headers: Record<string, string> = {};
+  if (more) {
+    const next = new URLSearchParams({ last: manifests[manifests.length - 1].digest, n: String(n) });
+    if (o) next.set('orderby', o);
+    headers.link = `</acr/v1/${repo}/_manifests?${next}>; rel="next"`;
   }
-}
-
-async function platformOf(ctx: RequestContext, content: Buffer): Promise<{ architecture?: string; os?: string; configMediaType?: string }> {
-  try {
-    const j = JSON.parse(content.toString('utf8')) as { config?: { digest: string; size: number; mediaType: string } };
-    if (!j.config || j.config.size > 1024 * 1024) return {};
-    const got = await ctx.deps.blobs.get(j.config.digest);
-    if (!got) return { configMediaType: j.config.mediaType };
-    const chunks: Buffer[] = [];
-    for await (const c of got.stream) chunks.push(c as Buffer);
-    const cfg = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { architecture?: string; os?: string };
-    return { architecture: cfg.architecture, os: cfg.os, configMediaType: j.config.mediaType };
-  } catch {
-    return {};
-  }
+  return sendJson(ctx.res, 200, { registry: ctx.registry.loginServer, imageName: repo, manifests }, headers);
 }

@@ -25,6 +25,10 @@ export interface RegistryDeps {
   locks: DigestLocks;
   limits: RegistryLimits;
   log: Logger;
+  /** Requests the server gave up because their client went away (or the server stopped). */
+  stats: { abandoned: number };
+  /** Test seams: `manifestRow` runs once per manifest a `_manifests` page builds. */
+  hooks?: { manifestRow?: () => Promise<void> | void };
 }
 
 /** One data-plane request, after routing. */
@@ -34,6 +38,8 @@ export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
+  /** Aborted when the client closed the connection before the response was sent, or the server is stopping. */
+  signal: AbortSignal;
   /** Set once the request is authenticated. */
   principal: Principal | null;
   /** Scopes granted by the bearer token (or computed for Basic auth). */

@@ -31,23 +31,50 @@ const ROUTES: Route[] = [
 
 const BASE_HEADERS = { 'docker-distribution-api-version': 'registry/2.0' };
 
-/** Creates the handler for every registry listener: `(registryName, req, res)`. */
-export function createDataPlane(deps: RegistryDeps) {
-  return (registryName: string, req: IncomingMessage, res: ServerResponse): void => {
-    void serve(deps, registryName, req, res);
-  };
+export interface DataPlane {
+  (registryName: string, req: IncomingMessage, res: ServerResponse): void;
+  /** Aborts every request in flight (server shutdown): handlers stop at their next check. */
+  abortAll(): void;
 }
 
-async function serve(deps: RegistryDeps, registryName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Creates the handler for every registry listener: `(registryName, req, res)`. */
+export function createDataPlane(deps: RegistryDeps): DataPlane {
+  const inflight = new Set<AbortController>();
+  let stopping = false;
+  const handler = (registryName: string, req: IncomingMessage, res: ServerResponse): void => {
+    const ac = new AbortController();
+    if (stopping) ac.abort('shutdown');
+    inflight.add(ac);
+    // The response closed before it finished: the client went away, so stop working for it.
+    res.once('close', () => {
+      inflight.delete(ac);
+      if (!res.writableFinished) ac.abort('client gone');
+    });
+    void serve(deps, registryName, req, res, ac.signal);
+  };
+  return Object.assign(handler, {
+    abortAll() {
+      stopping = true;
+      for (const ac of inflight) ac.abort('shutdown');
+    },
+  });
+}
+
+async function serve(deps: RegistryDeps, registryName: string, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
   for (const [k, v] of Object.entries(BASE_HEADERS)) res.setHeader(k, v);
   let ctx: RequestContext | undefined;
   try {
     const registry = await deps.directory.byName(registryName);
     if (!registry) throw new DockyardError('NAME_UNKNOWN', 'registry not found');
     const url = new URL(req.url ?? '/', 'http://registry.local');
-    ctx = { deps, registry, req, res, url, principal: null, access: [] };
+    ctx = { deps, registry, req, res, url, signal, principal: null, access: [] };
     await route(ctx);
   } catch (err) {
+    if (signal.aborted) {
+      deps.stats.abandoned++;
+      res.destroy();
+      return;
+    }
     const e = blockedError(ctx, toRegistryError(err));
     if (e.status >= 500) deps.log.error({ err: (err as Error).cause ?? err, url: req.url, method: req.method }, 'registry request failed');
     sendError(req, res, e);

@@ -2,6 +2,7 @@ import { DockyardError } from '../shared/index.js';
 import type { BlobStore } from '../storage/index.js';
 import type { RegistryMetadata } from './metadata.js';
 import type { RegistryInfo } from './ports.js';
+import { summarizeManifest } from './manifest-summary.js';
 import { parseManifest } from './manifest-parse.js';
 import { isRepositoryName, isTag } from './names.js';
 
@@ -84,7 +85,7 @@ export async function importImage(
       await metadata.linkBlob(target.registry.name, repo, b.digest, info.size);
       counts.blobsLinked++;
     }
-    await metadata.putManifest(ev, repo, parsed, Buffer.from(m.content), tag);
+    await metadata.putManifest(ev, repo, parsed, Buffer.from(m.content), tag, await summarizeManifest(Buffer.from(m.content), blobs));
     counts.manifestsCopied++;
     return parsed.mediaType;
   };

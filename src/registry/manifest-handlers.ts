@@ -2,6 +2,7 @@ import { DockyardError } from '../shared/index.js';
 import { isTag, parseReference } from './names.js';
 import { readBody, sendEmpty } from './http-util.js';
 import { parseManifest } from './manifest-parse.js';
+import { summarizeManifest } from './manifest-summary.js';
 import type { RequestContext } from './context.js';
 
 const eventCtx = (ctx: RequestContext) => ({ registry: ctx.registry.name, loginServer: ctx.registry.loginServer });
@@ -30,7 +31,8 @@ export async function putManifest(ctx: RequestContext, repository: string, refer
   if ('digest' in ref && ref.digest !== parsed.digest) {
     throw new DockyardError('DIGEST_INVALID', 'manifest digest did not match the reference', { detail: { expected: ref.digest, actual: parsed.digest } });
   }
-  await deps.metadata.putManifest(eventCtx(ctx), repository, parsed, body, 'tag' in ref ? ref.tag : undefined);
+  const summary = await summarizeManifest(body, deps.blobs);
+  await deps.metadata.putManifest(eventCtx(ctx), repository, parsed, body, 'tag' in ref ? ref.tag : undefined, summary);
   const headers: Record<string, string> = { location: `/v2/${repository}/manifests/${parsed.digest}`, 'docker-content-digest': parsed.digest };
   if (parsed.subject) headers['oci-subject'] = parsed.subject;
   sendEmpty(res, 201, headers);

@@ -4,6 +4,7 @@ import type { SqlDatabase } from '../storage/index.js';
 import { writeEvent } from '../events/index.js';
 import type { RegistryTables } from './tables.js';
 import type { ParsedManifest } from './manifest-parse.js';
+import type { ManifestSummary } from './manifest-summary.js';
 
 export type ManifestRow = RegistryTables['reg_manifests'];
 type Db = Kysely<RegistryTables>;
@@ -63,7 +64,7 @@ export class RegistryMetadata {
    * Stores a manifest (and optionally tags it) after checking that every referenced blob is linked in the
    * repository with the declared size and every referenced child manifest exists. Writes `image.pushed`.
    */
-  async putManifest(ctx: EventContext, repository: string, m: ParsedManifest, content: Buffer, tag: string | undefined): Promise<void> {
+  async putManifest(ctx: EventContext, repository: string, m: ParsedManifest, content: Buffer, tag: string | undefined, summary?: ManifestSummary): Promise<void> {
     const registry = ctx.registry;
     const now = new Date().toISOString();
     await this.db.transaction().execute(async (trx) => {
@@ -82,7 +83,7 @@ export class RegistryMetadata {
       await this.ensureRepository(trx, registry, repository, now);
       await trx
         .insertInto('reg_manifests')
-        .values({ registry, repository, digest: m.digest, media_type: m.mediaType, artifact_type: m.artifactType, subject: m.subject, size: content.length, content, annotations: m.annotations ? JSON.stringify(m.annotations) : null, created_at: now })
+        .values({ registry, repository, digest: m.digest, media_type: m.mediaType, artifact_type: m.artifactType, subject: m.subject, size: content.length, content, annotations: m.annotations ? JSON.stringify(m.annotations) : null, created_at: now, ...summaryColumns(summary) })
         .onConflict((oc) => oc.columns(['registry', 'repository', 'digest']).doNothing())
         .execute();
       const refs = [...m.blobs.map((b) => ({ ref: b.digest, kind: 'blob' })), ...m.manifests.map((c) => ({ ref: c.digest, kind: 'manifest' }))];
@@ -204,4 +205,10 @@ export class RegistryMetadata {
       }
     });
   }
+}
+
+/** The stored form of a summary (`summarized = 0` leaves the row to the backfill). */
+export function summaryColumns(s: ManifestSummary | undefined): Pick<ManifestRow, 'image_size' | 'config_media_type' | 'architecture' | 'os' | 'summarized'> {
+  if (!s) return { image_size: null, config_media_type: null, architecture: null, os: null, summarized: 0 };
+  return { image_size: s.imageSize, config_media_type: s.configMediaType, architecture: s.architecture, os: s.os, summarized: 1 };
 }

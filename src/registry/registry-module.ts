@@ -4,13 +4,16 @@ import type { Authorizer } from '../http/index.js';
 import type { Logger } from '../shared/index.js';
 import { FsBlobStore, type BlobStore, type SqlDatabase } from '../storage/index.js';
 import { AdminUsers } from './admin-user.js';
-import { createDataPlane } from './data-plane.js';
+import { createDataPlane, type DataPlane } from './data-plane.js';
+import { backfillSummaries } from './manifest-listing.js';
 import { DigestLocks } from './digest-locks.js';
 import { GarbageCollector } from './gc.js';
 import { RegistryMetadata } from './metadata.js';
 import { registryArmRoutes } from './arm-routes.js';
 import { TokenService } from './token-service.js';
-import type { RegistryLimits } from './context.js';
+import type { RegistryDeps, RegistryLimits } from './context.js';
+import type { RegistryTables } from './tables.js';
+import type { Kysely } from 'kysely';
 import type { RegistryAccessPort, RegistryDirectory } from './ports.js';
 
 export interface RegistryModuleOptions {
@@ -30,7 +33,12 @@ export interface RegistryModuleOptions {
 
 export interface RegistryModule {
   /** Install with `listeners.setHandler(module.handler)`. */
-  handler: ReturnType<typeof createDataPlane>;
+  handler: DataPlane;
+  /** Counters (abandoned requests) and test seams shared with the handlers. */
+  stats: RegistryDeps['stats'];
+  hooks: NonNullable<RegistryDeps['hooks']>;
+  /** Resolves when the summary backfill of pre-existing manifests is done (or stopped). */
+  backfilled: Promise<number>;
   metadata: RegistryMetadata;
   blobs: BlobStore;
   tokens: TokenService;
@@ -52,10 +60,26 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const locks = new DigestLocks();
   const log = o.log.child({ module: 'registry' });
   const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log);
-  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log });
+  const stats = { abandoned: 0 };
+  const hooks: NonNullable<RegistryDeps['hooks']> = {};
+  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log, stats, hooks });
   if ((o.gcIntervalMs ?? 600_000) > 0) gc.start(o.gcIntervalMs ?? 600_000);
+  const stopBackfill = new AbortController();
+  const backfilled = new Promise<void>((r) => setImmediate(r))
+    .then(() => backfillSummaries(metadata.db as Kysely<RegistryTables>, blobs, stopBackfill.signal))
+    .then((n) => {
+      if (n) log.info({ manifests: n }, 'manifest summaries backfilled');
+      return n;
+    })
+    .catch((err: Error) => {
+      if (!stopBackfill.signal.aborted) log.error({ err }, 'manifest summary backfill failed');
+      return 0;
+    });
   return {
     handler,
+    stats,
+    hooks,
+    backfilled,
     metadata,
     blobs,
     tokens,
@@ -63,6 +87,9 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     gc,
     armRoutes: (authorizer, apiVersions) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions }),
     async close() {
+      handler.abortAll();
+      stopBackfill.abort();
+      await backfilled;
       gc.stop();
     },
   };

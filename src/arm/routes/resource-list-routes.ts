@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requireApiVersion, requirePrincipal } from '../../http/index.js';
+import { armPage, requireApiVersion, requirePrincipal } from '../../http/index.js';
 import { identityShape, registryShape } from '../shapes.js';
 import { API_VERSIONS, type ArmDeps } from './context.js';
 
@@ -30,7 +30,7 @@ export function registerResourceListRoutes(app: FastifyInstance, deps: ArmDeps):
     const value = items
       .filter((i) => !f.name || i.name.toLowerCase() === f.name)
       .map((i) => ({ id: i.id, name: i.name, type: i.type, location: i.location, tags: i.tags ?? {} }));
-    return { value };
+    return armPage(req, value);
   });
 }
 

@@ -29,12 +29,19 @@ export function parseImage(image: string): { repository: string; tag?: string; d
 
 const top = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
 
-export async function listManifests(s: RegistrySession, repo: string, orderby?: string, n?: number): Promise<Json[]> {
+/** Every manifest (or the first `top`), following the `Link` header page by page as az does (pages of 100). */
+export async function listManifests(s: RegistrySession, repo: string, orderby?: string, top?: number): Promise<Json[]> {
   const q = new URLSearchParams();
   if (orderby) q.set('orderby', orderby);
-  if (n !== undefined) q.set('n', String(n));
-  const r = await s.request<{ manifests: Json[] }>(`/acr/v1/${repo}/_manifests?${q}`, [`repository:${repo}:metadata_read`]);
-  return r.manifests;
+  q.set('n', String(top === undefined ? 100 : Math.max(0, Math.min(top, 100))));
+  const out: Json[] = [];
+  let path: string | undefined = `/acr/v1/${repo}/_manifests?${q}`;
+  while (path && (top === undefined || out.length < top)) {
+    const r: { body: { manifests: Json[] }; next?: string } = await s.requestWithLink<{ manifests: Json[] }>(path, [`repository:${repo}:metadata_read`]);
+    out.push(...r.body.manifests);
+    path = r.next;
+  }
+  return top === undefined ? out : out.slice(0, top);
 }
 
 /** `dockyard acr repository list|show|show-tags|show-manifests|delete|untag`. */

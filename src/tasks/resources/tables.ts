@@ -90,4 +90,10 @@ export const taskMigrations: MigrationSet = {
       await db.schema.alterTable('runs').addColumn('secure', 'text', (c) => c.notNull().defaultTo('{}')).execute();
     },
   },
+  '202612010002-tasks-runs-by-registry': {
+    async up(db) {
+      // Run lists page newest-first by seq per registry (`$top`/`$skipToken`): an index, not a sort of every run.
+      await db.schema.createIndex('runs_registry_seq').on('runs').columns(['registry_name', 'seq']).execute();
+    },
+  },
 };

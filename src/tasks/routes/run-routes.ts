@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DockyardError, parseResourceId } from '../../shared/index.js';
 import type { SetValue, TaskProperties } from '../resources/model.js';
+import { encodeSkipToken, nextLinkFor, pageSizeOf, skipTokenOf, topOf } from '../../http/index.js';
 import { runShape } from '../runs/run-shape.js';
 import type { RunScheduler } from '../runs/run-scheduler.js';
 import { TERMINAL } from '../runs/model.js';
@@ -100,14 +101,24 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     return reply.status(200).send(runShape(run));
   });
 
-  app.get<{ Params: RegParams; Querystring: { $filter?: string; $top?: string } }>(`${REG_BASE}/runs`, async (req) => {
+  // Newest first, a page at a time: `$top` caps the total (as ACR does), `$skipToken` (in nextLink) continues
+  // after the last run of the previous page (keyset on the run sequence, so the cost of a page is flat).
+  app.get<{ Params: RegParams; Querystring: { $filter?: string; $top?: string; $skipToken?: string } }>(`${REG_BASE}/runs`, async (req) => {
     const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/read');
     const filter = req.query.$filter ?? '';
     const task = /TaskName eq '([^']+)'/i.exec(filter)?.[1];
     const status = /Status eq '([^']+)'/i.exec(filter)?.[1];
-    const top = req.query.$top ? Number(req.query.$top) : undefined;
-    const runs = await deps.runs.list(reg.name, { taskName: task, status, top });
-    return { value: runs.map(runShape) };
+    const token = skipTokenOf<{ s?: number; r?: number }>(req);
+    if (token && (!Number.isSafeInteger(token.s) || (token.r !== undefined && !Number.isSafeInteger(token.r)))) throw new DockyardError('InvalidParameter', "The query parameter '$skipToken' is invalid.");
+    const remaining = token ? token.r : topOf(req);
+    const size = Math.min(pageSizeOf(req), remaining ?? Infinity);
+    const runs = await deps.runs.list(reg.name, { taskName: task, status, top: size + 1, beforeSeq: token?.s });
+    const page = runs.slice(0, size);
+    const left = remaining === undefined ? undefined : remaining - page.length;
+    const more = runs.length > size && (left === undefined || left > 0);
+    const body: { value: unknown[]; nextLink?: string } = { value: page.map(runShape) };
+    if (more) body.nextLink = nextLinkFor(req, encodeSkipToken({ s: page[page.length - 1].seq, ...(left === undefined ? {} : { r: left }) }));
+    return body;
   });
 
   app.get<{ Params: RP }>(`${REG_BASE}/runs/:runId`, async (req) => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { DockyardError } from '../../shared/index.js';
+import { armPage } from '../../http/index.js';
 import { taskShape } from '../resources/task-shape.js';
 import { requestedUserIdentities, requireAssignOnIdentities, userIdentitiesOf } from './linked-access.js';
 import { body, REG_BASE, registryFor, type RegParams, type TaskRouteDeps } from './context.js';
@@ -45,7 +46,7 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
 
   app.get<{ Params: RegParams }>(`${REG_BASE}/tasks`, async (req) => {
     const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/read');
-    return { value: (await deps.taskStore.listByRegistry(reg.id)).map((t) => taskShape(t)) };
+    return armPage(req, (await deps.taskStore.listByRegistry(reg.id)).map((t) => taskShape(t)));
   });
 
   app.delete<{ Params: TP }>(`${REG_BASE}/tasks/:task`, async (req, reply) => {

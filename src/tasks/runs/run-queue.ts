@@ -33,7 +33,10 @@ export type RunFinishedListener = (run: RunRecord, status: RunStatus, result: Ru
 export class RunQueue {
   private active = new Map<string, AbortController>();
   private stopping = false;
-  private wake: (() => void) | null = null;
+  /** Idle workers waiting for a run; `notify` wakes them all at once (each tries to claim, losers wait again). */
+  private readonly idle = new Set<() => void>();
+  /** Counts notifies, so a run queued while a worker was looking (and found none) is not left for the poll. */
+  private notified = 0;
   private loops: Promise<void>[] = [];
   readonly finished: RunFinishedListener[] = [];
 
@@ -42,8 +45,13 @@ export class RunQueue {
     private readonly logs: RunLogs,
     private readonly executor: RunExecutor,
     private readonly log: Logger,
-    private readonly concurrency = 2,
+    readonly concurrency = 2,
   ) {}
+
+  /** Runs executing now (claimed and not yet finished). */
+  get running(): number {
+    return this.active.size;
+  }
 
   async start(): Promise<void> {
     const interrupted = await this.store.failInterrupted('The run was interrupted because the Dockyard server stopped while it was in progress.');
@@ -56,9 +64,10 @@ export class RunQueue {
     for (let i = 0; i < this.concurrency; i++) this.loops.push(this.loop());
   }
 
-  /** Wakes a worker after a run was queued. */
+  /** Wakes the idle workers after a run was queued: it starts now, not at the next poll. */
   notify(): void {
-    this.wake?.();
+    this.notified++;
+    for (const wake of [...this.idle]) wake();
   }
 
   cancel(registryName: string, runId: string): boolean {
@@ -71,24 +80,28 @@ export class RunQueue {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const c of this.active.values()) c.abort('shutdown');
-    this.wake?.();
+    this.notify();
     await Promise.all(this.loops);
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
+      const seen = this.notified;
       const run = await this.store.claimNext().catch((err) => {
         this.log.error({ err }, 'claiming a run failed');
         return null;
       });
+      if (!run && this.notified !== seen) continue;
       if (!run) {
+        // Runs queued by another process (or a missed notify) are still found by this slow poll.
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 500);
-          this.wake = () => {
+          const wake = () => {
             clearTimeout(t);
-            this.wake = null;
+            this.idle.delete(wake);
             resolve();
           };
+          const t = setTimeout(wake, 500);
+          this.idle.add(wake);
         });
         continue;
       }

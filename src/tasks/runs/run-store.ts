@@ -62,10 +62,12 @@ export class RunStore {
     return r ? this.toRecord(r) : null;
   }
 
-  async list(registryName: string, filter: { taskName?: string; status?: string; top?: number } = {}): Promise<RunRecord[]> {
+  /** Newest first; `beforeSeq` continues a previous page (keyset on the `runs_registry_seq` index). */
+  async list(registryName: string, filter: { taskName?: string; status?: string; top?: number; beforeSeq?: number } = {}): Promise<RunRecord[]> {
     let q = this.db.selectFrom('runs').selectAll().where('registry_name', '=', registryName.toLowerCase());
     if (filter.taskName) q = q.where('task_name', '=', filter.taskName);
     if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.beforeSeq !== undefined) q = q.where('seq', '<', filter.beforeSeq);
     const rows = await q.orderBy('seq', 'desc').limit(filter.top ?? 1000).execute();
     return rows.map((r) => this.toRecord(r));
   }
