@@ -5,7 +5,8 @@ import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.
 import { eventMigrations, startOutboxPruner } from '../events/index.js';
 import { installAuthentication, setArmPageSize } from '../http/index.js';
 import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator } from '../identity/index.js';
-import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
+import { vaultShape } from '../vault/index.js';
+import { armMigrations, registerArmRoutes, type ResourceLister, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
 import { taskMigrations, triggerMigrations, type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
 import { wireTasks } from './wire-tasks.js';
@@ -73,8 +74,14 @@ export async function buildPlatform(
   setArmPageSize(api, config.armPageSize);
   installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key), ...identity.authenticators]);
   api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0' }));
-  await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted }));
+  const resourceListers: ResourceLister[] = [];
+  await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted, resourceListers }));
   await identity.register({ subscriptions, groups });
+  resourceListers.push(async (sub) =>
+    (await identity.vault.store.all())
+      .filter((v) => v.subscription_id === sub)
+      .map((v) => ({ readAction: 'Microsoft.KeyVault/vaults/read', item: vaultShape(v) as { id: string; name: string; type: string; location: string; tags: Record<string, string> } })),
+  );
   if (names) {
     names.front.setApi((req, res) => api.server.emit('request', req, res));
     const vaultNames = async () => (await identity.vault.store.all()).map((v) => v.name_lower);

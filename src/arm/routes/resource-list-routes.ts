@@ -27,6 +27,11 @@ export function registerResourceListRoutes(app: FastifyInstance, deps: ArmDeps):
         if (await readable(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', shape.id)) items.push(shape);
       }
     }
+    for (const lister of deps.resourceListers ?? []) {
+      for (const { readAction, item } of await lister(sub)) {
+        if (want(item.type) && (await readable(req, deps, readAction, item.id))) items.push(item);
+      }
+    }
     const value = items
       .filter((i) => !f.name || i.name.toLowerCase() === f.name)
       .map((i) => ({ id: i.id, name: i.name, type: i.type, location: i.location, tags: i.tags ?? {} }));
