@@ -4,7 +4,7 @@ import { createLogger, systemClock, type Clock, type Logger, type Principal } fr
 import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
 import { eventMigrations } from '../events/index.js';
 import { installAuthentication } from '../http/index.js';
-import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator } from '../identity/index.js';
+import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator, RESOURCES } from '../identity/index.js';
 import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
 import { taskMigrations, triggerMigrations, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
@@ -18,6 +18,8 @@ import { wireRegistry } from './wire-registry.js';
 import { withNetworkRules } from './wire-network.js';
 import { wireImport } from './wire-import.js';
 import { wireWeb } from './wire-web.js';
+import { createMetrics, onTriggerQueued, wireMetrics } from './wire-metrics.js';
+import type { DockyardMetrics } from '../metrics/index.js';
 
 export interface Platform {
   config: DockyardConfig;
@@ -35,6 +37,8 @@ export interface Platform {
   triggers: TriggerService;
   /** Identity service + RBAC (tokens, managed identities, workload bindings, authorization). */
   identity: IdentityWiring;
+  /** Prometheus metrics (undefined when config `metrics` is `off`). */
+  metrics?: DockyardMetrics;
   /** The API's base URL once listening. */
   setEndpoint(url: string): void;
   /** Registered by modules; run in reverse order on close. */
@@ -58,6 +62,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const registries = new Registries(db, listeners);
   const groups = new ResourceGroups(db);
   const api: FastifyInstance = Fastify({ loggerInstance: log.child({ plane: 'api' }) as unknown as FastifyBaseLogger, routerOptions: { caseSensitive: false, ignoreTrailingSlash: true }, bodyLimit: 16 * 1024 * 1024, exposeHeadRoutes: false });
+  const metrics = createMetrics(config, api);
   const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log });
   const { authorizer, principals, onResourceDeleted } = identity;
   const identities = new UserAssignedIdentities(db, principals);
@@ -70,7 +75,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const executor = options.executor ?? (config.engine === 'docker' ? runner.executor : undefined);
   const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor });
 
-  const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
+  const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock, onQueued: onTriggerQueued(metrics) });
 
   // Reopen every registry's listener on its recorded port.
   for (const r of await registries.all()) {
@@ -92,6 +97,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     identity,
     runner,
     triggers,
+    metrics,
     setEndpoint(url: string) {
       endpoint = url;
     },
@@ -107,7 +113,9 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     },
   };
   const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log });
-  await wireImport({ api, registries, registry: await wireRegistry(platform, authorizer, access, onResourceDeleted), access, tenantId, log });
+  const registry = await wireRegistry(platform, authorizer, access, onResourceDeleted);
+  await wireImport({ api, registries, registry, access, tenantId, log });
+  await wireMetrics({ metrics, config, api, tasks, registry, authorizer, subscriptionId, verifyBearer: (t) => identity.identity.verifyAccessToken(t, [RESOURCES.management]) });
   await wireWeb(platform);
   return platform;
 }

@@ -10,6 +10,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_REGISTRY_PORT_BASE: 'registryPortBase',
   DOCKYARD_DEFAULT_LOCATION: 'defaultLocation',
   DOCKYARD_LOG_LEVEL: 'logLevel',
+  DOCKYARD_LOG_FORMAT: 'logFormat',
   DOCKYARD_ENGINE: 'engine',
   DOCKYARD_DOCKER_HOST: 'dockerHost',
   DOCKYARD_GC_GRACE_SECONDS: 'gcGraceSeconds',
@@ -19,6 +20,8 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_TLS_CERT: 'tlsCert',
   DOCKYARD_TLS_KEY: 'tlsKey',
   DOCKYARD_TLS_PORT: 'tlsPort',
+  DOCKYARD_METRICS: 'metrics',
+  DOCKYARD_METRICS_TOKEN: 'metricsToken',
 };
 
 export interface LoadOptions {

@@ -11,7 +11,7 @@ import { RegistryMetadata } from './metadata.js';
 import { registryArmRoutes } from './arm-routes.js';
 import { TokenService } from './token-service.js';
 import type { RegistryLimits } from './context.js';
-import type { RegistryAccessPort, RegistryDirectory } from './ports.js';
+import type { RegistryAccessPort, RegistryDirectory, RegistryObserver } from './ports.js';
 
 export interface RegistryModuleOptions {
   db: SqlDatabase;
@@ -26,6 +26,8 @@ export interface RegistryModuleOptions {
   limits?: Partial<RegistryLimits>;
   /** Background GC interval; 0 disables the timer (tests call `gc.run()`). */
   gcIntervalMs?: number;
+  /** Bytes pushed and pulled (metrics). */
+  observer?: RegistryObserver;
 }
 
 export interface RegistryModule {
@@ -52,7 +54,7 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const locks = new DigestLocks();
   const log = o.log.child({ module: 'registry' });
   const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log);
-  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log });
+  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log, observer: o.observer });
   if ((o.gcIntervalMs ?? 600_000) > 0) gc.start(o.gcIntervalMs ?? 600_000);
   return {
     handler,
