@@ -1,35 +1,8 @@
 /** Fastify routes: POST /dockyard/v1/task-files/validate and /render. */
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import { DockyardError } from '../../shared/index.js';
-import { processTaskFile } from './process.js';
+import { evaluateTaskFile, TaskFileRequestSchema } from './evaluate.js';
 import type { RunContext } from './values.js';
-
-const Body = z.object({
-  content: z.string().max(1024 * 1024),
-  fileName: z.string().max(256).optional(),
-  values: z.union([z.string().max(1024 * 1024), z.record(z.string(), z.unknown())]).optional(),
-  set: z.array(z.string()).max(500).optional(),
-  setSecret: z.array(z.string()).max(500).optional(),
-  run: z.object({
-    id: z.string().optional(), registry: z.string().optional(), os: z.string().optional(), architecture: z.string().optional(),
-    commit: z.string().optional(), branch: z.string().optional(), taskName: z.string().optional(),
-  }).optional(),
-});
-
-function mask(text: string | null, secrets: string[]): string | null {
-  if (text === null) return null;
-  let out = text;
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join('***');
-  return out;
-}
-
-function maskDeep<T>(v: T, secrets: string[]): T {
-  if (typeof v === 'string') return mask(v, secrets) as T;
-  if (Array.isArray(v)) return v.map((x) => maskDeep(x, secrets)) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskDeep(x, secrets)])) as T;
-  return v;
-}
 
 export interface TaskFileRoutesOptions {
   /** Run context defaults (e.g. the registry login server) applied under the body's `run`. */
@@ -38,16 +11,9 @@ export interface TaskFileRoutesOptions {
 
 export const taskFileRoutes: FastifyPluginAsync<TaskFileRoutesOptions> = async (app, opts) => {
   const handle = (render: boolean) => async (req: { body: unknown }) => {
-    const parsed = Body.safeParse(req.body);
+    const parsed = TaskFileRequestSchema.safeParse(req.body);
     if (!parsed.success) throw new DockyardError('InvalidRequestContent', `invalid body: ${parsed.error.issues[0]?.message ?? 'bad request'}`);
-    const b = parsed.data;
-    const r = processTaskFile({
-      text: b.content, fileName: b.fileName, values: b.values, setValues: b.set, secretValues: b.setSecret,
-      run: { ...(opts.run ?? {}), ...(b.run ?? {}), date: new Date() },
-    });
-    const secretValues = (b.setSecret ?? []).map((s) => s.slice(s.indexOf('=') + 1));
-    const base = { ok: r.ok, errors: r.errors, warnings: r.warnings };
-    return render ? { ...base, rendered: mask(r.rendered, secretValues) } : { ...base, plan: maskDeep(r.plan, secretValues) };
+    return evaluateTaskFile(parsed.data, render, opts.run ?? {});
   };
   app.post('/dockyard/v1/task-files/validate', handle(false));
   app.post('/dockyard/v1/task-files/render', handle(true));
