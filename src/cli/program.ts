@@ -8,6 +8,7 @@ import { loginCommand, logoutCommand } from './commands/login.js';
 import { accountCommands } from './commands/account.js';
 import { keyvaultCommands } from './commands/keyvault.js';
 import { adCommands } from './commands/ad.js';
+import { completionCommand, serveCommandStub } from './commands/completion.js';
 
 /** Extra command groups registered by other files (e.g. `role`, `keyvault`, `acr task`). */
 export type CommandFactory = (program: Command) => void;
@@ -31,6 +32,8 @@ export function buildProgram(): Command {
   program.addCommand(keyvaultCommands());
   program.addCommand(adCommands());
   for (const f of extensions) f(program);
+  program.addCommand(serveCommandStub());
+  program.addCommand(completionCommand());
   return program;
 }
 
