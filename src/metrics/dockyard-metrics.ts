@@ -18,6 +18,16 @@ const RUN_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const LAG_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
 
+/** Process metrics (CPU, memory, event loop, GC) are per process: one registry shared by every server in it. */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 interface HttpSeries {
@@ -51,10 +61,11 @@ export class DockyardMetrics {
   private readonly http = new Map<string, HttpSeries>();
   private sources: StateSources = {};
   private readonly tokenRoutes: Set<string>;
+  private readonly withProcessMetrics: boolean;
 
   constructor(options: { tokenRoutes?: Iterable<string>; processMetrics?: boolean } = {}) {
     this.tokenRoutes = new Set(options.tokenRoutes ?? []);
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.withProcessMetrics = options.processMetrics !== false;
     // Inside collect(), `this` is the gauge; the sources are read through this closure.
     const state = (): StateSources => this.sources;
     new Gauge({
@@ -148,6 +159,7 @@ export class DockyardMetrics {
 
   /** The exposition text (Prometheus text format 0.0.4). */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const own = await this.registry.metrics();
+    return { contentType: this.registry.contentType, body: this.withProcessMetrics ? `${own}\n${await processMetrics().metrics()}` : own };
   }
 }
