@@ -4,7 +4,7 @@ import { createLogger, systemClock, type Clock, type Logger, type Principal } fr
 import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
 import { eventMigrations, startOutboxPruner } from '../events/index.js';
 import { installAuthentication, setArmPageSize } from '../http/index.js';
-import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator } from '../identity/index.js';
+import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator, RESOURCES } from '../identity/index.js';
 import { vaultShape } from '../vault/index.js';
 import { armMigrations, registerArmRoutes, type ResourceLister, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
 import { taskMigrations, triggerMigrations, type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
@@ -22,6 +22,8 @@ import { wireRegistry } from './wire-registry.js';
 import { withNetworkRules } from './wire-network.js';
 import { wireImport } from './wire-import.js';
 import { wireWeb } from './wire-web.js';
+import { createMetrics, onTriggerQueued, wireMetrics } from './wire-metrics.js';
+import type { DockyardMetrics } from '../metrics/index.js';
 
 export interface Platform {
   config: DockyardConfig;
@@ -41,6 +43,8 @@ export interface Platform {
   triggers: TriggerService;
   /** Identity service + RBAC (tokens, managed identities, workload bindings, authorization). */
   identity: IdentityWiring;
+  /** Prometheus metrics (undefined when config `metrics` is `off`). */
+  metrics?: DockyardMetrics;
   /** The API's base URL once listening. */
   setEndpoint(url: string): void;
   /** Registered by modules; run in reverse order on close. */
@@ -68,6 +72,7 @@ export async function buildPlatform(
   const registries = new Registries(db, listeners);
   const groups = new ResourceGroups(db);
   const api: FastifyInstance = Fastify({ loggerInstance: log.child({ plane: 'api' }) as unknown as FastifyBaseLogger, routerOptions: { caseSensitive: false, ignoreTrailingSlash: true }, bodyLimit: 16 * 1024 * 1024, exposeHeadRoutes: false });
+  const metrics = createMetrics(config, api);
   const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log });
   const { authorizer, principals, onResourceDeleted } = identity;
   const identities = new UserAssignedIdentities(db, principals);
@@ -93,7 +98,7 @@ export async function buildPlatform(
   const executor = options.executor ?? (config.engine === 'docker' || options.engine ? runner.executor : undefined);
   const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock, sourcePolicy: sourcePolicyOf(config), concurrency: config.maxConcurrentRuns });
 
-  const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
+  const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock, onQueued: onTriggerQueued(metrics) });
   // Consumed events older than the retention leave the outbox (every 10 minutes; see docs/designs/triggers.md).
   const pruner = startOutboxPruner(db, {
     retentionHours: config.outboxRetentionHours,
@@ -122,6 +127,7 @@ export async function buildPlatform(
     identity,
     runner,
     triggers,
+    metrics,
     setEndpoint(url: string) {
       endpoint = url;
     },
@@ -140,7 +146,9 @@ export async function buildPlatform(
   // Signs the browser address the dashboard proxy relays to registry listeners (never leaves this process).
   const relayKey = randomBytes(32);
   const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log, relayKey });
-  await wireImport({ api, registries, registry: await wireRegistry(platform, authorizer, access, onResourceDeleted), access, tenantId, log });
+  const registry = await wireRegistry(platform, authorizer, access, onResourceDeleted);
+  await wireImport({ api, registries, registry, access, tenantId, log });
+  await wireMetrics({ metrics, config, api, tasks, registry, authorizer, subscriptionId, verifyBearer: (t) => identity.identity.verifyAccessToken(t, [RESOURCES.management]) });
   await wireWeb(platform, relayKey);
   // Hosts entries and engine trust exist while this server runs.
   if (names) platform.onClose.push(() => names.sync([], []));

@@ -4,6 +4,8 @@ import { API_VERSIONS, type RegistryRow, type ResourceDeletedListener } from '..
 import type { Authorizer } from '../http/index.js';
 import { createRegistryModule, type RegistryAccessPort, type RegistryDirectory, type RegistryInfo, type RegistryModule } from '../registry/index.js';
 import type { Platform } from './platform.js';
+import { instrumentRegistryHandler } from '../metrics/index.js';
+import { dataPlaneRoute } from '../registry/index.js';
 
 const info = (r: RegistryRow): RegistryInfo => ({ id: r.id, name: r.name, loginServer: r.login_server, adminUserEnabled: r.admin_user_enabled === 1 });
 
@@ -60,8 +62,10 @@ export async function wireRegistry(
     access,
     log: platform.log,
     gcGraceSeconds: platform.config.gcGraceSeconds,
+    observer: platform.metrics,
   });
-  platform.listeners.setHandler(registry.handler);
+  const { metrics } = platform;
+  platform.listeners.setHandler(metrics ? instrumentRegistryHandler(registry.handler, metrics, dataPlaneRoute) : registry.handler);
   await platform.api.register(registry.armRoutes(authorizer, API_VERSIONS.registries));
   platform.onClose.push(() => registry.close());
   // A deleted registry's repositories, tags and links go with it (its blobs are then collected by GC).

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
+import { completionCommand, serveCommandStub } from './commands/completion.js';
 
 /**
  * Top-level command groups, loaded on demand: `dockyard acr show` imports only the acr commands (start-up time is
@@ -39,6 +40,8 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
   const groups = await Promise.all((only ? [only] : GROUPS).map(([, load]) => load()));
   for (const g of groups) program.addCommand(g);
   for (const f of extensions) f(program);
+  program.addCommand(serveCommandStub());
+  program.addCommand(completionCommand());
   return program;
 }
 

@@ -10,6 +10,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_REGISTRY_PORT_BASE: 'registryPortBase',
   DOCKYARD_DEFAULT_LOCATION: 'defaultLocation',
   DOCKYARD_LOG_LEVEL: 'logLevel',
+  DOCKYARD_LOG_FORMAT: 'logFormat',
   DOCKYARD_ENGINE: 'engine',
   DOCKYARD_DOCKER_HOST: 'dockerHost',
   DOCKYARD_ENGINE_USERNS: 'engineUserns',
@@ -26,6 +27,8 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_MAX_CONCURRENT_RUNS: 'maxConcurrentRuns',
   DOCKYARD_OUTBOX_RETENTION_HOURS: 'outboxRetentionHours',
   DOCKYARD_ARM_PAGE_SIZE: 'armPageSize',
+  DOCKYARD_METRICS: 'metrics',
+  DOCKYARD_METRICS_TOKEN: 'metricsToken',
 };
 
 export interface LoadOptions {

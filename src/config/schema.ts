@@ -16,6 +16,8 @@ export const configSchema = z.object({
   registryPortBase: z.coerce.number().int().min(0).max(65535).default(0),
   defaultLocation: z.string().default('eastus'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: human-readable lines on a terminal, JSON lines otherwise; or always `json` / `pretty`. */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** Container engine used by task runs. */
   engine: z.enum(['docker', 'none']).default('docker'),
   /**
@@ -67,6 +69,13 @@ export const configSchema = z.object({
   manageHosts: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean()).default(false),
   /** The hosts file `manageHosts` edits (tests point it elsewhere). */
   hostsFile: z.string().default('/etc/hosts'),
+  /**
+   * `GET /metrics` on the API listener (Prometheus text format, docs/metrics.md): `off`; `loopback` (loopback clients
+   * scrape without credentials, others need metricsToken or an administrator); `on` (everyone needs one of those).
+   */
+  metrics: z.enum(['off', 'loopback', 'on']).default('loopback'),
+  /** Bearer token a scraper presents (`Authorization: Bearer <token>`); at least 16 characters. */
+  metricsToken: z.string().min(16).optional(),
 });
 
 export type DockyardConfig = z.infer<typeof configSchema>;

@@ -67,7 +67,11 @@ export async function getBlob(ctx: RequestContext, repository: string, digestPar
   } else {
     res.writeHead(200, { ...headers, 'content-length': String(got.info.size) });
   }
-  await pipeline(got.stream, res).catch(() => res.destroy());
+  const sent = range ? range.end - range.start + 1 : got.info.size;
+  await pipeline(got.stream, res).then(
+    () => deps.observer?.pulled(registry.name, 'blob', sent),
+    () => res.destroy(),
+  );
 }
 
 /** `DELETE /v2/<name>/blobs/<digest>`: unlinks the blob from the repository; GC frees the bytes later. */

@@ -4,7 +4,7 @@ import type { Logger, Principal } from '../shared/index.js';
 import type { RegistryMetadata } from './metadata.js';
 import type { TokenService, AccessEntry } from './token-service.js';
 import type { AdminUsers } from './admin-user.js';
-import type { RegistryAccessPort, RegistryDirectory, RegistryInfo } from './ports.js';
+import type { RegistryAccessPort, RegistryDirectory, RegistryInfo, RegistryObserver } from './ports.js';
 import type { DigestLocks } from './digest-locks.js';
 
 export interface RegistryLimits {
@@ -29,6 +29,7 @@ export interface RegistryDeps {
   stats: { abandoned: number };
   /** Test seams: `manifestRow` runs once per manifest a `_manifests` page builds. */
   hooks?: { manifestRow?: () => Promise<void> | void };
+  observer?: RegistryObserver;
 }
 
 /** One data-plane request, after routing. */

@@ -14,6 +14,8 @@ import type { RegistryDeps, RequestContext } from './context.js';
 type Handler = (ctx: RequestContext, ...params: string[]) => Promise<void>;
 interface Route {
   re: RegExp;
+  /** The route's label in metrics (bounded: never the repository name or digest). */
+  template: string;
   methods: Record<string, { handler: Handler; action: string | null }>;
 }
 
@@ -21,13 +23,30 @@ const repoScope = (name: string, action: string): Scope => ({ type: 'repository'
 
 // Order matters: `blobs/uploads` before `blobs/<digest>`. The repository name is the greedy first group.
 const ROUTES: Route[] = [
-  { re: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: { handler: getManifest, action: 'pull' }, HEAD: { handler: getManifest, action: 'pull' }, PUT: { handler: putManifest, action: 'push' }, DELETE: { handler: deleteManifest, action: 'delete' } } },
-  { re: /^\/v2\/(.+)\/blobs\/uploads\/?$/, methods: { POST: { handler: startUpload, action: 'push' } } },
-  { re: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, methods: { GET: { handler: uploadStatus, action: 'push' }, PATCH: { handler: patchUpload, action: 'push' }, PUT: { handler: finishUpload, action: 'push' }, DELETE: { handler: cancelUpload, action: 'push' } } },
-  { re: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: { handler: getBlob, action: 'pull' }, HEAD: { handler: getBlob, action: 'pull' }, DELETE: { handler: deleteBlob, action: 'delete' } } },
-  { re: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: { handler: listTags, action: 'pull' } } },
-  { re: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: { handler: referrers, action: 'pull' } } },
+  { re: /^\/v2\/(.+)\/manifests\/([^/]+)$/, template: '/v2/<name>/manifests/<reference>', methods: { GET: { handler: getManifest, action: 'pull' }, HEAD: { handler: getManifest, action: 'pull' }, PUT: { handler: putManifest, action: 'push' }, DELETE: { handler: deleteManifest, action: 'delete' } } },
+  { re: /^\/v2\/(.+)\/blobs\/uploads\/?$/, template: '/v2/<name>/blobs/uploads/', methods: { POST: { handler: startUpload, action: 'push' } } },
+  { re: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, template: '/v2/<name>/blobs/uploads/<uuid>', methods: { GET: { handler: uploadStatus, action: 'push' }, PATCH: { handler: patchUpload, action: 'push' }, PUT: { handler: finishUpload, action: 'push' }, DELETE: { handler: cancelUpload, action: 'push' } } },
+  { re: /^\/v2\/(.+)\/blobs\/([^/]+)$/, template: '/v2/<name>/blobs/<digest>', methods: { GET: { handler: getBlob, action: 'pull' }, HEAD: { handler: getBlob, action: 'pull' }, DELETE: { handler: deleteBlob, action: 'delete' } } },
+  { re: /^\/v2\/(.+)\/tags\/list$/, template: '/v2/<name>/tags/list', methods: { GET: { handler: listTags, action: 'pull' } } },
+  { re: /^\/v2\/(.+)\/referrers\/([^/]+)$/, template: '/v2/<name>/referrers/<digest>', methods: { GET: { handler: referrers, action: 'pull' } } },
 ];
+
+const FIXED_PATHS = new Set(['/v2/', '/v2/_catalog', '/oauth2/token', '/oauth2/exchange']);
+
+/**
+ * The route template a raw request URL falls under, for metrics labels: a small fixed set whatever the client sends
+ * (`<unmatched>` for anything else), so a scraper never sees repository names, digests or hostile paths.
+ */
+export function dataPlaneRoute(rawUrl: string | undefined): string {
+  const raw = rawUrl ?? '/';
+  const q = raw.indexOf('?');
+  const path = q < 0 ? raw : raw.slice(0, q);
+  if (path === '/v2') return '/v2/';
+  if (FIXED_PATHS.has(path)) return path;
+  if (path.startsWith('/acr/v1/')) return '/acr/v1/*';
+  if (path.startsWith('/v2/')) for (const r of ROUTES) if (r.re.test(path)) return r.template;
+  return '<unmatched>';
+}
 
 const BASE_HEADERS = { 'docker-distribution-api-version': 'registry/2.0' };
 

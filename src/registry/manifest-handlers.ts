@@ -19,7 +19,9 @@ export async function getManifest(ctx: RequestContext, repository: string, refer
   const m = digest ? await deps.metadata.getManifest(registry.name, repository, digest) : undefined;
   if (!m) throw new DockyardError('MANIFEST_UNKNOWN', 'manifest unknown to registry', { detail: { name: repository, reference } });
   res.writeHead(200, { 'content-type': m.media_type, 'content-length': String(m.size), 'docker-content-digest': m.digest, etag: `"${m.digest}"` });
-  res.end(req.method === 'HEAD' ? undefined : m.content);
+  if (req.method === 'HEAD') return void res.end();
+  res.end(m.content);
+  deps.observer?.pulled(registry.name, 'manifest', m.size);
 }
 
 /** `PUT /v2/<name>/manifests/<reference>`: validates, stores, tags, emits `image.pushed`. */
@@ -33,6 +35,7 @@ export async function putManifest(ctx: RequestContext, repository: string, refer
   }
   const summary = await summarizeManifest(body, deps.blobs);
   await deps.metadata.putManifest(eventCtx(ctx), repository, parsed, body, 'tag' in ref ? ref.tag : undefined, summary);
+  deps.observer?.pushed(ctx.registry.name, 'manifest', body.length);
   const headers: Record<string, string> = { location: `/v2/${repository}/manifests/${parsed.digest}`, 'docker-content-digest': parsed.digest };
   if (parsed.subject) headers['oci-subject'] = parsed.subject;
   sendEmpty(res, 201, headers);

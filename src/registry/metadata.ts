@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { DockyardError } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import { writeEvent } from '../events/index.js';
@@ -204,6 +204,25 @@ export class RegistryMetadata {
         await trx.deleteFrom(t).where('registry', '=', registry).execute();
       }
     });
+  }
+
+  /**
+   * Bytes each registry holds: its distinct blobs (a blob linked from two repositories counts once) plus its manifests.
+   * A blob shared by two registries is stored once on disk but counts in both. One grouped query per scrape.
+   */
+  async storageBytes(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const blobs = await sql<{ registry: string; bytes: number }>`SELECT registry, SUM(size) AS bytes FROM (SELECT DISTINCT registry, digest, size FROM reg_blob_links) GROUP BY registry`.execute(this.db);
+    for (const r of blobs.rows) out.set(r.registry, Number(r.bytes));
+    const manifests = await this.db.selectFrom('reg_manifests').select(['registry', (eb) => eb.fn.sum<number>('size').as('bytes')]).groupBy('registry').execute();
+    for (const r of manifests) out.set(r.registry, (out.get(r.registry) ?? 0) + Number(r.bytes));
+    return out;
+  }
+
+  /** Open chunked-upload sessions (`POST` without `?digest=` until `PUT` or `DELETE`). */
+  async uploadSessionCount(): Promise<number> {
+    const r = await this.db.selectFrom('reg_uploads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    return Number(r?.n ?? 0);
   }
 }
 

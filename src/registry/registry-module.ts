@@ -14,7 +14,7 @@ import { TokenService } from './token-service.js';
 import type { RegistryDeps, RegistryLimits } from './context.js';
 import type { RegistryTables } from './tables.js';
 import type { Kysely } from 'kysely';
-import type { RegistryAccessPort, RegistryDirectory } from './ports.js';
+import type { RegistryAccessPort, RegistryDirectory, RegistryObserver } from './ports.js';
 
 export interface RegistryModuleOptions {
   db: SqlDatabase;
@@ -29,6 +29,8 @@ export interface RegistryModuleOptions {
   limits?: Partial<RegistryLimits>;
   /** Background GC interval; 0 disables the timer (tests call `gc.run()`). */
   gcIntervalMs?: number;
+  /** Bytes pushed and pulled (metrics). */
+  observer?: RegistryObserver;
 }
 
 export interface RegistryModule {
@@ -62,7 +64,7 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log);
   const stats = { abandoned: 0 };
   const hooks: NonNullable<RegistryDeps['hooks']> = {};
-  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log, stats, hooks });
+  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log, stats, hooks, observer: o.observer });
   if ((o.gcIntervalMs ?? 600_000) > 0) gc.start(o.gcIntervalMs ?? 600_000);
   const stopBackfill = new AbortController();
   const backfilled = new Promise<void>((r) => setImmediate(r))

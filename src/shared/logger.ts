@@ -37,4 +37,22 @@ export function createLogger(level: string = process.env.DOCKYARD_LOG_LEVEL ?? '
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { svc: 'dockyard' }, hooks: { streamWrite: (line) => maskSecrets(line) } }, destination);
 }
 
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/** Whether `format` means human-readable lines: `auto` is pretty on a terminal, JSON otherwise (files, pipes, journald). */
+export function wantsPrettyLogs(format: LogFormat, isTTY: boolean | undefined): boolean {
+  return format === 'pretty' || (format === 'auto' && isTTY === true);
+}
+
+/**
+ * The server's logger on stdout: JSON lines, or pino-pretty's one line per entry (`12:00:01.234 INFO: dockyard ready
+ * endpoint=...`) when wantsPrettyLogs. pino-pretty is loaded only then, in-process (no worker thread), and redaction
+ * applies before formatting either way.
+ */
+export async function createServerLogger(level: string, format: LogFormat, stdout: { isTTY?: boolean } = process.stdout): Promise<Logger> {
+  if (!wantsPrettyLogs(format, stdout.isTTY)) return createLogger(level);
+  const { default: pretty } = await import('pino-pretty');
+  return createLogger(level, pretty({ colorize: stdout.isTTY === true && !process.env.NO_COLOR, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,svc', singleLine: true, sync: true }));
+}
+
 export const silentLogger = (): Logger => pino({ level: 'silent' });

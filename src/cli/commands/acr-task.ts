@@ -4,7 +4,7 @@ import { collect, leaf, parseBool, requireOpt, type CommandContext } from '../co
 import { findRegistry } from '../arm-paths.js';
 import { CliError } from '../errors.js';
 import { buildStep, identityBody, isNoContext, normalizeContext, parseSetValues } from '../task-body.js';
-import { runTable, streamRun } from '../run-stream.js';
+import { runTable, streamRun, waitForRun } from '../run-stream.js';
 import { uploadSource } from '../source-upload.js';
 import { taskCredentialCommands, taskIdentityCommands, taskTimerCommands } from './acr-task-extras.js';
 import { registerValidateCommands } from './acr-task-validate.js';
@@ -170,7 +170,7 @@ export function acrTaskCommands(): Command {
       .option('-f, --file <file>', 'Override the task file (relative to the context)')
       .option('-c, --context <context>', 'Override the context')
       .option('--local-file <path>', 'Run this local task file instead of the task\'s own (same context, values and identity): an edit-run loop')
-      .option('--no-logs', 'Do not show logs after queuing the run')
+      .option('--no-logs', 'Wait for the run to finish without streaming its log (as az)')
       .option('--no-wait', 'Do not wait for the run to complete'),
     async (ctx) => {
       const o = ctx.opts;
@@ -191,8 +191,9 @@ export function acrTaskCommands(): Command {
       }
       const run = await c.request<Record<string, unknown>>(`${String(reg.id)}/scheduleRun`, { method: 'POST', query: { 'api-version': TASK_API }, body: { type: 'TaskRunRequest', taskId: path, overrideTaskStepProperties: overrides } });
       ctx.info(`Queued a run with ID: ${String(run.runId)}`);
-      if (o.wait === false || o.logs === false) return run;
+      if (o.wait === false) return run;
       ctx.info('Waiting for an agent...');
+      if (o.logs === false) return waitForRun(c, String(reg.id), String(reg.name), String(run.runId), TASK_API);
       await streamRun(c, String(reg.id), String(run.runId), TASK_API);
       return undefined;
     },

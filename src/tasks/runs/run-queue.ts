@@ -26,6 +26,9 @@ export interface RunExecutor {
 /** Listeners told when a run reaches a terminal status (base-image triggers, dashboards). */
 export type RunFinishedListener = (run: RunRecord, status: RunStatus, result: RunResult) => Promise<void> | void;
 
+/** Listeners told synchronously when a worker claims a queued run (metrics: queue-to-start latency). Must not throw. */
+export type RunStartedListener = (run: RunRecord) => void;
+
 /**
  * The durable run queue: runs are rows; workers claim the oldest queued row atomically. Queued runs survive a restart;
  * runs in flight when the process died are marked Failed at the next start.
@@ -39,6 +42,7 @@ export class RunQueue {
   private notified = 0;
   private loops: Promise<void>[] = [];
   readonly finished: RunFinishedListener[] = [];
+  readonly started: RunStartedListener[] = [];
 
   constructor(
     private readonly store: RunStore,
@@ -62,6 +66,11 @@ export class RunQueue {
       this.log.warn({ runId: r.runId, registry: r.registryName }, 'run interrupted by a server stop marked Failed');
     }
     for (let i = 0; i < this.concurrency; i++) this.loops.push(this.loop());
+  }
+
+  /** Runs being executed by this process now. */
+  get activeCount(): number {
+    return this.active.size;
   }
 
   /** Wakes the idle workers after a run was queued: it starts now, not at the next poll. */
@@ -105,6 +114,7 @@ export class RunQueue {
         });
         continue;
       }
+      for (const l of this.started) l(run);
       await this.execute(run);
     }
   }

@@ -73,6 +73,14 @@ export class RunStore {
   }
 
   /** Atomically moves the oldest queued run to Started; returns it, or null when none is queued. */
+  /** How many runs are in each non-terminal status (`Queued`, `Started`, `Running`), for metrics. */
+  async countActive(): Promise<Record<'Queued' | 'Started' | 'Running', number>> {
+    const rows = await this.db.selectFrom('runs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('status', 'in', ['Queued', 'Started', 'Running']).groupBy('status').execute();
+    const out = { Queued: 0, Started: 0, Running: 0 };
+    for (const r of rows) out[r.status as keyof typeof out] = Number(r.n);
+    return out;
+  }
+
   async claimNext(): Promise<RunRecord | null> {
     for (;;) {
       const next = await this.db.selectFrom('runs').selectAll().where('status', '=', 'Queued').orderBy('create_time').orderBy('seq').limit(1).executeTakeFirst();

@@ -18,6 +18,8 @@ export interface TriggerDeps {
   queue: RunQueue;
   log: Logger;
   clock: Clock;
+  /** Told after a trigger queued a run (metrics: trigger lag). Must not throw. */
+  onQueued?: (trigger: RunTrigger, run: RunRecord) => void;
 }
 
 export type TriggerTx = Transaction<TriggerTables>;
@@ -50,5 +52,6 @@ export function queueInTx(trx: TriggerTx, deps: TriggerDeps, task: Task, trigger
 /** After the transaction committed: wake a worker and log. */
 export function announce(deps: TriggerDeps, task: Task, run: RunRecord, trigger: RunTrigger): void {
   deps.queue.notify();
+  deps.onQueued?.(trigger, run);
   deps.log.info({ task: task.name, registry: task.registryName, runId: run.runId, trigger: trigger.kind }, 'trigger queued a run');
 }

@@ -25,6 +25,8 @@ export interface TriggerServiceOptions {
   /** Pull-request refs (config `triggerPullRequestRefPattern`). */
   pullRequestRefPattern: string;
   listRefs?: (url: string) => Promise<Map<string, string>>;
+  /** Told after a trigger queued a run (metrics). */
+  onQueued?: TriggerDeps['onQueued'];
 }
 
 /** Runs tasks by themselves: on commits, base-image pushes and timers. Started and stopped by the app. */
@@ -37,7 +39,7 @@ export class TriggerService {
 
   constructor(private readonly options: TriggerServiceOptions) {
     this.log = options.log.child({ module: 'triggers' });
-    const deps: TriggerDeps = { db: options.db, tasks: options.tasks, runs: options.runs, queue: options.queue, log: this.log, clock: options.clock };
+    const deps: TriggerDeps = { db: options.db, tasks: options.tasks, runs: options.runs, queue: options.queue, log: this.log, clock: options.clock, onQueued: options.onQueued };
     this.source = new SourceTriggers(deps, { pullRequestRefPattern: options.pullRequestRefPattern, listRefs: options.listRefs });
     this.baseImages = new BaseImageTriggers(deps);
     this.timers = new TimerTriggers(deps);
