@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { DockyardError } from '../../shared/index.js';
+import { DockyardError, type Principal } from '../../shared/index.js';
 import { taskShape } from '../resources/task-shape.js';
 import { body, REG_BASE, registryFor, type RegParams, type TaskRouteDeps } from './context.js';
 
@@ -12,18 +12,21 @@ export function registerTaskRoutes(app: FastifyInstance, deps: TaskRouteDeps): v
     return task;
   };
 
+  /** Registry owners (registry write permission) alone may allow privileged steps (security-model.md). */
+  const callerOf = async (principal: Principal, reg: { id: string }) => ({ registryOwner: await deps.authorizer.isAllowed(principal, 'Microsoft.ContainerRegistry/registries/write', reg.id) });
+
   app.put<{ Params: TP }>(`${REG_BASE}/tasks/:task`, async (req, reply) => {
-    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/write');
-    const { task } = await deps.tasks.createOrReplace(reg, req.params.task, body(req));
+    const { reg, principal } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/write');
+    const { task } = await deps.tasks.createOrReplace(reg, req.params.task, body(req), await callerOf(principal, reg));
     // ACR answers a task PUT with 200 even on creation; the Azure CLI relies on it (`az acr task create` returns the raw
     // pipeline response, not the task, for any other status).
     return reply.status(200).send(taskShape(task));
   });
 
   app.patch<{ Params: TP }>(`${REG_BASE}/tasks/:task`, async (req) => {
-    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/write');
+    const { reg, principal } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/tasks/write');
     const task = await load(reg, req.params.task);
-    return taskShape(await deps.tasks.update(task, reg.id, body(req)));
+    return taskShape(await deps.tasks.update(task, reg.id, body(req), await callerOf(principal, reg)));
   });
 
   app.get<{ Params: TP }>(`${REG_BASE}/tasks/:task`, async (req) => {
