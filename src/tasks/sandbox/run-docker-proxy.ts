@@ -116,7 +116,11 @@ export class RunDockerProxy {
   }
 
   private usableImage(ref: string): boolean {
-    return this.ownsImage(ref) || Boolean(this.opts.isSharedImage?.(ref));
+    return this.ownsImage(ref) || this.shared(ref);
+  }
+
+  private shared(ref: string): boolean {
+    return Boolean(this.opts.isSharedImage?.(ref) || this.opts.isSharedImage?.(imageKey(ref)));
   }
 
   // ---- request handling ------------------------------------------------------------------------------------------
@@ -195,7 +199,7 @@ export class RunDockerProxy {
     const q = url.searchParams;
     const name = route.op === 'push' && q.get('tag') ? `${route.name}:${q.get('tag')}` : route.name;
     const readOnly = route.op === 'json' || route.op === 'history';
-    if (!(this.ownsImage(name) || ((readOnly || route.op === 'tag') && this.opts.isSharedImage?.(name)))) {
+    if (!(this.ownsImage(name) || ((readOnly || route.op === 'tag') && this.shared(name)))) {
       if (readOnly) return { status: 404, message: `No such image: ${name}` };
       return this.denied(`image '${name}' was not built or pulled by this run: steps may only ${route.op} their own run's images`);
     }
