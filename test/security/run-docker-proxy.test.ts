@@ -122,6 +122,13 @@ before(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, body });
+      if (/\/wait/.test(req.url!)) {
+        // Like dockerd: the headers at once (the CLI starts the container after them), the body at exit.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.flushHeaders();
+        setTimeout(() => res.end('{"StatusCode":0}'), 400);
+        return;
+      }
       const r = reply(req, body);
       res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.json));
     });
@@ -191,6 +198,19 @@ test('proxy: foreign containers, execs and volumes are refused; own ones reach t
   await call('GET', '/containers/json?all=1');
   assert.deepEqual(JSON.parse(new URL(seen.at(-1)!.url, 'http://d').searchParams.get('filters')!), { label: [`dockyard.run=${RUN}`] });
   assert.equal((await call('GET', '/events')).status, 403);
+});
+
+test('proxy: streamed answers pass their headers on at once (docker run waits for the wait headers before start)', async () => {
+  const t0 = Date.now();
+  const headersAt = await new Promise<number>((resolve, reject) => {
+    const req = request({ socketPath: proxy.socketPath, method: 'POST', path: '/v1.41/containers/mine/wait?condition=removed' }, (res) => {
+      resolve(Date.now() - t0);
+      res.resume();
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.ok(headersAt < 350, `headers after ${headersAt} ms`);
 });
 
 test('proxy: create is checked and labelled; images are the run\'s own or shared; builds take no local remote', async () => {

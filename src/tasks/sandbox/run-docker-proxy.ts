@@ -247,6 +247,7 @@ export class RunDockerProxy {
     const up = request({ socketPath: this.opts.upstreamSocket, method: req.method, path: p.path, headers: forwardHeaders(req, p.body) }, (ures) => {
       if (p.filterList) return void this.filterImageList(ures, res);
       res.writeHead(ures.statusCode ?? 502, ures.headers);
+      res.flushHeaders(); // `wait` answers its headers at once and the body at exit: the docker CLI starts after them
       let tail = '';
       if (p.after) ures.on('data', (c: Buffer) => (tail = (tail + c.toString('utf8')).slice(-4096)));
       ures.on('end', () => p.after?.(ures.statusCode ?? 0, tail));
