@@ -90,7 +90,7 @@ test('(a) a step cannot bind-mount the host root: the admin key never reaches th
 });
 
 test('(b,c,d) another run\'s containers, volumes and identity header are out of reach; the header dies with its run', { timeout: 400_000 }, async () => {
-  const t = await cli('acr', 'task', 'create', '-r', 'secregistry', '-n', 'victimtask', '--cmd', 'busybox sh -c "echo victim-secret-output; sleep 40"', '-c', '/dev/null', '--assign-identity');
+  const t = await cli('acr', 'task', 'create', '-r', 'secregistry', '-n', 'victimtask', '--cmd', 'busybox sh -c "echo victim-secret-output; sleep 900"', '-c', '/dev/null', '--assign-identity');
   assert.equal(t.code, 0, t.stderr);
   const victim = (await s.api(`${regId}/scheduleRun?${API}`, { method: 'POST', body: { type: 'TaskRunRequest', taskId: `${regId}/tasks/victimtask` } })).json.runId as string;
   const name = `acb_step_0-${victim}`;
