@@ -51,7 +51,10 @@ async function daemon(path: string): Promise<{ status: number; json: any }> {
   });
 }
 
-const runStatus = async (runId: string): Promise<string> => (await s.api(`${regId}/runs/${runId}?${API}`)).json.properties.status;
+const runStatus = async (runId: string): Promise<string> => {
+  const j = (await s.api(`${regId}/runs/${runId}?${API}`)).json;
+  return j.properties?.status ?? j.status;
+};
 async function runLog(runId: string): Promise<string> {
   const { logLink } = (await s.api(`${regId}/runs/${runId}/listLogSasUrl?${API}`, { method: 'POST' })).json;
   return (await fetch(logLink)).text();
