@@ -58,7 +58,8 @@ function taskOptions(cmd: Command, create: boolean): Command {
     .option('--git-access-token <token>')
     .option('--schedule <cron>', 'Timer trigger: "cron" or "name:cron" (repeatable)', collect)
     .option('--auth-mode <mode>', 'Default or None')
-    .option('--agent-pool <name>');
+    .option('--agent-pool <name>')
+    .option('--allow-privileged-steps <bool>', 'Dockyard: allow privileged step containers (root on the host; registry owners only; default false)');
   if (create) cmd.option('--assign-identity [ids...]', 'Assign identities: none/[system] = system-assigned, or user-assigned resource ids');
   return cmd;
 }
@@ -114,6 +115,8 @@ export function acrTaskCommands(): Command {
       trigger: triggerBody(o, o.context as string, true),
       credentials: { sourceRegistry: { loginMode: o.authMode ?? 'Default' }, customRegistries: {} },
     };
+    const privileged = parseBool(o.allowPrivilegedSteps as string, '--allow-privileged-steps');
+    if (privileged !== undefined) properties.allowPrivilegedSteps = privileged;
     return ctx.client().request(path, { method: 'PUT', query: { 'api-version': TASK_API }, body: { location: reg.location, properties, identity: identityBody(o.assignIdentity as true | string[] | undefined) } });
   }, taskTable);
 
@@ -124,6 +127,8 @@ export function acrTaskCommands(): Command {
     if (o.status) properties.status = o.status;
     if (o.platform) properties.platform = platformOf(o.platform as string);
     if (o.timeout) properties.timeout = Number(o.timeout);
+    const privileged = parseBool(o.allowPrivilegedSteps as string, '--allow-privileged-steps');
+    if (privileged !== undefined) properties.allowPrivilegedSteps = privileged;
     if (o.authMode) properties.credentials = { sourceRegistry: { loginMode: o.authMode } };
     const stepChange: Record<string, unknown> = {};
     if (o.context) stepChange.contextPath = isNoContext(o.context as string) ? null : normalizeContext(o.context as string);

@@ -33,7 +33,13 @@ export interface RunState {
   /** Outputs collected for the report. */
   built: Map<string, { tags: string[]; deps: ScannedDependencies; depDigests: Map<string, string> }>;
   pushed: Map<string, string>;
+  /** The run-scoped Docker API step containers get at /var/run/docker.sock (never the daemon's own socket). */
+  dockerApi: { socketPath: string; ownImage(ref: string): void };
+  /** The task's owner enabled privileged steps (`allowPrivilegedSteps`); off for quick runs. */
+  allowPrivileged: boolean;
 }
+
+const PRIVILEGED_OFF = 'privileged steps are off for this task: the registry owner can enable them with `az acr task update --allow-privileged-steps true` (properties.allowPrivilegedSteps)';
 
 export class StepFailure extends Error {
   constructor(message: string) {
@@ -152,6 +158,7 @@ export async function execBuild(state: RunState, step: RunnableStep): Promise<vo
     const d = repoDigestFor(ref, info?.repoDigests) ?? state.knownDigest(ref);
     if (d) depDigests.set(ref, d);
   }
+  for (const t of b.tags) state.dockerApi.ownImage(t);
   state.built.set(step.id, { tags: b.tags, deps, depDigests });
   state.log.line(`Successfully executed container: ${step.id}`);
 }
@@ -201,10 +208,11 @@ export async function execCmd(state: RunState, step: RunnableStep): Promise<void
   const c = step.cmd!;
   const extra = { env: [] as string[], entrypoint: step.entryPoint, workdir: workdirOf(step, state.source.subdir), user: step.user, privileged: step.privileged };
   applyRunFlags(c.runFlags, extra);
+  if (extra.privileged && !state.allowPrivileged) throw new StepFailure(`step ${step.id} asks for a privileged container: ${PRIVILEGED_OFF}`);
   const mounts: RunMount[] = [
     { source: state.source.root, target: '/workspace' },
     { source: state.homeVolume, target: '/acb/home' },
-    { source: state.engine.dockerSocketPath, target: '/var/run/docker.sock' },
+    { source: state.dockerApi.socketPath, target: '/var/run/docker.sock' },
   ];
   for (const vm of step.volumeMounts) {
     const vol = state.volumes.get(vm.name);
@@ -216,6 +224,7 @@ export async function execCmd(state: RunState, step: RunnableStep): Promise<void
     state.log.line('Step specified pull. Performing an explicit pull...');
     const cred = authFor(state, c.image);
     await state.engine.pull({ image: c.image, auth: cred ? { ...cred, serveraddress: parseImageRef(c.image).registry } : undefined, onOutput: (x) => state.log.write(x), signal: state.signal });
+    state.dockerApi.ownImage(c.image);
   }
   const runs = 1 + Math.max(0, step.repeat);
   const errors: string[] = [];

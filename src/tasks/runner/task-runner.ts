@@ -12,6 +12,7 @@ import { buildReport } from './report.js';
 import type { RunState } from './step-exec.js';
 import type { RunnablePlan, RunnableStep } from './plan-types.js';
 import type { RunnerDeps, RunVars } from './ports.js';
+import { RunDockerProxy } from '../sandbox/index.js';
 
 class RunSetupError extends Error {}
 
@@ -56,6 +57,9 @@ export class TaskRunner implements RunExecutor {
     const homeVolume = `acb_vol_${randomUUID()}`;
     const label = { 'dockyard.run': `${registry.name}-${run.runId}` };
     let bindingSecret: string | undefined;
+    let dockerApi: RunDockerProxy | undefined;
+    /** The workload identity header works only while the run's steps run (not before, not after, not once canceled). */
+    let stepsRunning = false;
     const createdVolumes: string[] = [];
     const engine = await deps.engine().catch((err) => {
       throw new Error(`the container engine is not available: ${(err as Error).message}`);
@@ -135,8 +139,10 @@ export class TaskRunner implements RunExecutor {
       const baseEnv: Record<string, string> = { HOME: '/acb/home', DOCKYARD_ENDPOINT: deps.apiEndpoint(), DOCKER_CONFIG: '/acb/home/.docker' };
       const identities = [req.identity?.principalId, ...Object.values(req.identity?.userAssignedIdentities ?? {}).map((u) => u.principalId)].filter((x): x is string => Boolean(x));
       if (identities.length) {
-        const b = await deps.createWorkloadBinding({ identities, defaultIdentity: identities[0], trustedService: 'tasks', expiresAt: new Date(Date.now() + run.timeout * 1000) });
+        const b = await deps.createWorkloadBinding({ identities, defaultIdentity: identities[0], trustedService: 'tasks', expiresAt: new Date(Date.now() + run.timeout * 1000), isActive: () => stepsRunning && !signal.aborted });
         bindingSecret = b.secret;
+        const secret = b.secret;
+        signal.addEventListener('abort', () => void deps.revokeWorkloadBinding(secret).catch(() => undefined), { once: true });
         log.addSecret(b.secret);
         Object.assign(baseEnv, { IDENTITY_ENDPOINT: b.endpoint, IDENTITY_HEADER: b.secret, MSI_ENDPOINT: b.endpoint, MSI_SECRET: b.secret });
       }
@@ -158,6 +164,16 @@ export class TaskRunner implements RunExecutor {
         volumes.set(v.name, name);
       }
 
+      // The Docker API step containers see: scoped to this run (its containers, volumes, images), never the daemon's.
+      dockerApi = await RunDockerProxy.start({
+        upstreamSocket: engine.dockerSocketPath,
+        runKey: label['dockyard.run'],
+        workspaceRoot: source.root,
+        allowPrivileged: req.allowPrivilegedSteps === true,
+        isSharedImage: (ref) => deps.knownDigest?.(ref) !== undefined,
+        onDenied: (m) => log.line(`Docker API request refused: ${m}`),
+        baseDir: deps.dockerApiDir,
+      });
       const state: RunState = {
         runId: run.runId,
         log,
@@ -175,8 +191,11 @@ export class TaskRunner implements RunExecutor {
         knownDigest: (ref) => deps.knownDigest?.(ref),
         built: new Map(),
         pushed: new Map(),
+        dockerApi,
+        allowPrivileged: req.allowPrivilegedSteps === true,
       };
       await ctx.markRunning();
+      stepsRunning = true;
       const { outcomes, failure } = await runGraph(state, plan.steps);
       for (const s of plan.steps) {
         const o = outcomes.get(s.id)!;
@@ -202,9 +221,11 @@ export class TaskRunner implements RunExecutor {
       }
       throw err;
     } finally {
+      stepsRunning = false;
+      if (bindingSecret) await deps.revokeWorkloadBinding(bindingSecret).catch(() => undefined);
+      await dockerApi?.close().catch(() => undefined);
       await engine.removeContainersByLabel('dockyard.run', label['dockyard.run']).catch(() => 0);
       for (const v of createdVolumes) await engine.removeVolume(v).catch(() => undefined);
-      if (bindingSecret) await deps.revokeWorkloadBinding(bindingSecret).catch(() => undefined);
       await rm(workspace, { recursive: true, force: true }).catch(() => undefined);
     }
   }

@@ -60,6 +60,8 @@ export class RunScheduler {
       secureValues,
       uploadedContext: overrides.uploadedContext ?? null,
       trigger,
+      // The switch covers the task's own definition: a run that replaces the task file content does not inherit it.
+      allowPrivilegedSteps: task.properties.allowPrivilegedSteps === true && overrides.encodedTaskContent === undefined && overrides.taskFilePath === undefined,
     };
     const auto = trigger.kind !== 'Manual';
     const runType: RunType = runStep.type === 'Docker' ? (auto ? 'AutoBuild' : 'QuickBuild') : auto ? 'AutoRun' : 'QuickRun';
