@@ -4,6 +4,7 @@ import type { Logger, Principal } from '../shared/index.js';
 import type { RegistryMetadata } from './metadata.js';
 import type { TokenService, AccessEntry } from './token-service.js';
 import type { AdminUsers } from './admin-user.js';
+import type { RegistryTokens } from './repo-tokens.js';
 import type { RegistryAccessPort, RegistryDirectory, RegistryInfo } from './ports.js';
 import type { DigestLocks } from './digest-locks.js';
 
@@ -20,6 +21,8 @@ export interface RegistryDeps {
   blobs: BlobStore;
   tokens: TokenService;
   admins: AdminUsers;
+  /** Tokens and scope maps (repository-scoped credentials). */
+  repoTokens: RegistryTokens;
   access: RegistryAccessPort;
   directory: RegistryDirectory;
   locks: DigestLocks;

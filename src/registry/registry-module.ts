@@ -10,6 +10,8 @@ import { GarbageCollector } from './gc.js';
 import { RegistryMetadata } from './metadata.js';
 import { registryArmRoutes } from './arm-routes.js';
 import { TokenService } from './token-service.js';
+import { ScopeMaps } from './scope-maps.js';
+import { RegistryTokens } from './repo-tokens.js';
 import type { RegistryLimits } from './context.js';
 import type { RegistryAccessPort, RegistryDirectory } from './ports.js';
 
@@ -35,9 +37,14 @@ export interface RegistryModule {
   blobs: BlobStore;
   tokens: TokenService;
   admins: AdminUsers;
+  scopeMaps: ScopeMaps;
+  /** Tokens (repository-scoped credentials) of every registry. */
+  repoTokens: RegistryTokens;
   gc: GarbageCollector;
-  /** The ARM plugin for `listCredentials` / `regenerateCredential`. */
+  /** The ARM plugin for `listCredentials` / `regenerateCredential`, scope maps, tokens and `generateCredentials`. */
   armRoutes(authorizer: Authorizer, apiVersions: readonly string[]): FastifyPluginAsync;
+  /** Everything of a deleted registry (by ARM id): repositories, tags, links, tokens and scope maps. */
+  purgeRegistry(registryId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,10 +56,12 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const metadata = new RegistryMetadata(o.db);
   const tokens = await TokenService.open(o.dataDir);
   const admins = new AdminUsers(o.db, o.dataDir, o.tenantId);
+  const scopeMaps = new ScopeMaps(o.db);
+  const repoTokens = new RegistryTokens(o.db, scopeMaps, o.tenantId);
   const locks = new DigestLocks();
   const log = o.log.child({ module: 'registry' });
   const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log);
-  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log });
+  const handler = createDataPlane({ metadata, blobs, tokens, admins, repoTokens, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log });
   if ((o.gcIntervalMs ?? 600_000) > 0) gc.start(o.gcIntervalMs ?? 600_000);
   return {
     handler,
@@ -60,8 +69,15 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     blobs,
     tokens,
     admins,
+    scopeMaps,
+    repoTokens,
     gc,
-    armRoutes: (authorizer, apiVersions) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions }),
+    armRoutes: (authorizer, apiVersions) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions, scopeMaps, repoTokens }),
+    async purgeRegistry(registryId) {
+      await metadata.purgeRegistry(registryId.split('/').pop()!);
+      await repoTokens.purgeRegistry(registryId);
+      await scopeMaps.purgeRegistry(registryId);
+    },
     async close() {
       gc.stop();
     },

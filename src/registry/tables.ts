@@ -1,7 +1,8 @@
 import type { MigrationSet } from '../storage/index.js';
+import { tokenMigrations, type TokenTables } from './token-tables.js';
 
 /** The registry module's tables (metadata only; blob bytes live in the BlobStore). */
-export interface RegistryTables {
+export interface RegistryTables extends TokenTables {
   reg_repositories: { registry: string; name: string; created_at: string; updated_at: string };
   reg_manifests: {
     registry: string;
@@ -97,4 +98,5 @@ export const registryMigrations: MigrationSet = {
         .execute();
     },
   },
+  ...tokenMigrations,
 };
