@@ -5,6 +5,7 @@ import type { RegistryMetadata } from './metadata.js';
 import type { TokenService, AccessEntry } from './token-service.js';
 import type { AdminUsers } from './admin-user.js';
 import type { RegistryTokens } from './repo-tokens.js';
+import type { RegistryLocks } from './locks.js';
 import type { RegistryAccessPort, RegistryDirectory, RegistryInfo } from './ports.js';
 import type { DigestLocks } from './digest-locks.js';
 
@@ -23,6 +24,8 @@ export interface RegistryDeps {
   admins: AdminUsers;
   /** Tokens and scope maps (repository-scoped credentials). */
   repoTokens: RegistryTokens;
+  /** Changeable attributes (locks) of repositories, tags and manifests. */
+  repoLocks: RegistryLocks;
   access: RegistryAccessPort;
   directory: RegistryDirectory;
   locks: DigestLocks;

@@ -12,6 +12,7 @@ import { registryArmRoutes } from './arm-routes.js';
 import { TokenService } from './token-service.js';
 import { ScopeMaps } from './scope-maps.js';
 import { RegistryTokens } from './repo-tokens.js';
+import { RegistryLocks } from './locks.js';
 import type { RegistryLimits } from './context.js';
 import type { RegistryAccessPort, RegistryDirectory } from './ports.js';
 
@@ -58,10 +59,11 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const admins = new AdminUsers(o.db, o.dataDir, o.tenantId);
   const scopeMaps = new ScopeMaps(o.db);
   const repoTokens = new RegistryTokens(o.db, scopeMaps, o.tenantId);
+  const repoLocks = new RegistryLocks(o.db);
   const locks = new DigestLocks();
   const log = o.log.child({ module: 'registry' });
   const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log);
-  const handler = createDataPlane({ metadata, blobs, tokens, admins, repoTokens, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log });
+  const handler = createDataPlane({ metadata, blobs, tokens, admins, repoTokens, repoLocks, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log });
   if ((o.gcIntervalMs ?? 600_000) > 0) gc.start(o.gcIntervalMs ?? 600_000);
   return {
     handler,
@@ -77,6 +79,7 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
       await metadata.purgeRegistry(registryId.split('/').pop()!);
       await repoTokens.purgeRegistry(registryId);
       await scopeMaps.purgeRegistry(registryId);
+      await repoLocks.purgeRegistry(registryId.split('/').pop()!);
     },
     async close() {
       gc.stop();
