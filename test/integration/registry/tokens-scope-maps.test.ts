@@ -67,7 +67,7 @@ test('ARM scope maps and tokens: shapes, system maps, generateCredentials, in-us
   await pushImage(h, 'app/web', 'v1', auth);
   const denied = await h.fetch('/v2/other/x/blobs/uploads/', { method: 'POST', auth });
   assert.equal(denied.status, 403);
-  assert.equal((await denied.json()).errors[0].code, 'DENIED');
+  assert.equal(((await denied.json()) as { errors: Array<{ code: string }> }).errors[0].code, 'DENIED');
   assert.equal((await h.fetch('/v2/app/web/manifests/v1', { auth: basic('ci-token', p2) })).status, 200);
   assert.equal((await h.fetch('/v2/app/web/manifests/v1', { method: 'DELETE', auth })).status, 403, 'no content/delete');
   const tokenRes = await h.fetch(`/oauth2/token?service=${h.loginServer}&scope=repository:app/web:pull,push,delete&scope=registry:catalog:*&scope=repository:other/x:pull`, { auth });
