@@ -41,6 +41,8 @@ export interface RegistryModule {
   scopeMaps: ScopeMaps;
   /** Tokens (repository-scoped credentials) of every registry. */
   repoTokens: RegistryTokens;
+  /** Changeable attributes (locks); `acr import` honours them too. */
+  repoLocks: RegistryLocks;
   gc: GarbageCollector;
   /** The ARM plugin for `listCredentials` / `regenerateCredential`, scope maps, tokens and `generateCredentials`. */
   armRoutes(authorizer: Authorizer, apiVersions: readonly string[]): FastifyPluginAsync;
@@ -73,6 +75,7 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     admins,
     scopeMaps,
     repoTokens,
+    repoLocks,
     gc,
     armRoutes: (authorizer, apiVersions) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions, scopeMaps, repoTokens }),
     async purgeRegistry(registryId) {
