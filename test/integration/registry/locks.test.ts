@@ -83,4 +83,18 @@ test('locks: changeable attributes of repositories, tags and manifests are shown
   // PATCH needs metadata_write: a pull-only token cannot change attributes.
   const pullOnly = `Bearer ${await h.token('repository:app/web:pull')}`;
   assert.equal((await h.fetch('/acr/v1/app/web', { method: 'PATCH', auth: pullOnly, body: '{"writeEnabled":false}' })).status, 401);
+
+  // acr import honours locks: a locked target tag is not overwritten (even with Force), an unreadable source is refused.
+  const regId = (await h.ts.api(`/subscriptions/${h.ts.sub}/resourcegroups/rg1/providers/Microsoft.ContainerRegistry/registries/lockreg?api-version=2025-04-01`)).json.id as string;
+  const imp = (image: string, target: string) =>
+    h.ts.api(`${regId}/importImage?api-version=2025-04-01`, { method: 'POST', body: { source: { resourceId: regId, sourceImage: image }, targetTags: [target], mode: 'Force' } });
+  const first = await imp('app/web:v1', 'copy/web:v1');
+  assert.ok(first.status < 300, first.text);
+  await patch('/acr/v1/copy/web/_tags/v1', { writeEnabled: false });
+  const over = await imp('app/web:v2', 'copy/web:v1');
+  assert.equal(over.status, 405, over.text);
+  assert.equal(over.json.error.code, DISALLOWED);
+  await patch('/acr/v1/app/web/_tags/v2', { readEnabled: false });
+  assert.equal((await imp('app/web:v2', 'copy/web:v9')).status, 405);
+  assert.ok((await imp('app/web:v1', 'copy/web:v9')).status < 300);
 });
