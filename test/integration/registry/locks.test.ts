@@ -84,6 +84,21 @@ test('locks: changeable attributes of repositories, tags and manifests are shown
   const pullOnly = `Bearer ${await h.token('repository:app/web:pull')}`;
   assert.equal((await h.fetch('/acr/v1/app/web', { method: 'PATCH', auth: pullOnly, body: '{"writeEnabled":false}' })).status, 401);
 
+  // A token signs in like `az acr repository update -u <token> -p <password>` (grant_type=password) and needs metadata/write.
+  const regPath = `/subscriptions/${h.ts.sub}/resourcegroups/rg1/providers/Microsoft.ContainerRegistry/registries/lockreg`;
+  const V = 'api-version=2020-11-01-preview';
+  for (const [name, map] of [['meta-writer', '_repositories_push_metadata_write'], ['meta-reader', '_repositories_pull_metadata_read']]) {
+    const tok = await h.ts.api(`${regPath}/tokens/${name}?${V}`, { method: 'PUT', body: { properties: { scopeMapId: `${regPath}/scopeMaps/${map}` } } });
+    const pw = (await h.ts.api(`${regPath}/generateCredentials?${V}`, { method: 'POST', body: { tokenId: tok.json.id, name: 'password1' } })).json.passwords[0].value as string;
+    const form = new URLSearchParams({ grant_type: 'password', service: h.loginServer, scope: 'repository:app/web:metadata_write,metadata_read', username: name, password: pw });
+    const tr = await h.fetch('/oauth2/token', { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(tr.status, 200);
+    const bearer = `Bearer ${((await tr.json()) as { access_token: string }).access_token}`;
+    const r = await h.fetch('/acr/v1/app/web', { method: 'PATCH', auth: bearer, body: '{"deleteEnabled":false}', headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, name === 'meta-writer' ? 200 : 401, name);
+  }
+  await patch('/acr/v1/app/web', { deleteEnabled: true });
+
   // acr import honours locks: a locked target tag is not overwritten (even with Force), an unreadable source is refused.
   const regId = (await h.ts.api(`/subscriptions/${h.ts.sub}/resourcegroups/rg1/providers/Microsoft.ContainerRegistry/registries/lockreg?api-version=2025-04-01`)).json.id as string;
   const imp = (image: string, target: string) =>
