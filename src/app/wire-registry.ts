@@ -70,8 +70,7 @@ export async function wireRegistry(
   platform.onClose.push(() => registry.close());
   // A deleted registry's repositories, tags and links go with it (its blobs are then collected by GC).
   onResourceDeleted?.push(async (resourceId) => {
-    const m = /\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i.exec(resourceId);
-    if (m) await registry.metadata.purgeRegistry(m[1]);
+    if (/\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i.test(resourceId)) await registry.purgeRegistry(resourceId);
   });
   modules.set(platform, registry);
   return registry;

@@ -98,16 +98,17 @@ export class RegistrySession {
     return (this.refresh ??= await registryRefreshToken(this.client, this.loginServer));
   }
 
-  async request<T = Record<string, unknown>>(path: string, scopes: string[], init: { method?: string; allow404?: boolean } = {}): Promise<T> {
+  async request<T = Record<string, unknown>>(path: string, scopes: string[], init: { method?: string; allow404?: boolean; body?: unknown } = {}): Promise<T> {
     return (await this.requestWithLink<T>(path, scopes, init)).body;
   }
 
   /** Like `request`, plus the path of the next page from a `Link: <...>; rel="next"` header (tags, manifests). */
-  async requestWithLink<T = Record<string, unknown>>(path: string, scopes: string[], init: { method?: string; allow404?: boolean } = {}): Promise<{ body: T; next?: string }> {
+  async requestWithLink<T = Record<string, unknown>>(path: string, scopes: string[], init: { method?: string; allow404?: boolean; body?: unknown } = {}): Promise<{ body: T; next?: string }> {
     const token = await registryAccessToken(this.loginServer, await this.refreshToken(), scopes);
     let res: Response;
     try {
-      res = await fetch(`${registryBaseUrl(this.loginServer)}${path}`, { method: init.method ?? 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+      const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json', ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) };
+      res = await fetch(`${registryBaseUrl(this.loginServer)}${path}`, { method: init.method ?? 'GET', headers, body: init.body !== undefined ? JSON.stringify(init.body) : undefined });
     } catch (err) {
       throw new CliError('CliConnection', `Could not reach the registry at ${this.loginServer}: ${(err as Error).message}`);
     }

@@ -26,6 +26,7 @@ function parseRange(header: string, size: number): { start: number; end: number 
 export async function getBlob(ctx: RequestContext, repository: string, digestParam: string): Promise<void> {
   const digest = requireDigest(digestParam);
   const { deps, registry, req, res } = ctx;
+  await deps.repoLocks.check(registry.name, repository, 'read');
   const link = await deps.metadata.blobLink(registry.name, repository, digest);
   if (!link) throw new DockyardError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest } });
   const headers: Record<string, string> = {

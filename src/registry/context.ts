@@ -4,7 +4,10 @@ import type { Logger, Principal } from '../shared/index.js';
 import type { RegistryMetadata } from './metadata.js';
 import type { TokenService, AccessEntry } from './token-service.js';
 import type { AdminUsers } from './admin-user.js';
+import type { RegistryTokens } from './repo-tokens.js';
+import type { RegistryLocks } from './locks.js';
 import type { RegistryAccessPort, RegistryDirectory, RegistryInfo, RegistryObserver } from './ports.js';
+
 import type { DigestLocks } from './digest-locks.js';
 
 export interface RegistryLimits {
@@ -20,6 +23,10 @@ export interface RegistryDeps {
   blobs: BlobStore;
   tokens: TokenService;
   admins: AdminUsers;
+  /** Tokens and scope maps (repository-scoped credentials). */
+  repoTokens: RegistryTokens;
+  /** Changeable attributes (locks) of repositories, tags and manifests. */
+  repoLocks: RegistryLocks;
   access: RegistryAccessPort;
   directory: RegistryDirectory;
   locks: DigestLocks;

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { RegistryLocks } from './locks.js';
 import { DockyardError } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import { writeEvent } from '../events/index.js';
@@ -171,7 +172,7 @@ export class RegistryMetadata {
   }
 
   async listTags(registry: string, repository: string, n: number | undefined, last: string | undefined): Promise<string[]> {
-    let q = this.db.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository);
+    let q = this.db.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository).where(RegistryLocks.visible('tag', 'reg_tags.registry', 'reg_tags.repository', 'reg_tags.tag'));
     if (last) q = q.where('tag', '>', last);
     q = q.orderBy('tag');
     if (n !== undefined) q = q.limit(n);
@@ -179,7 +180,7 @@ export class RegistryMetadata {
   }
 
   async catalog(registry: string, n: number | undefined, last: string | undefined): Promise<string[]> {
-    let q = this.db.selectFrom('reg_repositories').select('name').where('registry', '=', registry);
+    let q = this.db.selectFrom('reg_repositories').select('name').where('registry', '=', registry).where(RegistryLocks.visible('repository', 'reg_repositories.registry', 'reg_repositories.name', null));
     if (last) q = q.where('name', '>', last);
     q = q.orderBy('name');
     if (n !== undefined) q = q.limit(n);

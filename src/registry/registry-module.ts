@@ -11,6 +11,9 @@ import { GarbageCollector } from './gc.js';
 import { RegistryMetadata } from './metadata.js';
 import { registryArmRoutes } from './arm-routes.js';
 import { TokenService } from './token-service.js';
+import { ScopeMaps } from './scope-maps.js';
+import { RegistryTokens } from './repo-tokens.js';
+import { RegistryLocks } from './locks.js';
 import type { RegistryDeps, RegistryLimits } from './context.js';
 import type { RegistryTables } from './tables.js';
 import type { Kysely } from 'kysely';
@@ -45,9 +48,16 @@ export interface RegistryModule {
   blobs: BlobStore;
   tokens: TokenService;
   admins: AdminUsers;
+  scopeMaps: ScopeMaps;
+  /** Tokens (repository-scoped credentials) of every registry. */
+  repoTokens: RegistryTokens;
+  /** Changeable attributes (locks); `acr import` honours them too. */
+  repoLocks: RegistryLocks;
   gc: GarbageCollector;
-  /** The ARM plugin for `listCredentials` / `regenerateCredential`. */
+  /** The ARM plugin for `listCredentials` / `regenerateCredential`, scope maps, tokens and `generateCredentials`. */
   armRoutes(authorizer: Authorizer, apiVersions: readonly string[]): FastifyPluginAsync;
+  /** Everything of a deleted registry (by ARM id): repositories, tags, links, tokens and scope maps. */
+  purgeRegistry(registryId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,12 +69,15 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const metadata = new RegistryMetadata(o.db);
   const tokens = await TokenService.open(o.dataDir);
   const admins = new AdminUsers(o.db, o.dataDir, o.tenantId);
+  const scopeMaps = new ScopeMaps(o.db);
+  const repoTokens = new RegistryTokens(o.db, scopeMaps, o.tenantId);
+  const repoLocks = new RegistryLocks(o.db);
   const locks = new DigestLocks();
   const log = o.log.child({ module: 'registry' });
   const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log);
   const stats = { abandoned: 0 };
   const hooks: NonNullable<RegistryDeps['hooks']> = {};
-  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log, stats, hooks, observer: o.observer });
+  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, repoTokens, repoLocks, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log, stats, hooks, observer: o.observer });
   if ((o.gcIntervalMs ?? 600_000) > 0) gc.start(o.gcIntervalMs ?? 600_000);
   const stopBackfill = new AbortController();
   const backfilled = new Promise<void>((r) => setImmediate(r))
@@ -86,8 +99,17 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     blobs,
     tokens,
     admins,
+    scopeMaps,
+    repoTokens,
+    repoLocks,
     gc,
-    armRoutes: (authorizer, apiVersions) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions }),
+    armRoutes: (authorizer, apiVersions) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions, scopeMaps, repoTokens }),
+    async purgeRegistry(registryId) {
+      await metadata.purgeRegistry(registryId.split('/').pop()!);
+      await repoTokens.purgeRegistry(registryId);
+      await scopeMaps.purgeRegistry(registryId);
+      await repoLocks.purgeRegistry(registryId.split('/').pop()!);
+    },
     async close() {
       handler.abortAll();
       stopBackfill.abort();

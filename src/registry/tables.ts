@@ -1,7 +1,9 @@
 import type { MigrationSet } from '../storage/index.js';
+import { tokenMigrations, type TokenTables } from './token-tables.js';
+import { lockMigrations, type LockTables } from './locks.js';
 
 /** The registry module's tables (metadata only; blob bytes live in the BlobStore). */
-export interface RegistryTables {
+export interface RegistryTables extends TokenTables, LockTables {
   reg_repositories: { registry: string; name: string; created_at: string; updated_at: string };
   reg_manifests: {
     registry: string;
@@ -117,4 +119,6 @@ export const registryMigrations: MigrationSet = {
       await db.schema.createIndex('reg_manifests_unsummarized').on('reg_manifests').column('summarized').where('summarized', '=', 0).execute();
     },
   },
+  ...tokenMigrations,
+  ...lockMigrations,
 };

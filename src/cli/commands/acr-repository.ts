@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { leaf, requireOpt, type CommandContext } from '../command-kit.js';
+import { leaf, parseBool, requireOpt, type CommandContext } from '../command-kit.js';
 import { findRegistry } from '../arm-paths.js';
 import { RegistrySession } from '../acr-auth.js';
 import { CliError } from '../errors.js';
@@ -86,6 +86,42 @@ export function acrRepositoryCommands(): Command {
     const r = requireOpt(ctx.opts, 'repository', '--repository');
     return s.request(`/acr/v1/${r}`, [`repository:${r}:metadata_read`]);
   });
+
+  leaf(
+    repo
+      .command('update')
+      .description('Update the attributes (locks) of a repository or image: --write-enabled false locks it against overwrite and delete.')
+      .option('-n, --name <name>')
+      .option('--repository <repo>')
+      .option('--image <image>', 'repo:tag or repo@sha256:... (a bare repo means repo:latest)')
+      .option('--delete-enabled <bool>', 'Whether it can be deleted')
+      .option('--write-enabled <bool>', 'Whether it can be overwritten or deleted')
+      .option('--list-enabled <bool>', 'Whether it is shown in listings')
+      .option('--read-enabled <bool>', 'Whether it can be pulled'),
+    async (ctx) => {
+      const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
+      const body: Json = {};
+      for (const [opt, key, flag] of [['deleteEnabled', 'deleteEnabled', '--delete-enabled'], ['writeEnabled', 'writeEnabled', '--write-enabled'], ['listEnabled', 'listEnabled', '--list-enabled'], ['readEnabled', 'readEnabled', '--read-enabled']] as const) {
+        const v = parseBool(ctx.opts[opt] as string | undefined, flag);
+        if (v !== undefined) body[key] = v;
+      }
+      let path: string;
+      let repository: string;
+      let pick: (r: Json) => unknown = (r) => r;
+      if (ctx.opts.image) {
+        const img = parseImage(String(ctx.opts.image));
+        repository = img.repository;
+        path = img.digest ? `/acr/v1/${repository}/_manifests/${img.digest}` : `/acr/v1/${repository}/_tags/${img.tag ?? 'latest'}`;
+        pick = (r) => (img.digest ? r.manifest : r.tag);
+      } else {
+        repository = requireOpt(ctx.opts, 'repository', '--repository');
+        path = `/acr/v1/${repository}`;
+      }
+      if (!Object.keys(body).length) return pick(await s.request(path, [`repository:${repository}:metadata_read`]));
+      await s.request(path, [`repository:${repository}:metadata_write,metadata_read`], { method: 'PATCH', body });
+      return pick(await s.request(path, [`repository:${repository}:metadata_read`]));
+    },
+  );
 
   leaf(repo.command('delete').description('Delete a repository or image.').option('-n, --name <name>').option('--repository <repo>').option('--image <image>').option('-y, --yes', 'Do not prompt for confirmation'), async (ctx) => {
     const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));

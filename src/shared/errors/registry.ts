@@ -36,6 +36,7 @@ export const ERRORS = {
   PAGINATION_NUMBER_INVALID: oci(400, 'invalid number of results requested'),
   TAG_INVALID: oci(400, 'manifest tag did not match URI'),
   UNKNOWN: oci(500, 'unknown error'),
+  REGISTRY_DISALLOWED_OPERATION: oci(405, 'The operation is disallowed on this registry, repository or image. View troubleshooting steps at https://aka.ms/acr/faq/#why-does-my-pull-or-push-request-fail-with-disallowed-operation'),
 
   // ARM / az-facing codes
   InvalidApiVersionParameter: arm(400, 'The api-version is invalid.'),
