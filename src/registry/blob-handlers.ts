@@ -55,9 +55,11 @@ export async function getBlob(ctx: RequestContext, repository: string, digestPar
       const end = Math.min(range.end, data.length - 1);
       res.writeHead(206, { ...headers, 'content-length': String(end - range.start + 1), 'content-range': `bytes ${range.start}-${end}/${data.length}` });
       res.end(data.subarray(range.start, end + 1));
+      deps.observer?.pulled(registry.name, 'blob', end - range.start + 1);
     } else {
       res.writeHead(200, { ...headers, 'content-length': String(data.length) });
       res.end(data);
+      deps.observer?.pulled(registry.name, 'blob', data.length);
     }
     return;
   }

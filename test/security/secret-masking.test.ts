@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { makeGitRepo } from '../helpers/git-context.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encoded, runLog, runToEnd, startSecurityServer, TASKV, type SecurityServer } from './fixture.js';
@@ -16,8 +17,8 @@ let ctx: string;
 before(async () => {
   x = await startSecurityServer();
   ctx = mkdtempSync(join(tmpdir(), 'dockyard-sec-ctx-'));
-  mkdirSync(ctx, { recursive: true });
-  writeFileSync(join(ctx, 'Dockerfile'), 'ARG BASE\nFROM $BASE\nRUN echo built\n');
+  // A server-side source is a git repository (a plain host directory is refused: test/security/run-sources).
+  makeGitRepo(ctx, { Dockerfile: 'ARG BASE\nFROM $BASE\nRUN echo built\n' });
 });
 after(async () => {
   await x?.s.cleanup();
@@ -82,7 +83,7 @@ test('a secret in a build-arg and in step output is masked in the log, the depen
     '  - cmd: bash echo token={{.Values.base}}',
     '',
   ].join('\n');
-  const runId = await runToEnd(x, { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded(yaml), sourceLocation: ctx, values: [{ name: 'base', value: BASE_SECRET, isSecret: true }], platform: { os: 'linux' } });
+  const runId = await runToEnd(x, { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded(yaml), sourceLocation: `file://${ctx}`, values: [{ name: 'base', value: BASE_SECRET, isSecret: true }], platform: { os: 'linux' } });
   const { run, texts } = await everything(runId);
   const log = texts[3];
   assert.equal(run.status, 'Succeeded', log);
@@ -103,7 +104,7 @@ test('an API error body never echoes a secret the server knows', async () => {
 
 test('error messages show <data-dir>/..., never the absolute data dir', async () => {
   const yaml = 'version: v1.1.0\nsteps:\n  - build: -t {{.Run.Registry}}/app:{{.Run.ID}} -f missing.dockerfile .\n';
-  const runId = await runToEnd(x, { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded(yaml), sourceLocation: ctx, platform: { os: 'linux' } });
+  const runId = await runToEnd(x, { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded(yaml), sourceLocation: `file://${ctx}`, platform: { os: 'linux' } });
   const { run, texts } = await everything(runId);
   assert.equal(run.status, 'Failed');
   assert.match(run.runErrorMessage, /<data-dir>\/work\//, run.runErrorMessage);
