@@ -19,6 +19,8 @@ import { wireRegistry } from './wire-registry.js';
 import { withNetworkRules } from './wire-network.js';
 import { wireImport } from './wire-import.js';
 import { wireWeb } from './wire-web.js';
+import { wireWebhooks, type WebhookWiring } from './wire-webhooks.js';
+import { webhookMigrations } from '../webhooks/index.js';
 
 export interface Platform {
   config: DockyardConfig;
@@ -36,6 +38,8 @@ export interface Platform {
   triggers: TriggerService;
   /** Identity service + RBAC (tokens, managed identities, workload bindings, authorization). */
   identity: IdentityWiring;
+  /** Registry webhooks: definitions, ARM routes and the outbox-fed delivery loop. */
+  webhooks: WebhookWiring;
   /** The API's base URL once listening. */
   setEndpoint(url: string): void;
   /** Registered by modules; run in reverse order on close. */
@@ -47,7 +51,7 @@ export interface Platform {
 export async function buildPlatform(config: DockyardConfig, options: { log?: Logger; dbPath?: string; executor?: RunExecutor; clock?: Clock } = {}): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
   const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
-  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, triggerMigrations, registryMigrations, ...identityMigrationSets]);
+  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, triggerMigrations, registryMigrations, webhookMigrations, ...identityMigrationSets]);
 
   const directory = new Directory(db);
   const tenantId = await directory.ensureDefaultTenant();
@@ -72,6 +76,8 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock });
 
   const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
+  const onClose: Array<() => Promise<void>> = [];
+  const webhooks = await wireWebhooks({ api, db, config, registries, authorizer, clock: options.clock ?? systemClock, log, onResourceDeleted, onClose });
 
   // Reopen every registry's listener on its recorded port.
   for (const r of await registries.all()) {
@@ -93,10 +99,11 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     identity,
     runner,
     triggers,
+    webhooks,
     setEndpoint(url: string) {
       endpoint = url;
     },
-    onClose: [],
+    onClose,
     async close() {
       await triggers.stop();
       await tasks.stop();

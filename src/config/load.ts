@@ -20,6 +20,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_TLS_CERT: 'tlsCert',
   DOCKYARD_TLS_KEY: 'tlsKey',
   DOCKYARD_TLS_PORT: 'tlsPort',
+  DOCKYARD_WEBHOOK_ALLOWED_HOSTS: 'webhookAllowedHosts',
 };
 
 export interface LoadOptions {

@@ -31,6 +31,15 @@ export const configSchema = z.object({
   triggerPollSeconds: z.coerce.number().positive().default(30),
   /** Refs of a watched repository that count as pull requests; `*` is the pull-request id. */
   triggerPullRequestRefPattern: z.string().min(1).default('refs/pull/*/head'),
+  /**
+   * Hosts webhooks may post to besides loopback (always allowed): names (`hooks.example.com`, `*.example.com`),
+   * addresses and CIDR ranges. Anything else is refused at create time and again at delivery (on the resolved address).
+   */
+  webhookAllowedHosts: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(z.string())).default([]),
+  /** Delivery attempts per webhook event before it is marked failed. */
+  webhookMaxAttempts: z.coerce.number().int().min(1).max(20).default(5),
+  /** First retry delay of a failed webhook delivery (doubles per attempt), milliseconds. */
+  webhookRetryBaseMs: z.coerce.number().int().min(0).default(2000),
   /** PEM certificate + key for the optional https control-plane listener (for the Azure CLI, docs/designs/azure-cli.md). */
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),

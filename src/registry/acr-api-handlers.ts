@@ -3,7 +3,7 @@ import { DockyardError } from '../shared/index.js';
 import { authorize } from './access-control.js';
 import { validateRepositoryName, requireDigest } from './names.js';
 import { sendEmpty, sendJson } from './http-util.js';
-import type { RequestContext } from './context.js';
+import { requestInfo, type RequestContext } from './context.js';
 import type { RegistryTables } from './tables.js';
 
 const CHANGEABLE = { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true };
@@ -43,7 +43,7 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
   const isDelete = method === 'DELETE';
   if (method !== 'GET' && !isDelete) throw new DockyardError('UNSUPPORTED');
   await authorize(ctx, { type: 'repository', name: repo, actions: [isDelete ? 'delete' : 'metadata_read'] });
-  const evt = { registry: reg, loginServer: ctx.registry.loginServer };
+  const evt = { registry: reg, loginServer: ctx.registry.loginServer, request: requestInfo(ctx) };
   const repoRow = await db.selectFrom('reg_repositories').selectAll().where('registry', '=', reg).where('name', '=', repo).executeTakeFirst();
   if (!repoRow) throw new DockyardError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name: repo } });
 

@@ -2,9 +2,9 @@ import { DockyardError } from '../shared/index.js';
 import { isTag, parseReference } from './names.js';
 import { readBody, sendEmpty } from './http-util.js';
 import { parseManifest } from './manifest-parse.js';
-import type { RequestContext } from './context.js';
+import { requestInfo, type RequestContext } from './context.js';
 
-const eventCtx = (ctx: RequestContext) => ({ registry: ctx.registry.name, loginServer: ctx.registry.loginServer });
+const eventCtx = (ctx: RequestContext) => ({ registry: ctx.registry.name, loginServer: ctx.registry.loginServer, request: requestInfo(ctx) });
 
 /** `GET|HEAD /v2/<name>/manifests/<reference>`. */
 export async function getManifest(ctx: RequestContext, repository: string, reference: string): Promise<void> {

@@ -12,7 +12,19 @@ type Trx = Transaction<RegistryTables>;
 export interface EventContext {
   registry: string;
   loginServer: string;
+  /** The data-plane request that caused the change (webhook payloads carry it as `request`). */
+  request?: EventRequest;
 }
+
+/** ACR's webhook `request` block: id, host, method, useragent. */
+export interface EventRequest {
+  id: string;
+  host: string;
+  method: string;
+  useragent: string;
+}
+
+const requestOf = (ctx: EventContext) => (ctx.request ? { request: ctx.request } : {});
 
 /** Repository, manifest, tag and blob-link metadata; every change runs in one transaction with its outbox event. */
 export class RegistryMetadata {
@@ -96,7 +108,7 @@ export class RegistryMetadata {
           .onConflict((oc) => oc.columns(['registry', 'repository', 'tag']).doUpdateSet({ digest: m.digest, updated_at: now }))
           .execute();
       }
-      await writeEvent(trx, 'image.pushed', { registry, loginServer: ctx.loginServer, repository, tag: tag ?? null, digest: m.digest, mediaType: m.mediaType });
+      await writeEvent(trx, 'image.pushed', { registry, loginServer: ctx.loginServer, repository, tag: tag ?? null, digest: m.digest, mediaType: m.mediaType, size: content.length, ...requestOf(ctx) });
     });
   }
 
@@ -126,9 +138,10 @@ export class RegistryMetadata {
       await trx.deleteFrom('reg_tags').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
       await trx.deleteFrom('reg_manifest_refs').where('registry', '=', registry).where('repository', '=', repository).where('manifest', '=', digest).execute();
       await trx.deleteFrom('reg_manifests').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
-      const base = { registry, loginServer: ctx.loginServer, repository, digest, mediaType: row.media_type };
-      if (tags.length === 0) await writeEvent(trx, 'image.deleted', { ...base, tag: null });
-      for (const t of tags) await writeEvent(trx, 'image.deleted', { ...base, tag: t.tag });
+      // `kind` tells a manifest delete from a tag delete; `primary` marks one event per deleted manifest.
+      const base = { registry, loginServer: ctx.loginServer, repository, digest, mediaType: row.media_type, kind: 'manifest', tags: tags.map((t) => t.tag), ...requestOf(ctx) };
+      if (tags.length === 0) await writeEvent(trx, 'image.deleted', { ...base, tag: null, primary: true });
+      for (const [i, t] of tags.entries()) await writeEvent(trx, 'image.deleted', { ...base, tag: t.tag, primary: i === 0 });
       return true;
     });
   }
@@ -141,7 +154,7 @@ export class RegistryMetadata {
       if (!row) return false;
       await trx.deleteFrom('reg_tags').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).execute();
       const m = await trx.selectFrom('reg_manifests').select('media_type').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', row.digest).executeTakeFirst();
-      await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: row.digest, mediaType: m?.media_type ?? null });
+      await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: row.digest, mediaType: m?.media_type ?? null, kind: 'tag', primary: false, ...requestOf(ctx) });
       return true;
     });
   }
@@ -161,8 +174,9 @@ export class RegistryMetadata {
       const types = new Map(manifests.map((m) => [m.digest, m.media_type]));
       for (const m of manifests) {
         const mTags = tags.filter((t) => t.digest === m.digest);
-        for (const tag of mTags.length ? mTags.map((t) => t.tag) : [null]) {
-          await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: m.digest, mediaType: types.get(m.digest) ?? null });
+        const names = mTags.map((t) => t.tag);
+        for (const [i, tag] of (names.length ? names : [null]).entries()) {
+          await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: m.digest, mediaType: types.get(m.digest) ?? null, kind: 'repository', tags: names, primary: i === 0, ...requestOf(ctx) });
         }
       }
       return { manifestsDeleted: manifests.map((m) => m.digest), tagsDeleted: tags.map((t) => t.tag) };

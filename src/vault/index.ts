@@ -4,3 +4,4 @@ export { resolveSecretReference, vaultUri, secretId, VAULT_DNS_SUFFIX, type Secr
 export { registerVaultArmRoutes, VAULT_API_VERSIONS, type VaultArmPort } from './arm-routes.js';
 export { registerVaultDataRoutes, type VaultDataPort } from './data-routes.js';
 export { vaultShape } from './shapes.js';
+export { SecretCipher } from './secret-cipher.js';
