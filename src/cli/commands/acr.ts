@@ -7,6 +7,7 @@ import { acrTaskCommands } from './acr-task.js';
 import { quickRunCommands } from './acr-run.js';
 import { acrDataPlaneCommands } from './acr-data-plane.js';
 import { acrImportCommand } from './acr-import.js';
+import { acrWebhookCommands } from './acr-webhook.js';
 
 export const registryTable = (r: unknown) =>
   (Array.isArray(r) ? r : [r]).map((x: Record<string, unknown>) => ({
@@ -139,6 +140,7 @@ export function acrCommands(): Command {
 
   acr.addCommand(networkRuleCommands());
   acr.addCommand(acrImportCommand());
+  acr.addCommand(acrWebhookCommands());
   acr.addCommand(acrTaskCommands());
   quickRunCommands(acr);
   for (const c of acrDataPlaneCommands()) acr.addCommand(c);
