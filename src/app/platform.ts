@@ -117,7 +117,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   // Signs the browser address the dashboard proxy relays to registry listeners (never leaves this process).
   const relayKey = randomBytes(32);
   const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log, relayKey });
-  await wireImport({ api, registries, registry: await wireRegistry(platform, authorizer, access, onResourceDeleted), access, tenantId, log });
+  await wireImport({ api, registries, registry: await wireRegistry(platform, authorizer, access, onResourceDeleted, options.clock), access, tenantId, log });
   await wireWeb(platform, relayKey);
   return platform;
 }

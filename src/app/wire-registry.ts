@@ -1,11 +1,14 @@
-import { DockyardError, secretsEqual, type Principal } from '../shared/index.js';
+import { DockyardError, secretsEqual, type Clock, type Principal } from '../shared/index.js';
 import { LOCAL_ADMIN_OBJECT_ID } from '../identity/index.js';
-import { API_VERSIONS, type RegistryRow, type ResourceDeletedListener } from '../arm/index.js';
+import { API_VERSIONS, retentionOf, type RegistryRow, type ResourceDeletedListener } from '../arm/index.js';
 import type { Authorizer } from '../http/index.js';
 import { createRegistryModule, type RegistryAccessPort, type RegistryDirectory, type RegistryInfo, type RegistryModule } from '../registry/index.js';
 import type { Platform } from './platform.js';
 
-const info = (r: RegistryRow): RegistryInfo => ({ id: r.id, name: r.name, loginServer: r.login_server, adminUserEnabled: r.admin_user_enabled === 1 });
+const info = (r: RegistryRow): RegistryInfo => {
+  const { days, status } = retentionOf(r);
+  return { id: r.id, name: r.name, loginServer: r.login_server, adminUserEnabled: r.admin_user_enabled === 1, sku: r.sku, retentionPolicy: { days, status } };
+};
 
 /**
  * Interim data-plane access: the local admin (Basic `<localAdminObjectId>:<admin key>`) may do everything; nobody
@@ -40,6 +43,7 @@ export async function wireRegistry(
   authorizer: Authorizer,
   access: RegistryAccessPort = interimRegistryAccess(platform),
   onResourceDeleted?: ResourceDeletedListener[],
+  clock?: Clock,
 ): Promise<RegistryModule> {
   const directory: RegistryDirectory = {
     async byName(name) {
@@ -60,6 +64,7 @@ export async function wireRegistry(
     access,
     log: platform.log,
     gcGraceSeconds: platform.config.gcGraceSeconds,
+    clock,
   });
   platform.listeners.setHandler(registry.handler);
   await platform.api.register(registry.armRoutes(authorizer, API_VERSIONS.registries));

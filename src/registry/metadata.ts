@@ -94,7 +94,7 @@ export class RegistryMetadata {
       await this.ensureRepository(trx, registry, repository, now);
       await trx
         .insertInto('reg_manifests')
-        .values({ registry, repository, digest: m.digest, media_type: m.mediaType, artifact_type: m.artifactType, subject: m.subject, size: content.length, content, annotations: m.annotations ? JSON.stringify(m.annotations) : null, created_at: now })
+        .values({ registry, repository, digest: m.digest, media_type: m.mediaType, artifact_type: m.artifactType, subject: m.subject, size: content.length, content, annotations: m.annotations ? JSON.stringify(m.annotations) : null, created_at: now, untagged_at: null })
         .onConflict((oc) => oc.columns(['registry', 'repository', 'digest']).doNothing())
         .execute();
       const refs = [...m.blobs.map((b) => ({ ref: b.digest, kind: 'blob' })), ...m.manifests.map((c) => ({ ref: c.digest, kind: 'manifest' }))];
@@ -102,11 +102,14 @@ export class RegistryMetadata {
         await trx.insertInto('reg_manifest_refs').values({ registry, repository, manifest: m.digest, ref: r.ref, kind: r.kind }).onConflict((oc) => oc.doNothing()).execute();
       }
       if (tag) {
+        const previous = await trx.selectFrom('reg_tags').select('digest').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).executeTakeFirst();
+        await trx.updateTable('reg_manifests').set({ untagged_at: null }).where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', m.digest).execute();
         await trx
           .insertInto('reg_tags')
           .values({ registry, repository, tag, digest: m.digest, created_at: now, updated_at: now })
           .onConflict((oc) => oc.columns(['registry', 'repository', 'tag']).doUpdateSet({ digest: m.digest, updated_at: now }))
           .execute();
+        if (previous && previous.digest !== m.digest) await markIfUntagged(trx, registry, repository, previous.digest, now);
       }
       await writeEvent(trx, 'image.pushed', { registry, loginServer: ctx.loginServer, repository, tag: tag ?? null, digest: m.digest, mediaType: m.mediaType, size: content.length, ...requestOf(ctx) });
     });
@@ -153,6 +156,7 @@ export class RegistryMetadata {
       const row = await trx.selectFrom('reg_tags').select('digest').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).executeTakeFirst();
       if (!row) return false;
       await trx.deleteFrom('reg_tags').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).execute();
+      await markIfUntagged(trx, registry, repository, row.digest, new Date().toISOString());
       const m = await trx.selectFrom('reg_manifests').select('media_type').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', row.digest).executeTakeFirst();
       await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: row.digest, mediaType: m?.media_type ?? null, kind: 'tag', primary: false, ...requestOf(ctx) });
       return true;
@@ -218,4 +222,10 @@ export class RegistryMetadata {
       }
     });
   }
+}
+
+/** Records when a manifest lost its last tag (the retention policy counts from then). */
+async function markIfUntagged(trx: Trx, registry: string, repository: string, digest: string, now: string): Promise<void> {
+  const tagged = await trx.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+  if (!tagged) await trx.updateTable('reg_manifests').set({ untagged_at: now }).where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Authorizer } from '../http/index.js';
-import type { Logger } from '../shared/index.js';
+import { systemClock, type Clock, type Logger } from '../shared/index.js';
 import { FsBlobStore, type BlobStore, type SqlDatabase } from '../storage/index.js';
 import { AdminUsers } from './admin-user.js';
 import { createDataPlane } from './data-plane.js';
@@ -26,6 +26,8 @@ export interface RegistryModuleOptions {
   limits?: Partial<RegistryLimits>;
   /** Background GC interval; 0 disables the timer (tests call `gc.run()`). */
   gcIntervalMs?: number;
+  /** Time source of GC (grace period, retention policy). */
+  clock?: Clock;
 }
 
 export interface RegistryModule {
@@ -51,7 +53,8 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const admins = new AdminUsers(o.db, o.dataDir, o.tenantId);
   const locks = new DigestLocks();
   const log = o.log.child({ module: 'registry' });
-  const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log);
+  const clock = o.clock ?? systemClock;
+  const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log, () => clock.now().getTime(), o.directory);
   const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log });
   if ((o.gcIntervalMs ?? 600_000) > 0) gc.start(o.gcIntervalMs ?? 600_000);
   return {

@@ -14,6 +14,8 @@ export interface RegistryTables {
     content: Buffer;
     annotations: string | null;
     created_at: string;
+    /** When the manifest lost its last tag (retention counts from here); null while tagged or never tagged. */
+    untagged_at: string | null;
   };
   reg_tags: { registry: string; repository: string; tag: string; digest: string; created_at: string; updated_at: string };
   /** Blobs (layers/configs) reachable in a repository; `touched_at` starts the GC grace period. */
@@ -95,6 +97,11 @@ export const registryMigrations: MigrationSet = {
         .addColumn('password2', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
+    },
+  },
+  '202612010003-registry-untagged-at': {
+    async up(db) {
+      await db.schema.alterTable('reg_manifests').addColumn('untagged_at', 'text').execute();
     },
   },
 };

@@ -8,6 +8,7 @@ import { quickRunCommands } from './acr-run.js';
 import { acrDataPlaneCommands } from './acr-data-plane.js';
 import { acrImportCommand } from './acr-import.js';
 import { acrWebhookCommands } from './acr-webhook.js';
+import { acrConfigCommands } from './acr-config.js';
 
 export const registryTable = (r: unknown) =>
   (Array.isArray(r) ? r : [r]).map((x: Record<string, unknown>) => ({
@@ -141,6 +142,7 @@ export function acrCommands(): Command {
   acr.addCommand(networkRuleCommands());
   acr.addCommand(acrImportCommand());
   acr.addCommand(acrWebhookCommands());
+  acr.addCommand(acrConfigCommands());
   acr.addCommand(acrTaskCommands());
   quickRunCommands(acr);
   for (const c of acrDataPlaneCommands()) acr.addCommand(c);
