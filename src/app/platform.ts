@@ -67,7 +67,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const { authorizer, principals, onResourceDeleted } = identity;
   const identities = new UserAssignedIdentities(db, principals);
   installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key), ...identity.authenticators]);
-  api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0' }));
+  api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0', engine: config.engine }));
   await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted }));
   await identity.register({ subscriptions, groups });
   let endpoint = `http://${config.host}:${config.port}`;

@@ -4,6 +4,7 @@ import { API_VERSIONS, retentionOf, type RegistryRow, type ResourceDeletedListen
 import type { Authorizer } from '../http/index.js';
 import { createRegistryModule, type RegistryAccessPort, type RegistryDirectory, type RegistryInfo, type RegistryModule } from '../registry/index.js';
 import type { Platform } from './platform.js';
+import { webhookLimit } from '../webhooks/index.js';
 
 const info = (r: RegistryRow): RegistryInfo => {
   const { days, status } = retentionOf(r);
@@ -67,7 +68,9 @@ export async function wireRegistry(
     clock,
   });
   platform.listeners.setHandler(registry.handler);
-  await platform.api.register(registry.armRoutes(authorizer, API_VERSIONS.registries));
+  // Webhooks are counted here; scope maps and tokens join once their module exists (docs/designs/webhooks-retention.md).
+  const extraUsages = async (reg: RegistryInfo) => [{ name: 'Webhooks', limit: webhookLimit(reg.sku ?? 'Basic'), currentValue: await platform.webhooks.store.count(reg.name), unit: 'Count' as const }];
+  await platform.api.register(registry.armRoutes(authorizer, API_VERSIONS.registries, extraUsages));
   platform.onClose.push(() => registry.close());
   // A deleted registry's repositories, tags and links go with it (its blobs are then collected by GC).
   onResourceDeleted?.push(async (resourceId) => {

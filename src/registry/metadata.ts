@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { DockyardError } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import { writeEvent } from '../events/index.js';
@@ -212,6 +212,13 @@ export class RegistryMetadata {
       .where('subject', '=', subject)
       .orderBy('created_at')
       .execute();
+  }
+
+  /** Bytes a registry stores: each distinct blob once (layers shared between repositories count once) plus manifests. */
+  async storageBytes(registry: string): Promise<number> {
+    const blobs = await sql<{ total: number | null }>`select sum(size) as total from (select max(size) as size from reg_blob_links where registry = ${registry} group by digest)`.execute(this.db);
+    const manifests = await sql<{ total: number | null }>`select sum(size) as total from (select max(size) as size from reg_manifests where registry = ${registry} group by digest)`.execute(this.db);
+    return Number(blobs.rows[0]?.total ?? 0) + Number(manifests.rows[0]?.total ?? 0);
   }
 
   /** Removes everything a deleted registry owned (blobs are then collected by GC). */

@@ -8,7 +8,7 @@ import { createDataPlane } from './data-plane.js';
 import { DigestLocks } from './digest-locks.js';
 import { GarbageCollector } from './gc.js';
 import { RegistryMetadata } from './metadata.js';
-import { registryArmRoutes } from './arm-routes.js';
+import { registryArmRoutes, type RegistryArmDeps } from './arm-routes.js';
 import { TokenService } from './token-service.js';
 import type { RegistryLimits } from './context.js';
 import type { RegistryAccessPort, RegistryDirectory } from './ports.js';
@@ -39,7 +39,7 @@ export interface RegistryModule {
   admins: AdminUsers;
   gc: GarbageCollector;
   /** The ARM plugin for `listCredentials` / `regenerateCredential`. */
-  armRoutes(authorizer: Authorizer, apiVersions: readonly string[]): FastifyPluginAsync;
+  armRoutes(authorizer: Authorizer, apiVersions: readonly string[], extraUsages?: RegistryArmDeps['extraUsages']): FastifyPluginAsync;
   close(): Promise<void>;
 }
 
@@ -64,7 +64,7 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     tokens,
     admins,
     gc,
-    armRoutes: (authorizer, apiVersions) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions }),
+    armRoutes: (authorizer, apiVersions, extraUsages) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions, storageBytes: (r) => metadata.storageBytes(r), extraUsages }),
     async close() {
       gc.stop();
     },
