@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRegistryHarness, pushImage, type RegistryHarness } from '../../conformance/registry-harness.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pendingEvents } from '../../../src/events/index.js';
+import { WEBHOOK_CONSUMER } from '../../../src/webhooks/index.js';
+import { startTestServer } from '../../helpers/server.js';
 import { startReceiver } from './receiver.js';
 
 const hookPath = (h: RegistryHarness, name: string, registry = h.name) => `/subscriptions/${h.ts.sub}/resourcegroups/rg1/providers/Microsoft.ContainerRegistry/registries/${registry}/webhooks/${name}`;
@@ -130,4 +136,28 @@ test('targets off the allow-list are refused at create, without traffic; SKU lim
   assert.equal((await createHook(h, 'hookaaa', { serviceUri: 'http://127.0.0.1:8/', actions: ['delete'] }, 'basicreg')).status, 200, 'replacing an existing one is not a new webhook');
   assert.equal((await createHook(h, 'bad', { serviceUri: 'http://127.0.0.1:9/', actions: ['push'] })).json.error.code, 'InvalidResourceName');
   assert.equal((await createHook(h, 'badaction', { serviceUri: 'http://127.0.0.1:9/', actions: ['pull'] })).json.error.code, 'InvalidParameter');
+});
+
+test('a push made while delivery is down is delivered after a restart (outbox consumer, durable)', { timeout: 120_000 }, async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dockyard-webhook-restart-'));
+  const rx = await startReceiver();
+  const h = await startRegistryHarness({ dataDir });
+  const servers: Array<{ cleanup(): Promise<void> }> = [];
+  t.after(async () => {
+    await rx.close();
+    for (const s of servers) await s.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  assert.equal((await createHook(h, 'durable', { serviceUri: rx.url, actions: ['push'] })).status, 201);
+  await h.ts.platform.webhooks.dispatcher.stop();
+  const auth = `Bearer ${await h.token('repository:later:pull,push')}`;
+  const img = await pushImage(h, 'later', 'v1', auth);
+  assert.equal((await pendingEvents(h.ts.platform.db, WEBHOOK_CONSUMER, ['image.pushed'])).length, 1);
+  await h.ts.stop();
+  assert.equal(rx.got.length, 0);
+  const second = await startTestServer({}, dataDir);
+  servers.push(second);
+  const [got] = await rx.waitFor(1);
+  assert.equal(got.body.target.digest, img.digest);
+  assert.equal((await pendingEvents(second.platform.db, WEBHOOK_CONSUMER, ['image.pushed'])).length, 0);
 });
