@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { markConsumed, pendingEvents } from '../events/index.js';
 import { DockyardError, type Clock, type Logger } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
@@ -24,6 +24,9 @@ export const DEFAULT_DELIVERY: DeliveryOptions = { maxAttempts: 5, retryBaseMs: 
 
 type EventRow = WebhookTables['webhook_events'];
 const USER_AGENT = 'Dockyard-Webhook/0.1';
+/** Finished deliveries kept per webhook (listEvents shows the newest 100); older ones are pruned about once a minute. */
+export const EVENTS_KEPT = 200;
+const PRUNE_EVERY_TICKS = 120;
 const MASK = '******';
 
 /** The request URI recorded in the delivery history: no query string (it may carry a token). */
@@ -43,6 +46,7 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly inFlight = new Set<number>();
+  private ticks = 0;
 
   constructor(
     private readonly sql: SqlDatabase,
@@ -71,6 +75,7 @@ export class WebhookDispatcher {
     this.running ??= (async () => {
       await this.ingest();
       await this.deliverDue();
+      if (++this.ticks % PRUNE_EVERY_TICKS === 0) await this.prune();
     })().finally(() => (this.running = undefined));
     return this.running;
   }
@@ -100,6 +105,11 @@ export class WebhookDispatcher {
     for (const k of Object.keys(custom)) headers[k] = MASK;
     const request = { content, headers, method: 'POST', requestUri: recordedUri(serviceUri), version: '1.1' };
     return { id: String(content.id), webhook_id_lower: webhookId.toLowerCase(), action, created_at: now, request: JSON.stringify(request), response: null, state: 'pending', attempts: 0, next_attempt_at: now };
+  }
+
+  /** Keeps the newest EVENTS_KEPT finished deliveries of each webhook. */
+  async prune(): Promise<void> {
+    await sql`delete from webhook_events where state != 'pending' and seq not in (select w.seq from webhook_events w where w.webhook_id_lower = webhook_events.webhook_id_lower order by w.seq desc limit ${EVENTS_KEPT})`.execute(this.db);
   }
 
   private async deliverDue(): Promise<void> {

@@ -28,3 +28,22 @@ test('target policy: loopback always, listed names/addresses/ranges, nothing els
   assert.ok(['127.0.0.1', '::1'].includes(loop.address));
   assert.equal((await p.resolve('http://127.0.0.1:9/')).address, '127.0.0.1');
 });
+
+test('delivery history is pruned to the newest EVENTS_KEPT finished events per webhook', async () => {
+  const { openSqlite, migrateToLatest } = await import('../../../src/storage/index.js');
+  const { eventMigrations } = await import('../../../src/events/index.js');
+  const { webhookMigrations, WebhookDispatcher, EVENTS_KEPT } = await import('../../../src/webhooks/index.js');
+  const { createLogger, systemClock } = await import('../../../src/shared/index.js');
+  const db = openSqlite({ path: ':memory:' });
+  await migrateToLatest(db, [eventMigrations, webhookMigrations]);
+  const k = db as any;
+  const row = (hook: string, i: number, state: string) => ({ id: `e${i}`, webhook_id_lower: hook, action: 'push', created_at: '2026-01-01T00:00:00Z', request: '{}', response: null, state, attempts: 1, next_attempt_at: '2026-01-01T00:00:00Z' });
+  for (let i = 0; i < EVENTS_KEPT + 20; i++) await k.insertInto('webhook_events').values(row('a', i, i === 0 ? 'pending' : 'delivered')).execute();
+  for (let i = 0; i < 5; i++) await k.insertInto('webhook_events').values(row('b', i, 'failed')).execute();
+  const d = new WebhookDispatcher(db, {} as never, {} as never, systemClock, createLogger('silent'));
+  await d.prune();
+  const count = async (hook: string) => Number((await k.selectFrom('webhook_events').select((eb: any) => eb.fn.countAll().as('c')).where('webhook_id_lower', '=', hook).executeTakeFirst()).c);
+  assert.equal(await count('a'), EVENTS_KEPT + 1, 'the newest kept, plus the old pending one');
+  assert.equal(await count('b'), 5);
+  await db.destroy();
+});
