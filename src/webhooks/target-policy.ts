@@ -13,6 +13,13 @@ const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
 LOOPBACK.addAddress('::1', 'ipv6');
 
+/** Never reached through a listed *name* (cloud metadata, link-local, unspecified) unless the address itself is listed. */
+const NEVER_BY_NAME = new BlockList();
+NEVER_BY_NAME.addSubnet('169.254.0.0', 16, 'ipv4');
+NEVER_BY_NAME.addSubnet('0.0.0.0', 8, 'ipv4');
+NEVER_BY_NAME.addSubnet('fe80::', 10, 'ipv6');
+NEVER_BY_NAME.addAddress('::', 'ipv6');
+
 /** Strips brackets and the IPv4-mapped prefix (`::ffff:10.0.0.1` is 10.0.0.1). */
 function normalizeAddress(a: string): string {
   const s = a.replace(/^\[|\]$/g, '');
@@ -82,10 +89,21 @@ export class TargetPolicy {
     const url = this.checkUri(uri);
     const host = normalizeAddress(url.hostname.toLowerCase());
     const answers = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true });
-    if (answers.length === 0) this.refuse(host, 'it does not resolve');
-    // A listed name is trusted wherever it points; anything else (including `localhost`) must resolve to allowed addresses only.
-    const listed = !isIP(host) && this.nameListed(host);
-    for (const a of answers) if (!listed && !this.addressAllowed(a.address)) this.refuse(host, `it resolves to ${a.address}`);
+    this.checkResolved(host, answers.map((a) => a.address));
     return { url, address: answers[0].address, family: answers[0].family === 6 ? 6 : 4 };
+  }
+
+  /**
+   * The delivery-time rule on what a host resolved to: a listed name may point anywhere except link-local/metadata and
+   * unspecified addresses (unless listed themselves); anything else (including `localhost`) only to allowed addresses.
+   */
+  checkResolved(host: string, addresses: string[]): void {
+    if (addresses.length === 0) this.refuse(host, 'it does not resolve');
+    const listed = !isIP(host) && this.nameListed(host);
+    for (const raw of addresses) {
+      const a = normalizeAddress(raw);
+      if (this.addressAllowed(a)) continue;
+      if (!listed || NEVER_BY_NAME.check(a, familyOf(a))) this.refuse(host, `it resolves to ${a}`);
+    }
   }
 }

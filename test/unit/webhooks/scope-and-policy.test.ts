@@ -47,3 +47,16 @@ test('delivery history is pruned to the newest EVENTS_KEPT finished events per w
   assert.equal(await count('b'), 5);
   await db.destroy();
 });
+
+test('target policy at delivery: what a host resolved to is checked (rebinding, metadata addresses)', () => {
+  const p = new TargetPolicy(['hooks.example.com', '*.corp.test', '10.9.0.0/16']);
+  const refused = (host: string, addrs: string[]) => assert.throws(() => p.checkResolved(host, addrs), (e: any) => e.code === 'WebhookTargetNotAllowed', `${host} -> ${addrs}`);
+  assert.doesNotThrow(() => p.checkResolved('localhost', ['127.0.0.1', '::1']));
+  refused('localhost', ['127.0.0.1', '10.0.0.1']);
+  assert.doesNotThrow(() => p.checkResolved('hooks.example.com', ['203.0.113.7']));
+  refused('hooks.example.com', ['169.254.169.254']);
+  refused('evil.corp.test', ['::ffff:169.254.169.254']);
+  refused('hooks.example.com', ['0.0.0.0']);
+  assert.doesNotThrow(() => p.checkResolved('x.corp.test', ['10.9.1.1']));
+  refused('hooks.example.com', []);
+});
