@@ -1,13 +1,14 @@
-// Registry bench: Dockyard vs Debian's docker-registry (CNCF distribution 2.8), same client, same run.
+// Registry bench with Dockyard's own Node HTTP client (not what users run; see bench/registry-clients.ts for skopeo and
+// wrk): Dockyard vs Debian's docker-registry (CNCF distribution 2.8), same client, same run.
 // Run: node --import tsx bench/registry.ts   (BENCH_BIG_MB=256 for the full-size big blobs; default 64)
 // Both servers run as separate processes on 127.0.0.1; distribution without auth, Dockyard with a bearer token.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDistribution, startDockyard } from './servers.js';
 
 const SMALL_COUNT = 200;
 const SMALL_SIZE = 1024 * 1024;
@@ -15,7 +16,6 @@ const BIG_COUNT = 5;
 const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 64);
 const MANIFEST_GETS = 2000;
 const CONCURRENCY = 4;
-const LOCAL_ADMIN = '00000000-0000-0000-0000-00000000ad01';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -88,57 +88,15 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
+async function startDist(dir: string): Promise<{ target: Target; proc: ChildProcess }> {
+  const d = await startDistribution(dir);
+  return { target: { name: 'distribution', base: d.base }, proc: d.proc };
 }
 
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`not ready: ${url}`);
-}
-
-async function startDistribution(dir: string): Promise<{ target: Target; proc: ChildProcess }> {
-  const port = await freePort();
-  mkdirSync(dir, { recursive: true });
-  const cfg = join(dir, 'config.yml');
-  writeFileSync(cfg, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-  const proc = spawn('docker-registry', ['serve', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitFor(`http://127.0.0.1:${port}/v2/`);
-  return { target: { name: 'distribution', base: new URL(`http://127.0.0.1:${port}`) }, proc };
-}
-
-async function startDockyard(dir: string): Promise<{ target: Target; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['bin/dockyard.js', 'serve', '--data-dir', dir, '--port', '0', '--engine', 'none', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /"endpoint":"(http:[^"]+)"/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.on('exit', (c) => reject(new Error(`dockyard exited ${c}`)));
-  });
-  proc.stdout!.resume();
-  const key = readFileSync(join(dir, 'admin.key'), 'utf8').trim();
-  const h = { authorization: `DockyardKey ${key}`, 'content-type': 'application/json' };
-  const sub = ((await (await fetch(`${endpoint}/dockyard/v1/info`, { headers: h })).json()) as { subscriptionId: string }).subscriptionId;
-  await fetch(`${endpoint}/subscriptions/${sub}/resourcegroups/bench?api-version=2022-09-01`, { method: 'PUT', headers: h, body: JSON.stringify({ location: 'eastus' }) });
-  const reg = (await (await fetch(`${endpoint}/subscriptions/${sub}/resourcegroups/bench/providers/Microsoft.ContainerRegistry/registries/benchreg?api-version=2025-04-01`, { method: 'PUT', headers: h, body: JSON.stringify({ location: 'eastus', sku: { name: 'Premium' } }) })).json()) as { loginServer: string };
-  const basic = Buffer.from(`${LOCAL_ADMIN}:${key}`).toString('base64');
-  const tok = (await (await fetch(`http://${reg.loginServer}/oauth2/token?service=${reg.loginServer}&scope=repository:bench/small:pull,push&scope=repository:bench/big:pull,push${[1, 2, 3, 4].map((i) => `&scope=repository:bench/big${i}:pull,push`).join('')}`, { headers: { authorization: `Basic ${basic}` } })).json()) as { access_token: string };
-  return { target: { name: 'dockyard', base: new URL(`http://${reg.loginServer}`), auth: `Bearer ${tok.access_token}` }, proc };
+async function startDock(dir: string): Promise<{ target: Target; proc: ChildProcess }> {
+  const d = await startDockyard(dir);
+  const tok = await d.token(['repository:bench/small:pull,push', 'repository:bench/big:pull,push', ...[1, 2, 3, 4].map((i) => `repository:bench/big${i}:pull,push`)]);
+  return { target: { name: 'dockyard', base: d.base, auth: `Bearer ${tok}` }, proc: d.proc };
 }
 
 async function runSuite(t: Target, small: Buffer[], big: { size: number; chunk: Buffer; digest: string }): Promise<Record<string, number>> {
@@ -195,14 +153,14 @@ async function main(): Promise<void> {
     const h = createHash('sha256');
     for (let i = 0; i < BIG_MB; i++) h.update(chunk);
     const big = { size: BIG_MB * 1024 * 1024, chunk, digest: `sha256:${h.digest('hex')}` };
-    const dist = await startDistribution(join(root, 'dist'));
+    const dist = await startDist(join(root, 'dist'));
     procs.push(dist.proc);
-    const dock = await startDockyard(join(root, 'dockyard'));
+    const dock = await startDock(join(root, 'dockyard'));
     procs.push(dock.proc);
     const rd = await runSuite(dock.target, small, big);
     const rr = await runSuite(dist.target, small, big);
     const hashCopy = machineHashCopy(chunk, big.size);
-    console.log(`\nRegistry bench (${new Date().toISOString()}, ${BIG_MB} MiB big blobs, concurrency ${CONCURRENCY})`);
+    console.log(`\nRegistry bench, Node HTTP client (${new Date().toISOString()}, ${BIG_MB} MiB big blobs, concurrency ${CONCURRENCY})`);
     console.log('| metric | dockyard | distribution | ratio |');
     console.log('| --- | ---: | ---: | ---: |');
     for (const k of Object.keys(rd)) console.log(`| ${k} | ${rd[k].toFixed(1)} | ${rr[k].toFixed(1)} | ${(rd[k] / rr[k]).toFixed(2)}x |`);

@@ -1,15 +1,22 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript sources through tsx in a checkout; the compiled dist/ when packaged without src/.
+// Launcher: runs the compiled dist/ (built by `npm run build`, part of ./scripts/setup.sh). In a checkout, dist/ is
+// used only while its build stamp matches the sources; otherwise the TypeScript sources run through tsx (slower,
+// never stale). Without src/ (a packaged copy), dist/ runs as is.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { distIsFresh } from './build-stamp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'bin', 'dockyard.ts');
-if (existsSync(source)) {
+const compiled = join(root, 'dist', 'bin', 'dockyard.js');
+if (!existsSync(source) || (process.env.DOCKYARD_FROM_SOURCE !== '1' && distIsFresh(root))) {
+  await import(pathToFileURL(compiled).href);
+} else {
+  if (process.stderr.isTTY && process.env.DOCKYARD_FROM_SOURCE !== '1') {
+    process.stderr.write('dockyard: dist/ is missing or older than src/; running the TypeScript sources (slow start). `npm run build` fixes it.\n');
+  }
   const { register } = await import('tsx/esm/api');
   register();
   await import(pathToFileURL(source).href);
-} else {
-  await import(pathToFileURL(join(root, 'dist', 'bin', 'dockyard.js')).href);
 }

@@ -2,15 +2,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DockyardConfig } from '../config/index.js';
 import { createLogger, systemClock, type Clock, type Logger, type Principal } from '../shared/index.js';
 import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
-import { eventMigrations } from '../events/index.js';
-import { installAuthentication } from '../http/index.js';
-import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator } from '../identity/index.js';
-import { armMigrations, registerArmRoutes, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
-import { taskMigrations, triggerMigrations, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
+import { eventMigrations, startOutboxPruner } from '../events/index.js';
+import { installAuthentication, setArmPageSize } from '../http/index.js';
+import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator, RESOURCES } from '../identity/index.js';
+import { vaultShape } from '../vault/index.js';
+import { armMigrations, registerArmRoutes, type ResourceLister, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
+import { taskMigrations, triggerMigrations, type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
 import { wireTasks } from './wire-tasks.js';
-import { wireRunner, type RunnerWiring } from './wire-runner.js';
+import { sourcePolicyOf, wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
+import type { NamedLoginServers } from './named-login-servers.js';
+import { wireNames, type NamesWiring } from './wire-names.js';
 import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -21,13 +24,17 @@ import { wireImport } from './wire-import.js';
 import { wireWeb } from './wire-web.js';
 import { wireWebhooks, type WebhookWiring } from './wire-webhooks.js';
 import { webhookMigrations } from '../webhooks/index.js';
+import { createMetrics, onTriggerQueued, wireMetrics } from './wire-metrics.js';
+import type { DockyardMetrics } from '../metrics/index.js';
 
 export interface Platform {
   config: DockyardConfig;
   log: Logger;
   db: SqlDatabase;
   api: FastifyInstance;
-  listeners: RegistryListeners;
+  listeners: RegistryListeners | NamedLoginServers;
+  /** Login servers by name over TLS (config loginServerSuffix), when on. */
+  names?: NamesWiring;
   tenantId: string;
   subscriptionId: string;
   admin: { principal: Principal; key: string };
@@ -40,6 +47,8 @@ export interface Platform {
   identity: IdentityWiring;
   /** Registry webhooks: definitions, ARM routes and the outbox-fed delivery loop. */
   webhooks: WebhookWiring;
+  /** Prometheus metrics (undefined when config `metrics` is `off`). */
+  metrics?: DockyardMetrics;
   /** The API's base URL once listening. */
   setEndpoint(url: string): void;
   /** Registered by modules; run in reverse order on close. */
@@ -48,7 +57,10 @@ export interface Platform {
 }
 
 /** The composition root: builds every component from config. The only place that picks implementations. */
-export async function buildPlatform(config: DockyardConfig, options: { log?: Logger; dbPath?: string; executor?: RunExecutor; clock?: Clock } = {}): Promise<Platform> {
+export async function buildPlatform(
+  config: DockyardConfig,
+  options: { log?: Logger; dbPath?: string; executor?: RunExecutor; clock?: Clock; /** Tests: the real runner on this engine (e.g. FakeEngine) instead of dockerd. */ engine?: () => Promise<ContainerEngine> } = {},
+): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
   const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
   await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, triggerMigrations, registryMigrations, webhookMigrations, ...identityMigrationSets]);
@@ -59,23 +71,44 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   const subscriptionId = await subscriptions.ensureDefault(tenantId);
   const admin = await ensureLocalAdmin(directory, config.dataDir);
 
-  const listeners = new RegistryListeners(config.host, config.registryPortBase, log);
+  const names = config.loginServerSuffix ? await wireNames({ ...config, loginServerSuffix: config.loginServerSuffix }, log) : undefined;
+  const listeners = names?.front ?? new RegistryListeners(config.host, config.registryPortBase, log);
   const registries = new Registries(db, listeners);
   const groups = new ResourceGroups(db);
   const api: FastifyInstance = Fastify({ loggerInstance: log.child({ plane: 'api' }) as unknown as FastifyBaseLogger, routerOptions: { caseSensitive: false, ignoreTrailingSlash: true }, bodyLimit: 16 * 1024 * 1024, exposeHeadRoutes: false });
+  const metrics = createMetrics(config, api);
   const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log });
   const { authorizer, principals, onResourceDeleted } = identity;
   const identities = new UserAssignedIdentities(db, principals);
+  setArmPageSize(api, config.armPageSize);
   installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key), ...identity.authenticators]);
   api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0', engine: config.engine }));
-  await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted }));
+  const resourceListers: ResourceLister[] = [];
+  await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted, resourceListers }));
   await identity.register({ subscriptions, groups });
+  resourceListers.push(async (sub) =>
+    (await identity.vault.store.all())
+      .filter((v) => v.subscription_id === sub)
+      .map((v) => ({ readAction: 'Microsoft.KeyVault/vaults/read', item: vaultShape(v) as { id: string; name: string; type: string; location: string; tags: Record<string, string> } })),
+  );
+  if (names) {
+    names.front.setApi((req, res) => api.server.emit('request', req, res));
+    const vaultNames = async () => (await identity.vault.store.all()).map((v) => v.name_lower);
+    identity.vault.changed.push(async () => names.sync((await registries.all()).map((r) => r.name.toLowerCase()), await vaultNames()));
+    await names.sync([], await vaultNames());
+  }
   let endpoint = `http://${config.host}:${config.port}`;
-  const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint });
-  const executor = options.executor ?? (config.engine === 'docker' ? runner.executor : undefined);
-  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock });
+  const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint, engine: options.engine });
+  const executor = options.executor ?? (config.engine === 'docker' || options.engine ? runner.executor : undefined);
+  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock, sourcePolicy: sourcePolicyOf(config), concurrency: config.maxConcurrentRuns });
 
-  const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock });
+  const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock, onQueued: onTriggerQueued(metrics) });
+  // Consumed events older than the retention leave the outbox (every 10 minutes; see docs/designs/triggers.md).
+  const pruner = startOutboxPruner(db, {
+    retentionHours: config.outboxRetentionHours,
+    onPruned: (n) => log.debug({ events: n }, 'outbox pruned'),
+    onError: (err) => log.error({ err }, 'outbox prune failed'),
+  });
   const onClose: Array<() => Promise<void>> = [];
   const webhooks = await wireWebhooks({ api, db, config, registries, authorizer, clock: options.clock ?? systemClock, log, onResourceDeleted, onClose });
 
@@ -91,6 +124,7 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     db,
     api,
     listeners,
+    names,
     tenantId,
     subscriptionId,
     admin,
@@ -100,12 +134,14 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
     runner,
     triggers,
     webhooks,
+    metrics,
     setEndpoint(url: string) {
       endpoint = url;
     },
     onClose,
     async close() {
       await triggers.stop();
+      await pruner.stop();
       await tasks.stop();
       await runner.close();
       for (const fn of [...platform.onClose].reverse()) await fn().catch((err) => log.error({ err }, 'close hook failed'));
@@ -117,7 +153,11 @@ export async function buildPlatform(config: DockyardConfig, options: { log?: Log
   // Signs the browser address the dashboard proxy relays to registry listeners (never leaves this process).
   const relayKey = randomBytes(32);
   const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log, relayKey });
-  await wireImport({ api, registries, registry: await wireRegistry(platform, authorizer, access, onResourceDeleted, options.clock), access, tenantId, log });
+  const registry = await wireRegistry(platform, authorizer, access, onResourceDeleted, options.clock);
+  await wireImport({ api, registries, registry, access, tenantId, log });
+  await wireMetrics({ metrics, config, api, tasks, registry, authorizer, subscriptionId, verifyBearer: (t) => identity.identity.verifyAccessToken(t, [RESOURCES.management]) });
   await wireWeb(platform, relayKey);
+  // Hosts entries and engine trust exist while this server runs.
+  if (names) platform.onClose.push(() => names.sync([], []));
   return platform;
 }

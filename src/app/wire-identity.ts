@@ -141,7 +141,7 @@ export function registryAccess(wiring: Pick<IdentityWiring, 'identity' | 'rbac'>
       return identity.verifyAccessToken(token, [RESOURCES.management, RESOURCES.containerRegistry]);
     },
     async grantedActions(principal, registry, _repository, requested) {
-      if (principal.type === 'RegistryAdmin') return [];
+      if (principal.type === 'RegistryAdmin' || principal.type === 'RegistryToken') return [];
       const mine = await rbac.assignments.forPrincipal(principal.objectId);
       const can = (action: string, kind: 'action' | 'dataAction') => authorize(mine, rbac.definitions, principal.objectId, action, registry.id, kind);
       if (_repository === 'catalog') {

@@ -5,6 +5,8 @@ import type { Authorizer } from '../http/index.js';
 import { createRegistryModule, type RegistryAccessPort, type RegistryDirectory, type RegistryInfo, type RegistryModule } from '../registry/index.js';
 import type { Platform } from './platform.js';
 import { webhookLimit } from '../webhooks/index.js';
+import { instrumentRegistryHandler } from '../metrics/index.js';
+import { dataPlaneRoute } from '../registry/index.js';
 
 const info = (r: RegistryRow): RegistryInfo => {
   const { days, status } = retentionOf(r);
@@ -66,16 +68,17 @@ export async function wireRegistry(
     log: platform.log,
     gcGraceSeconds: platform.config.gcGraceSeconds,
     clock,
+    observer: platform.metrics,
   });
-  platform.listeners.setHandler(registry.handler);
+  const { metrics } = platform;
+  platform.listeners.setHandler(metrics ? instrumentRegistryHandler(registry.handler, metrics, dataPlaneRoute) : registry.handler);
   // Webhooks are counted here; scope maps and tokens join once their module exists (docs/designs/webhooks-retention.md).
   const extraUsages = async (reg: RegistryInfo) => [{ name: 'Webhooks', limit: webhookLimit(reg.sku ?? 'Basic'), currentValue: await platform.webhooks.store.count(reg.name), unit: 'Count' as const }];
   await platform.api.register(registry.armRoutes(authorizer, API_VERSIONS.registries, extraUsages));
   platform.onClose.push(() => registry.close());
   // A deleted registry's repositories, tags and links go with it (its blobs are then collected by GC).
   onResourceDeleted?.push(async (resourceId) => {
-    const m = /\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i.exec(resourceId);
-    if (m) await registry.metadata.purgeRegistry(m[1]);
+    if (/\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i.test(resourceId)) await registry.purgeRegistry(resourceId);
   });
   modules.set(platform, registry);
   return registry;

@@ -3,9 +3,12 @@ import type { DockyardConfig } from '../config/index.js';
 import type { Logger } from '../shared/index.js';
 import type { Registries } from '../arm/index.js';
 import { RESOURCES } from '../identity/index.js';
-import { exchangeAadToken, loadTaskFileWithSpec, NULL_GUID_USER, scanWithAcbRules, TaskRunner, type RunExecutor, type RunnerDeps } from '../tasks/index.js';
+import { exchangeAadToken, loadTaskFileWithSpec, NULL_GUID_USER, scanWithAcbRules, TaskRunner, type RunExecutor, type RunnerDeps, type SourcePolicy } from '../tasks/index.js';
 import { startEngineWithLibrary, type ContainerEngine } from '../tasks/index.js';
 import type { IdentityWiring } from './wire-identity.js';
+
+/** Which sources task runs may use: never the data dir; file:// repositories only under the listed roots, if any. */
+export const sourcePolicyOf = (config: DockyardConfig): SourcePolicy => ({ dataDir: config.dataDir, allowedLocalContextRoots: config.allowedLocalContextRoots });
 
 export interface RunnerWiring {
   executor: RunExecutor;
@@ -20,11 +23,12 @@ export interface RunnerWiring {
  * The real task runner: a private dockerd with the offline library, identities from the identity module, registry
  * access over each registry's HTTP token endpoints (the runner is a client like any other).
  */
-export function wireRunner(p: { config: DockyardConfig; log: Logger; registries: Registries; identity: IdentityWiring; endpoint: () => string }): RunnerWiring {
+export function wireRunner(p: { config: DockyardConfig; log: Logger; registries: Registries; identity: IdentityWiring; endpoint: () => string; engine?: () => Promise<ContainerEngine> }): RunnerWiring {
   let enginePromise: Promise<ContainerEngine> | null = null;
   const libraryDigests = new Map<string, string>();
   const log = p.log.child({ module: 'runner' });
   const engine = (): Promise<ContainerEngine> => {
+    if (p.engine) return p.engine();
     enginePromise ??= (async () => {
       const t0 = Date.now();
       const { engine: e, library } = await startEngineWithLibrary({ dataDir: p.config.dataDir, dockerHost: p.config.dockerHost, userns: p.config.engineUserns, onLog: (line: string) => log.debug(line) });
@@ -75,6 +79,7 @@ export function wireRunner(p: { config: DockyardConfig; log: Logger; registries:
       identity.revokeWorkloadBinding(secret);
     },
     workDir: join(p.config.dataDir, 'work'),
+    sourcePolicy: sourcePolicyOf(p.config),
     loadTaskFile: loadTaskFileWithSpec,
     scanDockerfile: scanWithAcbRules,
     knownDigest: (ref) => libraryDigests.get(ref.includes(':') ? ref : `${ref}:latest`),

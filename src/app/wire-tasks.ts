@@ -4,7 +4,7 @@ import type { Clock, Logger } from '../shared/index.js';
 import { scopeContains } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import type { IdentityPrincipals, Registries, ResourceDeletedListener, UserAssignedIdentities } from '../arm/index.js';
-import { createTaskModule, NoEngineExecutor, type RunExecutor, type TaskModule } from '../tasks/index.js';
+import { createTaskModule, NoEngineExecutor, type RunExecutor, type SourcePolicy, type TaskModule } from '../tasks/index.js';
 
 export interface WireTasksInput {
   api: FastifyInstance;
@@ -20,6 +20,9 @@ export interface WireTasksInput {
   executor?: RunExecutor;
   /** Time source for log-link expiry. */
   clock?: Clock;
+  sourcePolicy: SourcePolicy;
+  /** Runs executing at once (config `maxConcurrentRuns`). */
+  concurrency: number;
 }
 
 /** Builds the task module from the platform's parts and registers its routes. */
@@ -32,6 +35,8 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     endpoint: input.endpoint,
     executor: input.executor ?? new NoEngineExecutor(),
     clock: input.clock,
+    sourcePolicy: input.sourcePolicy,
+    concurrency: input.concurrency,
     registries: {
       async find(sub, rg, name) {
         const r = await input.registries.find(sub, rg, name);

@@ -1,7 +1,7 @@
 import type { Clock, Logger } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import type { DockyardConfig } from '../config/index.js';
-import { TriggerService, type TaskModule } from '../tasks/index.js';
+import { TriggerService, type TaskModule, type TriggerServiceOptions } from '../tasks/index.js';
 
 export interface WireTriggersInput {
   config: DockyardConfig;
@@ -9,6 +9,7 @@ export interface WireTriggersInput {
   log: Logger;
   tasks: TaskModule;
   clock: Clock;
+  onQueued?: TriggerServiceOptions['onQueued'];
 }
 
 /** Builds the trigger service (commit, base-image and timer triggers). serve starts it; platform.close stops it. */
@@ -17,10 +18,12 @@ export function wireTriggers(input: WireTriggersInput): TriggerService {
     db: input.db,
     tasks: input.tasks.taskStore,
     taskSaves: input.tasks.tasks.saved,
+    runs: input.tasks.runs,
     queue: input.tasks.queue,
     log: input.log,
     clock: input.clock,
     pollSeconds: input.config.triggerPollSeconds,
     pullRequestRefPattern: input.config.triggerPullRequestRefPattern,
+    onQueued: input.onQueued,
   });
 }

@@ -5,7 +5,7 @@ import type { DockyardConfig } from '../config/index.js';
 import type { Authorizer } from '../http/index.js';
 import { DockyardError, type Clock, type Logger } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
-import { SecretCipher } from '../vault/index.js';
+import { SecretCipher } from '../shared/index.js';
 import { DEFAULT_DELIVERY, TargetPolicy, WebhookDispatcher, webhookArmRoutes, WebhookStore, type WebhookRegistry } from '../webhooks/index.js';
 
 export interface WebhookWiring {

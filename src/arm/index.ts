@@ -6,4 +6,4 @@ export { UserAssignedIdentities, type IdentityRow } from './identities.js';
 export { registryShape, identityShape, groupShape, type NetworkRuleSet } from './shapes.js';
 export type { LoginServerAllocator, IdentityPrincipals, ResourceDeletedListener } from './ports.js';
 export { registerArmRoutes } from './routes/index.js';
-export { API_VERSIONS, type ArmDeps } from './routes/context.js';
+export { API_VERSIONS, type ArmDeps, type ResourceLister } from './routes/context.js';

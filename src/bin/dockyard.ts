@@ -5,6 +5,11 @@ if (argv[0] === 'serve') {
   const { runServeCommand } = await import('./serve-command.js');
   await runServeCommand(argv.slice(1));
 } else {
-  const { runCli } = await import('../cli/index.js');
+  const { runCli, provideTaskFileEngine } = await import('../cli/index.js');
+  // `acr task validate|render` with no server reachable: the server's task-file engine, loaded only then.
+  provideTaskFileEngine(async () => {
+    const { evaluateTaskFile, TaskFileRequestSchema } = await import('../tasks/spec/index.js');
+    return (body, render) => evaluateTaskFile(TaskFileRequestSchema.parse(body), render);
+  });
   process.exitCode = await runCli(argv);
 }

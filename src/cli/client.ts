@@ -1,6 +1,7 @@
 import { CliError } from './errors.js';
 import { authorizationHeader, refreshProfileIfNeeded } from './credentials.js';
 import { resolveConnection, type Connection } from './connection.js';
+import { httpText, type HttpTextResponse } from './http-request.js';
 
 export interface RequestOptions {
   method?: string;
@@ -10,6 +11,8 @@ export interface RequestOptions {
   /** Return null on 404 instead of throwing. */
   allow404?: boolean;
   raw?: boolean;
+  /** Return one page of an ARM list as is (nextLink included) instead of following nextLink. */
+  singlePage?: boolean;
 }
 
 /** HTTP client for the Dockyard API. ARM/Key Vault/OAuth error bodies become `CliError(code, message)`. */
@@ -38,18 +41,37 @@ export class ApiClient {
       headers['content-type'] = 'application/json';
     }
     this.debug(`${opts.method ?? 'GET'} ${url.toString()}`);
-    let res: Response;
+    let res: HttpTextResponse;
     try {
-      res = await fetch(url, { method: opts.method ?? 'GET', headers, body });
+      res = await httpText(url, { method: opts.method ?? 'GET', headers, body });
     } catch (err) {
-      throw new CliError('CliConnection', `Could not reach the Dockyard server at ${this.conn.endpoint}: ${(err as Error).cause ? String((err as { cause: Error }).cause.message) : (err as Error).message}`);
+      throw new CliError('CliConnection', `Could not reach the Dockyard server at ${this.conn.endpoint}: ${(err as Error).message}`);
     }
     this.debug(`<- ${res.status}`);
     if (opts.allow404 && res.status === 404) return null as T;
-    const text = await res.text();
+    const text = res.text;
     if (!res.ok) throw errorFromBody(res.status, text);
     if (opts.raw) return text as T;
-    return (text ? JSON.parse(text) : undefined) as T;
+    const parsed = (text ? JSON.parse(text) : undefined) as T;
+    return (opts.method ?? 'GET') === 'GET' && !opts.singlePage ? this.followNextLinks(parsed, opts) : parsed;
+  }
+
+  /**
+   * An ARM list (`{value: [...], nextLink}`) comes a page at a time: like az, fetch every next page and return all
+   * of it as one `{value}`. `$top`-limited lists stop by themselves (the server sends no nextLink past the top).
+   */
+  private async followNextLinks<T>(body: T, opts: RequestOptions): Promise<T> {
+    const page = body as { value?: unknown; nextLink?: unknown } | undefined;
+    if (!page || typeof page !== 'object' || !Array.isArray(page.value) || typeof page.nextLink !== 'string' || !page.nextLink) return body;
+    const value = [...page.value];
+    let next: string | undefined = page.nextLink;
+    for (let pages = 1; next && pages < 10_000; pages++) {
+      const r: { value?: unknown[]; nextLink?: string | null } = await this.request(next, { headers: opts.headers, singlePage: true });
+      value.push(...(r.value ?? []));
+      next = r.nextLink ?? undefined;
+    }
+    const { nextLink: _drop, ...rest } = page;
+    return { ...rest, value } as T;
   }
 
   async platformInfo(): Promise<{ tenantId: string; subscriptionId: string }> {

@@ -2,3 +2,4 @@ export { runCli, buildProgram, registerCommands, type CommandFactory } from './p
 export { CliError } from './errors.js';
 export { formatOutput, formatTsv, formatTable, applyQuery, autoTable, type OutputFormat } from './output.js';
 export { ApiClient } from './client.js';
+export { provideTaskFileEngine, type TaskFileEvaluator, type TaskFileRequestBody } from './local-engine.js';

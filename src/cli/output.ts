@@ -1,6 +1,12 @@
-import jmespath from 'jmespath';
-import { stringify as yamlStringify } from 'yaml';
+import { createRequire } from 'node:module';
+import type { stringify } from 'yaml';
+import type { search } from 'jmespath';
 import { CliError } from './errors.js';
+
+// jmespath and yaml load only when --query or -o yaml asks for them (each costs more start-up than a whole command).
+const require = createRequire(import.meta.url);
+const jmespath = { search: ((...a) => (require('jmespath') as { search: typeof search }).search(...a)) as typeof search };
+const yamlStringify = ((...a: Parameters<typeof stringify>) => (require('yaml') as { stringify: typeof stringify }).stringify(...a)) as typeof stringify;
 
 export type OutputFormat = 'json' | 'jsonc' | 'yaml' | 'yamlc' | 'table' | 'tsv' | 'none';
 export const OUTPUT_FORMATS: OutputFormat[] = ['json', 'jsonc', 'yaml', 'yamlc', 'table', 'tsv', 'none'];

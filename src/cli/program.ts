@@ -1,13 +1,24 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
-import { groupCommands } from './commands/group.js';
-import { acrCommands } from './commands/acr.js';
-import { identityCommands } from './commands/identity.js';
-import { roleCommands } from './commands/role.js';
-import { loginCommand, logoutCommand } from './commands/login.js';
-import { accountCommands } from './commands/account.js';
-import { keyvaultCommands } from './commands/keyvault.js';
-import { adCommands } from './commands/ad.js';
+import { completionCommand, serveCommandStub } from './commands/completion.js';
+
+/**
+ * Top-level command groups, loaded on demand: `dockyard acr show` imports only the acr commands (start-up time is
+ * mostly module loading). Order = the order `dockyard --help` lists them.
+ */
+const GROUPS: Array<[name: string, load: () => Promise<Command>]> = [
+  ['group', async () => (await import('./commands/group.js')).groupCommands()],
+  ['acr', async () => (await import('./commands/acr.js')).acrCommands()],
+  ['identity', async () => (await import('./commands/identity.js')).identityCommands()],
+  ['role', async () => (await import('./commands/role.js')).roleCommands()],
+  ['login', async () => (await import('./commands/login.js')).loginCommand()],
+  ['logout', async () => (await import('./commands/login.js')).logoutCommand()],
+  ['account', async () => (await import('./commands/account.js')).accountCommands()],
+  ['keyvault', async () => (await import('./commands/keyvault.js')).keyvaultCommands()],
+  ['ad', async () => (await import('./commands/ad.js')).adCommands()],
+  ['tls', async () => (await import('./commands/tls.js')).tlsCommands()],
+  ['az-cloud', async () => (await import('./commands/az-cloud.js')).azCloudCommand()],
+];
 
 /** Extra command groups registered by other files (e.g. `role`, `keyvault`, `acr task`). */
 export type CommandFactory = (program: Command) => void;
@@ -16,21 +27,21 @@ export function registerCommands(factory: CommandFactory): void {
   extensions.push(factory);
 }
 
-export function buildProgram(): Command {
+/**
+ * The whole program, or — when `argv` starts with a known group name — a program holding just that group (its
+ * parsing, help and errors are the same; only `dockyard --help` and unknown commands need every group).
+ */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('dockyard')
     .description('Dockyard: a self-hosted Azure Container Registry. The az commands you know, with dockyard for az.')
     .version('0.1.0')
     .showHelpAfterError(false);
-  program.addCommand(groupCommands());
-  program.addCommand(acrCommands());
-  program.addCommand(identityCommands());
-  program.addCommand(roleCommands());
-  program.addCommand(loginCommand());
-  program.addCommand(logoutCommand());
-  program.addCommand(accountCommands());
-  program.addCommand(keyvaultCommands());
-  program.addCommand(adCommands());
+  const only = GROUPS.find(([name]) => name === argv[0]);
+  const groups = await Promise.all((only ? [only] : GROUPS).map(([, load]) => load()));
+  for (const g of groups) program.addCommand(g);
   for (const f of extensions) f(program);
+  program.addCommand(serveCommandStub());
+  program.addCommand(completionCommand());
   return program;
 }
 
@@ -42,7 +53,7 @@ function applyExitOverride(cmd: Command): void {
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   applyExitOverride(program);
   try {
     await program.parseAsync(argv, { from: 'user' });

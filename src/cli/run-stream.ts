@@ -23,6 +23,22 @@ export async function streamRun(client: ApiClient, registryId: string, runId: st
 }
 
 /** az's list-runs table. */
+/**
+ * `--no-logs` as az has it (get_run_with_polling): wait for the run without streaming its log, return the final run, and
+ * fail (exit 1) when it ended unsuccessfully.
+ */
+export async function waitForRun(client: ApiClient, registryId: string, registryName: string, runId: string, apiVersion: string, pollMs = 1000): Promise<Record<string, unknown>> {
+  for (;;) {
+    const run = await client.request<Record<string, unknown>>(`${registryId}/runs/${runId}`, { query: { 'api-version': apiVersion } });
+    const status = String(run.status);
+    if (status === 'Succeeded') return run;
+    if (TERMINAL.includes(status)) {
+      throw new CliError('RunFailed', `The run with ID '${runId}' finished with unsuccessful status '${status}'. Show run details by 'dockyard acr task show-run -r ${registryName} --run-id ${runId}'. Show run logs by 'dockyard acr task logs -r ${registryName} --run-id ${runId}'.`);
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
 export const runTable = (r: unknown) =>
   (Array.isArray(r) ? r : [r]).map((x: Record<string, unknown>) => {
     const p = x.platform as { os?: string } | null;

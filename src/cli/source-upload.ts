@@ -1,6 +1,5 @@
 import { createGzip } from 'node:zlib';
 import { statSync } from 'node:fs';
-import { packBuildContext } from '../shared/index.js';
 import type { ApiClient } from './client.js';
 import { CliError } from './errors.js';
 
@@ -13,6 +12,7 @@ const ALWAYS_EXCLUDED = ['.git', '.gitignore', '.hg', '.svn', '.bzr'];
 export async function uploadSource(client: ApiClient, registryId: string, dir: string, keepFile: string, apiVersion: string, info: (m: string) => void): Promise<string> {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError('CliUsage', `The context '${dir}' is not a directory.`, 2);
   info('Packing source code into tar to upload...');
+  const { packBuildContext } = await import('../shared/index.js'); // tar-stream and pino: only for uploads
   const ctx = await packBuildContext(dir, keepFile, true, ALWAYS_EXCLUDED);
   const chunks: Buffer[] = [];
   for await (const c of ctx.stream.pipe(createGzip())) chunks.push(c as Buffer);

@@ -1,4 +1,4 @@
-import { loadProfile } from './credentials.js';
+import { refreshProfileIfNeeded, storedLogin } from './credentials.js';
 import type { Connection } from './connection.js';
 import { CliError } from './errors.js';
 import { clientCredentialsToken, localAdminKey, managedIdentityToken } from './identity-login.js';
@@ -13,7 +13,8 @@ const cache = new Map<string, string>();
 export async function vaultAuthorization(conn: Connection): Promise<string> {
   const hit = cache.get(conn.endpoint);
   if (hit) return hit;
-  const profile = loadProfile(conn.endpoint);
+  await refreshProfileIfNeeded(conn);
+  const profile = storedLogin(conn);
   let header: string | undefined;
   if (profile?.refresh?.kind === 'servicePrincipal') {
     header = `Bearer ${(await clientCredentialsToken(conn.endpoint, profile.tenantId, profile.refresh.clientId, profile.refresh.secret, VAULT_RESOURCE)).accessToken}`;

@@ -1,2 +1,2 @@
-export { configSchema, type DockyardConfig } from './schema.js';
+export { configSchema, defaultMaxConcurrentRuns, type DockyardConfig } from './schema.js';
 export { loadConfig, type LoadOptions } from './load.js';

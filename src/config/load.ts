@@ -10,6 +10,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_REGISTRY_PORT_BASE: 'registryPortBase',
   DOCKYARD_DEFAULT_LOCATION: 'defaultLocation',
   DOCKYARD_LOG_LEVEL: 'logLevel',
+  DOCKYARD_LOG_FORMAT: 'logFormat',
   DOCKYARD_ENGINE: 'engine',
   DOCKYARD_DOCKER_HOST: 'dockerHost',
   DOCKYARD_ENGINE_USERNS: 'engineUserns',
@@ -21,6 +22,14 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_TLS_KEY: 'tlsKey',
   DOCKYARD_TLS_PORT: 'tlsPort',
   DOCKYARD_WEBHOOK_ALLOWED_HOSTS: 'webhookAllowedHosts',
+  DOCKYARD_LOGIN_SERVER_SUFFIX: 'loginServerSuffix',
+  DOCKYARD_MANAGE_HOSTS: 'manageHosts',
+  DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS: 'allowedLocalContextRoots',
+  DOCKYARD_MAX_CONCURRENT_RUNS: 'maxConcurrentRuns',
+  DOCKYARD_OUTBOX_RETENTION_HOURS: 'outboxRetentionHours',
+  DOCKYARD_ARM_PAGE_SIZE: 'armPageSize',
+  DOCKYARD_METRICS: 'metrics',
+  DOCKYARD_METRICS_TOKEN: 'metricsToken',
 };
 
 export interface LoadOptions {
@@ -52,5 +61,5 @@ export function loadConfig(options: LoadOptions = {}): DockyardConfig {
     const issue = parsed.error.issues[0];
     throw new DockyardError('InvalidParameter', `invalid configuration ${issue.path.join('.')}: ${issue.message}`);
   }
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), allowedLocalContextRoots: parsed.data.allowedLocalContextRoots.map((r) => resolve(r)) };
 }

@@ -1,4 +1,9 @@
+import { delimiter } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+
+/** Runs executed at once unless configured: one per core, at least 2. */
+export const defaultMaxConcurrentRuns = (): number => Math.max(2, availableParallelism());
 
 export const configSchema = z.object({
   /** Where the SQLite file, blobs, keys and engine state live. */
@@ -11,6 +16,8 @@ export const configSchema = z.object({
   registryPortBase: z.coerce.number().int().min(0).max(65535).default(0),
   defaultLocation: z.string().default('eastus'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: human-readable lines on a terminal, JSON lines otherwise; or always `json` / `pretty`. */
+  logFormat: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** Container engine used by task runs. */
   engine: z.enum(['docker', 'none']).default('docker'),
   /**
@@ -40,11 +47,44 @@ export const configSchema = z.object({
   webhookMaxAttempts: z.coerce.number().int().min(1).max(20).default(5),
   /** First retry delay of a failed webhook delivery (doubles per attempt), milliseconds. */
   webhookRetryBaseMs: z.coerce.number().int().min(0).default(2000),
+  /**
+   * Directories under which `file://` git repositories may be task/run sources. Empty (the default) allows any local
+   * repository outside the data dir; on a shared server, list the roots (`--allow-local-context-root`, repeatable;
+   * DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS, path-delimiter separated).
+   */
+  allowedLocalContextRoots: z.preprocess((v) => (typeof v === 'string' ? v.split(delimiter).filter(Boolean) : v), z.array(z.string().min(1))).default([]),
+  /** Task runs executing at once; more wait in the queue (default: max(2, cores)). */
+  maxConcurrentRuns: z.coerce.number().int().min(1).max(256).default(defaultMaxConcurrentRuns),
+  /** Hours a consumed outbox event is kept before the periodic prune deletes it. */
+  outboxRetentionHours: z.coerce.number().min(0).default(24),
+  /** Items per page of ARM lists (more come through `nextLink`); Azure's typical 100. */
+  armPageSize: z.coerce.number().int().min(1).max(1000).default(100),
   /** PEM certificate + key for the optional https control-plane listener (for the Azure CLI, docs/designs/azure-cli.md). */
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
   /** Port of the https listener (0 = any free port); used only when tlsCert and tlsKey are set. */
   tlsPort: z.coerce.number().int().min(0).max(65535).default(6443),
+  /**
+   * Login servers by name over TLS: every registry is `<name>.<suffix>` (plus `:<tlsPort>` unless 443) on the shared
+   * https listener, routed by Host; Key Vault by `<vault>.vault.<suffix>`. Unset: one loopback port per registry.
+   * Without tlsCert/tlsKey the certificate comes from the local CA in `<dataDir>/tls` (docs/designs/login-servers.md).
+   */
+  loginServerSuffix: z
+    .string()
+    .regex(/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'a DNS suffix like dockyard.test')
+    .transform((s) => s.toLowerCase())
+    .optional(),
+  /** Keep `/etc/hosts` entries for every registry/vault host (login servers by name without DNS). */
+  manageHosts: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean()).default(false),
+  /** The hosts file `manageHosts` edits (tests point it elsewhere). */
+  hostsFile: z.string().default('/etc/hosts'),
+  /**
+   * `GET /metrics` on the API listener (Prometheus text format, docs/metrics.md): `off`; `loopback` (loopback clients
+   * scrape without credentials, others need metricsToken or an administrator); `on` (everyone needs one of those).
+   */
+  metrics: z.enum(['off', 'loopback', 'on']).default('loopback'),
+  /** Bearer token a scraper presents (`Authorization: Bearer <token>`); at least 16 characters. */
+  metricsToken: z.string().min(16).optional(),
 });
 
 export type DockyardConfig = z.infer<typeof configSchema>;

@@ -1,1 +1,1 @@
-export { eventMigrations, writeEvent, pendingEvents, markConsumed, type EventType, type OutboxEvent } from './outbox.js';
+export { eventMigrations, writeEvent, pendingEvents, markConsumed, outboxCursors, pruneOutbox, startOutboxPruner, type EventType, type OutboxEvent } from './outbox.js';

@@ -11,7 +11,10 @@ export interface OutboxEvent {
 }
 
 interface OutboxTables {
+  /** `consumed_by` is no longer written (consumers keep a cursor); kept for databases that have it filled. */
   outbox: { id: Generated<number>; type: string; payload: string; created_at: string; consumed_by: string };
+  /** Per consumer: every event with `id <= last_id` is handled (or not of a type it reads). */
+  outbox_cursors: { consumer: string; last_id: number; updated_at: string };
 }
 
 export const eventMigrations: MigrationSet = {
@@ -28,6 +31,31 @@ export const eventMigrations: MigrationSet = {
       await db.schema.createIndex('outbox_type').on('outbox').column('type').execute();
     },
   },
+  '202612010003-events-outbox-cursors': {
+    async up(db) {
+      await db.schema
+        .createTable('outbox_cursors')
+        .addColumn('consumer', 'text', (c) => c.primaryKey())
+        .addColumn('last_id', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      // `type in (...) and id > cursor order by id` walks this index from the cursor on.
+      await db.schema.createIndex('outbox_type_id').on('outbox').columns(['type', 'id']).execute();
+      await db.schema.dropIndex('outbox_type').execute();
+      // Each consumer that marked events before: its cursor is just below the first event (of the types it has
+      // consumed) it did not mark, or the newest event when it marked them all.
+      await sql`
+        insert into outbox_cursors (consumer, last_id, updated_at)
+        select c.consumer,
+          coalesce(
+            (select min(o.id) - 1 from outbox o
+              where o.type in (select distinct o2.type from outbox o2, json_each(o2.consumed_by) j2 where j2.value = c.consumer)
+                and not exists (select 1 from json_each(o.consumed_by) j where j.value = c.consumer)),
+            (select max(id) from outbox)),
+          ${new Date().toISOString()}
+        from (select distinct j.value as consumer from outbox, json_each(outbox.consumed_by) j) c`.execute(db);
+    },
+  },
 };
 
 /** Writes an event in the caller's transaction, so the event exists if and only if the change does. */
@@ -41,28 +69,85 @@ export async function writeEvent(
   await db.insertInto('outbox').values({ type, payload: JSON.stringify(payload), created_at: at.toISOString(), consumed_by: '[]' }).execute();
 }
 
+async function cursorOf(k: Kysely<OutboxTables>, consumer: string): Promise<number> {
+  const row = await k.selectFrom('outbox_cursors').select('last_id').where('consumer', '=', consumer).executeTakeFirst();
+  return row?.last_id ?? 0;
+}
+
+async function advance(k: Kysely<OutboxTables>, consumer: string, id: number): Promise<void> {
+  await k
+    .insertInto('outbox_cursors')
+    .values({ consumer, last_id: id, updated_at: new Date().toISOString() })
+    .onConflict((oc) => oc.column('consumer').doUpdateSet({ last_id: sql`max(last_id, excluded.last_id)`, updated_at: sql`excluded.updated_at` }))
+    .execute();
+}
+
 /**
- * Durable consumption: a consumer reads the events it has not yet marked, handles them, then marks them.
- * An event survives a restart between write and handling.
+ * Durable consumption: a consumer reads the events after its cursor (an indexed range, never the whole outbox),
+ * handles them, then marks them. An event survives a restart between write and handling. When nothing of its types
+ * is pending, the cursor moves over the other events up to the newest, so they can be pruned.
  */
 export async function pendingEvents(db: SqlDatabase, consumer: string, types: EventType[], limit = 100): Promise<OutboxEvent[]> {
   const k = db as Kysely<OutboxTables>;
-  const rows = await k
-    .selectFrom('outbox')
-    .selectAll()
-    .where('type', 'in', types)
-    .where(sql<boolean>`not exists (select 1 from json_each(consumed_by) where json_each.value = ${consumer})`)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({ id: r.id, type: r.type as EventType, payload: JSON.parse(r.payload) as Record<string, unknown>, createdAt: r.created_at }));
+  return k.transaction().execute(async (trx) => {
+    const cursor = await cursorOf(trx, consumer);
+    const rows = await trx.selectFrom('outbox').selectAll().where('type', 'in', types).where('id', '>', cursor).orderBy('id').limit(limit).execute();
+    if (rows.length === 0) {
+      const newest = await trx.selectFrom('outbox').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+      const hw = Number(newest?.id ?? 0);
+      // Registers the consumer too (cursor 0 on an empty outbox), so pruning waits for it from now on.
+      if (hw > cursor || cursor === 0) await advance(trx, consumer, hw);
+    }
+    return rows.map((r) => ({ id: r.id, type: r.type as EventType, payload: JSON.parse(r.payload) as Record<string, unknown>, createdAt: r.created_at }));
+  });
 }
 
+/** Marks an event (and, since events are handled in order, every earlier one) handled; use the handling transaction. */
 export async function markConsumed(db: SqlDatabase, consumer: string, id: number): Promise<void> {
+  await advance(db as Kysely<OutboxTables>, consumer, id);
+}
+
+/** The consumers' cursors (inspection and tests). */
+export async function outboxCursors(db: SqlDatabase): Promise<Record<string, number>> {
+  const rows = await (db as Kysely<OutboxTables>).selectFrom('outbox_cursors').selectAll().execute();
+  return Object.fromEntries(rows.map((r) => [r.consumer, r.last_id]));
+}
+
+/**
+ * Deletes events every known consumer has passed and older than the retention, in batches. Nothing is deleted
+ * while no consumer has registered. Returns the number deleted.
+ */
+export async function pruneOutbox(db: SqlDatabase, retentionHours: number, now: Date = new Date(), batch = 5000): Promise<number> {
   const k = db as Kysely<OutboxTables>;
-  await k
-    .updateTable('outbox')
-    .set({ consumed_by: sql`json_insert(consumed_by, '$[#]', ${consumer})` })
-    .where('id', '=', id)
-    .execute();
+  const low = await k.selectFrom('outbox_cursors').select((eb) => eb.fn.min('last_id').as('id')).executeTakeFirst();
+  if (low?.id === null || low?.id === undefined) return 0;
+  const upTo = Number(low.id);
+  const cutoff = new Date(now.getTime() - retentionHours * 3_600_000).toISOString();
+  let deleted = 0;
+  for (;;) {
+    const r = await k
+      .deleteFrom('outbox')
+      .where('id', 'in', (eb) => eb.selectFrom('outbox').select('id').where('id', '<=', upTo).where('created_at', '<', cutoff).orderBy('id').limit(batch))
+      .executeTakeFirst();
+    const n = Number(r.numDeletedRows);
+    deleted += n;
+    if (n < batch) return deleted;
+  }
+}
+
+/** Prunes every `intervalMs` (first pass after one interval); `stop` waits for a pass in flight. */
+export function startOutboxPruner(db: SqlDatabase, opts: { retentionHours: number; intervalMs?: number; onError?: (err: unknown) => void; onPruned?: (n: number) => void }): { stop(): Promise<void> } {
+  let current: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    current = pruneOutbox(db, opts.retentionHours)
+      .then((n) => (n ? opts.onPruned?.(n) : undefined))
+      .catch((err: unknown) => opts.onError?.(err));
+  }, opts.intervalMs ?? 600_000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await current;
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DockyardError, isDockyardError, type ErrorCode } from '../shared/index.js';
+import { DockyardError, isDockyardError, maskDeep, type ErrorCode } from '../shared/index.js';
 
 export type Envelope = 'arm' | 'oci' | 'oauth' | 'keyvault' | 'imds';
 
@@ -17,7 +17,12 @@ export function toDockyardError(err: unknown, envelope: Envelope): DockyardError
   return new DockyardError(envelope === 'oci' ? 'UNSUPPORTED' : 'InternalServerError', 'An internal error occurred.', { cause: err });
 }
 
+/** The error's body in the route group's format; secrets the process knows and data-dir paths are masked out. */
 export function envelopeBody(err: DockyardError, envelope: Envelope): unknown {
+  return maskDeep(rawEnvelopeBody(err, envelope));
+}
+
+function rawEnvelopeBody(err: DockyardError, envelope: Envelope): unknown {
   switch (envelope) {
     case 'oci':
       return { errors: [{ code: err.code, message: err.message, detail: err.detail ?? null }] };

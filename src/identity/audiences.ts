@@ -24,10 +24,13 @@ const key = (r: string): string =>
     .replace(/\/+$/, '')
     .toLowerCase();
 
+/** Key Vault of a custom cloud (`https://vault.<suffix>[:port]`, login servers by name) stands for Key Vault. */
+const CUSTOM_VAULT = /^https:\/\/vault\.[a-z0-9.-]+(:\d+)?$/;
+
 /** Maps a requested resource (`resource=` or `scope=<resource>/.default`) to its audience, or null if unknown. */
 export function audienceFor(resource: string): string | null {
   const k = key(resource);
-  return ALIASES[k] ?? (LOOPBACK_GRAPH.test(k) ? RESOURCES.graph : null);
+  return ALIASES[k] ?? (LOOPBACK_GRAPH.test(k) ? RESOURCES.graph : CUSTOM_VAULT.test(k) ? RESOURCES.vault : null);
 }
 
 /** True when a token's `aud` is one of the expected audiences (trailing slash and case do not matter). */

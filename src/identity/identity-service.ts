@@ -82,7 +82,8 @@ export class IdentityService {
   }
 
   /** `Authorization: Bearer <JWT>` with the management audience, for ARM routes. Invalid tokens are a 401. */
-  bearerAuthenticator(skipPrefixes: string[] = ['/keyvault/', '/msi/', '/metadata/', '/graph/']): Authenticator {
+  // `/metrics` takes its own scrape token as a bearer (and verifies AAD tokens itself), so a scrape token is no 401 here.
+  bearerAuthenticator(skipPrefixes: string[] = ['/keyvault/', '/msi/', '/metadata/', '/graph/', '/metrics']): Authenticator {
     return async (request: FastifyRequest) => {
       const h = request.headers.authorization;
       if (!h || !/^bearer /i.test(h)) return null;

@@ -10,6 +10,8 @@ export interface WorkloadBindingInput {
   /** Tokens minted for this workload carry the trusted-service claim. */
   trustedService?: TrustedService;
   expiresAt: Date;
+  /** Checked on every token request: false while the workload is not running (e.g. its run finished or was canceled). */
+  isActive?: () => boolean;
 }
 
 export interface WorkloadBinding extends WorkloadBindingInput {
@@ -46,6 +48,7 @@ export class WorkloadBindings {
       this.byKey.delete(keyOf(secret));
       return null;
     }
+    if (b.isActive && !b.isActive()) return null;
     return b;
   }
 

@@ -12,12 +12,17 @@ export type PermissionKind = 'action' | 'dataAction';
 
 const patternCache = new Map<string, RegExp>();
 
-/** Azure's action wildcards: `*` matches any run of characters (incl. `/`); comparison is case-insensitive. */
+/**
+ * Azure's action wildcards: `*` matches any run of characters (incl. `/`), and a wildcard that is a whole segment
+ * (slash, star, slash) may also stand for no segment: `userAssignedIdentities/<star>/assign/action` grants
+ * `userAssignedIdentities/assign/action`, which the Managed Identity Operator role relies on. Case-insensitive.
+ */
 export function actionMatches(pattern: string, action: string): boolean {
   if (pattern === '*') return true;
   let re = patternCache.get(pattern);
   if (!re) {
-    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
+    const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*');
+    re = new RegExp(`^${body.replaceAll('\\/.*\\/', '(?:\\/.*)?\\/')}$`, 'i');
     patternCache.set(pattern, re);
   }
   return re.test(action);

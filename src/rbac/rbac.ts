@@ -20,7 +20,7 @@ export class Rbac implements Authorizer {
 
   /** Control-plane decision (ARM actions). The registry admin user never acts on the control plane. */
   async isAllowed(principal: Principal, action: string, scope: string, kind: PermissionKind = 'action'): Promise<boolean> {
-    if (principal.type === 'RegistryAdmin') return false;
+    if (principal.type === 'RegistryAdmin' || principal.type === 'RegistryToken') return false;
     const mine = await this.assignments.forPrincipal(principal.objectId);
     return authorize(mine, this.definitions, principal.objectId, action, scope, kind);
   }

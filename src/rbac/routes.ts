@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DockyardError, isGuid, parseResourceId } from '../shared/index.js';
-import { authorizeRequest, errorHandlerFor, requireApiVersion, requirePrincipal } from '../http/index.js';
+import { armPage, authorizeRequest, errorHandlerFor, requireApiVersion, requirePrincipal } from '../http/index.js';
 import type { Rbac } from './rbac.js';
 import { assignmentShape, definitionShape, subscriptionOf } from './shapes.js';
 import { scopeCovers } from './authorize.js';
@@ -74,7 +74,7 @@ export function registerRbacRoutes(rbac: Rbac, port: RbacDirectoryPort) {
       }
       const { roleName } = parseFilter(req.query.$filter);
       const defs = roleName ? rbac.definitions.filter((d) => d.roleName.toLowerCase() === roleName.toLowerCase()) : rbac.definitions;
-      return { value: defs.map((d) => definitionShape(d, sub)) };
+      return armPage(req, defs.map((d) => definitionShape(d, sub)));
     }
 
     async function putAssignment(req: FastifyRequest<{ Querystring: Record<string, string> }>, t: Target) {
@@ -121,7 +121,7 @@ export function registerRbacRoutes(rbac: Rbac, port: RbacDirectoryPort) {
       const f = parseFilter(req.query.$filter);
       const visible = (a: RoleAssignment) => scopeCovers(a.scope, t.scope) || (!f.atScope && scopeCovers(t.scope, a.scope));
       const all = f.principalId ? await rbac.assignments.forPrincipal(f.principalId) : await rbac.assignments.all();
-      return { value: all.filter(visible).map(assignmentShape) };
+      return armPage(req, all.filter(visible).map(assignmentShape));
     }
 
     app.route({

@@ -1,4 +1,4 @@
-import { DockyardError, NULL_GUID, type Principal } from '../shared/index.js';
+import { DockyardError, NULL_GUID, registryBaseUrl, type Principal } from '../shared/index.js';
 import { accessCovers, type AccessEntry } from './token-service.js';
 import { isAdminOf } from './admin-user.js';
 import type { RequestContext, RegistryDeps } from './context.js';
@@ -37,6 +37,7 @@ export async function grantScope(deps: RegistryDeps, principal: Principal, regis
   let granted: string[];
   if (isAdminOf(principal, registry)) granted = registry.adminUserEnabled ? requested : [];
   else if (principal.type === 'RegistryAdmin') granted = [];
+  else if (principal.type === 'RegistryToken') granted = await deps.repoTokens.grantedActions(registry, principal, scope.type === 'registry' ? 'catalog' : scope.name, requested.flatMap((a) => (a === '*' ? ALL_ACTIONS : [a])));
   else granted = await deps.access.grantedActions(principal, registry, scope.type === 'registry' ? 'catalog' : scope.name, scope.type === 'registry' ? ['*'] : requested.flatMap((a) => (a === '*' ? ALL_ACTIONS : [a])));
   if (scope.type === 'repository' && requested.includes('*') && ALL_ACTIONS.every((a) => granted.includes(a))) granted = ['*'];
   if (granted.length === 0) return null;
@@ -62,18 +63,25 @@ export async function authenticatePassword(deps: RegistryDeps, registry: Registr
   if (!password) return null;
   if (username === NULL_GUID) {
     const v = await deps.tokens.verify(password, registry.loginServer, 'refresh_token');
-    return v?.principal ?? null;
+    return v && (await stillValid(deps, registry, v.principal)) ? v.principal : null;
   }
   const admin = await deps.admins.authenticate(registry, username, password);
   if (admin) return admin;
+  const token = await deps.repoTokens.authenticate(registry, username, password);
+  if (token) return token;
   return deps.access.authenticateBasic(registry, username, password);
+}
+
+/** A registry token must still exist and be enabled when a refresh or access token issued to it is used. */
+export async function stillValid(deps: RegistryDeps, registry: RegistryInfo, principal: Principal): Promise<boolean> {
+  return principal.type !== 'RegistryToken' || (await deps.repoTokens.active(registry, principal)) !== null;
 }
 
 const scopeText = (s: Scope): string => `${s.type}:${s.name}:${s.actions.join(',')}`;
 
 /** The Bearer challenge; `also` adds scopes the request needs besides `scope` (the source of a cross-repo mount). */
 export function challenge(registry: RegistryInfo, scope: Scope | null, error?: string, also: Scope[] = []): string {
-  const parts = [`Bearer realm="http://${registry.loginServer}/oauth2/token"`, `service="${registry.loginServer}"`];
+  const parts = [`Bearer realm="${registryBaseUrl(registry.loginServer)}/oauth2/token"`, `service="${registry.loginServer}"`];
   const scopes = [...also, ...(scope ? [scope] : [])];
   if (scopes.length) parts.push(`scope="${scopes.map(scopeText).join(' ')}"`);
   if (error) parts.push(`error="${error}"`);
@@ -98,7 +106,7 @@ export async function authorize(ctx: RequestContext, needed: Scope | null, also:
   if (!ctx.principal) {
     if (h?.startsWith('Bearer ')) {
       const v = await deps.tokens.verify(h.slice(7).trim(), registry.loginServer, 'access_token');
-      if (!v) throw unauthorized(registry, needed, 'invalid_token', also);
+      if (!v || !(await stillValid(deps, registry, v.principal))) throw unauthorized(registry, needed, 'invalid_token', also);
       ctx.principal = v.principal;
       ctx.access = v.access;
     } else if (h?.startsWith('Basic ')) {

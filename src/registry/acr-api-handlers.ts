@@ -2,12 +2,17 @@ import type { Kysely } from 'kysely';
 import { DockyardError } from '../shared/index.js';
 import { authorize } from './access-control.js';
 import { validateRepositoryName, requireDigest } from './names.js';
-import { sendEmpty, sendJson } from './http-util.js';
+import { readBody, sendEmpty, sendJson } from './http-util.js';
+import { disallowed, parseAttributes, type LockKind } from './locks.js';
+import { tagsOf } from './manifest-handlers.js';
 import { requestInfo, type RequestContext } from './context.js';
 import type { RegistryTables } from './tables.js';
+import { manifestPage } from './manifest-listing.js';
 
-const CHANGEABLE = { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true };
 type Order = 'timedesc' | 'timeasc' | undefined;
+/** `_manifests` page size without `n` (as ACR and az page by 100), and the largest page served. */
+export const DEFAULT_PAGE = 100;
+const MAX_PAGE = 1000;
 
 function order(v: string | null): Order {
   if (!v) return undefined;
@@ -24,7 +29,8 @@ function limit(v: string | null): number | undefined {
 
 /**
  * ACR's metadata API (`/acr/v1/...`), used by `dockyard acr repository ...` and `acr manifest list-metadata`:
- * repositories, tags and manifests with their timestamps, tag and repository deletion.
+ * repositories, tags and manifests with their timestamps, tag and repository deletion, and their changeable
+ * attributes (locks): `PATCH` with a flat `{writeEnabled, deleteEnabled, readEnabled, listEnabled}` body.
  */
 export async function handleAcrApi(ctx: RequestContext, path: string, method: string): Promise<void> {
   const rest = path.slice('/acr/v1/'.length);
@@ -41,15 +47,26 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
   const kind = m[2];
   const item = m[3];
   const isDelete = method === 'DELETE';
+  if (method === 'PATCH') return patchAttributes(ctx, repo, kind, item);
   if (method !== 'GET' && !isDelete) throw new DockyardError('UNSUPPORTED');
   await authorize(ctx, { type: 'repository', name: repo, actions: [isDelete ? 'delete' : 'metadata_read'] });
+  const locks = ctx.deps.repoLocks;
+  const lockRows = await locks.ofRepository(reg, repo);
+  const attrsOf = (k: LockKind, i = '') => {
+    const r = lockRows.find((x) => x.kind === k && x.item === i);
+    return r ? { deleteEnabled: r.delete_enabled === 1, writeEnabled: r.write_enabled === 1, readEnabled: r.read_enabled === 1, listEnabled: r.list_enabled === 1 } : { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true };
+  };
+  const hidden = (k: LockKind, i: string) => lockRows.some((x) => x.kind === k && x.item === i && x.list_enabled === 0);
   const evt = { registry: reg, loginServer: ctx.registry.loginServer, request: requestInfo(ctx) };
   const repoRow = await db.selectFrom('reg_repositories').selectAll().where('registry', '=', reg).where('name', '=', repo).executeTakeFirst();
   if (!repoRow) throw new DockyardError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name: repo } });
 
   if (!kind) {
     if (isDelete) {
+      // A lock on the repository or on any of its images refuses the repository's deletion.
+      if (lockRows.some((x) => x.write_enabled === 0 || x.delete_enabled === 0)) throw disallowed();
       const r = await ctx.deps.metadata.deleteRepository(evt, repo);
+      await locks.forget(reg, repo);
       return sendJson(ctx.res, 202, r ?? { manifestsDeleted: [], tagsDeleted: [] });
     }
     const counts = await db
@@ -68,13 +85,15 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
       lastUpdateTime: repoRow.updated_at,
       manifestCount: Number(counts.manifestCount),
       tagCount: Number(counts.tagCount),
-      changeableAttributes: { ...CHANGEABLE, teleportEnabled: false },
+      changeableAttributes: { ...attrsOf('repository'), teleportEnabled: false },
     });
   }
 
   if (kind === '_tags') {
     if (item && isDelete) {
+      await locks.check(reg, repo, 'delete', { tags: [item] });
       if (!(await ctx.deps.metadata.deleteTag(evt, repo, item))) throw new DockyardError('MANIFEST_UNKNOWN', 'tag unknown', { detail: { tag: item } });
+      await locks.forget(reg, repo, { tags: [item] });
       return sendEmpty(ctx.res, 202);
     }
     if (isDelete) throw new DockyardError('UNSUPPORTED');
@@ -84,8 +103,8 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
     q = o === 'timedesc' ? q.orderBy('updated_at', 'desc') : o === 'timeasc' ? q.orderBy('updated_at', 'asc') : q.orderBy('tag');
     const n = limit(ctx.url.searchParams.get('n'));
     if (n !== undefined) q = q.limit(n);
-    const rows = await q.execute();
-    const tags = rows.map((t) => ({ name: t.tag, digest: t.digest, createdTime: t.created_at, lastUpdateTime: t.updated_at, signed: false, changeableAttributes: CHANGEABLE }));
+    const rows = (await q.execute()).filter((t) => item || !hidden('tag', t.tag));
+    const tags = rows.map((t) => ({ name: t.tag, digest: t.digest, createdTime: t.created_at, lastUpdateTime: t.updated_at, signed: false, changeableAttributes: attrsOf('tag', t.tag) }));
     if (item) {
       if (!tags.length) throw new DockyardError('MANIFEST_UNKNOWN', 'tag unknown', { detail: { tag: item } });
       return sendJson(ctx.res, 200, { registry: ctx.registry.loginServer, imageName: repo, tag: tags[0] });
@@ -96,59 +115,66 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
   // _manifests
   if (isDelete) {
     const digest = requireDigest(item);
+    const items = { manifests: [digest], tags: await tagsOf(ctx, repo, digest) };
+    await locks.check(reg, repo, 'delete', items);
     if (!(await ctx.deps.metadata.deleteManifest(evt, repo, digest))) throw new DockyardError('MANIFEST_UNKNOWN');
+    await locks.forget(reg, repo, items);
     return sendEmpty(ctx.res, 202);
   }
-  let q = db.selectFrom('reg_manifests').select(['digest', 'media_type', 'size', 'content', 'created_at']).where('registry', '=', reg).where('repository', '=', repo);
-  if (item) q = q.where('digest', '=', requireDigest(item));
   const o = order(ctx.url.searchParams.get('orderby'));
-  q = o === 'timedesc' ? q.orderBy('created_at', 'desc') : o === 'timeasc' ? q.orderBy('created_at', 'asc') : q.orderBy('digest');
-  const n = limit(ctx.url.searchParams.get('n'));
-  if (n !== undefined) q = q.limit(n);
-  const rows = await q.execute();
-  const tagRows = await db.selectFrom('reg_tags').select(['tag', 'digest', 'updated_at']).where('registry', '=', reg).where('repository', '=', repo).orderBy('tag').execute();
-  const manifests = [];
-  for (const r of rows) {
-    const mTags = tagRows.filter((t) => t.digest === r.digest);
-    const lastUpdate = [r.created_at, ...mTags.map((t) => t.updated_at)].sort().pop()!;
-    manifests.push({
-      digest: r.digest,
-      imageSize: await imageSize(r.content),
-      createdTime: r.created_at,
-      lastUpdateTime: lastUpdate,
-      mediaType: r.media_type,
-      ...(await platformOf(ctx, r.content)),
-      tags: mTags.map((t) => t.tag),
-      changeableAttributes: { ...CHANGEABLE, quarantineState: 'Passed' },
-    });
-  }
-  if (item) {
+  const digest = item ? requireDigest(item) : undefined;
+  const n = digest ? 1 : Math.min(limit(ctx.url.searchParams.get('n')) ?? DEFAULT_PAGE, MAX_PAGE);
+  const last = digest ? undefined : (ctx.url.searchParams.get('last') ?? undefined);
+  const { manifests: page, more } =
+    n === 0
+      ? { manifests: [], more: false }
+      : await manifestPage(db, ctx.deps.blobs, { registry: reg, repository: repo, n, last, order: o ?? 'digest', digest, signal: ctx.signal, onRow: ctx.deps.hooks?.manifestRow });
+  const manifests = page.filter((m) => digest || !hidden('manifest', m.digest)).map((m) => ({
+    digest: m.digest,
+    imageSize: m.imageSize,
+    createdTime: m.createdTime,
+    lastUpdateTime: m.lastUpdateTime,
+    mediaType: m.mediaType,
+    ...(m.architecture !== null ? { architecture: m.architecture } : {}),
+    ...(m.os !== null ? { os: m.os } : {}),
+    ...(m.configMediaType !== null ? { configMediaType: m.configMediaType } : {}),
+    tags: m.tags,
+    changeableAttributes: { ...attrsOf('manifest', m.digest), quarantineState: 'Passed' },
+  }));
+  if (digest) {
     if (!manifests.length) throw new DockyardError('MANIFEST_UNKNOWN');
     return sendJson(ctx.res, 200, { registry: ctx.registry.loginServer, imageName: repo, manifest: manifests[0] });
   }
-  return sendJson(ctx.res, 200, { registry: ctx.registry.loginServer, imageName: repo, manifests });
+  // Like the tags API: a `Link` to the next page (ACR's form: relative, `last`, `n`, and `orderby` when given).
+  const headers: Record<string, string> = {};
+  if (more) {
+    const next = new URLSearchParams({ last: manifests[manifests.length - 1].digest, n: String(n) });
+    if (o) next.set('orderby', o);
+    headers.link = `</acr/v1/${repo}/_manifests?${next}>; rel="next"`;
+  }
+  return sendJson(ctx.res, 200, { registry: ctx.registry.loginServer, imageName: repo, manifests }, headers);
 }
 
-async function imageSize(content: Buffer): Promise<number> {
-  try {
-    const j = JSON.parse(content.toString('utf8')) as { config?: { size: number }; layers?: Array<{ size: number }> };
-    return (j.config?.size ?? 0) + (j.layers ?? []).reduce((n, l) => n + (l.size ?? 0), 0) + content.length;
-  } catch {
-    return content.length;
+/** `PATCH /acr/v1/<repo>[/_tags/<tag>|/_manifests/<digest>]`: updates the item's changeable attributes, answers them. */
+async function patchAttributes(ctx: RequestContext, repo: string, kind: string | undefined, item: string | undefined): Promise<void> {
+  await authorize(ctx, { type: 'repository', name: repo, actions: ['metadata_write'] });
+  const reg = ctx.registry.name;
+  const patch = parseAttributes(JSON.parse((await readBody(ctx.req, 64 * 1024)).toString('utf8') || '{}') as unknown);
+  const db = ctx.deps.metadata.db as Kysely<RegistryTables>;
+  let lockKind: LockKind = 'repository';
+  let key = '';
+  if (kind === '_tags' && item) {
+    if (!(await db.selectFrom('reg_tags').select('tag').where('registry', '=', reg).where('repository', '=', repo).where('tag', '=', item).executeTakeFirst())) throw new DockyardError('MANIFEST_UNKNOWN', 'tag unknown', { detail: { tag: item } });
+    [lockKind, key] = ['tag', item];
+  } else if (kind === '_manifests' && item) {
+    const digest = requireDigest(item);
+    if (!(await ctx.deps.metadata.getManifest(reg, repo, digest))) throw new DockyardError('MANIFEST_UNKNOWN');
+    [lockKind, key] = ['manifest', digest];
+  } else if (kind) {
+    throw new DockyardError('UNSUPPORTED');
+  } else if (!(await ctx.deps.metadata.repositoryExists(reg, repo))) {
+    throw new DockyardError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name: repo } });
   }
-}
-
-async function platformOf(ctx: RequestContext, content: Buffer): Promise<{ architecture?: string; os?: string; configMediaType?: string }> {
-  try {
-    const j = JSON.parse(content.toString('utf8')) as { config?: { digest: string; size: number; mediaType: string } };
-    if (!j.config || j.config.size > 1024 * 1024) return {};
-    const got = await ctx.deps.blobs.get(j.config.digest);
-    if (!got) return { configMediaType: j.config.mediaType };
-    const chunks: Buffer[] = [];
-    for await (const c of got.stream) chunks.push(c as Buffer);
-    const cfg = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { architecture?: string; os?: string };
-    return { architecture: cfg.architecture, os: cfg.os, configMediaType: j.config.mediaType };
-  } catch {
-    return {};
-  }
+  const attrs = await ctx.deps.repoLocks.set(reg, repo, lockKind, key, patch);
+  return sendJson(ctx.res, 200, attrs);
 }

@@ -3,6 +3,9 @@ import { authorizeRequest, errorHandlerFor, requireApiVersion, type Authorizer }
 import { DockyardError } from '../shared/index.js';
 import type { AdminUsers, AdminCredentials } from './admin-user.js';
 import type { RegistryDirectory, RegistryInfo } from './ports.js';
+import { registerTokenArmRoutes } from './token-arm-routes.js';
+import type { ScopeMaps } from './scope-maps.js';
+import type { RegistryTokens } from './repo-tokens.js';
 
 const BASE = '/subscriptions/:sub/resourcegroups/:rg/providers/Microsoft.ContainerRegistry/registries/:name';
 type P = { sub: string; rg: string; name: string };
@@ -16,6 +19,8 @@ export interface RegistryArmDeps {
   storageBytes(registryName: string): Promise<number>;
   /** Usages other modules own (e.g. `Webhooks`), appended to `listUsages`. */
   extraUsages?: (registry: RegistryInfo) => Promise<Usage[]>;
+  scopeMaps: ScopeMaps;
+  repoTokens: RegistryTokens;
 }
 
 export interface Usage {
@@ -31,10 +36,11 @@ export const INCLUDED_STORAGE: Record<string, number> = { Basic: 10 * GIB, Stand
 
 const shape = (c: AdminCredentials) => ({ username: c.username, passwords: c.passwords });
 
-/** ARM actions owned by the registry module: `listCredentials` and `regenerateCredential` (az's shapes). */
+/** ARM actions owned by the registry module: `listCredentials`, `regenerateCredential`, scope maps and tokens (az's shapes). */
 export function registryArmRoutes(deps: RegistryArmDeps): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.setErrorHandler(errorHandlerFor('arm'));
+    registerTokenArmRoutes(app, deps);
     app.post<{ Params: P }>(`${BASE}/listCredentials`, async (req) => {
       requireApiVersion(req, deps.apiVersions);
       const reg = await deps.directory.byArmPath(req.params.sub, req.params.rg, req.params.name);

@@ -3,6 +3,7 @@ import { DockyardError } from '../shared/index.js';
 import { requireDigest } from './names.js';
 import { sendEmpty } from './http-util.js';
 import type { RequestContext } from './context.js';
+import { readSmallBlob, SMALL_BLOB_MAX } from './small-blobs.js';
 
 function parseRange(header: string, size: number): { start: number; end: number } | null {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
@@ -25,6 +26,7 @@ function parseRange(header: string, size: number): { start: number; end: number 
 export async function getBlob(ctx: RequestContext, repository: string, digestParam: string): Promise<void> {
   const digest = requireDigest(digestParam);
   const { deps, registry, req, res } = ctx;
+  await deps.repoLocks.check(registry.name, repository, 'read');
   const link = await deps.metadata.blobLink(registry.name, repository, digest);
   if (!link) throw new DockyardError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest } });
   const headers: Record<string, string> = {
@@ -45,6 +47,20 @@ export async function getBlob(ctx: RequestContext, repository: string, digestPar
   }
   const rangeHeader = req.headers.range;
   const range = rangeHeader ? parseRange(rangeHeader, link.size) : undefined;
+  if (link.size <= SMALL_BLOB_MAX) {
+    // Small blobs: one buffer from memory (after the first read), one write; no file handle or stream per request.
+    const data = await readSmallBlob(deps.blobs, digest, link.size);
+    if (!data) throw new DockyardError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest } });
+    if (range) {
+      const end = Math.min(range.end, data.length - 1);
+      res.writeHead(206, { ...headers, 'content-length': String(end - range.start + 1), 'content-range': `bytes ${range.start}-${end}/${data.length}` });
+      res.end(data.subarray(range.start, end + 1));
+    } else {
+      res.writeHead(200, { ...headers, 'content-length': String(data.length) });
+      res.end(data);
+    }
+    return;
+  }
   const got = await deps.blobs.get(digest, range ?? undefined);
   if (!got) throw new DockyardError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest } });
   if (range) {
@@ -52,7 +68,11 @@ export async function getBlob(ctx: RequestContext, repository: string, digestPar
   } else {
     res.writeHead(200, { ...headers, 'content-length': String(got.info.size) });
   }
-  await pipeline(got.stream, res).catch(() => res.destroy());
+  const sent = range ? range.end - range.start + 1 : got.info.size;
+  await pipeline(got.stream, res).then(
+    () => deps.observer?.pulled(registry.name, 'blob', sent),
+    () => res.destroy(),
+  );
 }
 
 /** `DELETE /v2/<name>/blobs/<digest>`: unlinks the blob from the repository; GC frees the bytes later. */

@@ -5,7 +5,10 @@ import type { Logger, Principal } from '../shared/index.js';
 import type { RegistryMetadata } from './metadata.js';
 import type { TokenService, AccessEntry } from './token-service.js';
 import type { AdminUsers } from './admin-user.js';
-import type { RegistryAccessPort, RegistryDirectory, RegistryInfo } from './ports.js';
+import type { RegistryTokens } from './repo-tokens.js';
+import type { RegistryLocks } from './locks.js';
+import type { RegistryAccessPort, RegistryDirectory, RegistryInfo, RegistryObserver } from './ports.js';
+
 import type { DigestLocks } from './digest-locks.js';
 
 export interface RegistryLimits {
@@ -21,11 +24,20 @@ export interface RegistryDeps {
   blobs: BlobStore;
   tokens: TokenService;
   admins: AdminUsers;
+  /** Tokens and scope maps (repository-scoped credentials). */
+  repoTokens: RegistryTokens;
+  /** Changeable attributes (locks) of repositories, tags and manifests. */
+  repoLocks: RegistryLocks;
   access: RegistryAccessPort;
   directory: RegistryDirectory;
   locks: DigestLocks;
   limits: RegistryLimits;
   log: Logger;
+  /** Requests the server gave up because their client went away (or the server stopped). */
+  stats: { abandoned: number };
+  /** Test seams: `manifestRow` runs once per manifest a `_manifests` page builds. */
+  hooks?: { manifestRow?: () => Promise<void> | void };
+  observer?: RegistryObserver;
 }
 
 /** One data-plane request, after routing. */
@@ -35,6 +47,8 @@ export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
   url: URL;
+  /** Aborted when the client closed the connection before the response was sent, or the server is stopping. */
+  signal: AbortSignal;
   /** Set once the request is authenticated. */
   principal: Principal | null;
   /** Scopes granted by the bearer token (or computed for Basic auth). */

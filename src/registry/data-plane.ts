@@ -14,6 +14,8 @@ import type { RegistryDeps, RequestContext } from './context.js';
 type Handler = (ctx: RequestContext, ...params: string[]) => Promise<void>;
 interface Route {
   re: RegExp;
+  /** The route's label in metrics (bounded: never the repository name or digest). */
+  template: string;
   methods: Record<string, { handler: Handler; action: string | null }>;
 }
 
@@ -21,33 +23,77 @@ const repoScope = (name: string, action: string): Scope => ({ type: 'repository'
 
 // Order matters: `blobs/uploads` before `blobs/<digest>`. The repository name is the greedy first group.
 const ROUTES: Route[] = [
-  { re: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: { handler: getManifest, action: 'pull' }, HEAD: { handler: getManifest, action: 'pull' }, PUT: { handler: putManifest, action: 'push' }, DELETE: { handler: deleteManifest, action: 'delete' } } },
-  { re: /^\/v2\/(.+)\/blobs\/uploads\/?$/, methods: { POST: { handler: startUpload, action: 'push' } } },
-  { re: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, methods: { GET: { handler: uploadStatus, action: 'push' }, PATCH: { handler: patchUpload, action: 'push' }, PUT: { handler: finishUpload, action: 'push' }, DELETE: { handler: cancelUpload, action: 'push' } } },
-  { re: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: { handler: getBlob, action: 'pull' }, HEAD: { handler: getBlob, action: 'pull' }, DELETE: { handler: deleteBlob, action: 'delete' } } },
-  { re: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: { handler: listTags, action: 'pull' } } },
-  { re: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: { handler: referrers, action: 'pull' } } },
+  { re: /^\/v2\/(.+)\/manifests\/([^/]+)$/, template: '/v2/<name>/manifests/<reference>', methods: { GET: { handler: getManifest, action: 'pull' }, HEAD: { handler: getManifest, action: 'pull' }, PUT: { handler: putManifest, action: 'push' }, DELETE: { handler: deleteManifest, action: 'delete' } } },
+  { re: /^\/v2\/(.+)\/blobs\/uploads\/?$/, template: '/v2/<name>/blobs/uploads/', methods: { POST: { handler: startUpload, action: 'push' } } },
+  { re: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, template: '/v2/<name>/blobs/uploads/<uuid>', methods: { GET: { handler: uploadStatus, action: 'push' }, PATCH: { handler: patchUpload, action: 'push' }, PUT: { handler: finishUpload, action: 'push' }, DELETE: { handler: cancelUpload, action: 'push' } } },
+  { re: /^\/v2\/(.+)\/blobs\/([^/]+)$/, template: '/v2/<name>/blobs/<digest>', methods: { GET: { handler: getBlob, action: 'pull' }, HEAD: { handler: getBlob, action: 'pull' }, DELETE: { handler: deleteBlob, action: 'delete' } } },
+  { re: /^\/v2\/(.+)\/tags\/list$/, template: '/v2/<name>/tags/list', methods: { GET: { handler: listTags, action: 'pull' } } },
+  { re: /^\/v2\/(.+)\/referrers\/([^/]+)$/, template: '/v2/<name>/referrers/<digest>', methods: { GET: { handler: referrers, action: 'pull' } } },
 ];
+
+const FIXED_PATHS = new Set(['/v2/', '/v2/_catalog', '/oauth2/token', '/oauth2/exchange']);
+
+/**
+ * The route template a raw request URL falls under, for metrics labels: a small fixed set whatever the client sends
+ * (`<unmatched>` for anything else), so a scraper never sees repository names, digests or hostile paths.
+ */
+export function dataPlaneRoute(rawUrl: string | undefined): string {
+  const raw = rawUrl ?? '/';
+  const q = raw.indexOf('?');
+  const path = q < 0 ? raw : raw.slice(0, q);
+  if (path === '/v2') return '/v2/';
+  if (FIXED_PATHS.has(path)) return path;
+  if (path.startsWith('/acr/v1/')) return '/acr/v1/*';
+  if (path.startsWith('/v2/')) for (const r of ROUTES) if (r.re.test(path)) return r.template;
+  return '<unmatched>';
+}
 
 const BASE_HEADERS = { 'docker-distribution-api-version': 'registry/2.0' };
 
-/** Creates the handler for every registry listener: `(registryName, req, res)`. */
-export function createDataPlane(deps: RegistryDeps) {
-  return (registryName: string, req: IncomingMessage, res: ServerResponse): void => {
-    void serve(deps, registryName, req, res);
-  };
+export interface DataPlane {
+  (registryName: string, req: IncomingMessage, res: ServerResponse): void;
+  /** Aborts every request in flight (server shutdown): handlers stop at their next check. */
+  abortAll(): void;
 }
 
-async function serve(deps: RegistryDeps, registryName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Creates the handler for every registry listener: `(registryName, req, res)`. */
+export function createDataPlane(deps: RegistryDeps): DataPlane {
+  const inflight = new Set<AbortController>();
+  let stopping = false;
+  const handler = (registryName: string, req: IncomingMessage, res: ServerResponse): void => {
+    const ac = new AbortController();
+    if (stopping) ac.abort('shutdown');
+    inflight.add(ac);
+    // The response closed before it finished: the client went away, so stop working for it.
+    res.once('close', () => {
+      inflight.delete(ac);
+      if (!res.writableFinished) ac.abort('client gone');
+    });
+    void serve(deps, registryName, req, res, ac.signal);
+  };
+  return Object.assign(handler, {
+    abortAll() {
+      stopping = true;
+      for (const ac of inflight) ac.abort('shutdown');
+    },
+  });
+}
+
+async function serve(deps: RegistryDeps, registryName: string, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
   for (const [k, v] of Object.entries(BASE_HEADERS)) res.setHeader(k, v);
   let ctx: RequestContext | undefined;
   try {
     const registry = await deps.directory.byName(registryName);
     if (!registry) throw new DockyardError('NAME_UNKNOWN', 'registry not found');
     const url = new URL(req.url ?? '/', 'http://registry.local');
-    ctx = { deps, registry, req, res, url, principal: null, access: [] };
+    ctx = { deps, registry, req, res, url, signal, principal: null, access: [] };
     await route(ctx);
   } catch (err) {
+    if (signal.aborted) {
+      deps.stats.abandoned++;
+      res.destroy();
+      return;
+    }
     const e = blockedError(ctx, toRegistryError(err));
     if (e.status >= 500) deps.log.error({ err: (err as Error).cause ?? err, url: req.url, method: req.method }, 'registry request failed');
     sendError(req, res, e);

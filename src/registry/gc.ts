@@ -7,6 +7,7 @@ import type { RegistryTables } from './tables.js';
 import type { DigestLocks } from './digest-locks.js';
 import type { RegistryDirectory } from './ports.js';
 import { expireUntaggedManifests } from './retention.js';
+import { RegistryLocks } from './locks.js';
 
 export interface GcResult {
   linksRemoved: number;
@@ -29,6 +30,8 @@ export class GarbageCollector {
   private timer: NodeJS.Timeout | undefined;
   private first: NodeJS.Timeout | undefined;
   private running: Promise<GcResult> | undefined;
+  /** Told after each pass (metrics: freed bytes). Must not throw. */
+  readonly completed: Array<(result: GcResult) => void> = [];
 
   constructor(
     private readonly metadata: RegistryMetadata,
@@ -63,7 +66,12 @@ export class GarbageCollector {
     const db = this.metadata.db as Kysely<RegistryTables>;
     const cutoff = new Date(this.now() - this.graceSeconds * 1000).toISOString();
     const res: GcResult = { linksRemoved: 0, blobsDeleted: 0, bytesFreed: 0, uploadsRemoved: 0, manifestsExpired: 0 };
-    if (this.directory) res.manifestsExpired = await expireUntaggedManifests(this.metadata, this.directory, this.now(), this.log);
+    if (this.directory) {
+      // A manifest (or any of its tags, or its repository) with deleteEnabled/writeEnabled false is kept.
+      const locks = new RegistryLocks(this.metadata.db);
+      const isLocked = (registry: string, repository: string, digest: string) => locks.check(registry, repository, 'delete', { manifests: [digest] }).then(() => false, () => true);
+      res.manifestsExpired = await expireUntaggedManifests(this.metadata, this.directory, this.now(), this.log, isLocked);
+    }
     const dropped = await db
       .deleteFrom('reg_blob_links')
       .where('touched_at', '<', cutoff)
@@ -102,6 +110,7 @@ export class GarbageCollector {
     }
     if (stale.length) await db.deleteFrom('reg_uploads').where('started_at', '<', dayAgo).execute();
     if (res.blobsDeleted || res.linksRemoved || res.uploadsRemoved || res.manifestsExpired) this.log.info({ ...res }, 'registry gc');
+    for (const l of this.completed) l(res);
     return res;
   }
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DockyardError, ERRORS, isDockyardError } from '../shared/index.js';
+import { DockyardError, ERRORS, isDockyardError, maskDeep } from '../shared/index.js';
 import { DigestMismatchError, LengthMismatchError, UploadTooLargeError, UploadUnknownError } from '../storage/index.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json; charset=utf-8'): void {
@@ -31,7 +31,7 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: Dockya
   const headers: Record<string, string> = { ...err.headers };
   // Do not read (possibly huge) bodies of rejected requests: close the connection instead.
   if (!req.complete) headers.connection = 'close';
-  const body = { errors: [{ code: err.code, message: err.message, detail: err.detail ?? null }] };
+  const body = maskDeep({ errors: [{ code: err.code, message: err.message, detail: err.detail ?? null }] });
   if (req.method === 'HEAD') {
     res.writeHead(err.status, { 'content-type': 'application/json; charset=utf-8', ...headers });
     res.end();

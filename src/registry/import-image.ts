@@ -1,7 +1,9 @@
 import { DockyardError } from '../shared/index.js';
 import type { BlobStore } from '../storage/index.js';
 import type { RegistryMetadata } from './metadata.js';
+import type { RegistryLocks } from './locks.js';
 import type { RegistryInfo } from './ports.js';
+import { summarizeManifest } from './manifest-summary.js';
 import { parseManifest } from './manifest-parse.js';
 import { isRepositoryName, isTag } from './names.js';
 
@@ -49,7 +51,7 @@ export interface ImportResult {
  * target tag to another digest.
  */
 export async function importImage(
-  deps: { metadata: RegistryMetadata; blobs: BlobStore },
+  deps: { metadata: RegistryMetadata; blobs: BlobStore; repoLocks?: RegistryLocks },
   source: { registry: RegistryInfo; image: ImageRef },
   /** Target `repo:tag`s; a digest reference means "into this repository, untagged" (az's untaggedTargetRepositories). */
   target: { registry: RegistryInfo; tags: ImageRef[] },
@@ -61,6 +63,9 @@ export async function importImage(
   const root = digest ? await metadata.getManifest(src, source.image.repository, digest) : undefined;
   if (!digest || !root) throw new DockyardError('InvalidParameter', `The source image ${source.registry.loginServer}/${formatRef(source.image)} was not found.`);
   const targets = target.tags.length > 0 ? target.tags : [source.image];
+  // Locks: the source must be readable, the targets writable (a locked target tag is never overwritten, even with --force).
+  await deps.repoLocks?.check(src, source.image.repository, 'read', { tags: 'tag' in source.image.reference ? [source.image.reference.tag] : [], manifests: [digest] });
+  for (const t of targets) await deps.repoLocks?.check(target.registry.name, t.repository, 'write', { tags: 'tag' in t.reference ? [t.reference.tag] : [] });
   for (const t of targets) {
     if (force || !('tag' in t.reference)) continue;
     const existing = await metadata.resolve(target.registry.name, t.repository, t.reference);
@@ -84,7 +89,7 @@ export async function importImage(
       await metadata.linkBlob(target.registry.name, repo, b.digest, info.size);
       counts.blobsLinked++;
     }
-    await metadata.putManifest(ev, repo, parsed, Buffer.from(m.content), tag);
+    await metadata.putManifest(ev, repo, parsed, Buffer.from(m.content), tag, await summarizeManifest(Buffer.from(m.content), blobs));
     counts.manifestsCopied++;
     return parsed.mediaType;
   };

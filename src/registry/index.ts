@@ -1,6 +1,7 @@
 export { createRegistryModule, DEFAULT_LIMITS, type RegistryModule, type RegistryModuleOptions } from './registry-module.js';
 export { registryMigrations, type RegistryTables } from './tables.js';
-export type { RegistryAccessPort, RegistryDirectory, RegistryInfo, RegistryAction } from './ports.js';
+export type { RegistryAccessPort, RegistryDirectory, RegistryInfo, RegistryAction, RegistryObserver } from './ports.js';
+export { dataPlaneRoute } from './data-plane.js';
 export { TokenService, TOKEN_ISSUER, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_SECONDS, accessCovers, type AccessEntry, type VerifiedToken } from './token-service.js';
 export { isAdminOf, type AdminCredentials } from './admin-user.js';
 export { isRepositoryName, validateRepositoryName } from './names.js';

@@ -1,9 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { RegistryLocks } from './locks.js';
 import { DockyardError } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import { writeEvent } from '../events/index.js';
 import type { RegistryTables } from './tables.js';
 import type { ParsedManifest } from './manifest-parse.js';
+import type { ManifestSummary } from './manifest-summary.js';
 
 export type ManifestRow = RegistryTables['reg_manifests'];
 type Db = Kysely<RegistryTables>;
@@ -75,7 +77,7 @@ export class RegistryMetadata {
    * Stores a manifest (and optionally tags it) after checking that every referenced blob is linked in the
    * repository with the declared size and every referenced child manifest exists. Writes `image.pushed`.
    */
-  async putManifest(ctx: EventContext, repository: string, m: ParsedManifest, content: Buffer, tag: string | undefined): Promise<void> {
+  async putManifest(ctx: EventContext, repository: string, m: ParsedManifest, content: Buffer, tag: string | undefined, summary?: ManifestSummary): Promise<void> {
     const registry = ctx.registry;
     const now = new Date().toISOString();
     await this.db.transaction().execute(async (trx) => {
@@ -94,7 +96,7 @@ export class RegistryMetadata {
       await this.ensureRepository(trx, registry, repository, now);
       await trx
         .insertInto('reg_manifests')
-        .values({ registry, repository, digest: m.digest, media_type: m.mediaType, artifact_type: m.artifactType, subject: m.subject, size: content.length, content, annotations: m.annotations ? JSON.stringify(m.annotations) : null, created_at: now, untagged_at: null })
+        .values({ registry, repository, digest: m.digest, media_type: m.mediaType, artifact_type: m.artifactType, subject: m.subject, size: content.length, content, annotations: m.annotations ? JSON.stringify(m.annotations) : null, created_at: now, untagged_at: null, ...summaryColumns(summary) })
         .onConflict((oc) => oc.columns(['registry', 'repository', 'digest']).doNothing())
         .execute();
       const refs = [...m.blobs.map((b) => ({ ref: b.digest, kind: 'blob' })), ...m.manifests.map((c) => ({ ref: c.digest, kind: 'manifest' }))];
@@ -188,7 +190,7 @@ export class RegistryMetadata {
   }
 
   async listTags(registry: string, repository: string, n: number | undefined, last: string | undefined): Promise<string[]> {
-    let q = this.db.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository);
+    let q = this.db.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository).where(RegistryLocks.visible('tag', 'reg_tags.registry', 'reg_tags.repository', 'reg_tags.tag'));
     if (last) q = q.where('tag', '>', last);
     q = q.orderBy('tag');
     if (n !== undefined) q = q.limit(n);
@@ -196,7 +198,7 @@ export class RegistryMetadata {
   }
 
   async catalog(registry: string, n: number | undefined, last: string | undefined): Promise<string[]> {
-    let q = this.db.selectFrom('reg_repositories').select('name').where('registry', '=', registry);
+    let q = this.db.selectFrom('reg_repositories').select('name').where('registry', '=', registry).where(RegistryLocks.visible('repository', 'reg_repositories.registry', 'reg_repositories.name', null));
     if (last) q = q.where('name', '>', last);
     q = q.orderBy('name');
     if (n !== undefined) q = q.limit(n);
@@ -215,7 +217,7 @@ export class RegistryMetadata {
   }
 
   /** Bytes a registry stores: each distinct blob once (layers shared between repositories count once) plus manifests. */
-  async storageBytes(registry: string): Promise<number> {
+  async storageBytesOf(registry: string): Promise<number> {
     const blobs = await sql<{ total: number | null }>`select sum(size) as total from (select max(size) as size from reg_blob_links where registry = ${registry} group by digest)`.execute(this.db);
     const manifests = await sql<{ total: number | null }>`select sum(size) as total from (select max(size) as size from reg_manifests where registry = ${registry} group by digest)`.execute(this.db);
     return Number(blobs.rows[0]?.total ?? 0) + Number(manifests.rows[0]?.total ?? 0);
@@ -229,6 +231,31 @@ export class RegistryMetadata {
       }
     });
   }
+
+  /**
+   * Bytes each registry holds: its distinct blobs (a blob linked from two repositories counts once) plus its manifests.
+   * A blob shared by two registries is stored once on disk but counts in both. One grouped query per scrape.
+   */
+  async storageBytes(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const blobs = await sql<{ registry: string; bytes: number }>`SELECT registry, SUM(size) AS bytes FROM (SELECT DISTINCT registry, digest, size FROM reg_blob_links) GROUP BY registry`.execute(this.db);
+    for (const r of blobs.rows) out.set(r.registry, Number(r.bytes));
+    const manifests = await this.db.selectFrom('reg_manifests').select(['registry', (eb) => eb.fn.sum<number>('size').as('bytes')]).groupBy('registry').execute();
+    for (const r of manifests) out.set(r.registry, (out.get(r.registry) ?? 0) + Number(r.bytes));
+    return out;
+  }
+
+  /** Open chunked-upload sessions (`POST` without `?digest=` until `PUT` or `DELETE`). */
+  async uploadSessionCount(): Promise<number> {
+    const r = await this.db.selectFrom('reg_uploads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+}
+
+/** The stored form of a summary (`summarized = 0` leaves the row to the backfill). */
+export function summaryColumns(s: ManifestSummary | undefined): Pick<ManifestRow, 'image_size' | 'config_media_type' | 'architecture' | 'os' | 'summarized'> {
+  if (!s) return { image_size: null, config_media_type: null, architecture: null, os: null, summarized: 0 };
+  return { image_size: s.imageSize, config_media_type: s.configMediaType, architecture: s.architecture, os: s.os, summarized: 1 };
 }
 
 /** Records when a manifest lost its last tag (the retention policy counts from then). */

@@ -41,3 +41,14 @@ export interface RegistryAccessPort {
   /** The client address for network rules from the socket peer (and forwarding headers of trusted proxies only). */
   clientAddress?(peer: string | undefined, headers: IncomingHttpHeaders): string;
 }
+
+/**
+ * Told about bytes moved through the data plane (the app wires it to metrics). Called on the request path: it must be
+ * cheap and must not throw.
+ */
+export interface RegistryObserver {
+  /** Bytes stored: a blob committed by an upload (mounts move no bytes) or a manifest put. */
+  pushed(registry: string, kind: 'blob' | 'manifest', bytes: number): void;
+  /** Bytes served by a GET of a blob (the range sent) or a manifest. */
+  pulled(registry: string, kind: 'blob' | 'manifest', bytes: number): void;
+}

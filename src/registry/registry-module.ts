@@ -4,14 +4,20 @@ import type { Authorizer } from '../http/index.js';
 import { systemClock, type Clock, type Logger } from '../shared/index.js';
 import { FsBlobStore, type BlobStore, type SqlDatabase } from '../storage/index.js';
 import { AdminUsers } from './admin-user.js';
-import { createDataPlane } from './data-plane.js';
+import { createDataPlane, type DataPlane } from './data-plane.js';
+import { backfillSummaries } from './manifest-listing.js';
 import { DigestLocks } from './digest-locks.js';
 import { GarbageCollector } from './gc.js';
 import { RegistryMetadata } from './metadata.js';
 import { registryArmRoutes, type RegistryArmDeps } from './arm-routes.js';
 import { TokenService } from './token-service.js';
-import type { RegistryLimits } from './context.js';
-import type { RegistryAccessPort, RegistryDirectory } from './ports.js';
+import { ScopeMaps } from './scope-maps.js';
+import { RegistryTokens } from './repo-tokens.js';
+import { RegistryLocks } from './locks.js';
+import type { RegistryDeps, RegistryLimits } from './context.js';
+import type { RegistryTables } from './tables.js';
+import type { Kysely } from 'kysely';
+import type { RegistryAccessPort, RegistryDirectory, RegistryObserver } from './ports.js';
 
 export interface RegistryModuleOptions {
   db: SqlDatabase;
@@ -28,18 +34,32 @@ export interface RegistryModuleOptions {
   gcIntervalMs?: number;
   /** Time source of GC (grace period, retention policy). */
   clock?: Clock;
+  /** Bytes pushed and pulled (metrics). */
+  observer?: RegistryObserver;
 }
 
 export interface RegistryModule {
   /** Install with `listeners.setHandler(module.handler)`. */
-  handler: ReturnType<typeof createDataPlane>;
+  handler: DataPlane;
+  /** Counters (abandoned requests) and test seams shared with the handlers. */
+  stats: RegistryDeps['stats'];
+  hooks: NonNullable<RegistryDeps['hooks']>;
+  /** Resolves when the summary backfill of pre-existing manifests is done (or stopped). */
+  backfilled: Promise<number>;
   metadata: RegistryMetadata;
   blobs: BlobStore;
   tokens: TokenService;
   admins: AdminUsers;
+  scopeMaps: ScopeMaps;
+  /** Tokens (repository-scoped credentials) of every registry. */
+  repoTokens: RegistryTokens;
+  /** Changeable attributes (locks); `acr import` honours them too. */
+  repoLocks: RegistryLocks;
   gc: GarbageCollector;
-  /** The ARM plugin for `listCredentials` / `regenerateCredential`. */
+  /** The ARM plugin for `listCredentials` / `regenerateCredential`, scope maps, tokens and `generateCredentials`. */
   armRoutes(authorizer: Authorizer, apiVersions: readonly string[], extraUsages?: RegistryArmDeps['extraUsages']): FastifyPluginAsync;
+  /** Everything of a deleted registry (by ARM id): repositories, tags, links, tokens and scope maps. */
+  purgeRegistry(registryId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,21 +71,52 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const metadata = new RegistryMetadata(o.db);
   const tokens = await TokenService.open(o.dataDir);
   const admins = new AdminUsers(o.db, o.dataDir, o.tenantId);
+  const scopeMaps = new ScopeMaps(o.db);
+  const repoTokens = new RegistryTokens(o.db, scopeMaps, o.tenantId);
+  const repoLocks = new RegistryLocks(o.db);
   const locks = new DigestLocks();
   const log = o.log.child({ module: 'registry' });
   const clock = o.clock ?? systemClock;
   const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log, () => clock.now().getTime(), o.directory);
-  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log });
+  const stats = { abandoned: 0 };
+  const hooks: NonNullable<RegistryDeps['hooks']> = {};
+  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, repoTokens, repoLocks, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log, stats, hooks, observer: o.observer });
   if ((o.gcIntervalMs ?? 600_000) > 0) gc.start(o.gcIntervalMs ?? 600_000);
+  const stopBackfill = new AbortController();
+  const backfilled = new Promise<void>((r) => setImmediate(r))
+    .then(() => backfillSummaries(metadata.db as Kysely<RegistryTables>, blobs, stopBackfill.signal))
+    .then((n) => {
+      if (n) log.info({ manifests: n }, 'manifest summaries backfilled');
+      return n;
+    })
+    .catch((err: Error) => {
+      if (!stopBackfill.signal.aborted) log.error({ err }, 'manifest summary backfill failed');
+      return 0;
+    });
   return {
     handler,
+    stats,
+    hooks,
+    backfilled,
     metadata,
     blobs,
     tokens,
     admins,
+    scopeMaps,
+    repoTokens,
+    repoLocks,
     gc,
-    armRoutes: (authorizer, apiVersions, extraUsages) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions, storageBytes: (r) => metadata.storageBytes(r), extraUsages }),
+    armRoutes: (authorizer, apiVersions, extraUsages) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions, scopeMaps, repoTokens, storageBytes: (r) => metadata.storageBytesOf(r), extraUsages }),
+    async purgeRegistry(registryId) {
+      await metadata.purgeRegistry(registryId.split('/').pop()!);
+      await repoTokens.purgeRegistry(registryId);
+      await scopeMaps.purgeRegistry(registryId);
+      await repoLocks.purgeRegistry(registryId.split('/').pop()!);
+    },
     async close() {
+      handler.abortAll();
+      stopBackfill.abort();
+      await backfilled;
       gc.stop();
     },
   };

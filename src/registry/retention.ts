@@ -10,8 +10,8 @@ import type { RegistryTables } from './tables.js';
  * (outbox `image.deleted`, so delete webhooks fire). Kept: manifests another manifest of the repository references
  * (an index's children), referrers (they have a subject), and locked manifests.
  *
- * Locks: when the manifest changeable attributes land (deleteEnabled / writeEnabled, docs/designs/webhooks-retention.md),
- * `isLocked` must answer from them; today there is no lock column, so nothing is locked.
+ * Locks: GC passes `isLocked`, answered from the changeable attributes (deleteEnabled / writeEnabled false on the
+ * manifest, its repository or one of its tags keeps it; src/registry/locks.ts).
  */
 export async function expireUntaggedManifests(
   metadata: RegistryMetadata,

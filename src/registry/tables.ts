@@ -1,7 +1,9 @@
 import type { MigrationSet } from '../storage/index.js';
+import { tokenMigrations, type TokenTables } from './token-tables.js';
+import { lockMigrations, type LockTables } from './locks.js';
 
 /** The registry module's tables (metadata only; blob bytes live in the BlobStore). */
-export interface RegistryTables {
+export interface RegistryTables extends TokenTables, LockTables {
   reg_repositories: { registry: string; name: string; created_at: string; updated_at: string };
   reg_manifests: {
     registry: string;
@@ -16,6 +18,13 @@ export interface RegistryTables {
     created_at: string;
     /** When the manifest lost its last tag (retention counts from here); null while tagged or never tagged. */
     untagged_at: string | null;
+    /** Filled at push (or by the backfill) so listings never read config blobs: see manifest-summary.ts. */
+    image_size: number | null;
+    config_media_type: string | null;
+    architecture: string | null;
+    os: string | null;
+    /** 1 once the four columns above are filled. */
+    summarized: number;
   };
   reg_tags: { registry: string; repository: string; tag: string; digest: string; created_at: string; updated_at: string };
   /** Blobs (layers/configs) reachable in a repository; `touched_at` starts the GC grace period. */
@@ -104,4 +113,19 @@ export const registryMigrations: MigrationSet = {
       await db.schema.alterTable('reg_manifests').addColumn('untagged_at', 'text').execute();
     },
   },
+  '202612010001-registry-manifest-summary': {
+    async up(db) {
+      // Config fields stored with the manifest (listings read no blobs); rows from before are filled by the backfill.
+      await db.schema.alterTable('reg_manifests').addColumn('image_size', 'integer').execute();
+      await db.schema.alterTable('reg_manifests').addColumn('config_media_type', 'text').execute();
+      await db.schema.alterTable('reg_manifests').addColumn('architecture', 'text').execute();
+      await db.schema.alterTable('reg_manifests').addColumn('os', 'text').execute();
+      await db.schema.alterTable('reg_manifests').addColumn('summarized', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // `_manifests?orderby=timeasc|timedesc` pages walk this index; the digest order uses the primary key.
+      await db.schema.createIndex('reg_manifests_created').on('reg_manifests').columns(['registry', 'repository', 'created_at', 'digest']).execute();
+      await db.schema.createIndex('reg_manifests_unsummarized').on('reg_manifests').column('summarized').where('summarized', '=', 0).execute();
+    },
+  },
+  ...tokenMigrations,
+  ...lockMigrations,
 };

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { DockyardError, type Principal } from '../shared/index.js';
-import { authenticateBasicHeader, authenticatePassword, checkNetwork, grantScope, parseScopes } from './access-control.js';
+import { authenticateBasicHeader, authenticatePassword, checkNetwork, grantScope, parseScopes, stillValid } from './access-control.js';
 import { readBody, sendJson } from './http-util.js';
 import { ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_SECONDS, type AccessEntry } from './token-service.js';
 import type { RequestContext } from './context.js';
@@ -71,6 +71,7 @@ export async function postToken(ctx: RequestContext): Promise<void> {
     const rt = form.get('refresh_token');
     if (!rt) throw new DockyardError('invalid_request', 'refresh_token is required');
     principal = (await ctx.deps.tokens.verify(rt, ctx.registry.loginServer, 'refresh_token'))?.principal ?? null;
+    if (principal && !(await stillValid(ctx.deps, ctx.registry, principal))) principal = null;
   } else if (grant === 'password') {
     principal = await authenticatePassword(ctx.deps, ctx.registry, form.get('username') ?? '', form.get('password') ?? '');
   } else {

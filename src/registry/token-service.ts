@@ -113,6 +113,7 @@ function principalClaim(p: Principal): Principal {
   if (p.ownerResourceId) out.ownerResourceId = p.ownerResourceId;
   if (p.trustedService) out.trustedService = p.trustedService;
   if (p.adminOfRegistryId) out.adminOfRegistryId = p.adminOfRegistryId;
+  if (p.registryTokenId) out.registryTokenId = p.registryTokenId;
   return out;
 }
 

@@ -14,6 +14,7 @@ async function commitAndLink(ctx: RequestContext, repository: string, id: string
   await deps.locks.with(digest, async () => {
     const info = await deps.blobs.commitUpload(id, digest);
     await deps.metadata.linkBlob(registry.name, repository, digest, info.size);
+    deps.observer?.pushed(registry.name, 'blob', info.size);
   });
   await uploads(ctx).deleteFrom('reg_uploads').where('id', '=', id).execute();
   sendEmpty(ctx.res, 201, { location: `/v2/${repository}/blobs/${digest}`, 'docker-content-digest': digest });
@@ -55,6 +56,7 @@ export async function startUpload(ctx: RequestContext, repository: string): Prom
       await deps.locks.with(digest, async () => {
         const info = await deps.blobs.commitUpload(id, digest);
         await deps.metadata.linkBlob(registry.name, repository, digest, info.size);
+        deps.observer?.pushed(registry.name, 'blob', info.size);
       });
     } catch (err) {
       await deps.blobs.abortUpload(id).catch(() => undefined);

@@ -2,7 +2,12 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
-import tar from 'tar-stream';
+import { createRequire } from 'node:module';
+import type { Pack } from 'tar-stream';
+
+// tar-stream loads on first use (only builds and uploads pack contexts).
+const requireCjs = createRequire(import.meta.url);
+const tar = { pack: (): Pack => (requireCjs('tar-stream') as typeof import('tar-stream')).pack() };
 
 /** A .dockerignore pattern compiled to a regular expression (Go filepath.Match plus `**`, as moby's patternmatcher). */
 interface IgnoreRule {
@@ -126,7 +131,7 @@ export async function packBuildContext(contextDir: string, dockerfile = 'Dockerf
   return { stream: counted, dockerfileInContext, bytes };
 }
 
-async function addDir(pack: tar.Pack, root: string, rel: string, ignore: DockerIgnore): Promise<void> {
+async function addDir(pack: Pack, root: string, rel: string, ignore: DockerIgnore): Promise<void> {
   const names = (await readdir(join(root, rel))).sort();
   for (const name of names) {
     const r = rel ? `${rel}/${name}` : name;

@@ -2,7 +2,7 @@
  * Who is calling. Produced by the identity module from a verified token or credential and passed to every
  * other module, which never looks inside a token itself.
  */
-export type PrincipalType = 'User' | 'ServicePrincipal' | 'ManagedIdentity' | 'RegistryAdmin';
+export type PrincipalType = 'User' | 'ServicePrincipal' | 'ManagedIdentity' | 'RegistryAdmin' | 'RegistryToken';
 
 export interface Principal {
   /** Object id (principalId) used in role assignments and vault policies. */
@@ -20,4 +20,6 @@ export interface Principal {
   trustedService?: 'tasks' | 'import';
   /** For the registry admin user: the registry it is admin of (full data-plane access there only). */
   adminOfRegistryId?: string;
+  /** For a registry token (tokens and scope maps): the token's ARM id (data-plane access to its registry only). */
+  registryTokenId?: string;
 }

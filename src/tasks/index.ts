@@ -2,7 +2,7 @@ export { createTaskModule, type TaskModule, type TaskModuleDeps } from './module
 export { taskMigrations, type TaskTables } from './resources/tables.js';
 export type { TaskIdentityPort, RegistryRef } from './resources/task-service.js';
 export type { RegistryLookup } from './routes/context.js';
-export type { RunExecutor, RunContext, RunOutcome, RunFinishedListener } from './runs/run-queue.js';
+export type { RunExecutor, RunContext, RunOutcome, RunFinishedListener, RunStartedListener } from './runs/run-queue.js';
 export type { RunRecord, RunRequest, RunStatus, RunResult, RunTrigger, OutputImage } from './runs/model.js';
 export type { Task, TaskProperties, TaskIdentity, SetValue } from './resources/model.js';
 export { acbTimestamp, goDuration, type RunLogWriter } from './runs/run-log.js';
@@ -10,3 +10,4 @@ export { NoEngineExecutor, TaskRunner, loadTaskFileWithSpec, scanWithAcbRules, e
 export { startEngineWithLibrary } from './library/index.js';
 export type { ContainerEngine } from './engine/index.js';
 export { TriggerService, triggerMigrations, validateSchedule, Schedule, type TriggerServiceOptions } from './triggers/index.js';
+export { checkSourceLocation, type SourcePolicy } from './runner/source-policy.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
-import { systemClock, type Clock, type Logger } from '../shared/index.js';
-import type { SqlDatabase } from '../storage/index.js';
+import { dataKeyFile, SecretCipher, systemClock, type Clock, type Logger } from '../shared/index.js';
+import { compactDatabase, type SqlDatabase } from '../storage/index.js';
 import { errorHandlerFor, type Authorizer } from '../http/index.js';
 import { TaskStore } from './resources/task-store.js';
 import { TaskService, type TaskIdentityPort } from './resources/task-service.js';
@@ -15,6 +15,7 @@ import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerLogAndUploadRoutes, registerRunRoutes } from './routes/run-routes.js';
 import type { RegistryLookup, TaskRouteDeps } from './routes/context.js';
 import { taskFileRoutes } from './spec/index.js';
+import type { SourcePolicy } from './runner/source-policy.js';
 
 export interface TaskModuleDeps {
   db: SqlDatabase;
@@ -30,6 +31,8 @@ export interface TaskModuleDeps {
   clock?: Clock;
   /** Log-link lifetime in ms (default one hour, like a short-lived ACR log SAS). */
   logLinkTtlMs?: number;
+  /** Which sources tasks and runs may use (docs/designs/security-model.md). */
+  sourcePolicy?: SourcePolicy;
 }
 
 export interface TaskModule {
@@ -47,15 +50,18 @@ export interface TaskModule {
 
 /** Tasks, runs, logs and the run queue, as one unit the composition root wires. */
 export function createTaskModule(deps: TaskModuleDeps): TaskModule {
-  const taskStore = new TaskStore(deps.db);
-  const tasks = new TaskService(taskStore, deps.identities);
-  const runs = new RunStore(deps.db);
+  // Task and run secrets are sealed with the same data-at-rest key as Key Vault secrets.
+  const cipher = new SecretCipher(dataKeyFile(deps.dataDir));
+  const taskStore = new TaskStore(deps.db, cipher);
+  const sourcePolicy: SourcePolicy = deps.sourcePolicy ?? { dataDir: deps.dataDir, allowedLocalContextRoots: [] };
+  const tasks = new TaskService(taskStore, deps.identities, sourcePolicy);
+  const runs = new RunStore(deps.db, cipher);
   const logs = new RunLogs(join(deps.dataDir, 'runs'));
   const uploads = new Uploads(join(deps.dataDir, 'uploads'));
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
   const scheduler = new RunScheduler(runs, queue);
   const routeDeps: TaskRouteDeps = { tasks, taskStore, runs, queue, logs, uploads, registries: deps.registries, authorizer: deps.authorizer, endpoint: deps.endpoint,
-    clock: deps.clock ?? systemClock, logLinkTtlMs: deps.logLinkTtlMs ?? DEFAULT_LOG_LINK_TTL_MS };
+    clock: deps.clock ?? systemClock, logLinkTtlMs: deps.logLinkTtlMs ?? DEFAULT_LOG_LINK_TTL_MS, sourcePolicy };
   return {
     taskStore,
     tasks,
@@ -72,7 +78,14 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
       registerLogAndUploadRoutes(app, routeDeps);
       await app.register(taskFileRoutes);
     },
-    start: () => queue.start(),
+    async start() {
+      const sealed = (await taskStore.sealLegacyRows()) + (await runs.sealLegacyRows());
+      if (sealed) {
+        await compactDatabase(deps.db);
+        deps.log.info({ rows: sealed }, 'sealed plaintext task and run secrets from an older version');
+      }
+      await queue.start();
+    },
     stop: () => queue.stop(),
   };
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DockyardError } from '../shared/index.js';
-import { authorizeRequest, errorHandlerFor, requireApiVersion, type Authorizer } from '../http/index.js';
+import { armPage, authorizeRequest, errorHandlerFor, requireApiVersion, type Authorizer } from '../http/index.js';
 import type { VaultService } from './vault-service.js';
 import { vaultShape } from './shapes.js';
 import type { AccessPolicy } from './tables.js';
@@ -100,7 +100,7 @@ export function registerVaultArmRoutes(vaults: VaultService, port: VaultArmPort)
       const out = [];
       for (const v of await vaults.store.list(sub, group.name)) if (await port.authorizer.isAllowed(req.principal!, 'Microsoft.KeyVault/vaults/read', v.id).catch(() => false)) out.push(vaultShape(v));
       if (!req.principal) await authorizeRequest(req, port.authorizer, 'Microsoft.KeyVault/vaults/read', `/subscriptions/${sub}`);
-      return { value: out };
+      return armPage(req, out);
     });
     app.get<{ Params: { sub: string } }>('/subscriptions/:sub/providers/Microsoft.KeyVault/vaults', async (req) => {
       requireApiVersion(req, VAULT_API_VERSIONS);
@@ -108,7 +108,7 @@ export function registerVaultArmRoutes(vaults: VaultService, port: VaultArmPort)
       if (!req.principal) await authorizeRequest(req, port.authorizer, 'Microsoft.KeyVault/vaults/read', `/subscriptions/${sub}`);
       const out = [];
       for (const v of await vaults.store.list(sub)) if (await port.authorizer.isAllowed(req.principal!, 'Microsoft.KeyVault/vaults/read', v.id).catch(() => false)) out.push(vaultShape(v));
-      return { value: out };
+      return armPage(req, out);
     });
   };
 }

@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DockyardError, resourceIdOf, type Principal } from '../shared/index.js';
+import { DockyardError, SecretCipher, dataKeyFile, resourceIdOf, type Principal } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import type { PermissionKind } from '../rbac/index.js';
 import { VaultStore } from './vault-store.js';
-import { SecretCipher } from './secret-cipher.js';
 import { resolveSecretReference } from './references.js';
 import { secretBundle, secretItem } from './shapes.js';
 import type { AccessPolicy, SecretRow, VaultRow } from './tables.js';
@@ -37,6 +35,8 @@ export interface SecretInput {
 /** Key Vault: vaults (ARM), access policies or RBAC, and secrets with versions, encrypted at rest. Never logs values. */
 export class VaultService {
   readonly store: VaultStore;
+  /** Called after a vault is created or deleted (hosts entries for vaults by name). */
+  readonly changed: Array<() => Promise<void>> = [];
   private readonly cipher: SecretCipher;
 
   constructor(
@@ -47,7 +47,7 @@ export class VaultService {
     private readonly issuer: () => string,
   ) {
     this.store = new VaultStore(db);
-    this.cipher = new SecretCipher(join(dataDir, 'vault.key'));
+    this.cipher = new SecretCipher(dataKeyFile(dataDir));
   }
 
   // ---- control plane ------------------------------------------------------------------------------------------
@@ -87,6 +87,7 @@ export class VaultService {
       created_by: input.creator.objectId,
     };
     await this.store.insert(row);
+    for (const fn of this.changed) await fn();
     return { row, created: true };
   }
 
@@ -121,7 +122,14 @@ export class VaultService {
   /** ArmDeps.onResourceDeleted: vaults in a deleted group go with it. */
   async resourceDeleted(resourceId: string): Promise<void> {
     const s = resourceId.replace(/\/+$/, '').toLowerCase();
-    for (const v of await this.store.all()) if (v.id_lower === s || v.id_lower.startsWith(`${s}/`)) await this.store.delete(v);
+    let removed = false;
+    for (const v of await this.store.all()) {
+      if (v.id_lower === s || v.id_lower.startsWith(`${s}/`)) {
+        await this.store.delete(v);
+        removed = true;
+      }
+    }
+    if (removed) for (const fn of this.changed) await fn();
   }
 
   /** A deleted principal loses its access policies everywhere. */

@@ -4,8 +4,11 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DockyardError } from '../shared/index.js';
 
-/** Where `scripts/build-web.mjs` writes the built dashboard (gitignored, built by `npm ci`/`npm start`/`npm test`). */
-export const DASHBOARD_DIST = fileURLToPath(new URL('./dist/', import.meta.url));
+/**
+ * Where `scripts/build-web.mjs` writes the built dashboard (gitignored, built by `npm ci`/`npm start`/`npm test`):
+ * src/web/dist, also when this file runs compiled from dist/web/ (tsc does not copy the dashboard).
+ */
+export const DASHBOARD_DIST = fileURLToPath(new URL(import.meta.url.endsWith('/dist/web/static-files.js') ? '../../src/web/dist/' : './dist/', import.meta.url));
 export const DASHBOARD_PREFIX = '/dashboard/';
 
 /** The app loads only its own files and talks only to this origin. */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { DockyardError } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
-import type { SecretCipher } from '../vault/index.js';
+import type { SecretCipher } from '../shared/index.js';
 import { validateActions, validateScope, validateStatus, validateWebhookName, type WebhookAction } from './scope.js';
 import type { TargetPolicy } from './target-policy.js';
 import type { WebhookTables } from './tables.js';

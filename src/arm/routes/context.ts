@@ -14,10 +14,15 @@ export interface ArmDeps {
   identities: UserAssignedIdentities;
   authorizer: Authorizer;
   onResourceDeleted: ResourceDeletedListener[];
+  /** Other modules' resources for `GET /subscriptions/{sub}/resources` (e.g. key vaults), with the read action to check. */
+  resourceListers?: ResourceLister[];
 }
 
+export type ResourceLister = (subscriptionId: string) => Promise<Array<{ readAction: string; item: { id: string; name: string; type: string; location: string; tags: Record<string, string> } }>>;
+
 export const API_VERSIONS = {
-  resources: ['2024-11-01', '2022-09-01', '2021-04-01', '2020-06-01', '2019-11-01', '2019-10-01', '2019-07-01'],
+  // 2015-11-01: `az keyvault create` (2.45) reads the resource group with it.
+  resources: ['2024-11-01', '2022-09-01', '2021-04-01', '2020-06-01', '2019-11-01', '2019-10-01', '2019-07-01', '2015-11-01'],
   registries: ['2025-06-01-preview', '2025-04-01', '2024-11-01-preview', '2023-11-01-preview', '2023-07-01', '2023-01-01-preview', '2022-12-01', '2021-09-01', '2019-12-01-preview', '2019-05-01', '2019-06-01-preview', '2022-02-01-preview', '2021-08-01-preview'],
   identities: ['2024-11-30', '2023-01-31', '2022-01-31-preview', '2018-11-30'],
 } as const;

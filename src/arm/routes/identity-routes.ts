@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireApiVersion } from '../../http/index.js';
+import { armPage, requireApiVersion } from '../../http/index.js';
 import { identityShape } from '../shapes.js';
 import { API_VERSIONS, authorize, groupOf, bodyObject, notifyDeleted, tagsOf, type ArmDeps } from './context.js';
 
@@ -37,13 +37,13 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: ArmDeps): voi
   app.get<{ Params: { sub: string; rg: string } }>(BASE, async (req) => {
     const { sub, group } = await groupOf(req, deps, v);
     await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', group.id);
-    return { value: (await deps.identities.list(sub, group.name)).map(identityShape) };
+    return armPage(req, (await deps.identities.list(sub, group.name)).map(identityShape));
   });
 
   app.get<{ Params: { sub: string } }>('/subscriptions/:sub/providers/Microsoft.ManagedIdentity/userAssignedIdentities', async (req) => {
     requireApiVersion(req, v);
     const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
     await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', `/subscriptions/${sub}`);
-    return { value: (await deps.identities.list(sub)).map(identityShape) };
+    return armPage(req, (await deps.identities.list(sub)).map(identityShape));
   });
 }

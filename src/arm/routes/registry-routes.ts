@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { DockyardError } from '../../shared/index.js';
-import { requireApiVersion } from '../../http/index.js';
+import { armPage, requireApiVersion } from '../../http/index.js';
 import { registryShape, type NetworkRuleSet } from '../shapes.js';
 import type { RegistryCreate } from '../registries.js';
 import { API_VERSIONS, authorize, groupOf, bodyObject, notifyDeleted, optionalObject, tagsOf, type ArmDeps } from './context.js';
@@ -73,13 +73,13 @@ export function registerRegistryRoutes(app: FastifyInstance, deps: ArmDeps): voi
 
   app.get<{ Params: { sub: string; rg: string } }>(BASE, async (req) => {
     const { sub, group } = await groupOf(req, deps, v);
-    return { value: await visible(req, deps, await deps.registries.list(sub, group.name)) };
+    return armPage(req, await visible(req, deps, await deps.registries.list(sub, group.name)));
   });
 
   app.get<{ Params: { sub: string } }>('/subscriptions/:sub/providers/Microsoft.ContainerRegistry/registries', async (req) => {
     requireApiVersion(req, v);
     const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    return { value: await visible(req, deps, await deps.registries.list(sub)) };
+    return armPage(req, await visible(req, deps, await deps.registries.list(sub)));
   });
 
   app.post<{ Params: { sub: string } }>('/subscriptions/:sub/providers/Microsoft.ContainerRegistry/checkNameAvailability', async (req) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireApiVersion, requirePrincipal } from '../../http/index.js';
+import { armPage, requireApiVersion, requirePrincipal } from '../../http/index.js';
 import { groupShape } from '../shapes.js';
 import { API_VERSIONS, authorize, bodyObject, notifyDeleted, tagsOf, type ArmDeps } from './context.js';
 
@@ -12,7 +12,7 @@ export function registerResourceGroupRoutes(app: FastifyInstance, deps: ArmDeps)
     requireApiVersion(req, v);
     requirePrincipal(req);
     const subs = await deps.subscriptions.list();
-    return { value: subs.map((s) => ({ id: `/subscriptions/${s.subscription_id}`, subscriptionId: s.subscription_id, tenantId: s.tenant_id, displayName: s.display_name, state: 'Enabled' })) };
+    return armPage(req, subs.map((s) => ({ id: `/subscriptions/${s.subscription_id}`, subscriptionId: s.subscription_id, tenantId: s.tenant_id, displayName: s.display_name, state: 'Enabled' })));
   });
 
   app.get<{ Params: { sub: string } }>('/subscriptions/:sub', async (req) => {
@@ -55,7 +55,7 @@ export function registerResourceGroupRoutes(app: FastifyInstance, deps: ArmDeps)
       if (await deps.authorizer.isAllowed(req.principal!, 'Microsoft.Resources/subscriptions/resourceGroups/read', r.id).catch(() => false)) visible.push(groupShape(r));
     }
     if (!req.principal) await authorize(req, deps, 'Microsoft.Resources/subscriptions/resourceGroups/read', `/subscriptions/${sub}`);
-    return { value: visible };
+    return armPage(req, visible);
   });
 
   app.delete<{ Params: P }>('/subscriptions/:sub/resourcegroups/:rg', async (req, reply) => {

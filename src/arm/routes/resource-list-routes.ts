@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requireApiVersion, requirePrincipal } from '../../http/index.js';
+import { armPage, requireApiVersion, requirePrincipal } from '../../http/index.js';
 import { identityShape, registryShape } from '../shapes.js';
 import { API_VERSIONS, type ArmDeps } from './context.js';
 
@@ -27,10 +27,15 @@ export function registerResourceListRoutes(app: FastifyInstance, deps: ArmDeps):
         if (await readable(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', shape.id)) items.push(shape);
       }
     }
+    for (const lister of deps.resourceListers ?? []) {
+      for (const { readAction, item } of await lister(sub)) {
+        if (want(item.type) && (await readable(req, deps, readAction, item.id))) items.push(item);
+      }
+    }
     const value = items
       .filter((i) => !f.name || i.name.toLowerCase() === f.name)
       .map((i) => ({ id: i.id, name: i.name, type: i.type, location: i.location, tags: i.tags ?? {} }));
-    return { value };
+    return armPage(req, value);
   });
 }
 

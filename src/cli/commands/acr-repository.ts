@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { leaf, requireOpt, type CommandContext } from '../command-kit.js';
+import { leaf, parseBool, requireOpt, type CommandContext } from '../command-kit.js';
 import { findRegistry } from '../arm-paths.js';
 import { RegistrySession } from '../acr-auth.js';
 import { CliError } from '../errors.js';
@@ -29,12 +29,19 @@ export function parseImage(image: string): { repository: string; tag?: string; d
 
 const top = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
 
-export async function listManifests(s: RegistrySession, repo: string, orderby?: string, n?: number): Promise<Json[]> {
+/** Every manifest (or the first `top`), following the `Link` header page by page as az does (pages of 100). */
+export async function listManifests(s: RegistrySession, repo: string, orderby?: string, top?: number): Promise<Json[]> {
   const q = new URLSearchParams();
   if (orderby) q.set('orderby', orderby);
-  if (n !== undefined) q.set('n', String(n));
-  const r = await s.request<{ manifests: Json[] }>(`/acr/v1/${repo}/_manifests?${q}`, [`repository:${repo}:metadata_read`]);
-  return r.manifests;
+  q.set('n', String(top === undefined ? 100 : Math.max(0, Math.min(top, 100))));
+  const out: Json[] = [];
+  let path: string | undefined = `/acr/v1/${repo}/_manifests?${q}`;
+  while (path && (top === undefined || out.length < top)) {
+    const r: { body: { manifests: Json[] }; next?: string } = await s.requestWithLink<{ manifests: Json[] }>(path, [`repository:${repo}:metadata_read`]);
+    out.push(...r.body.manifests);
+    path = r.next;
+  }
+  return top === undefined ? out : out.slice(0, top);
 }
 
 /** `dockyard acr repository list|show|show-tags|show-manifests|delete|untag`. */
@@ -79,6 +86,42 @@ export function acrRepositoryCommands(): Command {
     const r = requireOpt(ctx.opts, 'repository', '--repository');
     return s.request(`/acr/v1/${r}`, [`repository:${r}:metadata_read`]);
   });
+
+  leaf(
+    repo
+      .command('update')
+      .description('Update the attributes (locks) of a repository or image: --write-enabled false locks it against overwrite and delete.')
+      .option('-n, --name <name>')
+      .option('--repository <repo>')
+      .option('--image <image>', 'repo:tag or repo@sha256:... (a bare repo means repo:latest)')
+      .option('--delete-enabled <bool>', 'Whether it can be deleted')
+      .option('--write-enabled <bool>', 'Whether it can be overwritten or deleted')
+      .option('--list-enabled <bool>', 'Whether it is shown in listings')
+      .option('--read-enabled <bool>', 'Whether it can be pulled'),
+    async (ctx) => {
+      const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
+      const body: Json = {};
+      for (const [opt, key, flag] of [['deleteEnabled', 'deleteEnabled', '--delete-enabled'], ['writeEnabled', 'writeEnabled', '--write-enabled'], ['listEnabled', 'listEnabled', '--list-enabled'], ['readEnabled', 'readEnabled', '--read-enabled']] as const) {
+        const v = parseBool(ctx.opts[opt] as string | undefined, flag);
+        if (v !== undefined) body[key] = v;
+      }
+      let path: string;
+      let repository: string;
+      let pick: (r: Json) => unknown = (r) => r;
+      if (ctx.opts.image) {
+        const img = parseImage(String(ctx.opts.image));
+        repository = img.repository;
+        path = img.digest ? `/acr/v1/${repository}/_manifests/${img.digest}` : `/acr/v1/${repository}/_tags/${img.tag ?? 'latest'}`;
+        pick = (r) => (img.digest ? r.manifest : r.tag);
+      } else {
+        repository = requireOpt(ctx.opts, 'repository', '--repository');
+        path = `/acr/v1/${repository}`;
+      }
+      if (!Object.keys(body).length) return pick(await s.request(path, [`repository:${repository}:metadata_read`]));
+      await s.request(path, [`repository:${repository}:metadata_write,metadata_read`], { method: 'PATCH', body });
+      return pick(await s.request(path, [`repository:${repository}:metadata_read`]));
+    },
+  );
 
   leaf(repo.command('delete').description('Delete a repository or image.').option('-n, --name <name>').option('--repository <repo>').option('--image <image>').option('-y, --yes', 'Do not prompt for confirmation'), async (ctx) => {
     const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));

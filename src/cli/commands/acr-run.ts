@@ -5,7 +5,7 @@ import { findRegistry } from '../arm-paths.js';
 import { CliError } from '../errors.js';
 import { isNoContext, normalizeContext, parseSetValues } from '../task-body.js';
 import { uploadSource } from '../source-upload.js';
-import { streamRun } from '../run-stream.js';
+import { waitForRun, streamRun } from '../run-stream.js';
 import { TASK_API } from './acr-task.js';
 
 const isRemote = (c: string) => /^(https?|git|ssh|file|oci):\/\//i.test(c) || /^git@/.test(c);
@@ -20,8 +20,9 @@ async function submit(ctx: CommandContext, body: Record<string, unknown>): Promi
   else delete body.sourceLocation;
   const run = await c.request<Record<string, unknown>>(`${String(reg.id)}/scheduleRun`, { method: 'POST', query: { 'api-version': TASK_API }, body });
   ctx.info(`Queued a run with ID: ${String(run.runId)}`);
-  if (ctx.opts.wait === false || ctx.opts.logs === false) return run;
+  if (ctx.opts.wait === false) return run;
   ctx.info('Waiting for an agent...');
+  if (ctx.opts.logs === false) return waitForRun(c, String(reg.id), String(reg.name), String(run.runId), TASK_API);
   await streamRun(c, String(reg.id), String(run.runId), TASK_API);
   return undefined;
 }
@@ -32,7 +33,7 @@ const common = (cmd: Command) =>
     .option('-g, --resource-group <rg>')
     .option('--timeout <seconds>', 'Timeout in seconds (300-28800)')
     .option('--platform <os/arch/variant>', 'Platform, e.g. linux/amd64')
-    .option('--no-logs', 'Do not show logs after queuing the run')
+    .option('--no-logs', 'Wait for the run to finish without streaming its log (as az)')
     .option('--no-wait', 'Do not wait for the run to complete');
 
 const platformOf = (p: unknown) => {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { collect, leaf, requireOpt, type CommandContext } from '../command-kit.js';
 import { findRegistry } from '../arm-paths.js';
 import { CliError } from '../errors.js';
+import { localTaskFileEngine, type TaskFileRequestBody } from '../local-engine.js';
 
 interface Issue {
   code: string;
@@ -13,18 +14,27 @@ interface Issue {
   hint?: string;
 }
 
-async function call(ctx: CommandContext, render: boolean): Promise<{ ok: boolean; errors: Issue[]; warnings: Issue[]; plan?: Record<string, unknown>; rendered?: string }> {
+type Answer = { ok: boolean; errors: Issue[]; warnings: Issue[]; plan?: Record<string, unknown>; rendered?: string };
+
+async function call(ctx: CommandContext, render: boolean): Promise<Answer> {
   const file = requireOpt(ctx.opts, 'file', '--file/-f');
   if (file !== '-' && !existsSync(file)) throw new CliError('CliUsage', `The file '${file}' does not exist.`, 2);
   const content = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
   const values = ctx.opts.values ? readFileSync(String(ctx.opts.values), 'utf8') : undefined;
-  const c = ctx.client();
-  let registry: string | undefined;
-  if (ctx.opts.registry) registry = String((await findRegistry(c, String(ctx.opts.registry), undefined, ctx.opts.subscription)).loginServer);
-  return c.request(`/dockyard/v1/task-files/${render ? 'render' : 'validate'}`, {
-    method: 'POST',
-    body: { content, fileName: file === '-' ? 'stdin' : basename(file), values, set: ctx.opts.set ?? [], setSecret: ctx.opts.setSecret ?? [], run: { id: 'cf1', ...(registry ? { registry } : {}) } },
-  });
+  const body: TaskFileRequestBody = { content, fileName: file === '-' ? 'stdin' : basename(file), values, set: (ctx.opts.set as string[] | undefined) ?? [], setSecret: (ctx.opts.setSecret as string[] | undefined) ?? [], run: { id: 'cf1' } };
+  const path = `/dockyard/v1/task-files/${render ? 'render' : 'validate'}`;
+  try {
+    const c = ctx.client();
+    let registry: string | undefined;
+    if (ctx.opts.registry) registry = String((await findRegistry(c, String(ctx.opts.registry), undefined, ctx.opts.subscription)).loginServer);
+    return await c.request(path, { method: 'POST', body: { ...body, run: { ...body.run, ...(registry ? { registry } : {}) } } });
+  } catch (err) {
+    // No server set up or running: the same engine, in this process. --registry is then used as given (a login server).
+    const engine = err instanceof CliError && err.code === 'CliConnection' ? await localTaskFileEngine() : undefined;
+    if (!engine) throw err;
+    if (ctx.opts.debug) process.stderr.write(`DEBUG: ${err instanceof Error ? err.message : String(err)}; checking the file locally\n`);
+    return engine({ ...body, run: { ...body.run, ...(ctx.opts.registry ? { registry: String(ctx.opts.registry) } : {}) } }, render) as Answer;
+  }
 }
 
 function report(ctx: CommandContext, file: string, r: { errors: Issue[]; warnings: Issue[] }): void {

@@ -4,7 +4,8 @@ import { collect, leaf, parseBool, requireOpt, type CommandContext } from '../co
 import { findRegistry } from '../arm-paths.js';
 import { CliError } from '../errors.js';
 import { buildStep, identityBody, isNoContext, normalizeContext, parseSetValues } from '../task-body.js';
-import { runTable, streamRun } from '../run-stream.js';
+import { runTable, streamRun, waitForRun } from '../run-stream.js';
+import { uploadSource } from '../source-upload.js';
 import { taskCredentialCommands, taskIdentityCommands, taskTimerCommands } from './acr-task-extras.js';
 import { registerValidateCommands } from './acr-task-validate.js';
 
@@ -57,7 +58,8 @@ function taskOptions(cmd: Command, create: boolean): Command {
     .option('--git-access-token <token>')
     .option('--schedule <cron>', 'Timer trigger: "cron" or "name:cron" (repeatable)', collect)
     .option('--auth-mode <mode>', 'Default or None')
-    .option('--agent-pool <name>');
+    .option('--agent-pool <name>')
+    .option('--allow-privileged-steps <bool>', 'Dockyard: allow privileged step containers (root on the host; registry owners only; default false)');
   if (create) cmd.option('--assign-identity [ids...]', 'Assign identities: none/[system] = system-assigned, or user-assigned resource ids');
   return cmd;
 }
@@ -113,6 +115,8 @@ export function acrTaskCommands(): Command {
       trigger: triggerBody(o, o.context as string, true),
       credentials: { sourceRegistry: { loginMode: o.authMode ?? 'Default' }, customRegistries: {} },
     };
+    const privileged = parseBool(o.allowPrivilegedSteps as string, '--allow-privileged-steps');
+    if (privileged !== undefined) properties.allowPrivilegedSteps = privileged;
     return ctx.client().request(path, { method: 'PUT', query: { 'api-version': TASK_API }, body: { location: reg.location, properties, identity: identityBody(o.assignIdentity as true | string[] | undefined) } });
   }, taskTable);
 
@@ -123,6 +127,8 @@ export function acrTaskCommands(): Command {
     if (o.status) properties.status = o.status;
     if (o.platform) properties.platform = platformOf(o.platform as string);
     if (o.timeout) properties.timeout = Number(o.timeout);
+    const privileged = parseBool(o.allowPrivilegedSteps as string, '--allow-privileged-steps');
+    if (privileged !== undefined) properties.allowPrivilegedSteps = privileged;
     if (o.authMode) properties.credentials = { sourceRegistry: { loginMode: o.authMode } };
     const stepChange: Record<string, unknown> = {};
     if (o.context) stepChange.contextPath = isNoContext(o.context as string) ? null : normalizeContext(o.context as string);
@@ -169,7 +175,7 @@ export function acrTaskCommands(): Command {
       .option('-f, --file <file>', 'Override the task file (relative to the context)')
       .option('-c, --context <context>', 'Override the context')
       .option('--local-file <path>', 'Run this local task file instead of the task\'s own (same context, values and identity): an edit-run loop')
-      .option('--no-logs', 'Do not show logs after queuing the run')
+      .option('--no-logs', 'Wait for the run to finish without streaming its log (as az)')
       .option('--no-wait', 'Do not wait for the run to complete'),
     async (ctx) => {
       const o = ctx.opts;
@@ -179,15 +185,20 @@ export function acrTaskCommands(): Command {
       const values = parseSetValues(o.set as string[], o.setSecret as string[]);
       if (values.length) overrides.values = values;
       if (o.file) overrides.file = o.file;
-      if (o.context) overrides.contextPath = normalizeContext(o.context as string);
+      if (o.context) {
+        // A local directory is uploaded, as az does; the server never reads the client's paths.
+        const local = !isNoContext(o.context as string) && !/^(https?|git|ssh|file|oci):\/\//i.test(o.context as string) && !/^git@/.test(o.context as string);
+        overrides.contextPath = local ? await uploadSource(c, String(reg.id), o.context as string, String(o.file ?? 'acb.yaml'), TASK_API, ctx.info) : normalizeContext(o.context as string);
+      }
       if (o.localFile) {
         if (!existsSync(String(o.localFile))) throw new CliError('CliUsage', `The file '${String(o.localFile)}' does not exist.`, 2);
         overrides.encodedTaskContent = readFileSync(String(o.localFile)).toString('base64');
       }
       const run = await c.request<Record<string, unknown>>(`${String(reg.id)}/scheduleRun`, { method: 'POST', query: { 'api-version': TASK_API }, body: { type: 'TaskRunRequest', taskId: path, overrideTaskStepProperties: overrides } });
       ctx.info(`Queued a run with ID: ${String(run.runId)}`);
-      if (o.wait === false || o.logs === false) return run;
+      if (o.wait === false) return run;
       ctx.info('Waiting for an agent...');
+      if (o.logs === false) return waitForRun(c, String(reg.id), String(reg.name), String(run.runId), TASK_API);
       await streamRun(c, String(reg.id), String(run.runId), TASK_API);
       return undefined;
     },

@@ -35,8 +35,8 @@ export class FsBlobStore implements BlobStore {
   constructor(root: string) {
     this.blobsDir = join(root, 'blobs', 'sha256');
     this.uploadsDir = join(root, 'uploads');
-    mkdirSync(this.blobsDir, { recursive: true });
-    mkdirSync(this.uploadsDir, { recursive: true });
+    mkdirSync(this.blobsDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.uploadsDir, { recursive: true, mode: 0o700 });
   }
 
   private blobPath(digest: string): string | null {
@@ -95,7 +95,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async startUpload(id: string): Promise<UploadState> {
-    const fh = await open(this.uploadPath(id), 'wx');
+    const fh = await open(this.uploadPath(id), 'wx', 0o600);
     await fh.close();
     this.hashes.set(id, { hash: createHash('sha256'), size: 0 });
     return { id, size: 0 };
@@ -142,7 +142,7 @@ export class FsBlobStore implements BlobStore {
         },
       });
       try {
-        await pipeline(data, tap, createWriteStream(path, { flags: 'a', highWaterMark: READ_CHUNK }));
+        await pipeline(data, tap, createWriteStream(path, { flags: 'a', mode: 0o600, highWaterMark: READ_CHUNK }));
         if (options.expectedLength !== undefined && written !== options.expectedLength) throw new LengthMismatchError(options.expectedLength, written);
       } catch (err) {
         await truncate(path, before.size).catch(() => undefined);
@@ -178,7 +178,7 @@ export class FsBlobStore implements BlobStore {
       } finally {
         await fh.close();
       }
-      mkdirSync(join(target, '..'), { recursive: true });
+      mkdirSync(join(target, '..'), { recursive: true, mode: 0o700 });
       await rename(path, target);
       this.hashes.delete(id);
       await syncDir(join(target, '..'));

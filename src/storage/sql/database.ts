@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Migration } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -27,3 +27,12 @@ export function openSqlite(options: OpenOptions): SqlDatabase {
 
 /** A module's migrations, keyed by a name that sorts in creation order: `YYYYMMDDHHMM-<module>-<what>`. */
 export type MigrationSet = Record<string, Migration>;
+
+/**
+ * Rewrites the file and empties the WAL, so rows changed just before (e.g. plaintext secrets sealed in place) leave
+ * no old copy in free pages or in the log.
+ */
+export async function compactDatabase(db: SqlDatabase): Promise<void> {
+  await sql`VACUUM`.execute(db);
+  await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+}

@@ -1,2 +1,2 @@
-export { openSqlite, type SqlDatabase, type MigrationSet, type OpenOptions } from './database.js';
+export { compactDatabase, openSqlite, type SqlDatabase, type MigrationSet, type OpenOptions } from './database.js';
 export { migrateToLatest } from './migrate.js';

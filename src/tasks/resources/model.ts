@@ -95,6 +95,12 @@ export interface TaskProperties {
   credentials: TaskCredentials | null;
   logTemplate: string | null;
   isSystemTask: boolean;
+  /**
+   * Dockyard extension, default false: steps of this task may run privileged containers (`privileged: true`,
+   * `--privileged`, host namespaces, devices, added capabilities) — root on the host. Only a principal with registry
+   * write permission (Owner/Contributor) may turn it on; a step change by anyone else turns it off.
+   */
+  allowPrivilegedSteps?: boolean;
 }
 
 export interface TaskIdentity {

@@ -12,7 +12,7 @@ export interface TaskTables {
     properties: string;
     /** The identity block as JSON (null when none). */
     identity: string | null;
-    /** Secret values (set-secret, credential passwords) kept apart from `properties`; JSON map. */
+    /** Secret values (set-secret, credential passwords) kept apart from `properties`: a JSON map sealed with the data-at-rest key (`enc:v1:...`; plaintext JSON in rows from before). */
     secure: string;
     tags: string;
     creation_date: string;
@@ -34,6 +34,8 @@ export interface TaskTables {
     result: string;
     log_token: string;
     timeout: number;
+    /** The run's secret values (`secureValues`), sealed with the data-at-rest key (`enc:v1:...`); never in `request`. */
+    secure: string;
   };
   run_counters: { registry_name: string; prefix: string; next: number };
 }
@@ -80,6 +82,18 @@ export const taskMigrations: MigrationSet = {
         .addColumn('prefix', 'text', (c) => c.notNull())
         .addColumn('next', 'integer', (c) => c.notNull())
         .execute();
+    },
+  },
+  '202612010001-tasks-run-secure': {
+    async up(db) {
+      // Rows written before this column keep their secure values in `request` until RunStore.sealLegacyRows moves them.
+      await db.schema.alterTable('runs').addColumn('secure', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+    },
+  },
+  '202612010002-tasks-runs-by-registry': {
+    async up(db) {
+      // Run lists page newest-first by seq per registry (`$top`/`$skipToken`): an index, not a sort of every run.
+      await db.schema.createIndex('runs_registry_seq').on('runs').columns(['registry_name', 'seq']).execute();
     },
   },
 };

@@ -1,5 +1,6 @@
 import { DockyardError } from '../../shared/index.js';
 import type { TaskStore } from './task-store.js';
+import { checkSourceLocation, checkStepSources, type SourcePolicy } from '../runner/source-policy.js';
 import { validateSchedule } from '../triggers/cron.js';
 import {
   TIMEOUT_DEFAULT,
@@ -30,6 +31,21 @@ export interface RegistryRef {
 
 type Body = Record<string, unknown>;
 
+/** Who is writing the task: registry owners (registry write permission) alone may allow privileged steps. */
+export interface TaskCaller {
+  registryOwner: boolean;
+}
+
+/** `allowPrivilegedSteps` of a request body (undefined when absent); turning it on needs a registry owner. */
+function privilegedSwitch(v: unknown, caller: TaskCaller): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw new DockyardError('InvalidParameter', "The task property 'allowPrivilegedSteps' must be true or false.");
+  if (v && !caller.registryOwner) {
+    throw new DockyardError('AuthorizationFailed', "Only a principal allowed 'Microsoft.ContainerRegistry/registries/write' on the registry (Owner, Contributor) may set allowPrivilegedSteps: privileged steps get root on the Dockyard host.");
+  }
+  return v;
+}
+
 const NAME_RE = /^[a-zA-Z0-9_-]{5,50}$/;
 
 export class TaskService {
@@ -39,9 +55,16 @@ export class TaskService {
   constructor(
     private readonly store: TaskStore,
     private readonly identities: TaskIdentityPort,
+    private readonly sourcePolicy: SourcePolicy = { allowedLocalContextRoots: [] },
   ) {}
 
-  async createOrReplace(registry: RegistryRef, name: string, body: Body): Promise<{ task: Task; created: boolean }> {
+  /** A task's context, file paths and watched repositories must be sources a run may use (refused when stored). */
+  private async checkSources(p: TaskProperties): Promise<void> {
+    await checkStepSources(this.sourcePolicy, p.step as Parameters<typeof checkStepSources>[1]);
+    for (const t of p.trigger?.sourceTriggers ?? []) await checkSourceLocation(this.sourcePolicy, t.sourceRepository?.repositoryUrl);
+  }
+
+  async createOrReplace(registry: RegistryRef, name: string, body: Body, caller: TaskCaller = { registryOwner: false }): Promise<{ task: Task; created: boolean }> {
     if (!NAME_RE.test(name)) throw new DockyardError('InvalidResourceName', `Task name '${name}' is invalid. It must be 5-50 characters of letters, numbers, hyphens and underscores.`);
     const id = `${registry.id}/tasks/${name}`;
     const existing = await this.store.get(id);
@@ -60,8 +83,10 @@ export class TaskService {
       credentials: null,
       logTemplate: (props.logTemplate as string | null) ?? null,
       isSystemTask: Boolean(props.isSystemTask),
+      allowPrivilegedSteps: privilegedSwitch(props.allowPrivilegedSteps, caller) ?? false,
     };
     properties.credentials = mergeCredentials(null, obj(props.credentials, 'credentials'), secure);
+    await this.checkSources(properties);
     const task: Task = {
       id,
       name,
@@ -81,10 +106,14 @@ export class TaskService {
   }
 
   /** PATCH (TaskUpdateParameters): only the given properties change. */
-  async update(task: Task, registryId: string, body: Body): Promise<Task> {
+  async update(task: Task, registryId: string, body: Body, caller: TaskCaller = { registryOwner: false }): Promise<Task> {
     const props = obj(body.properties, 'properties') ?? {};
     const next: Task = structuredClone(task);
     const p = next.properties;
+    const allow = privilegedSwitch(props.allowPrivilegedSteps, caller);
+    if (allow !== undefined) p.allowPrivilegedSteps = allow;
+    // What the owner allowed was this task's steps: a step change by someone else turns the switch off.
+    else if (props.step !== undefined && !caller.registryOwner) p.allowPrivilegedSteps = false;
     if (props.status !== undefined) p.status = enumOf(props.status, ['Enabled', 'Disabled'], 'status');
     if (props.platform !== undefined) p.platform = parsePlatform(obj(props.platform, 'platform'));
     if (props.timeout !== undefined) p.timeout = parseTimeout(props.timeout);
@@ -98,6 +127,7 @@ export class TaskService {
     if (props.trigger !== undefined) p.trigger = mergeTrigger(p.trigger, obj(props.trigger, 'trigger'));
     if (props.credentials !== undefined) p.credentials = mergeCredentials(p.credentials, obj(props.credentials, 'credentials'), next.secure);
     if (body.tags !== undefined) next.tags = (obj(body.tags, 'tags') as Record<string, string>) ?? {};
+    if (props.step !== undefined || props.trigger !== undefined) await this.checkSources(p);
     if (body.identity !== undefined) next.identity = await this.applyIdentity(next, task.identity, obj(body.identity, 'identity'), false);
     await this.store.put(next, registryId);
     await this.notifySaved(next);

@@ -26,6 +26,7 @@ export function taskShape(task: Task, withSecure = false): Record<string, unknow
   return {
     agentConfiguration: p.agentConfiguration,
     agentPoolName: p.agentPoolName,
+    allowPrivilegedSteps: p.allowPrivilegedSteps === true,
     creationDate: task.creationDate,
     credentials,
     id: task.id,

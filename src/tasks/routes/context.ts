@@ -7,6 +7,7 @@ import type { RunStore } from '../runs/run-store.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import type { RunLogs } from '../runs/run-log.js';
 import type { Uploads } from '../runs/uploads.js';
+import type { SourcePolicy } from '../runner/source-policy.js';
 
 export interface RegistryLookup {
   find(sub: string, rg: string, name: string): Promise<(RegistryRef & { loginServer: string }) | null>;
@@ -27,6 +28,8 @@ export interface TaskRouteDeps {
   clock: Clock;
   /** How long a log link stays valid (ms). */
   logLinkTtlMs: number;
+  /** Which sources tasks and runs may use. */
+  sourcePolicy: SourcePolicy;
 }
 
 export const TASK_API_VERSIONS = ['2025-03-01-preview', '2019-06-01-preview', '2019-04-01', '2018-09-01', '2025-04-01', '2023-07-01'];

@@ -1,13 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { DockyardError, parseResourceId } from '../../shared/index.js';
 import type { SetValue, TaskProperties } from '../resources/model.js';
+import { encodeSkipToken, nextLinkFor, pageSizeOf, skipTokenOf, topOf } from '../../http/index.js';
 import { runShape } from '../runs/run-shape.js';
 import type { RunScheduler } from '../runs/run-scheduler.js';
 import { TERMINAL } from '../runs/model.js';
 import { mintLogLinkToken, parseLogLinkToken, verifyLogLink } from '../runs/log-links.js';
+import { checkContextRelativePath, checkSourceLocation, checkStepSources } from '../runner/source-policy.js';
+import { requestedUserIdentities, requireAssignOnIdentities, userIdentitiesOf } from './linked-access.js';
 import { body, REG_BASE, registryFor, type RegParams, type TaskRouteDeps } from './context.js';
 
 type RP = RegParams & { runId: string };
+const SCHEDULE = 'Microsoft.ContainerRegistry/registries/scheduleRun/action';
 
 function splitValues(raw: unknown): { values: SetValue[]; secure: Record<string, string> } {
   const values: SetValue[] = [];
@@ -25,7 +29,7 @@ function splitValues(raw: unknown): { values: SetValue[]; secure: Record<string,
 
 export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, scheduler: RunScheduler): void {
   app.post<{ Params: RegParams }>(`${REG_BASE}/scheduleRun`, async (req, reply) => {
-    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/scheduleRun/action');
+    const { reg, principal } = await registryFor(req, deps, SCHEDULE);
     const b = body(req);
     const type = String(b.type ?? '');
     const sourceLocation = (b.sourceLocation as string | undefined) ?? undefined;
@@ -41,11 +45,18 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
       if (task.properties.status === 'Disabled') throw new DockyardError('OperationNotAllowed', `The task '${task.name}' is disabled.`);
       const o = (b.overrideTaskStepProperties as Record<string, unknown> | undefined) ?? {};
       const { values, secure } = splitValues(o.values);
+      const overrideContext = o.contextPath ? String(o.contextPath) : undefined;
+      const overrideUpload = overrideContext?.startsWith('source/') ? deps.uploads.pathOf(overrideContext) : undefined;
+      if (overrideContext && !overrideUpload) await checkSourceLocation(deps.sourcePolicy, overrideContext);
+      if (o.file) checkContextRelativePath(String(o.file), 'task file');
+      // Other code (another context, task file or content) running with the task's user-assigned identities is an
+      // attachment of those identities: it needs assign/action on them, as attaching them to a task does.
+      if (o.file || overrideContext || o.encodedTaskContent) await requireAssignOnIdentities(deps.authorizer, principal, userIdentitiesOf(task.identity), { action: SCHEDULE, scope: reg.id });
       run = await scheduler.runTask(task, reg, {
         values,
         secureValues: secure,
         ...(o.file ? { taskFilePath: String(o.file) } : {}),
-        ...(o.contextPath ? { contextPath: String(o.contextPath) } : {}),
+        ...(overrideUpload ? { uploadedContext: overrideUpload } : overrideContext ? { contextPath: overrideContext } : {}),
         ...(o.encodedTaskContent ? { encodedTaskContent: String(o.encodedTaskContent) } : {}),
       });
     } else if (type === 'EncodedTaskRunRequest' || type === 'FileTaskRunRequest' || type === 'DockerBuildRequest') {
@@ -70,6 +81,12 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
           baseImageDependencies: null,
         };
       }
+      await checkStepSources(deps.sourcePolicy, step as Parameters<typeof checkStepSources>[1]);
+      if (requestedUserIdentities(b.identity).length) {
+        // Quick runs carry no identity in ACR's API; asking for one is refused as an attachment would be without rights.
+        await requireAssignOnIdentities(deps.authorizer, principal, requestedUserIdentities(b.identity), { action: SCHEDULE, scope: reg.id });
+        throw new DockyardError('InvalidParameter', 'Quick runs (acr run, acr build) cannot carry an identity: create a task with --assign-identity and run it.');
+      }
       run = await scheduler.quickRun(reg, {
         step,
         platform: b.platform as Record<string, unknown> | undefined,
@@ -84,14 +101,24 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     return reply.status(200).send(runShape(run));
   });
 
-  app.get<{ Params: RegParams; Querystring: { $filter?: string; $top?: string } }>(`${REG_BASE}/runs`, async (req) => {
+  // Newest first, a page at a time: `$top` caps the total (as ACR does), `$skipToken` (in nextLink) continues
+  // after the last run of the previous page (keyset on the run sequence, so the cost of a page is flat).
+  app.get<{ Params: RegParams; Querystring: { $filter?: string; $top?: string; $skipToken?: string } }>(`${REG_BASE}/runs`, async (req) => {
     const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/read');
     const filter = req.query.$filter ?? '';
     const task = /TaskName eq '([^']+)'/i.exec(filter)?.[1];
     const status = /Status eq '([^']+)'/i.exec(filter)?.[1];
-    const top = req.query.$top ? Number(req.query.$top) : undefined;
-    const runs = await deps.runs.list(reg.name, { taskName: task, status, top });
-    return { value: runs.map(runShape) };
+    const token = skipTokenOf<{ s?: number; r?: number }>(req);
+    if (token && (!Number.isSafeInteger(token.s) || (token.r !== undefined && !Number.isSafeInteger(token.r)))) throw new DockyardError('InvalidParameter', "The query parameter '$skipToken' is invalid.");
+    const remaining = token ? token.r : topOf(req);
+    const size = Math.min(pageSizeOf(req), remaining ?? Infinity);
+    const runs = await deps.runs.list(reg.name, { taskName: task, status, top: size + 1, beforeSeq: token?.s });
+    const page = runs.slice(0, size);
+    const left = remaining === undefined ? undefined : remaining - page.length;
+    const more = runs.length > size && (left === undefined || left > 0);
+    const body: { value: unknown[]; nextLink?: string } = { value: page.map(runShape) };
+    if (more) body.nextLink = nextLinkFor(req, encodeSkipToken({ s: page[page.length - 1].seq, ...(left === undefined ? {} : { r: left }) }));
+    return body;
   });
 
   app.get<{ Params: RP }>(`${REG_BASE}/runs/:runId`, async (req) => {

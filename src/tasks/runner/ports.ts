@@ -1,4 +1,5 @@
 import type { ContainerEngine } from '../engine/index.js';
+import type { SourcePolicy } from './source-policy.js';
 
 /** A registry as the runner sees it: reached over HTTP at its login server, like any client. */
 export interface RunnerRegistry {
@@ -21,10 +22,14 @@ export interface RunnerDeps {
   /** Credentials with which a run logs in to its own registry (ACR's source-registry access, loginMode Default). */
   sourceRegistryCredential(registry: RunnerRegistry): Promise<{ username: string; password: string }>;
   /** Binds a step container to the identities it may use through the workload token endpoint. */
-  createWorkloadBinding(input: { identities: string[]; defaultIdentity?: string; trustedService: 'tasks'; expiresAt: Date }): Promise<{ secret: string; endpoint: string }>;
+  createWorkloadBinding(input: { identities: string[]; defaultIdentity?: string; trustedService: 'tasks'; expiresAt: Date; isActive?: () => boolean }): Promise<{ secret: string; endpoint: string }>;
   revokeWorkloadBinding(secret: string): Promise<void>;
   /** Where runs keep their working copies. */
   workDir: string;
+  /** Which sources runs may fetch (default: no file:// restrictions beyond "a git repository, not a host directory"). */
+  sourcePolicy?: SourcePolicy;
+  /** Parent of the per-run Docker API socket directories (default /run/dockyard/runs, else under the temp dir). */
+  dockerApiDir?: string;
   loadTaskFile: TaskFileLoader;
   /** Manifest digest of an offline-library image (`hello-world`, `busybox:latest`...), if it is one. */
   knownDigest?(ref: string): string | undefined;

@@ -1,4 +1,4 @@
-import { DockyardError } from '../../shared/index.js';
+import { DockyardError, registryBaseUrl } from '../../shared/index.js';
 import type { CustomRegistryCredential, TaskIdentity } from '../resources/model.js';
 import { AAD_REGISTRY_RESOURCE, NULL_GUID_USER, type RunnerDeps } from './ports.js';
 
@@ -23,7 +23,7 @@ async function errorText(res: Response): Promise<string> {
 
 /** ACR's token exchange over HTTP: an AAD access token becomes a registry refresh token (acr-reference.md §5.3). */
 export async function exchangeAadToken(loginServer: string, aadToken: string, signal?: AbortSignal): Promise<string> {
-  const res = await fetch(`http://${loginServer}/oauth2/exchange`, {
+  const res = await fetch(`${registryBaseUrl(loginServer)}/oauth2/exchange`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'azure/acr/tasks' },
     body: form({ grant_type: 'access_token', service: loginServer, access_token: aadToken }),
@@ -37,7 +37,7 @@ export async function exchangeAadToken(loginServer: string, aadToken: string, si
 
 /** What `docker login` does: challenge `/v2/`, then fetch a token from the realm with the credentials. */
 export async function verifyLogin(loginServer: string, cred: DockerCredential, signal?: AbortSignal): Promise<void> {
-  const probe = await fetch(`http://${loginServer}/v2/`, { signal });
+  const probe = await fetch(`${registryBaseUrl(loginServer)}/v2/`, { signal });
   if (probe.status === 200) return;
   if (probe.status !== 401) throw new DockyardError('DENIED', await errorText(probe));
   const challenge = probe.headers.get('www-authenticate') ?? '';

@@ -10,7 +10,7 @@ function dependencyRef(ref: string, digest?: string): OutputImage {
   return { registry, repository: p.repository, tag: p.tag ?? '', digest: digest ?? '' };
 }
 
-/** The dependency report (acr-reference.md §4.2) and the run's output images. */
+/** The dependency report (acr-reference.md §4.2) and the run's output images, masked with the run's secrets. */
 export function buildReport(state: RunState, gitHeadRevision?: string): { text: string; result: RunResult } {
   const entries: Array<Record<string, unknown>> = [];
   const dependencies: NonNullable<RunResult['dependencies']> = [];
@@ -37,7 +37,8 @@ export function buildReport(state: RunState, gitHeadRevision?: string): { text: 
     }
   }
   const text = entries.length ? stringify(entries, { indent: 2 }) : '';
-  return { text, result: { outputImages, dependencies } };
+  const secrets = state.log.secrets;
+  return { text: secrets.mask(text), result: secrets.maskDeep({ outputImages, dependencies }) };
 }
 
 const clean = (i: OutputImage) => ({ registry: i.registry, repository: i.repository, tag: i.tag, ...(i.digest ? { digest: i.digest } : {}) });

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { cp, lchown, mkdir, readdir, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join, normalize, resolve, sep } from 'node:path';
+import { chmod, lchown, lstat, mkdir, readdir } from 'node:fs/promises';
+import { join, normalize, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { DockyardError } from '../../shared/index.js';
+import { checkSourceLocation, gitEnv, resolveInsideContext, type SourcePolicy } from './source-policy.js';
 
 const exec = promisify(execFile);
 
@@ -36,52 +36,38 @@ const safeSubdir = (dir: string): string => {
   return n === '.' ? '' : n;
 };
 
-async function isGitRepo(path: string): Promise<boolean> {
-  try {
-    await exec('git', ['-C', path, 'rev-parse', '--git-dir'], { timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const isRemoteGit = (url: string): boolean => /^(https?|git|ssh):\/\//i.test(url) || /^git@/.test(url) || /^file:\/\//i.test(url);
-
 /**
- * Materialises a run's context under `dest`: a git clone (file://, http(s)://, git://, or a local repository path,
- * with `#ref:dir`), a copy of a local directory, or nothing (`/dev/null`). Refs that look like options are refused.
+ * Materialises a run's context under `dest`: a git clone (file://, http(s)://, git://, ssh, with `#ref:dir`) or
+ * nothing (`/dev/null`). The location is checked against the source policy first (no host directories, no data dir,
+ * no `ext::` transports); refs that look like options are refused.
  */
-export async function materialiseSource(contextPath: string | null, dest: string, signal?: AbortSignal, checkout?: { commit: string; ref?: string }): Promise<Source> {
+export async function materialiseSource(contextPath: string | null, dest: string, policy: SourcePolicy, opts: { signal?: AbortSignal; checkout?: { commit: string; ref?: string } } = {}): Promise<Source> {
   await mkdir(dest, { recursive: true });
   if (!contextPath || contextPath === '/dev/null') return { root: dest, subdir: '' };
+  await checkSourceLocation(policy, contextPath);
   const { url, ref, dir } = splitContext(contextPath);
   const subdir = safeSubdir(dir);
   if (ref && (ref.startsWith('-') || !/^[\w./-]+$/.test(ref))) throw new DockyardError('InvalidParameter', `The git reference '${ref}' is invalid.`);
-  const localPath = url.startsWith('file://') ? new URL(url).pathname : url;
-  const gitSource = isRemoteGit(url) || (existsSync(localPath) && (localPath.endsWith('.git') || (await isGitRepo(localPath))));
-  if (gitSource) {
-    const from = isRemoteGit(url) ? url : resolve(localPath);
-    try {
-      await exec('git', ['clone', '--quiet', '--no-hardlinks', ...(ref ? ['--branch', ref] : []), '--', from, dest], { timeout: 300_000, signal, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
-    } catch (err) {
-      throw new DockyardError('InvalidParameter', `failed to download context. Please check if the URL is incorrect. If it has credentials, please check if they are expired (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})`);
-    }
-    if (checkout) await checkoutCommit(dest, checkout, signal);
-    const head = (await exec('git', ['-C', dest, 'rev-parse', 'HEAD'])).stdout.trim();
-    const branch = (await exec('git', ['-C', dest, 'rev-parse', '--abbrev-ref', 'HEAD']).catch(() => ({ stdout: '' }))).stdout.trim();
-    if (subdir && !existsSync(join(dest, subdir))) throw new DockyardError('InvalidParameter', `The folder '${subdir}' does not exist in the repository.`);
-    return { root: dest, subdir, gitHeadRevision: head, branch: branch === 'HEAD' ? ref : branch, repositoryUrl: from };
+  if (/^oci:\/\//i.test(url)) throw new DockyardError('InvalidParameter', `failed to download context. OCI artifact contexts ('${url}') are not supported by Dockyard.`);
+  try {
+    await exec('git', ['clone', '--quiet', '--no-hardlinks', ...(ref ? ['--branch', ref] : []), '--', url, dest], { timeout: 300_000, signal: opts.signal, env: gitEnv() });
+  } catch (err) {
+    throw new DockyardError('InvalidParameter', `failed to download context. Please check if the URL is incorrect. If it has credentials, please check if they are expired (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})`);
   }
-  const st = await stat(localPath).catch(() => null);
-  if (!st?.isDirectory()) throw new DockyardError('InvalidParameter', `failed to download context. The context '${contextPath}' is not a directory, a git repository or a git URL.`);
-  await cp(localPath, dest, { recursive: true, filter: (src) => !src.split(sep).includes('.git') });
-  return { root: dest, subdir };
+  if (opts.checkout) await checkoutCommit(dest, opts.checkout, opts.signal);
+  await widenModes(dest);
+  const head = (await exec('git', ['-C', dest, 'rev-parse', 'HEAD'], { env: gitEnv() })).stdout.trim();
+  const branch = (await exec('git', ['-C', dest, 'rev-parse', '--abbrev-ref', 'HEAD'], { env: gitEnv() }).catch(() => ({ stdout: '' }))).stdout.trim();
+  if (subdir) await resolveInsideContext(dest, dest, subdir, 'context folder').catch(() => {
+    throw new DockyardError('InvalidParameter', `The folder '${subdir}' does not exist in the repository.`);
+  });
+  return { root: dest, subdir, gitHeadRevision: head, branch: branch === 'HEAD' ? ref : branch, repositoryUrl: url };
 }
 
 /** A triggered run builds the commit that fired it, even if the branch moved on (pull-request refs are fetched). */
 async function checkoutCommit(dest: string, c: { commit: string; ref?: string }, signal?: AbortSignal): Promise<void> {
   if (!/^[0-9a-f]{40,64}$/.test(c.commit)) throw new DockyardError('InvalidParameter', `The commit '${c.commit}' is invalid.`);
-  const git = (...args: string[]) => exec('git', ['-C', dest, ...args], { timeout: 300_000, signal, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+  const git = (...args: string[]) => exec('git', ['-C', dest, ...args], { timeout: 300_000, signal, env: gitEnv() });
   const present = await git('cat-file', '-e', `${c.commit}^{commit}`).then(() => true, () => false);
   if (!present && c.ref && /^refs\/[\w./-]+$/.test(c.ref)) await git('fetch', '--quiet', 'origin', c.ref).catch(() => undefined);
   try {
@@ -94,8 +80,27 @@ async function checkoutCommit(dest: string, c: { commit: string; ref?: string },
 /** Extracts an uploaded `tar.gz` context (quick runs) into `dest`. */
 export async function extractUpload(archive: string, dest: string): Promise<Source> {
   await mkdir(dest, { recursive: true });
-  await exec('tar', ['-xzf', archive, '-C', dest, '--no-same-owner'], { timeout: 300_000 });
+  await chmod(dest, 0o755);
+  // -p: the archive's modes as they are, not narrowed by the server's private umask.
+  await exec('tar', ['-xzpf', archive, '-C', dest, '--no-same-owner'], { timeout: 300_000 });
   return { root: dest, subdir: '' };
+}
+
+/**
+ * The server runs with umask 077 (a private data dir), so a checkout would be 0600/0700: give group/other the read
+ * (and search/execute) bits the owner has, as git does under the usual umask 022. Build contexts and step containers
+ * (which may run as another user) then see the files as they are in the repository. The workspace's parent stays 0700.
+ */
+async function widenModes(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const p = join(dir, name);
+    const st = await lstat(p);
+    if (st.isSymbolicLink()) continue;
+    const m = st.mode & 0o7777;
+    const wide = m | (m & 0o400 ? 0o044 : 0) | (m & 0o100 ? 0o011 : 0);
+    if (wide !== m) await chmod(p, wide);
+    if (st.isDirectory()) await widenModes(p);
+  }
 }
 
 /** Gives a run's workspace to the host ids of remapped container root, so steps can write to `/workspace`. */

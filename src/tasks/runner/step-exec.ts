@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, posix } from 'node:path';
+import { isAbsolute, join, posix, relative } from 'node:path';
 import { DockyardError } from '../../shared/index.js';
 import type { ContainerEngine, RegistryCredential, RunMount } from '../engine/index.js';
 import { parseImageRef, repoDigestFor } from '../engine/index.js';
 import type { RunLogWriter } from '../runs/run-log.js';
 import type { Source } from './source.js';
 import { materialiseSource } from './source.js';
+import { resolveInsideContext, type SourcePolicy } from './source-policy.js';
 import type { DockerCredential } from './registry-login.js';
 import type { RunnableStep, ScannedDependencies } from './plan-types.js';
 
@@ -24,13 +25,21 @@ export interface RunState {
   taskEnv: string[];
   labels: Record<string, string>;
   signal: AbortSignal;
+  /** Which sources a git build context may come from. */
+  policy: SourcePolicy;
   scan(dockerfileText: string, buildArgs: Record<string, string>, target?: string): ScannedDependencies;
   /** Manifest digests of images the platform made itself (the offline library), by reference. */
   knownDigest(ref: string): string | undefined;
   /** Outputs collected for the report. */
   built: Map<string, { tags: string[]; deps: ScannedDependencies; depDigests: Map<string, string> }>;
   pushed: Map<string, string>;
+  /** The run-scoped Docker API step containers get at /var/run/docker.sock (never the daemon's own socket). */
+  dockerApi: { socketPath: string; ownImage(ref: string): void };
+  /** The task's owner enabled privileged steps (`allowPrivilegedSteps`); off for quick runs. */
+  allowPrivileged: boolean;
 }
+
+const PRIVILEGED_OFF = 'privileged steps are off for this task: the registry owner can enable them with `az acr task update --allow-privileged-steps true` (properties.allowPrivilegedSteps)';
 
 export class StepFailure extends Error {
   constructor(message: string) {
@@ -93,13 +102,23 @@ const authFor = (state: RunState, image: string): RegistryCredential | undefined
 /** `docker build`: scan dependencies, build with the logged-in credentials for FROM pulls. */
 export async function execBuild(state: RunState, step: RunnableStep): Promise<void> {
   const b = step.build!;
-  let contextDir = join(hostDirFor(state, step), b.context === '.' ? '' : b.context);
-  if (b.contextKind === 'git' && b.git) {
-    const dest = join(state.source.root, step.id);
-    await materialiseSource(`${b.git.url}${b.git.ref || b.git.dir ? `#${b.git.ref ?? ''}${b.git.dir ? `:${b.git.dir}` : ''}` : ''}`, dest, state.signal);
-    contextDir = join(dest, b.git.dir ?? '');
-  } else if (b.contextKind !== 'local') {
-    throw new StepFailure(`build contexts of kind '${b.contextKind}' are not supported by Dockyard; use a local path or a git URL`);
+  // Every path a build uses is resolved (symlinks followed) and must stay inside the run's source (or the git
+  // context it cloned): no `-f /etc/shadow`, no `build ../../..`, no Dockerfile symlinked out of the context.
+  let contextRoot = state.source.root;
+  let contextDir: string;
+  try {
+    if (b.contextKind === 'git' && b.git) {
+      contextRoot = join(state.source.root, step.id);
+      await materialiseSource(`${b.git.url}${b.git.ref || b.git.dir ? `#${b.git.ref ?? ''}${b.git.dir ? `:${b.git.dir}` : ''}` : ''}`, contextRoot, state.policy, { signal: state.signal });
+      contextDir = await resolveInsideContext(contextRoot, contextRoot, b.git.dir ?? '.', 'build context');
+    } else if (b.contextKind === 'local') {
+      contextDir = await resolveInsideContext(contextRoot, hostDirFor(state, step), b.context || '.', 'build context');
+    } else {
+      throw new StepFailure(`build contexts of kind '${b.contextKind}' are not supported by Dockyard; use a local path or a git URL`);
+    }
+  } catch (err) {
+    if (err instanceof StepFailure || state.signal.aborted) throw err;
+    throw new StepFailure((err as Error).message);
   }
   const buildArgs: Record<string, string> = {};
   for (const a of b.buildArgs) {
@@ -107,11 +126,18 @@ export async function execBuild(state: RunState, step: RunnableStep): Promise<vo
     if (i < 0) buildArgs[a] = process.env[a] ?? '';
     else buildArgs[a.slice(0, i)] = a.slice(i + 1);
   }
-  const dockerfile = b.dockerfile || 'Dockerfile';
+  const dockerfileArg = b.dockerfile || 'Dockerfile';
+  let dockerfilePath: string;
+  try {
+    dockerfilePath = await resolveInsideContext(contextRoot, contextDir, dockerfileArg, 'Dockerfile');
+  } catch (err) {
+    throw new StepFailure((err as Error).message);
+  }
+  const dockerfile = relative(contextDir, dockerfilePath);
   state.log.line('Scanning for dependencies...');
   let deps: ScannedDependencies;
   try {
-    const text = await readFile(isAbsolute(dockerfile) ? dockerfile : join(contextDir, dockerfile), 'utf8');
+    const text = await readFile(dockerfilePath, 'utf8');
     deps = state.scan(text, buildArgs, b.target);
   } catch (err) {
     state.log.line(`Output from dependency scanning: ${(err as Error).message}`);
@@ -132,6 +158,7 @@ export async function execBuild(state: RunState, step: RunnableStep): Promise<vo
     const d = repoDigestFor(ref, info?.repoDigests) ?? state.knownDigest(ref);
     if (d) depDigests.set(ref, d);
   }
+  for (const t of b.tags) state.dockerApi.ownImage(t);
   state.built.set(step.id, { tags: b.tags, deps, depDigests });
   state.log.line(`Successfully executed container: ${step.id}`);
 }
@@ -181,10 +208,11 @@ export async function execCmd(state: RunState, step: RunnableStep): Promise<void
   const c = step.cmd!;
   const extra = { env: [] as string[], entrypoint: step.entryPoint, workdir: workdirOf(step, state.source.subdir), user: step.user, privileged: step.privileged };
   applyRunFlags(c.runFlags, extra);
+  if (extra.privileged && !state.allowPrivileged) throw new StepFailure(`step ${step.id} asks for a privileged container: ${PRIVILEGED_OFF}`);
   const mounts: RunMount[] = [
     { source: state.source.root, target: '/workspace' },
     { source: state.homeVolume, target: '/acb/home' },
-    { source: state.engine.dockerSocketPath, target: '/var/run/docker.sock' },
+    { source: state.dockerApi.socketPath, target: '/var/run/docker.sock' },
   ];
   for (const vm of step.volumeMounts) {
     const vol = state.volumes.get(vm.name);
@@ -196,6 +224,7 @@ export async function execCmd(state: RunState, step: RunnableStep): Promise<void
     state.log.line('Step specified pull. Performing an explicit pull...');
     const cred = authFor(state, c.image);
     await state.engine.pull({ image: c.image, auth: cred ? { ...cred, serveraddress: parseImageRef(c.image).registry } : undefined, onOutput: (x) => state.log.write(x), signal: state.signal });
+    state.dockerApi.ownImage(c.image);
   }
   const runs = 1 + Math.max(0, step.repeat);
   const errors: string[] = [];

@@ -1,17 +1,18 @@
 import { readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { isDockyardError } from '../../shared/index.js';
 import type { RunContext, RunExecutor, RunOutcome } from '../runs/run-queue.js';
 import type { RunRequest } from '../runs/model.js';
 import { chownTree, extractUpload, materialiseSource, type Source } from './source.js';
+import { resolveInsideContext, type SourcePolicy } from './source-policy.js';
 import { dockerConfigJson, principalForIdentity, resolveCredential, verifyLogin, type DockerCredential } from './registry-login.js';
 import { runGraph } from './dag.js';
 import { buildReport } from './report.js';
 import type { RunState } from './step-exec.js';
 import type { RunnablePlan, RunnableStep } from './plan-types.js';
 import type { RunnerDeps, RunVars } from './ports.js';
+import { RunDockerProxy } from '../sandbox/index.js';
 
 class RunSetupError extends Error {}
 
@@ -42,6 +43,10 @@ function dockerPlan(req: RunRequest, runId: string, registryLogin: string): Runn
 export class TaskRunner implements RunExecutor {
   constructor(private readonly deps: RunnerDeps) {}
 
+  private get policy(): SourcePolicy {
+    return this.deps.sourcePolicy ?? { allowedLocalContextRoots: [] };
+  }
+
   async execute(ctx: RunContext): Promise<RunOutcome> {
     const { run, log, signal } = ctx;
     const req = run.request;
@@ -52,6 +57,9 @@ export class TaskRunner implements RunExecutor {
     const homeVolume = `acb_vol_${randomUUID()}`;
     const label = { 'dockyard.run': `${registry.name}-${run.runId}` };
     let bindingSecret: string | undefined;
+    let dockerApi: RunDockerProxy | undefined;
+    /** The workload identity header works only while the run's steps run (not before, not after, not once canceled). */
+    let stepsRunning = false;
     const createdVolumes: string[] = [];
     const engine = await deps.engine().catch((err) => {
       throw new Error(`the container engine is not available: ${(err as Error).message}`);
@@ -63,13 +71,15 @@ export class TaskRunner implements RunExecutor {
       if (req.uploadedContext || step.contextPath) {
         log.line('Downloading source code...');
         try {
-          source = req.uploadedContext ? await extractUpload(req.uploadedContext, workspace) : await materialiseSource(step.contextPath, workspace, signal, req.trigger.sourceTrigger ? { commit: req.trigger.sourceTrigger.commitId, ref: req.trigger.gitRef } : undefined);
+          source = req.uploadedContext
+            ? await extractUpload(req.uploadedContext, workspace)
+            : await materialiseSource(step.contextPath, workspace, this.policy, { signal, checkout: req.trigger.sourceTrigger ? { commit: req.trigger.sourceTrigger.commitId, ref: req.trigger.gitRef } : undefined });
         } catch (err) {
           log.line(`Error: ${(err as Error).message}`);
           return { status: 'Failed', errorMessage: (err as Error).message };
         }
         log.line('Finished downloading source code');
-      } else source = await materialiseSource(null, workspace);
+      } else source = await materialiseSource(null, workspace, this.policy);
       // On a remapped daemon container root is an unprivileged host uid: the workspace is theirs (engine-isolation.md).
       if (engine.remapRoot) await chownTree(source.root, engine.remapRoot);
 
@@ -129,8 +139,10 @@ export class TaskRunner implements RunExecutor {
       const baseEnv: Record<string, string> = { HOME: '/acb/home', DOCKYARD_ENDPOINT: deps.apiEndpoint(), DOCKER_CONFIG: '/acb/home/.docker' };
       const identities = [req.identity?.principalId, ...Object.values(req.identity?.userAssignedIdentities ?? {}).map((u) => u.principalId)].filter((x): x is string => Boolean(x));
       if (identities.length) {
-        const b = await deps.createWorkloadBinding({ identities, defaultIdentity: identities[0], trustedService: 'tasks', expiresAt: new Date(Date.now() + run.timeout * 1000) });
+        const b = await deps.createWorkloadBinding({ identities, defaultIdentity: identities[0], trustedService: 'tasks', expiresAt: new Date(Date.now() + run.timeout * 1000), isActive: () => stepsRunning && !signal.aborted });
         bindingSecret = b.secret;
+        const secret = b.secret;
+        signal.addEventListener('abort', () => void deps.revokeWorkloadBinding(secret).catch(() => undefined), { once: true });
         log.addSecret(b.secret);
         Object.assign(baseEnv, { IDENTITY_ENDPOINT: b.endpoint, IDENTITY_HEADER: b.secret, MSI_ENDPOINT: b.endpoint, MSI_SECRET: b.secret });
       }
@@ -152,6 +164,16 @@ export class TaskRunner implements RunExecutor {
         volumes.set(v.name, name);
       }
 
+      // The Docker API step containers see: scoped to this run (its containers, volumes, images), never the daemon's.
+      dockerApi = await RunDockerProxy.start({
+        upstreamSocket: engine.dockerSocketPath,
+        runKey: label['dockyard.run'],
+        workspaceRoot: source.root,
+        allowPrivileged: req.allowPrivilegedSteps === true,
+        isSharedImage: (ref) => deps.knownDigest?.(ref) !== undefined,
+        onDenied: (m) => log.line(`Docker API request refused: ${m}`),
+        baseDir: deps.dockerApiDir,
+      });
       const state: RunState = {
         runId: run.runId,
         log,
@@ -164,12 +186,16 @@ export class TaskRunner implements RunExecutor {
         taskEnv: plan.env,
         labels: label,
         signal,
+        policy: this.policy,
         scan: deps.scanDockerfile,
         knownDigest: (ref) => deps.knownDigest?.(ref),
         built: new Map(),
         pushed: new Map(),
+        dockerApi,
+        allowPrivileged: req.allowPrivilegedSteps === true,
       };
       await ctx.markRunning();
+      stepsRunning = true;
       const { outcomes, failure } = await runGraph(state, plan.steps);
       for (const s of plan.steps) {
         const o = outcomes.get(s.id)!;
@@ -195,9 +221,11 @@ export class TaskRunner implements RunExecutor {
       }
       throw err;
     } finally {
+      stepsRunning = false;
+      if (bindingSecret) await deps.revokeWorkloadBinding(bindingSecret).catch(() => undefined);
+      await dockerApi?.close().catch(() => undefined);
       await engine.removeContainersByLabel('dockyard.run', label['dockyard.run']).catch(() => 0);
       for (const v of createdVolumes) await engine.removeVolume(v).catch(() => undefined);
-      if (bindingSecret) await deps.revokeWorkloadBinding(bindingSecret).catch(() => undefined);
       await rm(workspace, { recursive: true, force: true }).catch(() => undefined);
     }
   }
@@ -212,15 +240,11 @@ export class TaskRunner implements RunExecutor {
       valuesFile = step.encodedValuesContent ? Buffer.from(step.encodedValuesContent, 'base64').toString('utf8') : undefined;
       fileName = 'acb.yaml';
     } else if (step.type === 'FileTask') {
-      const path = join(source.root, source.subdir, step.taskFilePath);
-      if (!existsSync(path)) throw new RunSetupError(`the task file '${step.taskFilePath}' does not exist in the context`);
-      text = await readFile(path, 'utf8');
+      // Resolved with symlinks followed, then checked to stay inside the context (a link to /etc/shadow is refused).
+      const base = join(source.root, source.subdir);
+      text = await readFile(await resolveInsideContext(source.root, base, step.taskFilePath, 'task file'), 'utf8');
       fileName = step.taskFilePath;
-      if (step.valuesFilePath) {
-        const vp = join(source.root, source.subdir, step.valuesFilePath);
-        if (!existsSync(vp)) throw new RunSetupError(`the values file '${step.valuesFilePath}' does not exist in the context`);
-        valuesFile = await readFile(vp, 'utf8');
-      }
+      if (step.valuesFilePath) valuesFile = await readFile(await resolveInsideContext(source.root, base, step.valuesFilePath, 'values file'), 'utf8');
     } else throw new RunSetupError('unsupported step type');
     const taskValues = step.values ?? [];
     const all = [...taskValues, ...req.values];

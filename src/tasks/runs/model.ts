@@ -33,6 +33,8 @@ export interface RunRequest {
   trigger: RunTrigger;
   /** When set, the run is `acr build`: push the images after building (Docker step). */
   noPush?: boolean;
+  /** The task's owner allowed privileged steps (task property allowPrivilegedSteps); never for quick runs. */
+  allowPrivilegedSteps?: boolean;
 }
 
 export interface OutputImage {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createReadStream, existsSync, mkdirSync, openSync, closeSync, writeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { knownSecrets, SecretSet } from '../../shared/index.js';
 
 /** Go's standard logger prefix: `YYYY/MM/DD HH:MM:SS ` (UTC). */
 export function acbTimestamp(d: Date = new Date()): string {
@@ -9,9 +10,13 @@ export function acbTimestamp(d: Date = new Date()): string {
   return `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
 }
 
-/** Writes one run's log: every chunk has registered secret values masked before it reaches disk or a follower. */
+/**
+ * Writes one run's log: every chunk has registered secret values masked before it reaches disk or a follower. The
+ * same set masks the run's error message and results (RunQueue), so whatever the log hides the run record hides too.
+ */
 export class RunLogWriter {
-  private readonly secrets = new Set<string>();
+  /** The run's secret values (a child of the process-wide set: API errors and server logs mask them too). */
+  readonly secrets = new SecretSet({ parent: knownSecrets });
   private fd: number;
   private closed = false;
   private pending = '';
@@ -21,18 +26,17 @@ export class RunLogWriter {
     private readonly events: EventEmitter,
     private readonly key: string,
   ) {
-    this.fd = openSync(file, 'a');
+    this.fd = openSync(file, 'a', 0o600);
   }
 
   /** Values that must never appear in the log (resolved secrets, passwords, tokens). */
   addSecret(value: string | undefined | null): void {
-    if (value && value.length >= 3) this.secrets.add(value);
+    this.secrets.add(value);
   }
 
-  private mask(text: string): string {
-    let out = text;
-    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join('***');
-    return out;
+  /** `text` with the run's secrets and data-dir paths masked (shared/masking.ts). */
+  mask(text: string): string {
+    return this.secrets.mask(text);
   }
 
   /** Raw container/build output, masked. Partial lines are held until the newline so a secret split across chunks is still masked. */
@@ -87,12 +91,12 @@ export class RunLogs {
 
   constructor(private readonly dir: string) {
     this.events.setMaxListeners(0);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   private fileOf(registryName: string, runId: string): string {
     const d = join(this.dir, registryName.toLowerCase());
-    mkdirSync(d, { recursive: true });
+    mkdirSync(d, { recursive: true, mode: 0o700 });
     return join(d, `${runId}.log`);
   }
 

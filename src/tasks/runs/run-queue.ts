@@ -26,6 +26,9 @@ export interface RunExecutor {
 /** Listeners told when a run reaches a terminal status (base-image triggers, dashboards). */
 export type RunFinishedListener = (run: RunRecord, status: RunStatus, result: RunResult) => Promise<void> | void;
 
+/** Listeners told synchronously when a worker claims a queued run (metrics: queue-to-start latency). Must not throw. */
+export type RunStartedListener = (run: RunRecord) => void;
+
 /**
  * The durable run queue: runs are rows; workers claim the oldest queued row atomically. Queued runs survive a restart;
  * runs in flight when the process died are marked Failed at the next start.
@@ -33,17 +36,26 @@ export type RunFinishedListener = (run: RunRecord, status: RunStatus, result: Ru
 export class RunQueue {
   private active = new Map<string, AbortController>();
   private stopping = false;
-  private wake: (() => void) | null = null;
+  /** Idle workers waiting for a run; `notify` wakes them all at once (each tries to claim, losers wait again). */
+  private readonly idle = new Set<() => void>();
+  /** Counts notifies, so a run queued while a worker was looking (and found none) is not left for the poll. */
+  private notified = 0;
   private loops: Promise<void>[] = [];
   readonly finished: RunFinishedListener[] = [];
+  readonly started: RunStartedListener[] = [];
 
   constructor(
     private readonly store: RunStore,
     private readonly logs: RunLogs,
     private readonly executor: RunExecutor,
     private readonly log: Logger,
-    private readonly concurrency = 2,
+    readonly concurrency = 2,
   ) {}
+
+  /** Runs executing now (claimed and not yet finished). */
+  get running(): number {
+    return this.active.size;
+  }
 
   async start(): Promise<void> {
     const interrupted = await this.store.failInterrupted('The run was interrupted because the Dockyard server stopped while it was in progress.');
@@ -56,9 +68,15 @@ export class RunQueue {
     for (let i = 0; i < this.concurrency; i++) this.loops.push(this.loop());
   }
 
-  /** Wakes a worker after a run was queued. */
+  /** Runs being executed by this process now. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** Wakes the idle workers after a run was queued: it starts now, not at the next poll. */
   notify(): void {
-    this.wake?.();
+    this.notified++;
+    for (const wake of [...this.idle]) wake();
   }
 
   cancel(registryName: string, runId: string): boolean {
@@ -71,27 +89,32 @@ export class RunQueue {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const c of this.active.values()) c.abort('shutdown');
-    this.wake?.();
+    this.notify();
     await Promise.all(this.loops);
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
+      const seen = this.notified;
       const run = await this.store.claimNext().catch((err) => {
         this.log.error({ err }, 'claiming a run failed');
         return null;
       });
+      if (!run && this.notified !== seen) continue;
       if (!run) {
+        // Runs queued by another process (or a missed notify) are still found by this slow poll.
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 500);
-          this.wake = () => {
+          const wake = () => {
             clearTimeout(t);
-            this.wake = null;
+            this.idle.delete(wake);
             resolve();
           };
+          const t = setTimeout(wake, 500);
+          this.idle.add(wake);
         });
         continue;
       }
+      for (const l of this.started) l(run);
       await this.execute(run);
     }
   }
@@ -102,6 +125,7 @@ export class RunQueue {
     this.active.set(key, controller);
     const timer = setTimeout(() => controller.abort('timeout'), run.timeout * 1000);
     const log = this.logs.writer(run.registryName, run.runId);
+    for (const v of Object.values(run.request.secureValues)) log.addSecret(v);
     const started = Date.now();
     let status: RunStatus;
     let result: RunResult = {};
@@ -128,6 +152,8 @@ export class RunQueue {
       result.runErrorMessage =
         reason === 'timeout' ? `The run exceeded its timeout of ${run.timeout} seconds.` : reason === 'shutdown' ? 'The run was interrupted because the Dockyard server stopped.' : 'The run was canceled.';
     }
+    // Everything the run produced is masked with the run's secrets before it is stored or shown (the log already is).
+    result = log.secrets.maskDeep(result);
     const took = goDuration(Date.now() - started);
     if (status === 'Succeeded') log.plain(`Run ID: ${run.runId} was successful after ${took}`);
     else if (status === 'Canceled') log.plain(`Run ID: ${run.runId} was canceled after ${took}`);

@@ -13,6 +13,8 @@ export interface TaskRunOverrides {
   contextPath?: string;
   /** Dockyard's edit-run loop: run this task file content instead of the task's own (same context, values, identity). */
   encodedTaskContent?: string;
+  /** An uploaded context (`az acr task run -c <local dir>`) instead of the task's own. */
+  uploadedContext?: string;
 }
 
 export interface RegistryInfo {
@@ -56,8 +58,10 @@ export class RunScheduler {
       identity: task.identity,
       values: overrides.values ?? [],
       secureValues,
-      uploadedContext: null,
+      uploadedContext: overrides.uploadedContext ?? null,
       trigger,
+      // The switch covers the task's own definition: a run that replaces the task file content does not inherit it.
+      allowPrivilegedSteps: task.properties.allowPrivilegedSteps === true && overrides.encodedTaskContent === undefined && overrides.taskFilePath === undefined,
     };
     const auto = trigger.kind !== 'Manual';
     const runType: RunType = runStep.type === 'Docker' ? (auto ? 'AutoBuild' : 'QuickBuild') : auto ? 'AutoRun' : 'QuickRun';

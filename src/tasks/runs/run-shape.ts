@@ -1,7 +1,15 @@
+import { knownSecrets, maskDeep, SecretSet } from '../../shared/index.js';
 import type { RunRecord } from './model.js';
 
-/** The run as `az acr task show-run` / `list-runs` print it (acr-reference.md §3.2). */
+/**
+ * The run as `az acr task show-run` / `list-runs` print it (acr-reference.md §3.2), masked with the run's secret
+ * values and every secret the process knows (results are masked when stored; this also covers older rows).
+ */
 export function runShape(run: RunRecord): Record<string, unknown> {
+  return maskDeep(unmaskedShape(run), new SecretSet().addAll(Object.values(run.request.secureValues)), knownSecrets);
+}
+
+function unmaskedShape(run: RunRecord): Record<string, unknown> {
   const r = run.request;
   const t = r.trigger;
   const custom = r.credentials ? Object.keys(r.credentials.customRegistries) : [];

@@ -7,7 +7,7 @@ import { DockyardError, newSecret } from '../../shared/index.js';
 /** Source uploads for quick runs (`listBuildSourceUploadUrl` + PUT), kept under the data dir. */
 export class Uploads {
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   /** A fresh unguessable token; the upload URL carries it like a SAS. */
@@ -27,7 +27,7 @@ export class Uploads {
       if (size > maxBytes) body.destroy(new DockyardError('InvalidParameter', 'The source archive is too large.'));
     });
     try {
-      await pipeline(body, createWriteStream(tmp));
+      await pipeline(body, createWriteStream(tmp, { mode: 0o600 }));
       renameSync(tmp, final);
     } catch (err) {
       rmSync(tmp, { force: true });

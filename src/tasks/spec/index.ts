@@ -18,6 +18,7 @@ export { keyVaultUrlError, keyVaultResource, isGuid, secretError } from './secre
 export { stripCommentLines, sniffVersion, aliasesEnabledFor, SUPPORTED_VERSIONS, DEFAULT_VERSION } from './preprocess.js';
 export { parseTaskYaml } from './task.js';
 export { taskFileRoutes } from './routes.js';
+export { evaluateTaskFile, TaskFileRequestSchema, type TaskFileRequest, type TaskFileAnswer } from './evaluate.js';
 
 export interface ValidateResult {
   ok: boolean;

@@ -1,7 +1,7 @@
 /** Fastify routes: POST /dockyard/v1/task-files/validate and /render. */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DockyardError } from '../../shared/index.js';
+import { DockyardError, SecretSet } from '../../shared/index.js';
 import { requirePrincipal } from '../../http/index.js';
 import { RenderPool } from './render-pool.js';
 import type { RunContext } from './values.js';
@@ -17,20 +17,6 @@ const Body = z.object({
     commit: z.string().optional(), branch: z.string().optional(), taskName: z.string().optional(),
   }).optional(),
 });
-
-function mask(text: string | null, secrets: string[]): string | null {
-  if (text === null) return null;
-  let out = text;
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join('***');
-  return out;
-}
-
-function maskDeep<T>(v: T, secrets: string[]): T {
-  if (typeof v === 'string') return mask(v, secrets) as T;
-  if (Array.isArray(v)) return v.map((x) => maskDeep(x, secrets)) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskDeep(x, secrets)])) as T;
-  return v;
-}
 
 export interface TaskFileRoutesOptions {
   /** Run context defaults (e.g. the registry login server) applied under the body's `run`. */
@@ -52,9 +38,10 @@ export const taskFileRoutes: FastifyPluginAsync<TaskFileRoutesOptions> = async (
       text: b.content, fileName: b.fileName, values: b.values, setValues: b.set, secretValues: b.setSecret,
       run: { ...(opts.run ?? {}), ...(b.run ?? {}), date: new Date() },
     });
-    const secretValues = (b.setSecret ?? []).map((s) => s.slice(s.indexOf('=') + 1));
+    // The shared masking function (src/shared/masking.ts) over everything returned, errors included.
+    const secrets = new SecretSet().addAll((b.setSecret ?? []).map((s) => s.slice(s.indexOf('=') + 1)));
     const base = { ok: r.ok, errors: r.errors, warnings: r.warnings };
-    return render ? { ...base, rendered: mask(r.rendered, secretValues) } : { ...base, plan: maskDeep(r.plan, secretValues) };
+    return secrets.maskDeep(render ? { ...base, rendered: r.rendered } : { ...base, plan: r.plan });
   };
   app.post('/dockyard/v1/task-files/validate', handle(false));
   app.post('/dockyard/v1/task-files/render', handle(true));

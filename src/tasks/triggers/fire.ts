@@ -5,7 +5,7 @@ import type { Task } from '../resources/model.js';
 import type { TaskStore } from '../resources/task-store.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import { RunScheduler } from '../runs/run-scheduler.js';
-import { RunStore } from '../runs/run-store.js';
+import type { RunStore } from '../runs/run-store.js';
 import type { RunRecord, RunTrigger } from '../runs/model.js';
 import type { TriggerTables } from './tables.js';
 
@@ -13,9 +13,13 @@ import type { TriggerTables } from './tables.js';
 export interface TriggerDeps {
   db: SqlDatabase;
   tasks: Pick<TaskStore, 'all' | 'get'>;
+  /** Runs are written in the trigger's transaction through `runs.withDb(trx)`. */
+  runs: Pick<RunStore, 'withDb'>;
   queue: RunQueue;
   log: Logger;
   clock: Clock;
+  /** Told after a trigger queued a run (metrics: trigger lag). Must not throw. */
+  onQueued?: (trigger: RunTrigger, run: RunRecord) => void;
 }
 
 export type TriggerTx = Transaction<TriggerTables>;
@@ -42,11 +46,12 @@ export async function fireOnce(deps: TriggerDeps, task: Task, trigger: RunTrigge
 
 /** Writes a queued run in the caller's transaction (never query `deps.db` while it is open: one connection). */
 export function queueInTx(trx: TriggerTx, deps: TriggerDeps, task: Task, trigger: RunTrigger): Promise<RunRecord> {
-  return new RunScheduler(new RunStore(trx as unknown as SqlDatabase), deps.queue).runTask(task, registryOf(task), {}, trigger);
+  return new RunScheduler(deps.runs.withDb(trx as unknown as SqlDatabase), deps.queue).runTask(task, registryOf(task), {}, trigger);
 }
 
 /** After the transaction committed: wake a worker and log. */
 export function announce(deps: TriggerDeps, task: Task, run: RunRecord, trigger: RunTrigger): void {
   deps.queue.notify();
+  deps.onQueued?.(trigger, run);
   deps.log.info({ task: task.name, registry: task.registryName, runId: run.runId, trigger: trigger.kind }, 'trigger queued a run');
 }

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
+import { gitEnv } from '../runner/source-policy.js';
+
 const exec = promisify(execFile);
 
 /** Local paths and file://, git://, http(s):// and ssh URLs are what `git ls-remote` understands. */
 export function remoteFor(repositoryUrl: string): string {
-  if (repositoryUrl.startsWith('-')) throw new Error(`the repository URL '${repositoryUrl}' is invalid`);
+  if (repositoryUrl.startsWith('-') || /^[a-z][a-z0-9+.-]*::/i.test(repositoryUrl)) throw new Error(`the repository URL '${repositoryUrl}' is invalid`);
   return repositoryUrl;
 }
 
@@ -14,7 +16,7 @@ export async function listRemoteRefs(repositoryUrl: string, timeoutMs = 30_000):
   const { stdout } = await exec('git', ['ls-remote', '--', remoteFor(repositoryUrl)], {
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' },
+    env: { ...gitEnv(), GIT_ASKPASS: 'true' },
   });
   const refs = new Map<string, string>();
   for (const line of stdout.split('\n')) {

@@ -3,6 +3,7 @@ import type { SqlDatabase } from '../../storage/index.js';
 import type { TaskStore } from '../resources/task-store.js';
 import type { Task } from '../resources/model.js';
 import type { RunQueue } from '../runs/run-queue.js';
+import type { RunStore } from '../runs/run-store.js';
 import { BaseImageTriggers } from './base-image-triggers.js';
 import type { TriggerDeps } from './fire.js';
 import { SourceTriggers } from './source-triggers.js';
@@ -13,6 +14,7 @@ export interface TriggerServiceOptions {
   tasks: Pick<TaskStore, 'all' | 'get'>;
   /** Task saves to follow (source baselines are recorded when a task is created or updated). */
   taskSaves?: Array<(task: Task) => Promise<void>>;
+  runs: Pick<RunStore, 'withDb'>;
   queue: RunQueue;
   log: Logger;
   clock: Clock;
@@ -23,6 +25,8 @@ export interface TriggerServiceOptions {
   /** Pull-request refs (config `triggerPullRequestRefPattern`). */
   pullRequestRefPattern: string;
   listRefs?: (url: string) => Promise<Map<string, string>>;
+  /** Told after a trigger queued a run (metrics). */
+  onQueued?: TriggerDeps['onQueued'];
 }
 
 /** Runs tasks by themselves: on commits, base-image pushes and timers. Started and stopped by the app. */
@@ -35,7 +39,7 @@ export class TriggerService {
 
   constructor(private readonly options: TriggerServiceOptions) {
     this.log = options.log.child({ module: 'triggers' });
-    const deps: TriggerDeps = { db: options.db, tasks: options.tasks, queue: options.queue, log: this.log, clock: options.clock };
+    const deps: TriggerDeps = { db: options.db, tasks: options.tasks, runs: options.runs, queue: options.queue, log: this.log, clock: options.clock, onQueued: options.onQueued };
     this.source = new SourceTriggers(deps, { pullRequestRefPattern: options.pullRequestRefPattern, listRefs: options.listRefs });
     this.baseImages = new BaseImageTriggers(deps);
     this.timers = new TimerTriggers(deps);

@@ -124,6 +124,29 @@ test('seed commands: group, acr, identity, role assignment, task with identity, 
   assert.equal(runs[0].status, 'Failed');
 });
 
+test('tokens and scope maps with the real az: create, update, credential generate, in-use delete refused', { timeout: 300_000 }, async () => {
+  const map = JSON.parse(await ok('acr', 'scope-map', 'create', '-r', 'myregistry', '-n', 'appmap', '--repository', 'app/*', 'content/read', 'content/write', '--description', 'CI'));
+  assert.deepEqual(map.actions, ['repositories/app/*/content/read', 'repositories/app/*/content/write']);
+  assert.equal(map.description, 'CI');
+  const tok = JSON.parse(await ok('acr', 'token', 'create', '-r', 'myregistry', '-n', 'ci-token', '--scope-map', 'appmap', '--expiration-in-days', '30'));
+  assert.equal(tok.status, 'enabled');
+  assert.match(tok.scopeMapId, /\/scopeMaps\/appmap$/);
+  assert.deepEqual(tok.credentials.passwords.map((p: { name: string }) => p.name).sort(), ['password1', 'password2']);
+  assert.ok(tok.credentials.passwords.every((p: { value?: string }) => p.value));
+  assert.equal(JSON.parse(await ok('acr', 'token', 'update', '-r', 'myregistry', '-n', 'ci-token', '--status', 'disabled')).status, 'disabled');
+  const gen = JSON.parse(await ok('acr', 'token', 'credential', 'generate', '-r', 'myregistry', '-n', 'ci-token', '--password1', '--expiration-in-days', '1'));
+  assert.equal(gen.username, 'ci-token');
+  assert.ok(gen.passwords.some((p: { name: string; value?: string }) => p.name === 'password1' && p.value));
+  const upd = JSON.parse(await ok('acr', 'scope-map', 'update', '-r', 'myregistry', '-n', 'appmap', '--add-repository', 'other', 'content/read'));
+  assert.ok(upd.actions.includes('repositories/other/content/read'));
+  const names = JSON.parse(await ok('acr', 'scope-map', 'list', '-r', 'myregistry')).map((m: { name: string }) => m.name);
+  for (const n of ['_repositories_pull', '_repositories_push', '_repositories_admin', 'appmap']) assert.ok(names.includes(n), n);
+  assert.equal(JSON.parse(await ok('acr', 'token', 'show', '-r', 'myregistry', '-n', 'ci-token')).name, 'ci-token');
+  assert.notEqual((await az('acr', 'scope-map', 'delete', '-r', 'myregistry', '-n', 'appmap', '-y')).code, 0);
+  await ok('acr', 'token', 'delete', '-r', 'myregistry', '-n', 'ci-token', '-y');
+  await ok('acr', 'scope-map', 'delete', '-r', 'myregistry', '-n', 'appmap', '-y');
+});
+
 test('an SP without a role assignment is refused by ARM (authorization is real)', { timeout: 120_000 }, async () => {
   const cli = cliFor(s.dataDir);
   const plain = JSON.parse((await cli('ad', 'sp', 'create-for-rbac', '--name', 'no-role')).stdout);

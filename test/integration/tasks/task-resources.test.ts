@@ -113,6 +113,20 @@ test('a failed run exits non-zero with the failure line; list-runs shows az colu
   assert.ok(failed.length >= 1 && failed.every((x: any) => x.status === 'Failed'));
 });
 
+test('--no-logs waits for the end without the log (as az); --no-wait returns the queued run', async () => {
+  const ok = await cli('acr', 'task', 'run', '-n', 'multiple-reg', '-r', 'myregistry', '--no-logs');
+  assert.equal(ok.code, 0, ok.stderr);
+  const run = JSON.parse(ok.stdout);
+  assert.equal(run.status, 'Succeeded');
+  assert.ok(!ok.stdout.includes('acb_step_0'), 'no log lines');
+  const bad = await cli('acr', 'task', 'run', '-n', 'multiple-reg', '-r', 'myregistry', '--set', 'fail=1', '--no-logs');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /ERROR: \(RunFailed\) The run with ID 'c[a-z0-9]+' finished with unsuccessful status 'Failed'\. Show run details by 'dockyard acr task show-run -r myregistry --run-id c[a-z0-9]+'/);
+  const queued = await cli('acr', 'task', 'run', '-n', 'multiple-reg', '-r', 'myregistry', '--no-wait');
+  assert.equal(queued.code, 0, queued.stderr);
+  assert.ok(['Queued', 'Started', 'Running', 'Succeeded'].includes(JSON.parse(queued.stdout).status));
+});
+
 test('cancel-run cancels a running run; logs shows the stored log', async () => {
   const q = await cli('acr', 'task', 'run', '-n', 'multiple-reg', '-r', 'myregistry', '--set', 'sleep=20000', '--no-wait', '--query', 'runId', '-o', 'tsv');
   const id = q.stdout.trim();

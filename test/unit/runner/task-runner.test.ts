@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { FakeEngine } from '../../../src/tasks/engine/index.js';
 import { TaskRunner, loadTaskFileWithSpec, type RunnerDeps } from '../../../src/tasks/index.js';
 import { RunLogs } from '../../../src/tasks/runs/run-log.js';
+import { makeGitRepo } from '../../helpers/git-context.js';
 import type { RunRecord } from '../../../src/tasks/runs/model.js';
 
 /** A tiny token peer: /v2/ challenges, /oauth2/token accepts `good` basic creds, /oauth2/exchange accepts `aad-ok`. */
@@ -110,11 +111,9 @@ test('a build + push task logs in, builds, pushes and reports in ACR format', as
   const engine = new FakeEngine();
   const yaml = `version: v1.0.0\nsteps:\n  - build: -t {{.Run.Registry}}/hello-world:{{.Run.ID}} . -f hello-world.dockerfile\n  - push: ["{{.Run.Registry}}/hello-world:{{.Run.ID}}"]\n`;
   const run = record(yaml);
-  const { writeFileSync, mkdirSync } = await import('node:fs');
-  const ctx = join(dir, 'ctx1');
-  mkdirSync(ctx, { recursive: true });
-  writeFileSync(join(ctx, 'hello-world.dockerfile'), 'FROM hello-world\n');
-  run.request.step.contextPath = ctx;
+  // Server-side contexts are git URLs (a plain host directory is refused): a local repository through file://.
+  const ctx = makeGitRepo(join(dir, 'ctx1'), { 'hello-world.dockerfile': 'FROM hello-world\n' }).path;
+  run.request.step.contextPath = `file://${ctx}`;
   const { outcome, text } = await execute(engine, run);
   assert.equal(outcome.status, 'Succeeded', text);
   assert.match(text, new RegExp(`Logging in to registry: ${login}\\n.*Successfully logged into ${login}`));

@@ -1,6 +1,15 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+
+/** Marks a value sealed by {@link SecretCipher.seal}; anything else in such a column is a plaintext row from before. */
+export const SEALED_PREFIX = 'enc:v1:';
+
+/**
+ * The data-at-rest key: one 32-byte key in the data dir (mode 0600), shared by Key Vault secrets, task secrets and
+ * run secrets. It keeps its historical name `vault.key`.
+ */
+export const dataKeyFile = (dataDir: string): string => join(dataDir, 'vault.key');
 
 /** AES-256-GCM for secret values at rest; the key lives in the data dir (mode 0600). Bound to the secret's identity. */
 export class SecretCipher {
@@ -11,7 +20,7 @@ export class SecretCipher {
       this.key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
       chmodSync(keyFile, 0o600);
     } else {
-      mkdirSync(dirname(keyFile), { recursive: true });
+      mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
       this.key = randomBytes(32);
       writeFileSync(keyFile, `${this.key.toString('base64')}\n`, { mode: 0o600 });
     }
@@ -34,4 +43,16 @@ export class SecretCipher {
     d.setAuthTag(raw.subarray(12, 28));
     return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString('utf8');
   }
+
+  /** A JSON value sealed for a text column: `enc:v1:<base64>`. */
+  seal(value: unknown, context: string): string {
+    return `${SEALED_PREFIX}${this.encrypt(JSON.stringify(value), context)}`;
+  }
+
+  /** The value of a column written by {@link seal}, or of a plaintext JSON row written before sealing existed. */
+  open<T>(column: string, context: string): T {
+    return JSON.parse(isSealed(column) ? this.decrypt(column.slice(SEALED_PREFIX.length), context) : column) as T;
+  }
 }
+
+export const isSealed = (column: string): boolean => column.startsWith(SEALED_PREFIX);

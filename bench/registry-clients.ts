@@ -1,0 +1,273 @@
+// Registry bench as users push and pull: whole `skopeo copy` processes and `wrk`, Dockyard vs Debian's docker-registry
+// (CNCF distribution 2.8), both in the same run, alternating which goes first; every row printed as a ratio.
+// Run: node --import tsx bench/registry-clients.ts
+//   BENCH_REPS=3 (skopeo repetitions, a fresh image each), BENCH_LAYERS=8, BENCH_LAYER_MIB=32, BENCH_WRK_SECONDS=5,
+//   BENCH_HUGE_MIB=2048 (one big layer through a Node streaming client; 0 skips), BENCH_PARALLEL=50 (parallel pushes)
+// Needs: apt-get install -y skopeo docker-registry wrk. Dockyard gets a bearer token (wrk) or admin creds (skopeo);
+// docker-registry runs without auth, as Debian ships it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resetPeakRss, rssMiB, startDistribution, startDockyard } from './servers.js';
+
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const LAYERS = Number(process.env.BENCH_LAYERS ?? 8);
+const LAYER_MIB = Number(process.env.BENCH_LAYER_MIB ?? 32);
+const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 5);
+const HUGE_MIB = Number(process.env.BENCH_HUGE_MIB ?? 2048);
+const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 50);
+const MiB = 1024 * 1024;
+
+interface Side {
+  name: 'dockyard' | 'distribution';
+  host: string;
+  pid: number;
+  /** skopeo credentials flag value, if any. */
+  creds?: string;
+  /** Authorization header value for HTTP clients. */
+  auth?: (repo: string) => Promise<string | undefined>;
+}
+
+const sha256hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    c.on('error', reject);
+    c.on('close', (code) => (code === 0 ? resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, stdout: out }) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${err}`))));
+  });
+}
+
+/** A ustar archive holding one file of random bytes (a valid, uncompressed OCI layer). */
+function tarLayer(size: number): Buffer {
+  const header = Buffer.alloc(512);
+  const field = (off: number, len: number, s: string) => header.write(s, off, len, 'ascii');
+  field(0, 100, 'data.bin');
+  field(100, 8, '0000644\0');
+  field(108, 8, '0000000\0');
+  field(116, 8, '0000000\0');
+  field(124, 12, `${size.toString(8).padStart(11, '0')}\0`);
+  field(136, 12, `${'0'.padStart(11, '0')}\0`);
+  field(148, 8, '        ');
+  field(156, 1, '0');
+  field(257, 8, 'ustar\x0000');
+  let sum = 0;
+  for (const b of header) sum += b;
+  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  const pad = (512 - (size % 512)) % 512;
+  return Buffer.concat([header, randomBytes(size), Buffer.alloc(pad + 1024)]);
+}
+
+/** An OCI layout with `LAYERS` fresh random layers; returns its total layer bytes. */
+function writeImage(dir: string, tag: string): number {
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const put = (b: Buffer) => {
+    const h = sha256hex(b);
+    writeFileSync(join(dir, 'blobs', 'sha256', h), b);
+    return { digest: `sha256:${h}`, size: b.length };
+  };
+  const layers = [];
+  const diffIds = [];
+  let total = 0;
+  for (let i = 0; i < LAYERS; i++) {
+    const t = tarLayer(LAYER_MIB * MiB);
+    total += t.length;
+    const d = put(t);
+    diffIds.push(d.digest);
+    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...d });
+  }
+  const config = put(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } })));
+  const m = put(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers })));
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
+  return total;
+}
+
+function http(method: string, url: URL, headers: Record<string, string>, body?: Buffer | ((w: (b: Buffer) => Promise<void>) => Promise<void>)): Promise<{ status: number; headers: Record<string, unknown>; body: string; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      let bytes = 0;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (chunks.length < 4) chunks.push(c);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8', 0, 2000), bytes }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (typeof body === 'function') {
+      body((b) => new Promise<void>((r) => (req.write(b) ? r() : req.once('drain', () => r())))).then(() => req.end(), reject);
+    } else req.end(body);
+  });
+}
+
+/** Monolithic push (POST, then a streamed PUT ?digest=) of `size` bytes made of `chunk` repeated, or of a buffer. */
+async function pushBlob(s: Side, repo: string, data: Buffer | { chunk: Buffer; count: number; digest: string }): Promise<string> {
+  const auth = await s.auth?.(repo);
+  const h: Record<string, string> = auth ? { authorization: auth } : {};
+  const post = await http('POST', new URL(`http://${s.host}/v2/${repo}/blobs/uploads/`), { ...h, 'content-length': '0' });
+  if (post.status !== 202) throw new Error(`${s.name} POST ${post.status} ${post.body}`);
+  const loc = new URL(String(post.headers.location), `http://${s.host}`);
+  const digest = Buffer.isBuffer(data) ? `sha256:${sha256hex(data)}` : data.digest;
+  loc.searchParams.set('digest', digest);
+  const size = Buffer.isBuffer(data) ? data.length : data.chunk.length * data.count;
+  const body = Buffer.isBuffer(data)
+    ? data
+    : async (write: (b: Buffer) => Promise<void>) => {
+        for (let i = 0; i < data.count; i++) await write(data.chunk);
+      };
+  const put = await http('PUT', loc, { ...h, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body);
+  if (put.status !== 201) throw new Error(`${s.name} PUT ${put.status} ${put.body}`);
+  return digest;
+}
+
+async function wrk(url: string, auth: string | undefined, accept?: string): Promise<number> {
+  const args = ['-t2', '-c32', `-d${WRK_SECONDS}s`, ...(auth ? ['-H', `Authorization: ${auth}`] : []), ...(accept ? ['-H', `Accept: ${accept}`] : []), url];
+  const { stdout } = await run('wrk', args);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
+  if (non2xx) throw new Error(`wrk ${url}: ${non2xx[1]} non-2xx responses`);
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)![1]);
+}
+
+function machineSha256MiBs(): number {
+  const chunk = randomBytes(MiB);
+  const t0 = process.hrtime.bigint();
+  const h = createHash('sha256');
+  for (let i = 0; i < 256; i++) h.update(chunk);
+  h.digest();
+  return 256 / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'dockyard-clients-bench-'));
+  const procs: ChildProcess[] = [];
+  try {
+    const dist = await startDistribution(join(root, 'distribution'));
+    procs.push(dist.proc);
+    const dock = await startDockyard(join(root, 'dockyard'));
+    procs.push(dock.proc);
+    const tokens = new Map<string, string>();
+    const bearer = async (repo: string) => {
+      if (!tokens.has(repo)) tokens.set(repo, `Bearer ${await dock.token([`repository:${repo}:pull,push`])}`);
+      return tokens.get(repo);
+    };
+    const sides: Side[] = [
+      { name: 'dockyard', host: dock.loginServer, pid: dock.proc.pid!, creds: dock.creds, auth: bearer },
+      { name: 'distribution', host: dist.base.host, pid: dist.proc.pid! },
+    ];
+    const env = { ...process.env, REGISTRY_AUTH_FILE: join(root, 'auth.json'), DOCKER_CONFIG: join(root, 'docker') };
+    writeFileSync(env.REGISTRY_AUTH_FILE, '{"auths":{}}');
+    const rows = new Map<string, { unit: string; higherIsBetter: boolean; v: Record<string, number[]> }>();
+    const record = (row: string, unit: string, higherIsBetter: boolean, side: string, value: number) => {
+      if (!rows.has(row)) rows.set(row, { unit, higherIsBetter, v: { dockyard: [], distribution: [] } });
+      rows.get(row)!.v[side].push(value);
+    };
+    const order = (i: number) => (i % 2 === 0 ? sides : [...sides].reverse());
+    const sha = machineSha256MiBs();
+    const peak: Record<string, number> = { dockyard: 0, distribution: 0 };
+
+    // skopeo push and pull of a fresh image each repetition.
+    for (let rep = 0; rep < REPS; rep++) {
+      const src = join(root, `img-${rep}`);
+      const bytes = writeImage(src, 'v1');
+      for (const s of order(rep)) {
+        const repo = `bench/skopeo${rep}`;
+        resetPeakRss(s.pid);
+        const push = await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', ...(s.creds ? ['--dest-creds', s.creds] : []), `oci:${src}:v1`, `docker://${s.host}/${repo}:v1`], env);
+        const dst = join(root, `pull-${s.name}-${rep}`);
+        const pull = await run('skopeo', ['copy', '-q', '--src-tls-verify=false', ...(s.creds ? ['--src-creds', s.creds] : []), `docker://${s.host}/${repo}:v1`, `oci:${dst}:v1`], env);
+        peak[s.name] = Math.max(peak[s.name], rssMiB(s.pid).peak);
+        rmSync(dst, { recursive: true, force: true });
+        record(`skopeo push ${LAYERS} × ${LAYER_MIB} MiB (s)`, 's', false, s.name, push.ms / 1000);
+        record(`skopeo pull ${LAYERS} × ${LAYER_MIB} MiB (s)`, 's', false, s.name, pull.ms / 1000);
+        record('skopeo push throughput (% of machine sha256)', '%', true, s.name, (bytes / MiB / (push.ms / 1000) / sha) * 100);
+        record('skopeo pull throughput (% of machine sha256)', '%', true, s.name, (bytes / MiB / (pull.ms / 1000) / sha) * 100);
+      }
+      rmSync(src, { recursive: true, force: true });
+    }
+
+    // Small reads with wrk: a 1 KiB blob, a manifest, /v2/.
+    const small = randomBytes(1024);
+    const targets: Record<string, { blob: string; manifest: string }> = {};
+    for (const s of sides) {
+      const blob = await pushBlob(s, 'bench/wrk', small);
+      const configBytes = Buffer.from('{"architecture":"amd64","os":"linux"}');
+      const config = await pushBlob(s, 'bench/wrk', configBytes);
+      const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: configBytes.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: blob, size: small.length }] }));
+      const auth = await s.auth?.('bench/wrk');
+      const put = await http('PUT', new URL(`http://${s.host}/v2/bench/wrk/manifests/latest`), { ...(auth ? { authorization: auth } : {}), 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': String(manifest.length) }, manifest);
+      if (put.status !== 201) throw new Error(`${s.name} manifest PUT ${put.status} ${put.body}`);
+      targets[s.name] = { blob: `http://${s.host}/v2/bench/wrk/blobs/${blob}`, manifest: `http://${s.host}/v2/bench/wrk/manifests/latest` };
+    }
+    for (let rep = 0; rep < 2; rep++) {
+      for (const s of order(rep)) {
+        const auth = await s.auth?.('bench/wrk');
+        record('wrk GET 1 KiB blob (req/s)', 'req/s', true, s.name, await wrk(targets[s.name].blob, auth));
+        record('wrk GET manifest (req/s)', 'req/s', true, s.name, await wrk(targets[s.name].manifest, auth, 'application/vnd.oci.image.manifest.v1+json'));
+        record('wrk GET /v2/ (req/s)', 'req/s', true, s.name, await wrk(`http://${s.host}/v2/`, auth));
+      }
+    }
+
+    // 50 parallel pushes of distinct 32 MiB layers (Node client), then one huge layer pushed and pulled (Node client).
+    for (const s of order(0)) {
+      const layers = Array.from({ length: PARALLEL }, () => randomBytes(32 * MiB));
+      for (let r = 0; r < 5; r++) await s.auth?.(`bench/parallel${r}`); // tokens first: this row measures pushes
+      resetPeakRss(s.pid);
+      const t0 = process.hrtime.bigint();
+      const results = await Promise.allSettled(layers.map((b, i) => pushBlob(s, `bench/parallel${i % 5}`, b)));
+      const failed = results.filter((r) => r.status === 'rejected');
+      if (failed.length) console.error(`${s.name}: ${failed.length} parallel pushes failed: ${(failed[0] as PromiseRejectedResult).reason}`);
+      record(`${PARALLEL} parallel pushes × 32 MiB, Node client (s)`, 's', false, s.name, Number(process.hrtime.bigint() - t0) / 1e9);
+      record(`${PARALLEL} parallel pushes: failures`, 'n', false, s.name, failed.length);
+      record(`${PARALLEL} parallel pushes: server peak RSS (MiB)`, 'MiB', false, s.name, rssMiB(s.pid).peak);
+    }
+    if (HUGE_MIB > 0) {
+      const chunk = randomBytes(MiB);
+      const h = createHash('sha256');
+      for (let i = 0; i < HUGE_MIB; i++) h.update(chunk);
+      const digest = `sha256:${h.digest('hex')}`;
+      for (const s of order(1)) {
+        resetPeakRss(s.pid);
+        const t0 = process.hrtime.bigint();
+        await pushBlob(s, 'bench/huge', { chunk, count: HUGE_MIB, digest });
+        const t1 = process.hrtime.bigint();
+        const auth = await s.auth?.('bench/huge');
+        const g = await http('GET', new URL(`http://${s.host}/v2/bench/huge/blobs/${digest}`), auth ? { authorization: auth } : {});
+        const t2 = process.hrtime.bigint();
+        if (g.status !== 200 || g.bytes !== HUGE_MIB * MiB) throw new Error(`${s.name} huge GET ${g.status} ${g.bytes}`);
+        record(`${HUGE_MIB} MiB layer push, Node client (MiB/s)`, 'MiB/s', true, s.name, HUGE_MIB / (Number(t1 - t0) / 1e9));
+        record(`${HUGE_MIB} MiB layer pull, Node client (MiB/s)`, 'MiB/s', true, s.name, HUGE_MIB / (Number(t2 - t1) / 1e9));
+        record(`${HUGE_MIB} MiB layer push+pull: server peak RSS (MiB)`, 'MiB', false, s.name, rssMiB(s.pid).peak);
+      }
+    }
+    for (const s of sides) record('server peak RSS during skopeo rows (MiB)', 'MiB', false, s.name, peak[s.name]);
+
+    console.log(`\nRegistry bench, real clients (${new Date().toISOString()}; skopeo ${REPS} reps, wrk -t2 -c32 ${WRK_SECONDS}s ×2; alternating; medians)`);
+    console.log(`machine sha256: ${sha.toFixed(0)} MiB/s (node crypto, 1 MiB chunks)`);
+    console.log('| row | dockyard | distribution 2.8 | dockyard / distribution |');
+    console.log('| --- | ---: | ---: | ---: |');
+    for (const [name, r] of rows) {
+      const a = median(r.v.dockyard);
+      const b = median(r.v.distribution);
+      const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
+      console.log(`| ${name} | ${fmt(a)} | ${fmt(b)} | ${b === 0 ? '-' : `${(a / b).toFixed(2)}×`} |`);
+    }
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();
