@@ -22,6 +22,8 @@ import { wireRegistry } from './wire-registry.js';
 import { withNetworkRules } from './wire-network.js';
 import { wireImport } from './wire-import.js';
 import { wireWeb } from './wire-web.js';
+import { wireWebhooks, type WebhookWiring } from './wire-webhooks.js';
+import { webhookMigrations } from '../webhooks/index.js';
 import { createMetrics, onTriggerQueued, wireMetrics } from './wire-metrics.js';
 import type { DockyardMetrics } from '../metrics/index.js';
 
@@ -43,6 +45,8 @@ export interface Platform {
   triggers: TriggerService;
   /** Identity service + RBAC (tokens, managed identities, workload bindings, authorization). */
   identity: IdentityWiring;
+  /** Registry webhooks: definitions, ARM routes and the outbox-fed delivery loop. */
+  webhooks: WebhookWiring;
   /** Prometheus metrics (undefined when config `metrics` is `off`). */
   metrics?: DockyardMetrics;
   /** The API's base URL once listening. */
@@ -59,7 +63,7 @@ export async function buildPlatform(
 ): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
   const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
-  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, triggerMigrations, registryMigrations, ...identityMigrationSets]);
+  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, triggerMigrations, registryMigrations, webhookMigrations, ...identityMigrationSets]);
 
   const directory = new Directory(db);
   const tenantId = await directory.ensureDefaultTenant();
@@ -78,7 +82,7 @@ export async function buildPlatform(
   const identities = new UserAssignedIdentities(db, principals);
   setArmPageSize(api, config.armPageSize);
   installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key), ...identity.authenticators]);
-  api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0' }));
+  api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0', engine: config.engine }));
   const resourceListers: ResourceLister[] = [];
   await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted, resourceListers }));
   await identity.register({ subscriptions, groups });
@@ -105,6 +109,8 @@ export async function buildPlatform(
     onPruned: (n) => log.debug({ events: n }, 'outbox pruned'),
     onError: (err) => log.error({ err }, 'outbox prune failed'),
   });
+  const onClose: Array<() => Promise<void>> = [];
+  const webhooks = await wireWebhooks({ api, db, config, registries, authorizer, clock: options.clock ?? systemClock, log, onResourceDeleted, onClose });
 
   // Reopen every registry's listener on its recorded port.
   for (const r of await registries.all()) {
@@ -127,11 +133,12 @@ export async function buildPlatform(
     identity,
     runner,
     triggers,
+    webhooks,
     metrics,
     setEndpoint(url: string) {
       endpoint = url;
     },
-    onClose: [],
+    onClose,
     async close() {
       await triggers.stop();
       await pruner.stop();
@@ -146,7 +153,7 @@ export async function buildPlatform(
   // Signs the browser address the dashboard proxy relays to registry listeners (never leaves this process).
   const relayKey = randomBytes(32);
   const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log, relayKey });
-  const registry = await wireRegistry(platform, authorizer, access, onResourceDeleted);
+  const registry = await wireRegistry(platform, authorizer, access, onResourceDeleted, options.clock);
   await wireImport({ api, registries, registry, access, tenantId, log });
   await wireMetrics({ metrics, config, api, tasks, registry, authorizer, subscriptionId, verifyBearer: (t) => identity.identity.verifyAccessToken(t, [RESOURCES.management]) });
   await wireWeb(platform, relayKey);

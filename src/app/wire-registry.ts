@@ -1,13 +1,17 @@
-import { DockyardError, secretsEqual, type Principal } from '../shared/index.js';
+import { DockyardError, secretsEqual, type Clock, type Principal } from '../shared/index.js';
 import { LOCAL_ADMIN_OBJECT_ID } from '../identity/index.js';
-import { API_VERSIONS, type RegistryRow, type ResourceDeletedListener } from '../arm/index.js';
+import { API_VERSIONS, retentionOf, type RegistryRow, type ResourceDeletedListener } from '../arm/index.js';
 import type { Authorizer } from '../http/index.js';
 import { createRegistryModule, type RegistryAccessPort, type RegistryDirectory, type RegistryInfo, type RegistryModule } from '../registry/index.js';
 import type { Platform } from './platform.js';
+import { webhookLimit } from '../webhooks/index.js';
 import { instrumentRegistryHandler } from '../metrics/index.js';
 import { dataPlaneRoute } from '../registry/index.js';
 
-const info = (r: RegistryRow): RegistryInfo => ({ id: r.id, name: r.name, loginServer: r.login_server, adminUserEnabled: r.admin_user_enabled === 1 });
+const info = (r: RegistryRow): RegistryInfo => {
+  const { days, status } = retentionOf(r);
+  return { id: r.id, name: r.name, loginServer: r.login_server, adminUserEnabled: r.admin_user_enabled === 1, sku: r.sku, retentionPolicy: { days, status } };
+};
 
 /**
  * Interim data-plane access: the local admin (Basic `<localAdminObjectId>:<admin key>`) may do everything; nobody
@@ -42,6 +46,7 @@ export async function wireRegistry(
   authorizer: Authorizer,
   access: RegistryAccessPort = interimRegistryAccess(platform),
   onResourceDeleted?: ResourceDeletedListener[],
+  clock?: Clock,
 ): Promise<RegistryModule> {
   const directory: RegistryDirectory = {
     async byName(name) {
@@ -62,11 +67,14 @@ export async function wireRegistry(
     access,
     log: platform.log,
     gcGraceSeconds: platform.config.gcGraceSeconds,
+    clock,
     observer: platform.metrics,
   });
   const { metrics } = platform;
   platform.listeners.setHandler(metrics ? instrumentRegistryHandler(registry.handler, metrics, dataPlaneRoute) : registry.handler);
-  await platform.api.register(registry.armRoutes(authorizer, API_VERSIONS.registries));
+  // Webhooks are counted here; scope maps and tokens join once their module exists (docs/designs/webhooks-retention.md).
+  const extraUsages = async (reg: RegistryInfo) => [{ name: 'Webhooks', limit: webhookLimit(reg.sku ?? 'Basic'), currentValue: await platform.webhooks.store.count(reg.name), unit: 'Count' as const }];
+  await platform.api.register(registry.armRoutes(authorizer, API_VERSIONS.registries, extraUsages));
   platform.onClose.push(() => registry.close());
   // A deleted registry's repositories, tags and links go with it (its blobs are then collected by GC).
   onResourceDeleted?.push(async (resourceId) => {

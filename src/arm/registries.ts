@@ -18,7 +18,19 @@ export interface RegistryCreate {
   networkRuleBypassAllowedForTasks?: boolean;
   anonymousPullEnabled?: boolean;
   tags?: Record<string, string>;
+  /** `properties.policies.retentionPolicy` (Premium only): untagged manifests older than `days` are deleted by GC. */
+  retentionPolicy?: { days?: unknown; status?: unknown };
 }
+
+export interface RetentionPolicy {
+  days: number;
+  status: 'enabled' | 'disabled';
+  lastUpdatedTime: string | null;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { days: 7, status: 'disabled', lastUpdatedTime: null };
+
+export const retentionOf = (r: Pick<RegistryRow, 'retention_policy'>): RetentionPolicy => (r.retention_policy ? (JSON.parse(r.retention_policy) as RetentionPolicy) : DEFAULT_RETENTION);
 
 export type RegistryPatch = RegistryCreate;
 
@@ -62,6 +74,7 @@ export class Registries {
       port,
       tags: JSON.stringify(input.tags ?? {}),
       creation_date: new Date().toISOString(),
+      retention_policy: null,
     };
     try {
       await this.db.insertInto('registries').values(row).execute();
@@ -87,6 +100,7 @@ export class Registries {
       next.network_rule_set = JSON.stringify(validateRuleSet(patch.networkRuleSet));
     }
     if (patch.tags !== undefined) next.tags = JSON.stringify(patch.tags);
+    if (patch.retentionPolicy !== undefined) next.retention_policy = JSON.stringify(validateRetention(patch.retentionPolicy, retentionOf(existing), next.sku));
     await this.db.updateTable('registries').set(next).where('id_lower', '=', existing.id_lower).execute();
     return next;
   }
@@ -134,6 +148,14 @@ function enumValue<T extends string>(v: string, allowed: readonly T[], what: str
   const found = allowed.find((a) => a.toLowerCase() === String(v).toLowerCase());
   if (!found) throw new DockyardError('InvalidParameter', `The value '${v}' of ${what} is invalid. Allowed values: ${allowed.join(', ')}.`);
   return found;
+}
+
+function validateRetention(input: { days?: unknown; status?: unknown }, current: RetentionPolicy, sku: string): RetentionPolicy {
+  const days = input.days === undefined ? current.days : Number(input.days);
+  if (!Number.isInteger(days) || days < 0 || days > 365) throw new DockyardError('InvalidParameter', `The retention policy days '${String(input.days)}' is invalid: use a whole number from 0 to 365.`);
+  const status = input.status === undefined ? current.status : enumValue(String(input.status), ['enabled', 'disabled'] as const, 'retentionPolicy.status');
+  if (sku !== 'Premium' && status === 'enabled') throw new DockyardError('OperationNotAllowed', 'Policies are only supported for managed registries in Premium SKU.');
+  return { days, status, lastUpdatedTime: new Date().toISOString() };
 }
 
 function validateRuleSet(set: NetworkRuleSet): NetworkRuleSet {

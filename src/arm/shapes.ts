@@ -1,4 +1,5 @@
 import type { ArmTables } from './tables.js';
+import { retentionOf } from './registries.js';
 
 type RegistryRow = ArmTables['registries'];
 type IdentityRow = ArmTables['user_assigned_identities'];
@@ -44,7 +45,7 @@ export function registryShape(r: RegistryRow): Record<string, unknown> {
       azureAdAuthenticationAsArmPolicy: { status: 'enabled' },
       exportPolicy: { status: 'enabled' },
       quarantinePolicy: { status: 'disabled' },
-      retentionPolicy: { days: 7, lastUpdatedTime: null, status: 'disabled' },
+      retentionPolicy: retentionOf(r),
       softDeletePolicy: { lastUpdatedTime: null, retentionDays: 7, status: 'disabled' },
       trustPolicy: { status: 'disabled', type: 'Notary' },
     },

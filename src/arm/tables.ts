@@ -22,6 +22,8 @@ export interface ArmTables {
     port: number;
     tags: string;
     creation_date: string;
+    /** JSON `{days, status, lastUpdatedTime}`; null = never set (days 7, disabled). */
+    retention_policy: string | null;
   };
   user_assigned_identities: {
     id: string;
@@ -92,6 +94,11 @@ export const armMigrations: MigrationSet = {
         .addColumn('tenant_id', 'text', (c) => c.notNull())
         .addColumn('tags', 'text', (c) => c.notNull().defaultTo('{}'))
         .execute();
+    },
+  },
+  '202612010002-registry-retention-policy': {
+    async up(db) {
+      await db.schema.alterTable('registries').addColumn('retention_policy', 'text').execute();
     },
   },
 };

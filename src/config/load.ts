@@ -21,6 +21,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_TLS_CERT: 'tlsCert',
   DOCKYARD_TLS_KEY: 'tlsKey',
   DOCKYARD_TLS_PORT: 'tlsPort',
+  DOCKYARD_WEBHOOK_ALLOWED_HOSTS: 'webhookAllowedHosts',
   DOCKYARD_LOGIN_SERVER_SUFFIX: 'loginServerSuffix',
   DOCKYARD_MANAGE_HOSTS: 'manageHosts',
   DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS: 'allowedLocalContextRoots',

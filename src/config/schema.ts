@@ -39,6 +39,15 @@ export const configSchema = z.object({
   /** Refs of a watched repository that count as pull requests; `*` is the pull-request id. */
   triggerPullRequestRefPattern: z.string().min(1).default('refs/pull/*/head'),
   /**
+   * Hosts webhooks may post to besides loopback (always allowed): names (`hooks.example.com`, `*.example.com`),
+   * addresses and CIDR ranges. Anything else is refused at create time and again at delivery (on the resolved address).
+   */
+  webhookAllowedHosts: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(z.string())).default([]),
+  /** Delivery attempts per webhook event before it is marked failed. */
+  webhookMaxAttempts: z.coerce.number().int().min(1).max(20).default(5),
+  /** First retry delay of a failed webhook delivery (doubles per attempt), milliseconds. */
+  webhookRetryBaseMs: z.coerce.number().int().min(0).default(2000),
+  /**
    * Directories under which `file://` git repositories may be task/run sources. Empty (the default) allows any local
    * repository outside the data dir; on a shared server, list the roots (`--allow-local-context-root`, repeatable;
    * DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS, path-delimiter separated).

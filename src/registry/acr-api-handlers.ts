@@ -5,7 +5,7 @@ import { validateRepositoryName, requireDigest } from './names.js';
 import { readBody, sendEmpty, sendJson } from './http-util.js';
 import { disallowed, parseAttributes, type LockKind } from './locks.js';
 import { tagsOf } from './manifest-handlers.js';
-import type { RequestContext } from './context.js';
+import { requestInfo, type RequestContext } from './context.js';
 import type { RegistryTables } from './tables.js';
 import { manifestPage } from './manifest-listing.js';
 
@@ -57,7 +57,7 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
     return r ? { deleteEnabled: r.delete_enabled === 1, writeEnabled: r.write_enabled === 1, readEnabled: r.read_enabled === 1, listEnabled: r.list_enabled === 1 } : { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true };
   };
   const hidden = (k: LockKind, i: string) => lockRows.some((x) => x.kind === k && x.item === i && x.list_enabled === 0);
-  const evt = { registry: reg, loginServer: ctx.registry.loginServer };
+  const evt = { registry: reg, loginServer: ctx.registry.loginServer, request: requestInfo(ctx) };
   const repoRow = await db.selectFrom('reg_repositories').selectAll().where('registry', '=', reg).where('name', '=', repo).executeTakeFirst();
   if (!repoRow) throw new DockyardError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name: repo } });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlobStore } from '../storage/index.js';
 import type { Logger, Principal } from '../shared/index.js';
@@ -54,4 +55,10 @@ export interface RequestContext {
   access: AccessEntry[];
   /** Network-rule state: the client address and whether the rules (or a trusted-service bypass) admit it. */
   network?: { ip: string; open: boolean; reason: string };
+}
+
+/** The request block of an outbox event (webhook payload `request`): a fresh id, the Host, method and User-Agent. */
+export function requestInfo(ctx: Pick<RequestContext, 'req' | 'registry'>): { id: string; host: string; method: string; useragent: string } {
+  const h = ctx.req.headers;
+  return { id: randomUUID(), host: String(h.host ?? ctx.registry.loginServer), method: ctx.req.method ?? 'GET', useragent: String(h['user-agent'] ?? '') };
 }

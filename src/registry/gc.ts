@@ -5,16 +5,22 @@ import type { Logger } from '../shared/index.js';
 import type { RegistryMetadata } from './metadata.js';
 import type { RegistryTables } from './tables.js';
 import type { DigestLocks } from './digest-locks.js';
+import type { RegistryDirectory } from './ports.js';
+import { expireUntaggedManifests } from './retention.js';
+import { RegistryLocks } from './locks.js';
 
 export interface GcResult {
   linksRemoved: number;
   blobsDeleted: number;
   bytesFreed: number;
   uploadsRemoved: number;
+  /** Untagged manifests deleted by registries' retention policies. */
+  manifestsExpired: number;
 }
 
 /**
  * Online garbage collection, no stop-the-world:
+ * 0. registries with an enabled retention policy lose their untagged manifests older than the policy (retention.ts);
  * 1. blob links untouched for the grace period and referenced by no manifest of their repository are dropped;
  * 2. a stored blob with no link left is deleted (under its digest lock, re-checked inside it, so a concurrent
  *    push that reuses the digest either sees the file or re-creates it);
@@ -34,6 +40,7 @@ export class GarbageCollector {
     private readonly graceSeconds: number,
     private readonly log: Logger,
     private readonly now: () => number = () => Date.now(),
+    private readonly directory?: RegistryDirectory,
   ) {}
 
   start(intervalMs = 10 * 60_000): void {
@@ -58,7 +65,13 @@ export class GarbageCollector {
   private async collect(): Promise<GcResult> {
     const db = this.metadata.db as Kysely<RegistryTables>;
     const cutoff = new Date(this.now() - this.graceSeconds * 1000).toISOString();
-    const res: GcResult = { linksRemoved: 0, blobsDeleted: 0, bytesFreed: 0, uploadsRemoved: 0 };
+    const res: GcResult = { linksRemoved: 0, blobsDeleted: 0, bytesFreed: 0, uploadsRemoved: 0, manifestsExpired: 0 };
+    if (this.directory) {
+      // A manifest (or any of its tags, or its repository) with deleteEnabled/writeEnabled false is kept.
+      const locks = new RegistryLocks(this.metadata.db);
+      const isLocked = (registry: string, repository: string, digest: string) => locks.check(registry, repository, 'delete', { manifests: [digest] }).then(() => false, () => true);
+      res.manifestsExpired = await expireUntaggedManifests(this.metadata, this.directory, this.now(), this.log, isLocked);
+    }
     const dropped = await db
       .deleteFrom('reg_blob_links')
       .where('touched_at', '<', cutoff)
@@ -96,7 +109,7 @@ export class GarbageCollector {
       res.uploadsRemoved++;
     }
     if (stale.length) await db.deleteFrom('reg_uploads').where('started_at', '<', dayAgo).execute();
-    if (res.blobsDeleted || res.linksRemoved || res.uploadsRemoved) this.log.info({ ...res }, 'registry gc');
+    if (res.blobsDeleted || res.linksRemoved || res.uploadsRemoved || res.manifestsExpired) this.log.info({ ...res }, 'registry gc');
     for (const l of this.completed) l(res);
     return res;
   }

@@ -7,4 +7,5 @@ export { isAdminOf, type AdminCredentials } from './admin-user.js';
 export { isRepositoryName, validateRepositoryName } from './names.js';
 export { MT as MEDIA_TYPES } from './media-types.js';
 export type { GcResult } from './gc.js';
+export { INCLUDED_STORAGE, type Usage } from './arm-routes.js';
 export { importImage, parseImageRef, type ImageRef, type ImportResult } from './import-image.js';

@@ -4,10 +4,10 @@ import { readBody, sendEmpty } from './http-util.js';
 import { parseManifest } from './manifest-parse.js';
 import { summarizeManifest } from './manifest-summary.js';
 import type { Kysely } from 'kysely';
-import type { RequestContext } from './context.js';
+import { requestInfo, type RequestContext } from './context.js';
 import type { RegistryTables } from './tables.js';
 
-const eventCtx = (ctx: RequestContext) => ({ registry: ctx.registry.name, loginServer: ctx.registry.loginServer });
+const eventCtx = (ctx: RequestContext) => ({ registry: ctx.registry.name, loginServer: ctx.registry.loginServer, request: requestInfo(ctx) });
 
 /** `GET|HEAD /v2/<name>/manifests/<reference>`. */
 export async function getManifest(ctx: RequestContext, repository: string, reference: string): Promise<void> {

@@ -14,7 +14,19 @@ type Trx = Transaction<RegistryTables>;
 export interface EventContext {
   registry: string;
   loginServer: string;
+  /** The data-plane request that caused the change (webhook payloads carry it as `request`). */
+  request?: EventRequest;
 }
+
+/** ACR's webhook `request` block: id, host, method, useragent. */
+export interface EventRequest {
+  id: string;
+  host: string;
+  method: string;
+  useragent: string;
+}
+
+const requestOf = (ctx: EventContext) => (ctx.request ? { request: ctx.request } : {});
 
 /** Repository, manifest, tag and blob-link metadata; every change runs in one transaction with its outbox event. */
 export class RegistryMetadata {
@@ -84,7 +96,7 @@ export class RegistryMetadata {
       await this.ensureRepository(trx, registry, repository, now);
       await trx
         .insertInto('reg_manifests')
-        .values({ registry, repository, digest: m.digest, media_type: m.mediaType, artifact_type: m.artifactType, subject: m.subject, size: content.length, content, annotations: m.annotations ? JSON.stringify(m.annotations) : null, created_at: now, ...summaryColumns(summary) })
+        .values({ registry, repository, digest: m.digest, media_type: m.mediaType, artifact_type: m.artifactType, subject: m.subject, size: content.length, content, annotations: m.annotations ? JSON.stringify(m.annotations) : null, created_at: now, untagged_at: null, ...summaryColumns(summary) })
         .onConflict((oc) => oc.columns(['registry', 'repository', 'digest']).doNothing())
         .execute();
       const refs = [...m.blobs.map((b) => ({ ref: b.digest, kind: 'blob' })), ...m.manifests.map((c) => ({ ref: c.digest, kind: 'manifest' }))];
@@ -92,13 +104,16 @@ export class RegistryMetadata {
         await trx.insertInto('reg_manifest_refs').values({ registry, repository, manifest: m.digest, ref: r.ref, kind: r.kind }).onConflict((oc) => oc.doNothing()).execute();
       }
       if (tag) {
+        const previous = await trx.selectFrom('reg_tags').select('digest').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).executeTakeFirst();
+        await trx.updateTable('reg_manifests').set({ untagged_at: null }).where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', m.digest).execute();
         await trx
           .insertInto('reg_tags')
           .values({ registry, repository, tag, digest: m.digest, created_at: now, updated_at: now })
           .onConflict((oc) => oc.columns(['registry', 'repository', 'tag']).doUpdateSet({ digest: m.digest, updated_at: now }))
           .execute();
+        if (previous && previous.digest !== m.digest) await markIfUntagged(trx, registry, repository, previous.digest, now);
       }
-      await writeEvent(trx, 'image.pushed', { registry, loginServer: ctx.loginServer, repository, tag: tag ?? null, digest: m.digest, mediaType: m.mediaType });
+      await writeEvent(trx, 'image.pushed', { registry, loginServer: ctx.loginServer, repository, tag: tag ?? null, digest: m.digest, mediaType: m.mediaType, size: content.length, ...requestOf(ctx) });
     });
   }
 
@@ -128,9 +143,10 @@ export class RegistryMetadata {
       await trx.deleteFrom('reg_tags').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
       await trx.deleteFrom('reg_manifest_refs').where('registry', '=', registry).where('repository', '=', repository).where('manifest', '=', digest).execute();
       await trx.deleteFrom('reg_manifests').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
-      const base = { registry, loginServer: ctx.loginServer, repository, digest, mediaType: row.media_type };
-      if (tags.length === 0) await writeEvent(trx, 'image.deleted', { ...base, tag: null });
-      for (const t of tags) await writeEvent(trx, 'image.deleted', { ...base, tag: t.tag });
+      // `kind` tells a manifest delete from a tag delete; `primary` marks one event per deleted manifest.
+      const base = { registry, loginServer: ctx.loginServer, repository, digest, mediaType: row.media_type, kind: 'manifest', tags: tags.map((t) => t.tag), ...requestOf(ctx) };
+      if (tags.length === 0) await writeEvent(trx, 'image.deleted', { ...base, tag: null, primary: true });
+      for (const [i, t] of tags.entries()) await writeEvent(trx, 'image.deleted', { ...base, tag: t.tag, primary: i === 0 });
       return true;
     });
   }
@@ -142,8 +158,9 @@ export class RegistryMetadata {
       const row = await trx.selectFrom('reg_tags').select('digest').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).executeTakeFirst();
       if (!row) return false;
       await trx.deleteFrom('reg_tags').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).execute();
+      await markIfUntagged(trx, registry, repository, row.digest, new Date().toISOString());
       const m = await trx.selectFrom('reg_manifests').select('media_type').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', row.digest).executeTakeFirst();
-      await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: row.digest, mediaType: m?.media_type ?? null });
+      await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: row.digest, mediaType: m?.media_type ?? null, kind: 'tag', primary: false, ...requestOf(ctx) });
       return true;
     });
   }
@@ -163,8 +180,9 @@ export class RegistryMetadata {
       const types = new Map(manifests.map((m) => [m.digest, m.media_type]));
       for (const m of manifests) {
         const mTags = tags.filter((t) => t.digest === m.digest);
-        for (const tag of mTags.length ? mTags.map((t) => t.tag) : [null]) {
-          await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: m.digest, mediaType: types.get(m.digest) ?? null });
+        const names = mTags.map((t) => t.tag);
+        for (const [i, tag] of (names.length ? names : [null]).entries()) {
+          await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: m.digest, mediaType: types.get(m.digest) ?? null, kind: 'repository', tags: names, primary: i === 0, ...requestOf(ctx) });
         }
       }
       return { manifestsDeleted: manifests.map((m) => m.digest), tagsDeleted: tags.map((t) => t.tag) };
@@ -196,6 +214,13 @@ export class RegistryMetadata {
       .where('subject', '=', subject)
       .orderBy('created_at')
       .execute();
+  }
+
+  /** Bytes a registry stores: each distinct blob once (layers shared between repositories count once) plus manifests. */
+  async storageBytesOf(registry: string): Promise<number> {
+    const blobs = await sql<{ total: number | null }>`select sum(size) as total from (select max(size) as size from reg_blob_links where registry = ${registry} group by digest)`.execute(this.db);
+    const manifests = await sql<{ total: number | null }>`select sum(size) as total from (select max(size) as size from reg_manifests where registry = ${registry} group by digest)`.execute(this.db);
+    return Number(blobs.rows[0]?.total ?? 0) + Number(manifests.rows[0]?.total ?? 0);
   }
 
   /** Removes everything a deleted registry owned (blobs are then collected by GC). */
@@ -231,4 +256,10 @@ export class RegistryMetadata {
 export function summaryColumns(s: ManifestSummary | undefined): Pick<ManifestRow, 'image_size' | 'config_media_type' | 'architecture' | 'os' | 'summarized'> {
   if (!s) return { image_size: null, config_media_type: null, architecture: null, os: null, summarized: 0 };
   return { image_size: s.imageSize, config_media_type: s.configMediaType, architecture: s.architecture, os: s.os, summarized: 1 };
+}
+
+/** Records when a manifest lost its last tag (the retention policy counts from then). */
+async function markIfUntagged(trx: Trx, registry: string, repository: string, digest: string, now: string): Promise<void> {
+  const tagged = await trx.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+  if (!tagged) await trx.updateTable('reg_manifests').set({ untagged_at: now }).where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
 }

@@ -8,6 +8,10 @@ export interface RegistryInfo {
   name: string;
   loginServer: string;
   adminUserEnabled: boolean;
+  /** SKU name (Basic, Standard, Premium); usage limits depend on it. */
+  sku?: string;
+  /** The registry's retention policy for untagged manifests (GC applies it when enabled). */
+  retentionPolicy?: { days: number; status: 'enabled' | 'disabled' };
 }
 
 /** Looks registries up; implemented by the app over the ARM `Registries` table. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Authorizer } from '../http/index.js';
-import type { Logger } from '../shared/index.js';
+import { systemClock, type Clock, type Logger } from '../shared/index.js';
 import { FsBlobStore, type BlobStore, type SqlDatabase } from '../storage/index.js';
 import { AdminUsers } from './admin-user.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
@@ -9,7 +9,7 @@ import { backfillSummaries } from './manifest-listing.js';
 import { DigestLocks } from './digest-locks.js';
 import { GarbageCollector } from './gc.js';
 import { RegistryMetadata } from './metadata.js';
-import { registryArmRoutes } from './arm-routes.js';
+import { registryArmRoutes, type RegistryArmDeps } from './arm-routes.js';
 import { TokenService } from './token-service.js';
 import { ScopeMaps } from './scope-maps.js';
 import { RegistryTokens } from './repo-tokens.js';
@@ -32,6 +32,8 @@ export interface RegistryModuleOptions {
   limits?: Partial<RegistryLimits>;
   /** Background GC interval; 0 disables the timer (tests call `gc.run()`). */
   gcIntervalMs?: number;
+  /** Time source of GC (grace period, retention policy). */
+  clock?: Clock;
   /** Bytes pushed and pulled (metrics). */
   observer?: RegistryObserver;
 }
@@ -55,7 +57,7 @@ export interface RegistryModule {
   repoLocks: RegistryLocks;
   gc: GarbageCollector;
   /** The ARM plugin for `listCredentials` / `regenerateCredential`, scope maps, tokens and `generateCredentials`. */
-  armRoutes(authorizer: Authorizer, apiVersions: readonly string[]): FastifyPluginAsync;
+  armRoutes(authorizer: Authorizer, apiVersions: readonly string[], extraUsages?: RegistryArmDeps['extraUsages']): FastifyPluginAsync;
   /** Everything of a deleted registry (by ARM id): repositories, tags, links, tokens and scope maps. */
   purgeRegistry(registryId: string): Promise<void>;
   close(): Promise<void>;
@@ -74,7 +76,8 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const repoLocks = new RegistryLocks(o.db);
   const locks = new DigestLocks();
   const log = o.log.child({ module: 'registry' });
-  const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log);
+  const clock = o.clock ?? systemClock;
+  const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log, () => clock.now().getTime(), o.directory);
   const stats = { abandoned: 0 };
   const hooks: NonNullable<RegistryDeps['hooks']> = {};
   const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, repoTokens, repoLocks, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log, stats, hooks, observer: o.observer });
@@ -103,7 +106,7 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     repoTokens,
     repoLocks,
     gc,
-    armRoutes: (authorizer, apiVersions) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions, scopeMaps, repoTokens }),
+    armRoutes: (authorizer, apiVersions, extraUsages) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions, scopeMaps, repoTokens, storageBytes: (r) => metadata.storageBytesOf(r), extraUsages }),
     async purgeRegistry(registryId) {
       await metadata.purgeRegistry(registryId.split('/').pop()!);
       await repoTokens.purgeRegistry(registryId);

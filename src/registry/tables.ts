@@ -16,6 +16,8 @@ export interface RegistryTables extends TokenTables, LockTables {
     content: Buffer;
     annotations: string | null;
     created_at: string;
+    /** When the manifest lost its last tag (retention counts from here); null while tagged or never tagged. */
+    untagged_at: string | null;
     /** Filled at push (or by the backfill) so listings never read config blobs: see manifest-summary.ts. */
     image_size: number | null;
     config_media_type: string | null;
@@ -104,6 +106,11 @@ export const registryMigrations: MigrationSet = {
         .addColumn('password2', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
+    },
+  },
+  '202612010003-registry-untagged-at': {
+    async up(db) {
+      await db.schema.alterTable('reg_manifests').addColumn('untagged_at', 'text').execute();
     },
   },
   '202612010001-registry-manifest-summary': {

@@ -20,8 +20,8 @@ export interface RegistryHarness {
   cleanup(): Promise<void>;
 }
 
-export async function startRegistryHarness(opts: { name?: string; adminUserEnabled?: boolean; overrides?: Record<string, unknown>; dataDir?: string } = {}): Promise<RegistryHarness> {
-  const ts = await startTestServer(opts.overrides as never, opts.dataDir);
+export async function startRegistryHarness(opts: { name?: string; adminUserEnabled?: boolean; overrides?: Record<string, unknown>; dataDir?: string; serverOptions?: Parameters<typeof startTestServer>[2] } = {}): Promise<RegistryHarness> {
+  const ts = await startTestServer(opts.overrides as never, opts.dataDir, opts.serverOptions);
   const adminBasic = `Basic ${Buffer.from(`${LOCAL_ADMIN}:${ts.platform.admin.key}`).toString('base64')}`;
   const createRegistry = async (name: string, props: Record<string, unknown> = {}) => {
     await ts.api(`/subscriptions/${ts.sub}/resourcegroups/rg1?api-version=2022-09-01`, { method: 'PUT', body: { location: 'eastus' } });

@@ -20,6 +20,9 @@ function parseBody(body: Record<string, unknown>): RegistryCreate {
   if (props.networkRuleBypassOptions !== undefined) out.networkRuleBypassOptions = String(props.networkRuleBypassOptions) as 'None';
   if (props.networkRuleBypassAllowedForTasks !== undefined) out.networkRuleBypassAllowedForTasks = bool(props.networkRuleBypassAllowedForTasks, 'networkRuleBypassAllowedForTasks');
   if (props.networkRuleSet !== undefined && props.networkRuleSet !== null) out.networkRuleSet = optionalObject(props.networkRuleSet, 'networkRuleSet') as unknown as NetworkRuleSet;
+  const policies = optionalObject(props.policies, 'policies');
+  const retention = policies ? optionalObject(policies.retentionPolicy, 'retentionPolicy') : undefined;
+  if (retention) out.retentionPolicy = { days: retention.days, status: retention.status };
   const tags = tagsOf(body.tags);
   if (tags) out.tags = tags;
   return out;

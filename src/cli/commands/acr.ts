@@ -7,6 +7,9 @@ import { acrTaskCommands } from './acr-task.js';
 import { quickRunCommands } from './acr-run.js';
 import { acrDataPlaneCommands } from './acr-data-plane.js';
 import { acrImportCommand } from './acr-import.js';
+import { acrWebhookCommands } from './acr-webhook.js';
+import { acrConfigCommands } from './acr-config.js';
+import { acrUsageCommands } from './acr-usage.js';
 
 export const registryTable = (r: unknown) =>
   (Array.isArray(r) ? r : [r]).map((x: Record<string, unknown>) => ({
@@ -139,6 +142,9 @@ export function acrCommands(): Command {
 
   acr.addCommand(networkRuleCommands());
   acr.addCommand(acrImportCommand());
+  acr.addCommand(acrWebhookCommands());
+  acr.addCommand(acrConfigCommands());
+  acrUsageCommands(acr);
   acr.addCommand(acrTaskCommands());
   quickRunCommands(acr);
   for (const c of acrDataPlaneCommands()) acr.addCommand(c);

@@ -76,6 +76,7 @@ export const ERRORS = {
   InternalServerError: arm(500, 'An internal error occurred.'),
   DashboardNotBuilt: arm(503, 'The web dashboard has not been built: run "npm run build:web".'),
   DashboardProxyForbidden: arm(403, 'The dashboard registry proxy only serves loopback clients.'),
+  WebhookTargetNotAllowed: arm(400, 'The webhook service URI is not allowed: only loopback and the hosts in webhookAllowedHosts may receive webhooks.'),
 
   // OAuth / token endpoints (ACR /oauth2/*, identity service, IMDS)
   invalid_request: oauth(400, 'The request is missing a required parameter or is malformed.'),
