@@ -2,7 +2,24 @@ import tseslint from 'typescript-eslint';
 
 // Module boundaries (docs/architecture.md): other modules are imported only through their index.ts, and some
 // folders may not import some modules at all. Enforced with no-restricted-imports regexes on relative paths.
-const MODULES = ['app', 'config', 'shared', 'http', 'storage', 'events', 'arm', 'registry', 'identity', 'rbac', 'network', 'vault', 'tasks', 'cli', 'web', 'metrics'];
+const MODULES = [
+  'app',
+  'config',
+  'shared',
+  'http',
+  'storage',
+  'events',
+  'arm',
+  'registry',
+  'identity',
+  'rbac',
+  'network',
+  'vault',
+  'tasks',
+  'cli',
+  'web',
+  'metrics',
+];
 const deepImport = {
   regex: `^(\\.\\./)+(${MODULES.join('|')})/(?!index\\.js$).+`,
   message: 'Import another module only through its index.ts (no reaching into its internals).',
@@ -10,13 +27,54 @@ const deepImport = {
 const forbid = (mods, why) => ({ regex: `^(\\.\\./)+(${mods.join('|')})/`, message: why });
 
 const rules = [
-  { files: ['src/shared/**/*.ts'], forbid: MODULES.filter((m) => m !== 'shared'), why: 'shared/ is the kernel: it imports no other module.' },
-  { files: ['src/http/**/*.ts', 'src/storage/**/*.ts', 'src/config/**/*.ts'], forbid: ['app', 'arm', 'registry', 'identity', 'rbac', 'network', 'vault', 'tasks', 'cli', 'web'], why: 'infrastructure folders import no feature module.' },
-  { files: ['src/cli/**/*.ts'], forbid: MODULES.filter((m) => m !== 'shared' && m !== 'cli'), why: 'the CLI talks HTTP only and imports only shared/.' },
-  { files: ['src/registry/**/*.ts'], forbid: ['identity', 'rbac', 'tasks', 'arm', 'vault', 'network', 'app', 'cli'], why: 'the registry receives an authenticated actor; it does not import identity/rbac.' },
-  { files: ['src/tasks/**/*.ts'], forbid: ['registry', 'app', 'cli'], why: 'tasks push and pull through the registry HTTP API like any client.' },
-  { files: ['src/metrics/**/*.ts'], forbid: ['app', 'arm', 'registry', 'identity', 'rbac', 'network', 'vault', 'tasks', 'cli', 'web', 'storage', 'events'], why: 'metrics is a port: the composition root feeds it; it imports no feature module.' },
-  { files: ['src/arm/**/*.ts', 'src/identity/**/*.ts', 'src/rbac/**/*.ts', 'src/vault/**/*.ts', 'src/network/**/*.ts'], forbid: ['app', 'cli'], why: 'feature modules do not import the composition root or the CLI.' },
+  {
+    files: ['src/shared/**/*.ts'],
+    forbid: MODULES.filter((m) => m !== 'shared'),
+    why: 'shared/ is the kernel: it imports no other module.',
+  },
+  {
+    files: ['src/http/**/*.ts', 'src/storage/**/*.ts', 'src/config/**/*.ts'],
+    forbid: ['app', 'arm', 'registry', 'identity', 'rbac', 'network', 'vault', 'tasks', 'cli', 'web'],
+    why: 'infrastructure folders import no feature module.',
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    forbid: MODULES.filter((m) => m !== 'shared' && m !== 'cli'),
+    why: 'the CLI talks HTTP only and imports only shared/.',
+  },
+  {
+    files: ['src/registry/**/*.ts'],
+    forbid: ['identity', 'rbac', 'tasks', 'arm', 'vault', 'network', 'app', 'cli'],
+    why: 'the registry receives an authenticated actor; it does not import identity/rbac.',
+  },
+  {
+    files: ['src/tasks/**/*.ts'],
+    forbid: ['registry', 'app', 'cli'],
+    why: 'tasks push and pull through the registry HTTP API like any client.',
+  },
+  {
+    files: ['src/metrics/**/*.ts'],
+    forbid: [
+      'app',
+      'arm',
+      'registry',
+      'identity',
+      'rbac',
+      'network',
+      'vault',
+      'tasks',
+      'cli',
+      'web',
+      'storage',
+      'events',
+    ],
+    why: 'metrics is a port: the composition root feeds it; it imports no feature module.',
+  },
+  {
+    files: ['src/arm/**/*.ts', 'src/identity/**/*.ts', 'src/rbac/**/*.ts', 'src/vault/**/*.ts', 'src/network/**/*.ts'],
+    forbid: ['app', 'cli'],
+    why: 'feature modules do not import the composition root or the CLI.',
+  },
 ];
 
 export default tseslint.config(
@@ -38,7 +96,16 @@ export default tseslint.config(
     // The entry point may load the task-file engine (tasks/spec, a pure library) on its own: `acr task validate`
     // without a server, without loading the task runner.
     files: ['src/bin/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ ...deepImport, regex: `^(\\.\\./)+(?!tasks/spec/index\\.js$)(${MODULES.join('|')})/(?!index\\.js$).+` }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { ...deepImport, regex: `^(\\.\\./)+(?!tasks/spec/index\\.js$)(${MODULES.join('|')})/(?!index\\.js$).+` },
+          ],
+        },
+      ],
+    },
   },
   {
     // The dashboard renders ARM/registry JSON whose shapes the API owns; it reads them loosely.

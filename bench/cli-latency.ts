@@ -40,7 +40,14 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Sampl
     c.on('close', (code) => {
       const wall = Number(process.hrtime.bigint() - t0) / 1e6;
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${err}`));
-      const cpu = TIME ? readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').reduce((a, x) => a + Number(x) * 1000, 0) : NaN;
+      const cpu = TIME
+        ? readFileSync(cpuFile, 'utf8')
+            .trim()
+            .split('\n')
+            .pop()!
+            .split(' ')
+            .reduce((a, x) => a + Number(x) * 1000, 0)
+        : NaN;
       resolve({ wall, cpu });
     });
   });
@@ -50,7 +57,11 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Sampl
 async function serveStart(dataDir: string): Promise<{ ms: number; stop: () => void; port: number }> {
   const port = await freePort();
   const t0 = process.hrtime.bigint();
-  const c = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--engine', 'none', '--log-level', 'error'], { stdio: 'ignore', cwd: ROOT });
+  const c = spawn(
+    process.execPath,
+    [BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--engine', 'none', '--log-level', 'error'],
+    { stdio: 'ignore', cwd: ROOT },
+  );
   for (;;) {
     try {
       await fetch(`http://127.0.0.1:${port}/`);
@@ -68,7 +79,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dockyard-cli-bench-'));
   cpuFile = join(dir, 'cpu.txt');
-  const env = { ...process.env, NODE_OPTIONS: '', DOCKYARD_DATA_DIR: join(dir, 'data'), DOCKYARD_CONFIG_DIR: join(dir, 'cli-home'), DOCKYARD_ENDPOINT: undefined };
+  const env = {
+    ...process.env,
+    NODE_OPTIONS: '',
+    DOCKYARD_DATA_DIR: join(dir, 'data'),
+    DOCKYARD_CONFIG_DIR: join(dir, 'cli-home'),
+    DOCKYARD_ENDPOINT: undefined,
+  };
   const stops: Array<() => void> = [];
   try {
     const serveTimes: number[] = [];
@@ -91,10 +108,16 @@ async function main(): Promise<void> {
       ['dockyard acr show -n benchreg -o none', () => cli('acr', 'show', '-n', 'benchreg', '-o', 'none')],
       ['dockyard acr list', () => cli('acr', 'list')],
       ['dockyard group list', () => cli('group', 'list')],
-      ['dockyard acr show -o yaml --query sku', () => cli('acr', 'show', '-n', 'benchreg', '-o', 'yaml', '--query', 'sku')],
+      [
+        'dockyard acr show -o yaml --query sku',
+        () => cli('acr', 'show', '-n', 'benchreg', '-o', 'yaml', '--query', 'sku'),
+      ],
     ];
     if (process.env.BENCH_NPX !== '0' && spawnSync('npx', ['--version']).status === 0) {
-      rows.push(['npx dockyard acr show -n benchreg -o none', () => run('npx', ['--no-install', 'dockyard', 'acr', 'show', '-n', 'benchreg', '-o', 'none'], env)]);
+      rows.push([
+        'npx dockyard acr show -n benchreg -o none',
+        () => run('npx', ['--no-install', 'dockyard', 'acr', 'show', '-n', 'benchreg', '-o', 'none'], env),
+      ]);
       rows.push(['npx --version (npm alone)', () => run('npx', ['--version'], env)]);
     }
     const times = rows.map(() => [] as Sample[]);
@@ -102,12 +125,20 @@ async function main(): Promise<void> {
     for (let i = 0; i < REPS; i++) for (let r = 0; r < rows.length; r++) times[r].push(await rows[r][1]());
     const wall = times.map((t) => median(t.map((x) => x.wall)));
     const cpu = times.map((t) => median(t.map((x) => x.cpu)));
-    console.log(`\nCLI latency (${new Date().toISOString()}, node ${process.version}, ${REPS} reps alternating, medians)`);
+    console.log(
+      `\nCLI latency (${new Date().toISOString()}, node ${process.version}, ${REPS} reps alternating, medians)`,
+    );
     console.log('| command | wall ms | × node -e 0 | CPU ms | × node -e 0 |');
     console.log('| --- | ---: | ---: | ---: | ---: |');
-    rows.forEach(([name], r) => console.log(`| ${name} | ${wall[r].toFixed(0)} | ${(wall[r] / wall[0]).toFixed(2)} | ${cpu[r].toFixed(0)} | ${(cpu[r] / cpu[0]).toFixed(2)} |`));
+    rows.forEach(([name], r) =>
+      console.log(
+        `| ${name} | ${wall[r].toFixed(0)} | ${(wall[r] / wall[0]).toFixed(2)} | ${cpu[r].toFixed(0)} | ${(cpu[r] / cpu[0]).toFixed(2)} |`,
+      ),
+    );
     const sm = median(serveTimes);
-    console.log(`| dockyard serve → answering (fresh data dir) | ${sm.toFixed(0)} | ${(sm / median(floorForServe)).toFixed(2)} | | |`);
+    console.log(
+      `| dockyard serve → answering (fresh data dir) | ${sm.toFixed(0)} | ${(sm / median(floorForServe)).toFixed(2)} | | |`,
+    );
   } finally {
     for (const s of stops) s();
     await new Promise((r) => setTimeout(r, 300));

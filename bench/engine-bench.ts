@@ -25,34 +25,46 @@ try {
   const cold = await time(() => ensureLibraryImages(engine, { workDir: lib }));
   const warm = await time(() => ensureLibraryImages(engine, { workDir: lib }));
   const runs: number[] = [];
-  for (let i = 0; i < n; i++) runs.push(await time(() => engine.run({ name: `bench-${i}`, image: 'busybox', args: ['echo', 'hi'], network: 'none' })));
+  for (let i = 0; i < n; i++)
+    runs.push(
+      await time(() => engine.run({ name: `bench-${i}`, image: 'busybox', args: ['echo', 'hi'], network: 'none' })),
+    );
   const ctx = join(dir, 'ctx');
   await mkdir(ctx);
   const builds: number[] = [];
   for (let i = 0; i < n; i++) {
     await writeFile(join(ctx, 'Dockerfile'), `FROM busybox\nRUN echo ${i} > /n\n`);
-    builds.push(await time(() => engine.build({ contextDir: ctx, tags: [`${registry.host}/bench/app:${i}`], noCache: true })));
+    builds.push(
+      await time(() => engine.build({ contextDir: ctx, tags: [`${registry.host}/bench/app:${i}`], noCache: true })),
+    );
   }
   const auth = { username: registry.username, password: registry.password, serveraddress: registry.host };
   const pushes: number[] = [];
-  for (let i = 0; i < n; i++) pushes.push(await time(() => engine.push({ image: `${registry.host}/bench/app:${i}`, auth })));
+  for (let i = 0; i < n; i++)
+    pushes.push(await time(() => engine.push({ image: `${registry.host}/bench/app:${i}`, auth })));
   const pulls: number[] = [];
   for (let i = 0; i < n; i++) {
     await engine.removeImage(`${registry.host}/bench/app:${i}`, true);
     pulls.push(await time(() => engine.pull({ image: `${registry.host}/bench/app:${i}`, auth })));
   }
   const stopMs = await time(() => engine.close());
-  console.log(JSON.stringify({
-    dockerdStartMs: Math.round(startMs),
-    storageDriver: engine.dockerd?.storageDriver,
-    librarySeedColdMs: Math.round(cold),
-    librarySeedWarmMs: Math.round(warm),
-    runBusyboxEchoMs: Math.round(median(runs)),
-    buildFromRunMs: Math.round(median(builds)),
-    pushMs: Math.round(median(pushes)),
-    pullMs: Math.round(median(pulls)),
-    dockerdStopMs: Math.round(stopMs),
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        dockerdStartMs: Math.round(startMs),
+        storageDriver: engine.dockerd?.storageDriver,
+        librarySeedColdMs: Math.round(cold),
+        librarySeedWarmMs: Math.round(warm),
+        runBusyboxEchoMs: Math.round(median(runs)),
+        buildFromRunMs: Math.round(median(builds)),
+        pushMs: Math.round(median(pushes)),
+        pullMs: Math.round(median(pulls)),
+        dockerdStopMs: Math.round(stopMs),
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   await engine.close();
   await registry.stop();

@@ -42,7 +42,9 @@ for (const userns of ['off', 'remap'] as EngineUserns[]) {
     console.log(`engineUserns=${userns} (${engine.dockerd!.storageDriver}):`);
     console.log(`  dockerd start: fresh ${starts[0]} ms, warm ${starts.slice(1).join(' / ')} ms`);
     console.log(`  offline library busybox build+load: ${library.toFixed(0)} ms`);
-    console.log(`  run --rm busybox true, median of ${N}: network none ${median(none).toFixed(0)} ms, host ${median(host).toFixed(0)} ms`);
+    console.log(
+      `  run --rm busybox true, median of ${N}: network none ${median(none).toFixed(0)} ms, host ${median(host).toFixed(0)} ms`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { IdentityService, Directory, directoryMigrations, clientSecretMigrations, RESOURCES } from '../src/identity/index.js';
+import {
+  IdentityService,
+  Directory,
+  directoryMigrations,
+  clientSecretMigrations,
+  RESOURCES,
+} from '../src/identity/index.js';
 import { authorize, BUILT_IN_ROLES, findRoleDefinition } from '../src/rbac/index.js';
 import { migrateToLatest, openSqlite } from '../src/storage/index.js';
 
@@ -14,9 +20,17 @@ const db = openSqlite({ path: join(dir, 'bench.db') });
 await migrateToLatest(db, [directoryMigrations, clientSecretMigrations]);
 const directory = new Directory(db);
 const tenantId = await directory.ensureDefaultTenant();
-const admin = await directory.createPrincipal({ type: 'User', displayName: 'bench', objectId: '00000000-0000-0000-0000-00000000ad01' });
+const admin = await directory.createPrincipal({
+  type: 'User',
+  displayName: 'bench',
+  objectId: '00000000-0000-0000-0000-00000000ad01',
+});
 const svc = new IdentityService(db, tenantId, dir, { principal: admin, key: 'k' }, () => 'http://127.0.0.1:6400');
-const mi = await svc.createManagedIdentity({ resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/bench', displayName: 'bench', kind: 'UserAssigned' });
+const mi = await svc.createManagedIdentity({
+  resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/bench',
+  displayName: 'bench',
+  kind: 'UserAssigned',
+});
 
 async function rate(label: string, f: () => Promise<unknown> | unknown): Promise<number> {
   const end = performance.now() + seconds * 1000;
@@ -36,11 +50,27 @@ const issuer = svc.tokens.issuer();
 console.log(`identity bench: ${seconds}s per measure, RS256 2048-bit, node ${process.version}`);
 await rate('issue (sign + directory lookup)', () => svc.issueTokenForPrincipal(mi.principalId, RESOURCES.management));
 await rate('verify: signature + claims (sync)', () => svc.tokens.verifyClaims(token, [RESOURCES.management]));
-const verify = await rate('verifyAccessToken (+ principal lookup)', () => svc.verifyAccessToken(token, [RESOURCES.management]));
-await rate('baseline: jose jwtVerify, same token + JWKS', () => jwtVerify(token, jwks, { issuer, audience: RESOURCES.management }));
+const verify = await rate('verifyAccessToken (+ principal lookup)', () =>
+  svc.verifyAccessToken(token, [RESOURCES.management]),
+);
+await rate('baseline: jose jwtVerify, same token + JWKS', () =>
+  jwtVerify(token, jwks, { issuer, audience: RESOURCES.management }),
+);
 const owner = findRoleDefinition(BUILT_IN_ROLES, 'AcrPush')!.id;
-const grants = Array.from({ length: 50 }, (_, i) => ({ principalId: i === 49 ? mi.principalId : `p${i}`, roleDefinitionId: owner, scope: `/subscriptions/s/resourceGroups/rg${i}` }));
-await rate('authorize() over 50 assignments', () => authorize(grants, BUILT_IN_ROLES, mi.principalId, 'Microsoft.ContainerRegistry/registries/push/write', '/subscriptions/s/resourceGroups/rg49/providers/Microsoft.ContainerRegistry/registries/r'));
+const grants = Array.from({ length: 50 }, (_, i) => ({
+  principalId: i === 49 ? mi.principalId : `p${i}`,
+  roleDefinitionId: owner,
+  scope: `/subscriptions/s/resourceGroups/rg${i}`,
+}));
+await rate('authorize() over 50 assignments', () =>
+  authorize(
+    grants,
+    BUILT_IN_ROLES,
+    mi.principalId,
+    'Microsoft.ContainerRegistry/registries/push/write',
+    '/subscriptions/s/resourceGroups/rg49/providers/Microsoft.ContainerRegistry/registries/r',
+  ),
+);
 console.log(`target > 5,000 verifications/s: ${verify > 5000 ? 'met' : 'NOT met'}`);
 await db.destroy();
 rmSync(dir, { recursive: true, force: true });

@@ -33,7 +33,11 @@ interface Side {
 
 const sha256hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; stdout: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ ms: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -42,7 +46,11 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
     c.stdout.on('data', (d) => (out += d));
     c.stderr.on('data', (d) => (err += d));
     c.on('error', reject);
-    c.on('close', (code) => (code === 0 ? resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, stdout: out }) : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${err}`))));
+    c.on('close', (code) =>
+      code === 0
+        ? resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, stdout: out })
+        : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${err}`)),
+    );
   });
 }
 
@@ -84,14 +92,44 @@ function writeImage(dir: string, tag: string): number {
     diffIds.push(d.digest);
     layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...d });
   }
-  const config = put(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } })));
-  const m = put(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers })));
+  const config = put(
+    Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } }),
+    ),
+  );
+  const m = put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers,
+      }),
+    ),
+  );
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...m,
+          annotations: { 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
+  );
   return total;
 }
 
-function http(method: string, url: URL, headers: Record<string, string>, body?: Buffer | ((w: (b: Buffer) => Promise<void>) => Promise<void>)): Promise<{ status: number; headers: Record<string, unknown>; body: string; bytes: number }> {
+function http(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body?: Buffer | ((w: (b: Buffer) => Promise<void>) => Promise<void>),
+): Promise<{ status: number; headers: Record<string, unknown>; body: string; bytes: number }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
       let bytes = 0;
@@ -100,21 +138,38 @@ function http(method: string, url: URL, headers: Record<string, string>, body?: 
         bytes += c.length;
         if (chunks.length < 4) chunks.push(c);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8', 0, 2000), bytes }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8', 0, 2000),
+          bytes,
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
     if (typeof body === 'function') {
-      body((b) => new Promise<void>((r) => (req.write(b) ? r() : req.once('drain', () => r())))).then(() => req.end(), reject);
+      body((b) => new Promise<void>((r) => (req.write(b) ? r() : req.once('drain', () => r())))).then(
+        () => req.end(),
+        reject,
+      );
     } else req.end(body);
   });
 }
 
 /** Monolithic push (POST, then a streamed PUT ?digest=) of `size` bytes made of `chunk` repeated, or of a buffer. */
-async function pushBlob(s: Side, repo: string, data: Buffer | { chunk: Buffer; count: number; digest: string }): Promise<string> {
+async function pushBlob(
+  s: Side,
+  repo: string,
+  data: Buffer | { chunk: Buffer; count: number; digest: string },
+): Promise<string> {
   const auth = await s.auth?.(repo);
   const h: Record<string, string> = auth ? { authorization: auth } : {};
-  const post = await http('POST', new URL(`http://${s.host}/v2/${repo}/blobs/uploads/`), { ...h, 'content-length': '0' });
+  const post = await http('POST', new URL(`http://${s.host}/v2/${repo}/blobs/uploads/`), {
+    ...h,
+    'content-length': '0',
+  });
   if (post.status !== 202) throw new Error(`${s.name} POST ${post.status} ${post.body}`);
   const loc = new URL(String(post.headers.location), `http://${s.host}`);
   const digest = Buffer.isBuffer(data) ? `sha256:${sha256hex(data)}` : data.digest;
@@ -125,13 +180,25 @@ async function pushBlob(s: Side, repo: string, data: Buffer | { chunk: Buffer; c
     : async (write: (b: Buffer) => Promise<void>) => {
         for (let i = 0; i < data.count; i++) await write(data.chunk);
       };
-  const put = await http('PUT', loc, { ...h, 'content-type': 'application/octet-stream', 'content-length': String(size) }, body);
+  const put = await http(
+    'PUT',
+    loc,
+    { ...h, 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    body,
+  );
   if (put.status !== 201) throw new Error(`${s.name} PUT ${put.status} ${put.body}`);
   return digest;
 }
 
 async function wrk(url: string, auth: string | undefined, accept?: string): Promise<number> {
-  const args = ['-t2', '-c32', `-d${WRK_SECONDS}s`, ...(auth ? ['-H', `Authorization: ${auth}`] : []), ...(accept ? ['-H', `Accept: ${accept}`] : []), url];
+  const args = [
+    '-t2',
+    '-c32',
+    `-d${WRK_SECONDS}s`,
+    ...(auth ? ['-H', `Authorization: ${auth}`] : []),
+    ...(accept ? ['-H', `Accept: ${accept}`] : []),
+    url,
+  ];
   const { stdout } = await run('wrk', args);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
   if (non2xx) throw new Error(`wrk ${url}: ${non2xx[1]} non-2xx responses`);
@@ -184,15 +251,49 @@ async function main(): Promise<void> {
       for (const s of order(rep)) {
         const repo = `bench/skopeo${rep}`;
         resetPeakRss(s.pid);
-        const push = await run('skopeo', ['copy', '-q', '--dest-tls-verify=false', ...(s.creds ? ['--dest-creds', s.creds] : []), `oci:${src}:v1`, `docker://${s.host}/${repo}:v1`], env);
+        const push = await run(
+          'skopeo',
+          [
+            'copy',
+            '-q',
+            '--dest-tls-verify=false',
+            ...(s.creds ? ['--dest-creds', s.creds] : []),
+            `oci:${src}:v1`,
+            `docker://${s.host}/${repo}:v1`,
+          ],
+          env,
+        );
         const dst = join(root, `pull-${s.name}-${rep}`);
-        const pull = await run('skopeo', ['copy', '-q', '--src-tls-verify=false', ...(s.creds ? ['--src-creds', s.creds] : []), `docker://${s.host}/${repo}:v1`, `oci:${dst}:v1`], env);
+        const pull = await run(
+          'skopeo',
+          [
+            'copy',
+            '-q',
+            '--src-tls-verify=false',
+            ...(s.creds ? ['--src-creds', s.creds] : []),
+            `docker://${s.host}/${repo}:v1`,
+            `oci:${dst}:v1`,
+          ],
+          env,
+        );
         peak[s.name] = Math.max(peak[s.name], rssMiB(s.pid).peak);
         rmSync(dst, { recursive: true, force: true });
         record(`skopeo push ${LAYERS} × ${LAYER_MIB} MiB (s)`, 's', false, s.name, push.ms / 1000);
         record(`skopeo pull ${LAYERS} × ${LAYER_MIB} MiB (s)`, 's', false, s.name, pull.ms / 1000);
-        record('skopeo push throughput (% of machine sha256)', '%', true, s.name, (bytes / MiB / (push.ms / 1000) / sha) * 100);
-        record('skopeo pull throughput (% of machine sha256)', '%', true, s.name, (bytes / MiB / (pull.ms / 1000) / sha) * 100);
+        record(
+          'skopeo push throughput (% of machine sha256)',
+          '%',
+          true,
+          s.name,
+          (bytes / MiB / (push.ms / 1000) / sha) * 100,
+        );
+        record(
+          'skopeo pull throughput (% of machine sha256)',
+          '%',
+          true,
+          s.name,
+          (bytes / MiB / (pull.ms / 1000) / sha) * 100,
+        );
       }
       rmSync(src, { recursive: true, force: true });
     }
@@ -204,17 +305,42 @@ async function main(): Promise<void> {
       const blob = await pushBlob(s, 'bench/wrk', small);
       const configBytes = Buffer.from('{"architecture":"amd64","os":"linux"}');
       const config = await pushBlob(s, 'bench/wrk', configBytes);
-      const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: configBytes.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: blob, size: small.length }] }));
+      const manifest = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: configBytes.length },
+          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: blob, size: small.length }],
+        }),
+      );
       const auth = await s.auth?.('bench/wrk');
-      const put = await http('PUT', new URL(`http://${s.host}/v2/bench/wrk/manifests/latest`), { ...(auth ? { authorization: auth } : {}), 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': String(manifest.length) }, manifest);
+      const put = await http(
+        'PUT',
+        new URL(`http://${s.host}/v2/bench/wrk/manifests/latest`),
+        {
+          ...(auth ? { authorization: auth } : {}),
+          'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          'content-length': String(manifest.length),
+        },
+        manifest,
+      );
       if (put.status !== 201) throw new Error(`${s.name} manifest PUT ${put.status} ${put.body}`);
-      targets[s.name] = { blob: `http://${s.host}/v2/bench/wrk/blobs/${blob}`, manifest: `http://${s.host}/v2/bench/wrk/manifests/latest` };
+      targets[s.name] = {
+        blob: `http://${s.host}/v2/bench/wrk/blobs/${blob}`,
+        manifest: `http://${s.host}/v2/bench/wrk/manifests/latest`,
+      };
     }
     for (let rep = 0; rep < 2; rep++) {
       for (const s of order(rep)) {
         const auth = await s.auth?.('bench/wrk');
         record('wrk GET 1 KiB blob (req/s)', 'req/s', true, s.name, await wrk(targets[s.name].blob, auth));
-        record('wrk GET manifest (req/s)', 'req/s', true, s.name, await wrk(targets[s.name].manifest, auth, 'application/vnd.oci.image.manifest.v1+json'));
+        record(
+          'wrk GET manifest (req/s)',
+          'req/s',
+          true,
+          s.name,
+          await wrk(targets[s.name].manifest, auth, 'application/vnd.oci.image.manifest.v1+json'),
+        );
         record('wrk GET /v2/ (req/s)', 'req/s', true, s.name, await wrk(`http://${s.host}/v2/`, auth));
       }
     }
@@ -227,8 +353,17 @@ async function main(): Promise<void> {
       const t0 = process.hrtime.bigint();
       const results = await Promise.allSettled(layers.map((b, i) => pushBlob(s, `bench/parallel${i % 5}`, b)));
       const failed = results.filter((r) => r.status === 'rejected');
-      if (failed.length) console.error(`${s.name}: ${failed.length} parallel pushes failed: ${(failed[0] as PromiseRejectedResult).reason}`);
-      record(`${PARALLEL} parallel pushes × 32 MiB, Node client (s)`, 's', false, s.name, Number(process.hrtime.bigint() - t0) / 1e9);
+      if (failed.length)
+        console.error(
+          `${s.name}: ${failed.length} parallel pushes failed: ${(failed[0] as PromiseRejectedResult).reason}`,
+        );
+      record(
+        `${PARALLEL} parallel pushes × 32 MiB, Node client (s)`,
+        's',
+        false,
+        s.name,
+        Number(process.hrtime.bigint() - t0) / 1e9,
+      );
       record(`${PARALLEL} parallel pushes: failures`, 'n', false, s.name, failed.length);
       record(`${PARALLEL} parallel pushes: server peak RSS (MiB)`, 'MiB', false, s.name, rssMiB(s.pid).peak);
     }
@@ -243,17 +378,36 @@ async function main(): Promise<void> {
         await pushBlob(s, 'bench/huge', { chunk, count: HUGE_MIB, digest });
         const t1 = process.hrtime.bigint();
         const auth = await s.auth?.('bench/huge');
-        const g = await http('GET', new URL(`http://${s.host}/v2/bench/huge/blobs/${digest}`), auth ? { authorization: auth } : {});
+        const g = await http(
+          'GET',
+          new URL(`http://${s.host}/v2/bench/huge/blobs/${digest}`),
+          auth ? { authorization: auth } : {},
+        );
         const t2 = process.hrtime.bigint();
-        if (g.status !== 200 || g.bytes !== HUGE_MIB * MiB) throw new Error(`${s.name} huge GET ${g.status} ${g.bytes}`);
-        record(`${HUGE_MIB} MiB layer push, Node client (MiB/s)`, 'MiB/s', true, s.name, HUGE_MIB / (Number(t1 - t0) / 1e9));
-        record(`${HUGE_MIB} MiB layer pull, Node client (MiB/s)`, 'MiB/s', true, s.name, HUGE_MIB / (Number(t2 - t1) / 1e9));
+        if (g.status !== 200 || g.bytes !== HUGE_MIB * MiB)
+          throw new Error(`${s.name} huge GET ${g.status} ${g.bytes}`);
+        record(
+          `${HUGE_MIB} MiB layer push, Node client (MiB/s)`,
+          'MiB/s',
+          true,
+          s.name,
+          HUGE_MIB / (Number(t1 - t0) / 1e9),
+        );
+        record(
+          `${HUGE_MIB} MiB layer pull, Node client (MiB/s)`,
+          'MiB/s',
+          true,
+          s.name,
+          HUGE_MIB / (Number(t2 - t1) / 1e9),
+        );
         record(`${HUGE_MIB} MiB layer push+pull: server peak RSS (MiB)`, 'MiB', false, s.name, rssMiB(s.pid).peak);
       }
     }
     for (const s of sides) record('server peak RSS during skopeo rows (MiB)', 'MiB', false, s.name, peak[s.name]);
 
-    console.log(`\nRegistry bench, real clients (${new Date().toISOString()}; skopeo ${REPS} reps, wrk -t2 -c32 ${WRK_SECONDS}s ×2; alternating; medians)`);
+    console.log(
+      `\nRegistry bench, real clients (${new Date().toISOString()}; skopeo ${REPS} reps, wrk -t2 -c32 ${WRK_SECONDS}s ×2; alternating; medians)`,
+    );
     console.log(`machine sha256: ${sha.toFixed(0)} MiB/s (node crypto, 1 MiB chunks)`);
     console.log('| row | dockyard | distribution 2.8 | dockyard / distribution |');
     console.log('| --- | ---: | ---: | ---: |');

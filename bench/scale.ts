@@ -26,7 +26,8 @@ const RUN_MS = 200;
 const LOCAL_ADMIN = '00000000-0000-0000-0000-00000000ad01';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 class SleepExecutor implements RunExecutor {
@@ -40,7 +41,10 @@ class SleepExecutor implements RunExecutor {
 const s = await startTestServer({ triggerPollSeconds: 3600 }, undefined, { executor: new SleepExecutor() });
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 try {
-  await s.api(`/subscriptions/${s.sub}/resourcegroups/bench?api-version=2022-09-01`, { method: 'PUT', body: { location: 'eastus' } });
+  await s.api(`/subscriptions/${s.sub}/resourcegroups/bench?api-version=2022-09-01`, {
+    method: 'PUT',
+    body: { location: 'eastus' },
+  });
   const regPath = `/subscriptions/${s.sub}/resourceGroups/bench/providers/Microsoft.ContainerRegistry/registries/scalereg?api-version=2025-04-01`;
   const put = await s.api(regPath, { method: 'PUT', body: { location: 'eastus', sku: { name: 'Basic' } } });
   if (put.status >= 300) throw new Error(put.text);
@@ -49,20 +53,40 @@ try {
   const auth = `Basic ${Buffer.from(`${LOCAL_ADMIN}:${s.platform.admin.key}`).toString('base64')}`;
   const call = (method: string, path: string, body?: Buffer, headers: Record<string, string> = {}) =>
     new Promise<{ status: number; link?: string; body: Buffer }>((resolve, reject) => {
-      const req = request({ host, port: Number(port), method, path, agent, headers: { authorization: auth, ...(body ? { 'content-length': String(body.length) } : {}), ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, link: res.headers.link as string | undefined, body: Buffer.concat(chunks) }));
-      });
+      const req = request(
+        {
+          host,
+          port: Number(port),
+          method,
+          path,
+          agent,
+          headers: { authorization: auth, ...(body ? { 'content-length': String(body.length) } : {}), ...headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              link: res.headers.link as string | undefined,
+              body: Buffer.concat(chunks),
+            }),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
   const blob = async (data: Buffer) => {
-    const r = await call('POST', `/v2/scale/blobs/uploads/?digest=${sha(data)}`, data, { 'content-type': 'application/octet-stream' });
+    const r = await call('POST', `/v2/scale/blobs/uploads/?digest=${sha(data)}`, data, {
+      'content-type': 'application/octet-stream',
+    });
     if (r.status !== 201) throw new Error(`blob ${r.status} ${r.body}`);
     return { digest: sha(data), size: data.length };
   };
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
+  );
   const cfg = await blob(config);
   const layer = await blob(Buffer.from('one tiny layer'));
   const mod = registryOf(s.platform)!;
@@ -86,11 +110,20 @@ try {
           );
           const tag = `t${String(i).padStart(5, '0')}`;
           if (VIA_HTTP) {
-            const r = await call('PUT', `/v2/scale/manifests/${tag}`, m, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+            const r = await call('PUT', `/v2/scale/manifests/${tag}`, m, {
+              'content-type': 'application/vnd.oci.image.manifest.v1+json',
+            });
             if (r.status !== 201) throw new Error(`manifest ${r.status} ${r.body}`);
           } else {
             // The same metadata call (one transaction: validation, rows, tag, outbox event) the PUT handler makes.
-            await mod.metadata.putManifest(ev, 'scale', parseManifest(m, undefined), m, tag, await summarizeManifest(m, mod.blobs));
+            await mod.metadata.putManifest(
+              ev,
+              'scale',
+              parseManifest(m, undefined),
+              m,
+              tag,
+              await summarizeManifest(m, mod.blobs),
+            );
           }
         }
       }),
@@ -121,11 +154,14 @@ try {
   };
 
   console.log('\n== Registry: median of', SAMPLES, 'requests per cell (one repository, N tags = N manifests)');
-  console.log('tags    push/manifest  tags/list n=100  tags/list mid  _manifests n=100  _manifests timedesc  _manifests mid page  all _manifests pages');
+  console.log(
+    'tags    push/manifest  tags/list n=100  tags/list mid  _manifests n=100  _manifests timedesc  _manifests mid page  all _manifests pages',
+  );
   for (const n of LEVELS) {
     const perPush = await pushTo(n);
     const mid = `t${String(Math.floor(n / 2)).padStart(5, '0')}`;
-    const midDigest = JSON.parse((await call('GET', `/acr/v1/scale/_tags/${mid}`)).body.toString()).tag.digest as string;
+    const midDigest = JSON.parse((await call('GET', `/acr/v1/scale/_tags/${mid}`)).body.toString()).tag
+      .digest as string;
     const cells = [
       await time('/v2/scale/tags/list?n=100'),
       await time(`/v2/scale/tags/list?n=100&last=${mid}`),
@@ -134,7 +170,9 @@ try {
       await time(`/acr/v1/scale/_manifests?n=100&last=${encodeURIComponent(midDigest)}`),
     ];
     const all = await walkAll();
-    console.log(`${String(n).padEnd(8)}${ms(perPush).padEnd(15)}${cells.map((c, i) => ms(c).padEnd([17, 15, 18, 21, 21][i])).join('')}${ms(all.ms)} (${all.pages} pages)`);
+    console.log(
+      `${String(n).padEnd(8)}${ms(perPush).padEnd(15)}${cells.map((c, i) => ms(c).padEnd([17, 15, 18, 21, 21][i])).join('')}${ms(all.ms)} (${all.pages} pages)`,
+    );
   }
 
   console.log('\n== Outbox: base-image trigger pass with every event already consumed');
@@ -149,11 +187,21 @@ try {
   const { pruneOutbox } = await import('../src/events/index.js');
   const t0 = performance.now();
   const pruned = await pruneOutbox(s.platform.db, 0);
-  console.log(`outbox rows ${pushed}: trigger pass p50 ${ms(pct(reads, 50))}; prune (retention 0) deleted ${pruned} in ${ms(performance.now() - t0)}`);
+  console.log(
+    `outbox rows ${pushed}: trigger pass p50 ${ms(pct(reads, 50))}; prune (retention 0) deleted ${pruned} in ${ms(performance.now() - t0)}`,
+  );
 
   console.log(`\n== Runs: ${RUNS} runs of ${RUN_MS} ms (in-process executor), queue-to-start = startTime - createTime`);
   const info = { id: reg.id, name: reg.name, resourceGroup: 'bench' };
-  const step = { type: 'EncodedTask', contextPath: null, contextAccessToken: null, encodedTaskContent: Buffer.from('steps:\n  - cmd: busybox true\n').toString('base64'), encodedValuesContent: null, values: [], baseImageDependencies: null } as never;
+  const step = {
+    type: 'EncodedTask',
+    contextPath: null,
+    contextAccessToken: null,
+    encodedTaskContent: Buffer.from('steps:\n  - cmd: busybox true\n').toString('base64'),
+    encodedValuesContent: null,
+    values: [],
+    baseImageDependencies: null,
+  } as never;
   const queue = s.platform.tasks.queue;
   const measure = async (label: string, gapMs: number) => {
     const runs = [];
@@ -165,13 +213,18 @@ try {
       const done = await Promise.all(runs.map((r) => s.platform.tasks.runs.get(r.registryName, r.runId)));
       if (done.every((d) => d && d.startTime && d.finishTime)) {
         const waits = done.map((d) => Date.parse(d!.startTime!) - Date.parse(d!.createTime));
-        console.log(`${label.padEnd(58)} p50 ${ms(pct(waits, 50))}  p90 ${ms(pct(waits, 90))}  max ${ms(Math.max(...waits))}`);
+        console.log(
+          `${label.padEnd(58)} p50 ${ms(pct(waits, 50))}  p90 ${ms(pct(waits, 90))}  max ${ms(Math.max(...waits))}`,
+        );
         return;
       }
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  await measure(`below the limit (maxConcurrentRuns ${queue.concurrency}, one every ${Math.ceil(RUN_MS / queue.concurrency) + 20} ms)`, Math.ceil(RUN_MS / queue.concurrency) + 20);
+  await measure(
+    `below the limit (maxConcurrentRuns ${queue.concurrency}, one every ${Math.ceil(RUN_MS / queue.concurrency) + 20} ms)`,
+    Math.ceil(RUN_MS / queue.concurrency) + 20,
+  );
   await measure(`burst of ${RUNS} (maxConcurrentRuns ${queue.concurrency}: the rest queue)`, 0);
 } finally {
   agent.destroy();

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 
 async function startOnce(dataDir: string): Promise<number> {
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['bin/dockyard.js', 'serve', '--data-dir', dataDir, '--port', '0', '--engine', 'none', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['bin/dockyard.js', 'serve', '--data-dir', dataDir, '--port', '0', '--engine', 'none', '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('Dockyard is ready')) resolve();
@@ -25,7 +29,9 @@ try {
   const fresh = await startOnce(dir);
   const warm: number[] = [];
   for (let i = 0; i < 3; i++) warm.push(await startOnce(dir));
-  console.log(`serve start-to-ready (process spawn included): fresh data dir ${fresh.toFixed(0)} ms; existing data dir median ${warm.sort((a, b) => a - b)[1].toFixed(0)} ms`);
+  console.log(
+    `serve start-to-ready (process spawn included): fresh data dir ${fresh.toFixed(0)} ms; existing data dir median ${warm.sort((a, b) => a - b)[1].toFixed(0)} ms`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -37,7 +37,10 @@ export async function startDistribution(dir: string): Promise<StartedDistributio
   const port = await freePort();
   mkdirSync(dir, { recursive: true });
   const cfg = join(dir, 'config.yml');
-  writeFileSync(cfg, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  writeFileSync(
+    cfg,
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`,
+  );
   const proc = spawn('docker-registry', ['serve', cfg], { stdio: 'ignore' }); // it logs every 404 even at level error
   await waitFor(`http://127.0.0.1:${port}/v2/`);
   return { base: new URL(`http://127.0.0.1:${port}`), proc };
@@ -55,7 +58,11 @@ export interface StartedDockyard {
 
 /** `dockyard serve` (bin/dockyard.js: dist/ when built) with a Premium registry `benchreg`. */
 export async function startDockyard(dir: string): Promise<StartedDockyard> {
-  const proc = spawn(process.execPath, ['bin/dockyard.js', 'serve', '--data-dir', dir, '--port', '0', '--engine', 'none', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(
+    process.execPath,
+    ['bin/dockyard.js', 'serve', '--data-dir', dir, '--port', '0', '--engine', 'none', '--log-level', 'info'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const endpoint = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -68,16 +75,35 @@ export async function startDockyard(dir: string): Promise<StartedDockyard> {
   proc.stdout!.resume();
   const key = readFileSync(join(dir, 'admin.key'), 'utf8').trim();
   const h = { authorization: `DockyardKey ${key}`, 'content-type': 'application/json' };
-  const sub = ((await (await fetch(`${endpoint}/dockyard/v1/info`, { headers: h })).json()) as { subscriptionId: string }).subscriptionId;
-  await fetch(`${endpoint}/subscriptions/${sub}/resourcegroups/bench?api-version=2022-09-01`, { method: 'PUT', headers: h, body: JSON.stringify({ location: 'eastus' }) });
-  const reg = (await (await fetch(`${endpoint}/subscriptions/${sub}/resourcegroups/bench/providers/Microsoft.ContainerRegistry/registries/benchreg?api-version=2025-04-01`, { method: 'PUT', headers: h, body: JSON.stringify({ location: 'eastus', sku: { name: 'Premium' } }) })).json()) as { loginServer: string };
+  const sub = (
+    (await (await fetch(`${endpoint}/dockyard/v1/info`, { headers: h })).json()) as { subscriptionId: string }
+  ).subscriptionId;
+  await fetch(`${endpoint}/subscriptions/${sub}/resourcegroups/bench?api-version=2022-09-01`, {
+    method: 'PUT',
+    headers: h,
+    body: JSON.stringify({ location: 'eastus' }),
+  });
+  const reg = (await (
+    await fetch(
+      `${endpoint}/subscriptions/${sub}/resourcegroups/bench/providers/Microsoft.ContainerRegistry/registries/benchreg?api-version=2025-04-01`,
+      { method: 'PUT', headers: h, body: JSON.stringify({ location: 'eastus', sku: { name: 'Premium' } }) },
+    )
+  ).json()) as { loginServer: string };
   const basic = Buffer.from(`${LOCAL_ADMIN}:${key}`).toString('base64');
   const token = async (scopes: string[]) => {
     const q = scopes.map((s) => `&scope=${encodeURIComponent(s)}`).join('');
-    const r = await fetch(`http://${reg.loginServer}/oauth2/token?service=${reg.loginServer}${q}`, { headers: { authorization: `Basic ${basic}` } });
+    const r = await fetch(`http://${reg.loginServer}/oauth2/token?service=${reg.loginServer}${q}`, {
+      headers: { authorization: `Basic ${basic}` },
+    });
     return ((await r.json()) as { access_token: string }).access_token;
   };
-  return { proc, loginServer: reg.loginServer, base: new URL(`http://${reg.loginServer}`), creds: `${LOCAL_ADMIN}:${key}`, token };
+  return {
+    proc,
+    loginServer: reg.loginServer,
+    base: new URL(`http://${reg.loginServer}`),
+    creds: `${LOCAL_ADMIN}:${key}`,
+    token,
+  };
 }
 
 /** Peak and current RSS (MiB) of a process, from /proc (VmHWM is the high-water mark). */

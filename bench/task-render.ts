@@ -7,7 +7,8 @@ import { renderTemplate } from '../src/tasks/template/index.js';
 
 const text = readFileSync(new URL('../test/fixtures/tasks/valid/testtask.yaml', import.meta.url), 'utf8');
 const input = {
-  text, fileName: 'testtask.yaml',
+  text,
+  fileName: 'testtask.yaml',
   setValues: ['REGISTRY1=customregistry1.azurecr.io', 'REGISTRY2=customregistry2.azurecr.io'],
   run: { id: 'cf31', registry: 'myregistry.azurecr.io' },
 };
@@ -25,11 +26,16 @@ function measure(label: string, fn: () => void): number {
   const mean = times.reduce((a, b) => a + b, 0) / n;
   const p50 = times[Math.floor(n * 0.5)];
   const p99 = times[Math.floor(n * 0.99)];
-  console.log(`${label.padEnd(44)} mean ${mean.toFixed(3)} ms  p50 ${p50.toFixed(3)} ms  p99 ${p99.toFixed(3)} ms  (n=${n})`);
+  console.log(
+    `${label.padEnd(44)} mean ${mean.toFixed(3)} ms  p50 ${p50.toFixed(3)} ms  p99 ${p99.toFixed(3)} ms  (n=${n})`,
+  );
   return p50;
 }
 
-const data = { Run: { ID: 'cf31' }, Values: { REGISTRY1: 'customregistry1.azurecr.io', REGISTRY2: 'customregistry2.azurecr.io' } };
+const data = {
+  Run: { ID: 'cf31' },
+  Values: { REGISTRY1: 'customregistry1.azurecr.io', REGISTRY2: 'customregistry2.azurecr.io' },
+};
 measure('renderTemplate(testtask.yaml)', () => renderTemplate(text, data, { name: 'testtask.yaml' }));
 const p50 = measure('validateTaskFile(testtask.yaml) render+parse+plan', () => {
   const r = validateTaskFile(input);

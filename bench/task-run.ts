@@ -17,20 +17,44 @@ const s = await startTestServer({ engine: 'docker', engineUserns: userns });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   const sub = s.sub;
-  await s.api(`/subscriptions/${sub}/resourcegroups/bench?api-version=2022-09-01`, { method: 'PUT', body: { location: 'eastus' } });
-  const reg = (await s.api(`/subscriptions/${sub}/resourceGroups/bench/providers/Microsoft.ContainerRegistry/registries/benchregistry?api-version=2025-04-01`, { method: 'PUT', body: { sku: { name: 'Basic' } } })).json;
+  await s.api(`/subscriptions/${sub}/resourcegroups/bench?api-version=2022-09-01`, {
+    method: 'PUT',
+    body: { location: 'eastus' },
+  });
+  const reg = (
+    await s.api(
+      `/subscriptions/${sub}/resourceGroups/bench/providers/Microsoft.ContainerRegistry/registries/benchregistry?api-version=2025-04-01`,
+      { method: 'PUT', body: { sku: { name: 'Basic' } } },
+    )
+  ).json;
   const ctx = join(work, 'ctx');
   mkdirSync(ctx);
   writeFileSync(join(ctx, 'hello-world.dockerfile'), 'FROM hello-world\n');
-  const yaml = 'version: v1.0.0\nsteps:\n  - build: -t {{.Run.Registry}}/hello-world:{{.Run.ID}} . -f hello-world.dockerfile\n  - push: ["{{.Run.Registry}}/hello-world:{{.Run.ID}}"]\n';
+  const yaml =
+    'version: v1.0.0\nsteps:\n  - build: -t {{.Run.Registry}}/hello-world:{{.Run.ID}} . -f hello-world.dockerfile\n  - push: ["{{.Run.Registry}}/hello-world:{{.Run.ID}}"]\n';
   const taskId = `${reg.id}/tasks/benchtask`;
-  const put = await s.api(`${taskId}?api-version=2019-06-01-preview`, { method: 'PUT', body: { location: 'eastus', properties: { step: { type: 'EncodedTask', encodedTaskContent: Buffer.from(yaml).toString('base64'), contextPath: ctx } } } });
+  const put = await s.api(`${taskId}?api-version=2019-06-01-preview`, {
+    method: 'PUT',
+    body: {
+      location: 'eastus',
+      properties: {
+        step: { type: 'EncodedTask', encodedTaskContent: Buffer.from(yaml).toString('base64'), contextPath: ctx },
+      },
+    },
+  });
   if (put.status >= 300) throw new Error(put.text);
 
   async function runOnce(): Promise<{ total: number; firstStep: number }> {
     const t0 = performance.now();
-    const run = (await s.api(`${reg.id}/scheduleRun?api-version=2019-06-01-preview`, { method: 'POST', body: { type: 'TaskRunRequest', taskId } })).json;
-    const { logLink } = (await s.api(`${reg.id}/runs/${run.runId}/listLogSasUrl?api-version=2019-06-01-preview`, { method: 'POST' })).json;
+    const run = (
+      await s.api(`${reg.id}/scheduleRun?api-version=2019-06-01-preview`, {
+        method: 'POST',
+        body: { type: 'TaskRunRequest', taskId },
+      })
+    ).json;
+    const { logLink } = (
+      await s.api(`${reg.id}/runs/${run.runId}/listLogSasUrl?api-version=2019-06-01-preview`, { method: 'POST' })
+    ).json;
     const res = await fetch(`${logLink}?follow=1`);
     let text = '';
     let firstStep = -1;
@@ -54,12 +78,26 @@ try {
 
   // The same work by hand: docker login + build + push against the same daemon and registry.
   const dockerSock = (await s.platform.runner.engine()).dockerSocketPath;
-  const docker = (...args: string[]) => exec('/usr/bin/docker', ['-H', `unix://${dockerSock}`, ...args], { env: { ...process.env, DOCKER_CONFIG: join(work, 'dockercfg'), DOCKER_BUILDKIT: '0' } });
-  const token = (await fetch(`http://${reg.loginServer}/oauth2/token?service=${reg.loginServer}&offline_token=true`, { headers: { authorization: `Basic ${Buffer.from(`00000000-0000-0000-0000-00000000ad01:${s.platform.admin.key}`).toString('base64')}` } }).then((r) => r.json())) as { refresh_token: string };
+  const docker = (...args: string[]) =>
+    exec('/usr/bin/docker', ['-H', `unix://${dockerSock}`, ...args], {
+      env: { ...process.env, DOCKER_CONFIG: join(work, 'dockercfg'), DOCKER_BUILDKIT: '0' },
+    });
+  const token = (await fetch(`http://${reg.loginServer}/oauth2/token?service=${reg.loginServer}&offline_token=true`, {
+    headers: {
+      authorization: `Basic ${Buffer.from(`00000000-0000-0000-0000-00000000ad01:${s.platform.admin.key}`).toString('base64')}`,
+    },
+  }).then((r) => r.json())) as { refresh_token: string };
   const byHand: number[] = [];
   for (let i = 0; i < N; i++) {
     const t0 = performance.now();
-    await exec('sh', ['-c', `echo "${token.refresh_token}" | /usr/bin/docker -H unix://${dockerSock} login -u 00000000-0000-0000-0000-000000000000 --password-stdin ${reg.loginServer}`], { env: { ...process.env, DOCKER_CONFIG: join(work, 'dockercfg') } });
+    await exec(
+      'sh',
+      [
+        '-c',
+        `echo "${token.refresh_token}" | /usr/bin/docker -H unix://${dockerSock} login -u 00000000-0000-0000-0000-000000000000 --password-stdin ${reg.loginServer}`,
+      ],
+      { env: { ...process.env, DOCKER_CONFIG: join(work, 'dockercfg') } },
+    );
     const tag = `${reg.loginServer}/hello-world:byhand${i}`;
     await docker('build', '-t', tag, '-f', join(ctx, 'hello-world.dockerfile'), ctx);
     await docker('push', tag);

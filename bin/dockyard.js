@@ -14,7 +14,9 @@ if (!existsSync(source) || (process.env.DOCKYARD_FROM_SOURCE !== '1' && distIsFr
   await import(pathToFileURL(compiled).href);
 } else {
   if (process.stderr.isTTY && process.env.DOCKYARD_FROM_SOURCE !== '1') {
-    process.stderr.write('dockyard: dist/ is missing or older than src/; running the TypeScript sources (slow start). `npm run build` fixes it.\n');
+    process.stderr.write(
+      'dockyard: dist/ is missing or older than src/; running the TypeScript sources (slow start). `npm run build` fixes it.\n',
+    );
   }
   const { register } = await import('tsx/esm/api');
   register();

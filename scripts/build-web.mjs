@@ -30,7 +30,12 @@ function sourceHash() {
 
 const force = process.argv.includes('--force');
 const hash = sourceHash();
-if (!force && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === hash && existsSync(join(outDir, 'index.html'))) {
+if (
+  !force &&
+  existsSync(stampFile) &&
+  readFileSync(stampFile, 'utf8').trim() === hash &&
+  existsSync(join(outDir, 'index.html'))
+) {
   process.exit(0);
 }
 

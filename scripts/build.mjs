@@ -29,7 +29,8 @@ function prune(rel) {
   for (const e of readdirSync(join(root, 'dist', rel), { withFileTypes: true })) {
     const child = join(rel, e.name);
     if (e.isDirectory()) prune(child);
-    else if (/\.js(\.map)?$/.test(e.name) && !existsSync(join(root, 'src', child.replace(/\.js(\.map)?$/, '.ts')))) rmSync(join(root, 'dist', child));
+    else if (/\.js(\.map)?$/.test(e.name) && !existsSync(join(root, 'src', child.replace(/\.js(\.map)?$/, '.ts'))))
+      rmSync(join(root, 'dist', child));
   }
 }
 prune('');

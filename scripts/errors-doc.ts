@@ -11,10 +11,12 @@ const FAMILY_TITLES: Record<string, string> = {
 
 /** docs/errors.md, generated from the one registry; a test keeps the file in sync. */
 export function renderErrorsDoc(): string {
-  let out = '# Error codes\n\nGenerated from `src/shared/errors/registry.ts` by `node --import tsx scripts/gen-errors-doc.ts`; a test fails when this file and the registry disagree. The CLI prints every error as `ERROR: (Code) message` and exits 1 (2 for usage errors).\n';
+  let out =
+    '# Error codes\n\nGenerated from `src/shared/errors/registry.ts` by `node --import tsx scripts/gen-errors-doc.ts`; a test fails when this file and the registry disagree. The CLI prints every error as `ERROR: (Code) message` and exits 1 (2 for usage errors).\n';
   for (const [family, title] of Object.entries(FAMILY_TITLES)) {
     out += `\n## ${title}\n\n| code | status | default message |\n| --- | --- | --- |\n`;
-    for (const [code, def] of Object.entries(ERRORS)) if (def.family === family) out += `| \`${code}\` | ${def.status} | ${def.message.replace(/\|/g, '\\|')} |\n`;
+    for (const [code, def] of Object.entries(ERRORS))
+      if (def.family === family) out += `| \`${code}\` | ${def.status} | ${def.message.replace(/\|/g, '\\|')} |\n`;
   }
   return out;
 }

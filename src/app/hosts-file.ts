@@ -20,7 +20,12 @@ export function renderHosts(current: string, tag: string, names: string[], addre
 }
 
 /** Rewrites the file only when Dockyard's block changes. */
-export async function syncHostsFile(file: string, tag: string, names: string[], address = '127.0.0.1'): Promise<boolean> {
+export async function syncHostsFile(
+  file: string,
+  tag: string,
+  names: string[],
+  address = '127.0.0.1',
+): Promise<boolean> {
   const current = await readFile(file, 'utf8').catch(() => '');
   const next = renderHosts(current, tag, names, address);
   if (next === current) return false;

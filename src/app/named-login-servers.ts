@@ -47,7 +47,9 @@ export class NamedLoginServers implements LoginServerAllocator {
 
   /** Opens the shared https listener (before registries are allocated, so their login servers know the port). */
   async listen(tls: { cert: string; key: string }): Promise<void> {
-    const server = createServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 }, (req, res) => this.route(req, res));
+    const server = createServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 65_000 }, (req, res) =>
+      this.route(req, res),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.o.port, this.o.host, () => {
@@ -106,7 +108,11 @@ export class NamedLoginServers implements LoginServerAllocator {
       if (/^[a-z0-9]+$/.test(label)) {
         // A registry name that does not exist (yet): the registry's own 404, not the API's.
         res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ errors: [{ code: 'NAME_UNKNOWN', message: `registry '${label}' not found`, detail: null }] }));
+        res.end(
+          JSON.stringify({
+            errors: [{ code: 'NAME_UNKNOWN', message: `registry '${label}' not found`, detail: null }],
+          }),
+        );
         return;
       }
     }

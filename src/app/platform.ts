@@ -4,10 +4,31 @@ import { createLogger, systemClock, type Clock, type Logger, type Principal } fr
 import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
 import { eventMigrations, startOutboxPruner } from '../events/index.js';
 import { installAuthentication, setArmPageSize } from '../http/index.js';
-import { Directory, directoryMigrations, ensureLocalAdmin, localAdminAuthenticator, RESOURCES } from '../identity/index.js';
+import {
+  Directory,
+  directoryMigrations,
+  ensureLocalAdmin,
+  localAdminAuthenticator,
+  RESOURCES,
+} from '../identity/index.js';
 import { vaultShape } from '../vault/index.js';
-import { armMigrations, registerArmRoutes, type ResourceLister, Registries, ResourceGroups, Subscriptions, UserAssignedIdentities } from '../arm/index.js';
-import { taskMigrations, triggerMigrations, type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
+import {
+  armMigrations,
+  registerArmRoutes,
+  type ResourceLister,
+  Registries,
+  ResourceGroups,
+  Subscriptions,
+  UserAssignedIdentities,
+} from '../arm/index.js';
+import {
+  taskMigrations,
+  triggerMigrations,
+  type ContainerEngine,
+  type RunExecutor,
+  type TaskModule,
+  type TriggerService,
+} from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
 import { wireTasks } from './wire-tasks.js';
 import { sourcePolicyOf, wireRunner, type RunnerWiring } from './wire-runner.js';
@@ -59,11 +80,26 @@ export interface Platform {
 /** The composition root: builds every component from config. The only place that picks implementations. */
 export async function buildPlatform(
   config: DockyardConfig,
-  options: { log?: Logger; dbPath?: string; executor?: RunExecutor; clock?: Clock; /** Tests: the real runner on this engine (e.g. FakeEngine) instead of dockerd. */ engine?: () => Promise<ContainerEngine> } = {},
+  options: {
+    log?: Logger;
+    dbPath?: string;
+    executor?: RunExecutor;
+    clock?: Clock;
+    /** Tests: the real runner on this engine (e.g. FakeEngine) instead of dockerd. */ engine?: () => Promise<ContainerEngine>;
+  } = {},
 ): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
   const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
-  await migrateToLatest(db, [eventMigrations, directoryMigrations, armMigrations, taskMigrations, triggerMigrations, registryMigrations, webhookMigrations, ...identityMigrationSets]);
+  await migrateToLatest(db, [
+    eventMigrations,
+    directoryMigrations,
+    armMigrations,
+    taskMigrations,
+    triggerMigrations,
+    registryMigrations,
+    webhookMigrations,
+    ...identityMigrationSets,
+  ]);
 
   const directory = new Directory(db);
   const tenantId = await directory.ensureDefaultTenant();
@@ -71,11 +107,18 @@ export async function buildPlatform(
   const subscriptionId = await subscriptions.ensureDefault(tenantId);
   const admin = await ensureLocalAdmin(directory, config.dataDir);
 
-  const names = config.loginServerSuffix ? await wireNames({ ...config, loginServerSuffix: config.loginServerSuffix }, log) : undefined;
+  const names = config.loginServerSuffix
+    ? await wireNames({ ...config, loginServerSuffix: config.loginServerSuffix }, log)
+    : undefined;
   const listeners = names?.front ?? new RegistryListeners(config.host, config.registryPortBase, log);
   const registries = new Registries(db, listeners);
   const groups = new ResourceGroups(db);
-  const api: FastifyInstance = Fastify({ loggerInstance: log.child({ plane: 'api' }) as unknown as FastifyBaseLogger, routerOptions: { caseSensitive: false, ignoreTrailingSlash: true }, bodyLimit: 16 * 1024 * 1024, exposeHeadRoutes: false });
+  const api: FastifyInstance = Fastify({
+    loggerInstance: log.child({ plane: 'api' }) as unknown as FastifyBaseLogger,
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
+    bodyLimit: 16 * 1024 * 1024,
+    exposeHeadRoutes: false,
+  });
   const metrics = createMetrics(config, api);
   const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log });
   const { authorizer, principals, onResourceDeleted } = identity;
@@ -84,25 +127,71 @@ export async function buildPlatform(
   installAuthentication(api, [localAdminAuthenticator(admin.principal, admin.key), ...identity.authenticators]);
   api.get('/dockyard/v1/info', async () => ({ tenantId, subscriptionId, version: '0.1.0', engine: config.engine }));
   const resourceListers: ResourceLister[] = [];
-  await api.register(registerArmRoutes({ subscriptions, groups, registries, identities, authorizer, onResourceDeleted, resourceListers }));
+  await api.register(
+    registerArmRoutes({
+      subscriptions,
+      groups,
+      registries,
+      identities,
+      authorizer,
+      onResourceDeleted,
+      resourceListers,
+    }),
+  );
   await identity.register({ subscriptions, groups });
   resourceListers.push(async (sub) =>
     (await identity.vault.store.all())
       .filter((v) => v.subscription_id === sub)
-      .map((v) => ({ readAction: 'Microsoft.KeyVault/vaults/read', item: vaultShape(v) as { id: string; name: string; type: string; location: string; tags: Record<string, string> } })),
+      .map((v) => ({
+        readAction: 'Microsoft.KeyVault/vaults/read',
+        item: vaultShape(v) as {
+          id: string;
+          name: string;
+          type: string;
+          location: string;
+          tags: Record<string, string>;
+        },
+      })),
   );
   if (names) {
     names.front.setApi((req, res) => api.server.emit('request', req, res));
     const vaultNames = async () => (await identity.vault.store.all()).map((v) => v.name_lower);
-    identity.vault.changed.push(async () => names.sync((await registries.all()).map((r) => r.name.toLowerCase()), await vaultNames()));
+    identity.vault.changed.push(async () =>
+      names.sync(
+        (await registries.all()).map((r) => r.name.toLowerCase()),
+        await vaultNames(),
+      ),
+    );
     await names.sync([], await vaultNames());
   }
   let endpoint = `http://${config.host}:${config.port}`;
   const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint, engine: options.engine });
   const executor = options.executor ?? (config.engine === 'docker' || options.engine ? runner.executor : undefined);
-  const tasks = await wireTasks({ api, db, dataDir: config.dataDir, log, authorizer, registries, identities, principals, onResourceDeleted, endpoint: () => endpoint, executor, clock: options.clock, sourcePolicy: sourcePolicyOf(config), concurrency: config.maxConcurrentRuns });
+  const tasks = await wireTasks({
+    api,
+    db,
+    dataDir: config.dataDir,
+    log,
+    authorizer,
+    registries,
+    identities,
+    principals,
+    onResourceDeleted,
+    endpoint: () => endpoint,
+    executor,
+    clock: options.clock,
+    sourcePolicy: sourcePolicyOf(config),
+    concurrency: config.maxConcurrentRuns,
+  });
 
-  const triggers = wireTriggers({ config, db, log, tasks, clock: options.clock ?? systemClock, onQueued: onTriggerQueued(metrics) });
+  const triggers = wireTriggers({
+    config,
+    db,
+    log,
+    tasks,
+    clock: options.clock ?? systemClock,
+    onQueued: onTriggerQueued(metrics),
+  });
   // Consumed events older than the retention leave the outbox (every 10 minutes; see docs/designs/triggers.md).
   const pruner = startOutboxPruner(db, {
     retentionHours: config.outboxRetentionHours,
@@ -110,7 +199,17 @@ export async function buildPlatform(
     onError: (err) => log.error({ err }, 'outbox prune failed'),
   });
   const onClose: Array<() => Promise<void>> = [];
-  const webhooks = await wireWebhooks({ api, db, config, registries, authorizer, clock: options.clock ?? systemClock, log, onResourceDeleted, onClose });
+  const webhooks = await wireWebhooks({
+    api,
+    db,
+    config,
+    registries,
+    authorizer,
+    clock: options.clock ?? systemClock,
+    log,
+    onResourceDeleted,
+    onClose,
+  });
 
   // Reopen every registry's listener on its recorded port.
   for (const r of await registries.all()) {
@@ -144,7 +243,8 @@ export async function buildPlatform(
       await pruner.stop();
       await tasks.stop();
       await runner.close();
-      for (const fn of [...platform.onClose].reverse()) await fn().catch((err) => log.error({ err }, 'close hook failed'));
+      for (const fn of [...platform.onClose].reverse())
+        await fn().catch((err) => log.error({ err }, 'close hook failed'));
       await listeners.closeAll();
       await api.close();
       await db.destroy();
@@ -155,7 +255,16 @@ export async function buildPlatform(
   const access = withNetworkRules(registryAccess(identity, admin), { registries, config, log, relayKey });
   const registry = await wireRegistry(platform, authorizer, access, onResourceDeleted, options.clock);
   await wireImport({ api, registries, registry, access, tenantId, log });
-  await wireMetrics({ metrics, config, api, tasks, registry, authorizer, subscriptionId, verifyBearer: (t) => identity.identity.verifyAccessToken(t, [RESOURCES.management]) });
+  await wireMetrics({
+    metrics,
+    config,
+    api,
+    tasks,
+    registry,
+    authorizer,
+    subscriptionId,
+    verifyBearer: (t) => identity.identity.verifyAccessToken(t, [RESOURCES.management]),
+  });
   await wireWeb(platform, relayKey);
   // Hosts entries and engine trust exist while this server runs.
   if (names) platform.onClose.push(() => names.sync([], []));

@@ -50,7 +50,11 @@ export class RegistryListeners implements LoginServerAllocator {
         throw err;
       }
       const actual = (server.address() as AddressInfo).port;
-      if (preferredPort && actual !== preferredPort) this.log.warn({ registry: registryName, preferredPort, port: actual }, 'registry port was taken; login server changed');
+      if (preferredPort && actual !== preferredPort)
+        this.log.warn(
+          { registry: registryName, preferredPort, port: actual },
+          'registry port was taken; login server changed',
+        );
       this.servers.set(key, server);
       return { loginServer: `${this.host === '0.0.0.0' ? '127.0.0.1' : this.host}:${actual}`, port: actual };
     }

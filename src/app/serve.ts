@@ -19,7 +19,10 @@ export interface Running {
  * Starts the platform and its listeners; writes the CLI connection file into the data dir. The data dir is private:
  * umask 077 from here on (new files 0600, directories 0700), and an older install's modes are fixed on start.
  */
-export async function startServer(config: DockyardConfig, options: Parameters<typeof buildPlatform>[1] = {}): Promise<Running> {
+export async function startServer(
+  config: DockyardConfig,
+  options: Parameters<typeof buildPlatform>[1] = {},
+): Promise<Running> {
   const started = process.hrtime.bigint();
   if (isMainThread) process.umask(PRIVATE_UMASK);
   hardenDataDir(config.dataDir);
@@ -30,12 +33,36 @@ export async function startServer(config: DockyardConfig, options: Parameters<ty
   const endpoint = `http://${config.host}:${port}`;
   platform.setEndpoint(endpoint);
   // With login servers by name the shared https listener already serves the API too.
-  const tls = platform.names ? { endpoint: platform.names.front.endpoint } : config.tlsCert && config.tlsKey ? await startTlsListener(platform, { certFile: config.tlsCert, keyFile: config.tlsKey, host: config.host, port: config.tlsPort }) : undefined;
+  const tls = platform.names
+    ? { endpoint: platform.names.front.endpoint }
+    : config.tlsCert && config.tlsKey
+      ? await startTlsListener(platform, {
+          certFile: config.tlsCert,
+          keyFile: config.tlsKey,
+          host: config.host,
+          port: config.tlsPort,
+        })
+      : undefined;
   await platform.tasks.start();
   platform.triggers.start();
   platform.runner.warmUp();
   const connFile = join(config.dataDir, 'endpoint.json');
-  writeFileSync(connFile, JSON.stringify({ endpoint, ...(tls ? { tlsEndpoint: tls.endpoint } : {}), ...(config.loginServerSuffix ? { loginServerSuffix: config.loginServerSuffix } : {}), tenantId: platform.tenantId, subscriptionId: platform.subscriptionId, pid: process.pid }, null, 2), { mode: 0o600 });
+  writeFileSync(
+    connFile,
+    JSON.stringify(
+      {
+        endpoint,
+        ...(tls ? { tlsEndpoint: tls.endpoint } : {}),
+        ...(config.loginServerSuffix ? { loginServerSuffix: config.loginServerSuffix } : {}),
+        tenantId: platform.tenantId,
+        subscriptionId: platform.subscriptionId,
+        pid: process.pid,
+      },
+      null,
+      2,
+    ),
+    { mode: 0o600 },
+  );
   const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
   platform.log.info({ endpoint, readyMs: Math.round(readyMs) }, 'dockyard ready');
   let stopped = false;

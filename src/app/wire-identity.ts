@@ -4,7 +4,16 @@ import type { DockyardConfig } from '../config/index.js';
 import { parseResourceId, secretsEqual, type Logger, type Principal } from '../shared/index.js';
 import type { MigrationSet, SqlDatabase } from '../storage/index.js';
 import type { Authenticator, Authorizer } from '../http/index.js';
-import { clientSecretMigrations, IdentityService, LOCAL_ADMIN_OBJECT_ID, RESOURCES, registerMsiRoutes, registerOidcRoutes, registerPrincipalRoutes, registerGraphRoutes } from '../identity/index.js';
+import {
+  clientSecretMigrations,
+  IdentityService,
+  LOCAL_ADMIN_OBJECT_ID,
+  RESOURCES,
+  registerMsiRoutes,
+  registerOidcRoutes,
+  registerPrincipalRoutes,
+  registerGraphRoutes,
+} from '../identity/index.js';
 import { authorize, Rbac, rbacMigrations, registerRbacRoutes, type RbacDirectoryPort } from '../rbac/index.js';
 import type { IdentityPrincipals, ResourceDeletedListener, ResourceGroups, Subscriptions } from '../arm/index.js';
 import type { RegistryAccessPort } from '../registry/index.js';
@@ -130,11 +139,15 @@ const REGISTRY_PERMISSIONS: Record<string, { action: string; dataAction: string 
  * sign in with Basic credentials; AAD tokens (ARM or ACR audience, acr-reference.md §5.3) are exchanged; a token only
  * carries the actions the principal holds on that registry (§6.1: catalog needs catalog/read or pull/read).
  */
-export function registryAccess(wiring: Pick<IdentityWiring, 'identity' | 'rbac'>, admin: { principal: Principal; key: string }): RegistryAccessPort {
+export function registryAccess(
+  wiring: Pick<IdentityWiring, 'identity' | 'rbac'>,
+  admin: { principal: Principal; key: string },
+): RegistryAccessPort {
   const { identity, rbac } = wiring;
   return {
     async authenticateBasic(_registry, username, password) {
-      if (username.toLowerCase() === LOCAL_ADMIN_OBJECT_ID) return secretsEqual(password, admin.key) ? admin.principal : null;
+      if (username.toLowerCase() === LOCAL_ADMIN_OBJECT_ID)
+        return secretsEqual(password, admin.key) ? admin.principal : null;
       return identity.authenticateClient(username, password);
     },
     verifyAadToken(token) {
@@ -143,9 +156,14 @@ export function registryAccess(wiring: Pick<IdentityWiring, 'identity' | 'rbac'>
     async grantedActions(principal, registry, _repository, requested) {
       if (principal.type === 'RegistryAdmin' || principal.type === 'RegistryToken') return [];
       const mine = await rbac.assignments.forPrincipal(principal.objectId);
-      const can = (action: string, kind: 'action' | 'dataAction') => authorize(mine, rbac.definitions, principal.objectId, action, registry.id, kind);
+      const can = (action: string, kind: 'action' | 'dataAction') =>
+        authorize(mine, rbac.definitions, principal.objectId, action, registry.id, kind);
       if (_repository === 'catalog') {
-        return can(`${ACR}/catalog/read`, 'dataAction') || can(`${ACR}/catalog/read`, 'action') || can(`${ACR}/pull/read`, 'action') ? requested : [];
+        return can(`${ACR}/catalog/read`, 'dataAction') ||
+          can(`${ACR}/catalog/read`, 'action') ||
+          can(`${ACR}/pull/read`, 'action')
+          ? requested
+          : [];
       }
       return requested.filter((a) => {
         const p = REGISTRY_PERMISSIONS[a];

@@ -7,7 +7,14 @@ import type { RunRecord, RunTrigger, TaskModule } from '../tasks/index.js';
 import type { RegistryModule } from '../registry/index.js';
 
 /** Token endpoints on both planes: a 2xx answer is a token issued, anything else a failure. */
-export const TOKEN_ROUTES = ['/oauth2/token', '/oauth2/exchange', '/:tenant/oauth2/v2.0/token', '/:tenant/oauth2/token', '/msi/token', '/metadata/identity/oauth2/token'];
+export const TOKEN_ROUTES = [
+  '/oauth2/token',
+  '/oauth2/exchange',
+  '/:tenant/oauth2/v2.0/token',
+  '/:tenant/oauth2/token',
+  '/msi/token',
+  '/metadata/identity/oauth2/token',
+];
 
 /** The action only the subscription's administrators (Owner, User Access Administrator) hold. */
 const ADMIN_ACTION = 'Microsoft.Authorization/roleAssignments/write';
@@ -33,9 +40,12 @@ export function triggerEventTime(trigger: RunTrigger): string | undefined {
 }
 
 /** The trigger service's hook: counts the run and the lag from its event. */
-export function onTriggerQueued(metrics: DockyardMetrics | undefined): ((trigger: RunTrigger, run: RunRecord) => void) | undefined {
+export function onTriggerQueued(
+  metrics: DockyardMetrics | undefined,
+): ((trigger: RunTrigger, run: RunRecord) => void) | undefined {
   if (!metrics) return undefined;
-  return (trigger, run) => metrics.triggerFired(trigger.kind, seconds(triggerEventTime(trigger), Date.parse(run.createTime)));
+  return (trigger, run) =>
+    metrics.triggerFired(trigger.kind, seconds(triggerEventTime(trigger), Date.parse(run.createTime)));
 }
 
 /** Connects the task and registry modules' hooks to the metrics, and serves /metrics on the API. */
@@ -52,7 +62,14 @@ export async function wireMetrics(p: {
   const { metrics } = p;
   if (!metrics) return;
   p.tasks.queue.started.push((run) => metrics.runStarted(seconds(run.createTime, Date.now()) ?? 0));
-  p.tasks.queue.finished.push((run, status) => metrics.runFinished(status, run.runType, run.request.trigger.kind, seconds(run.startTime ?? run.createTime, Date.now()) ?? 0));
+  p.tasks.queue.finished.push((run, status) =>
+    metrics.runFinished(
+      status,
+      run.runType,
+      run.request.trigger.kind,
+      seconds(run.startTime ?? run.createTime, Date.now()) ?? 0,
+    ),
+  );
   p.registry.gc.completed.push((r) => metrics.gcCompleted(r));
   metrics.observeState({
     storageBytes: () => p.registry.metadata.storageBytes(),

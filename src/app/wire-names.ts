@@ -19,7 +19,10 @@ export interface NamesWiring {
  * Login servers by name over TLS: the shared https listener, its certificate (the operator's, or the local CA's,
  * renewed before expiry), hosts entries with `--manage-hosts`, and trust for the private dockerd.
  */
-export async function wireNames(config: DockyardConfig & { loginServerSuffix: string }, log: Logger): Promise<NamesWiring> {
+export async function wireNames(
+  config: DockyardConfig & { loginServerSuffix: string },
+  log: Logger,
+): Promise<NamesWiring> {
   const suffix = config.loginServerSuffix;
   let ca: string;
   let tls: { cert: string; key: string };
@@ -49,10 +52,14 @@ export async function wireNames(config: DockyardConfig & { loginServerSuffix: st
     const loginServers = registries.map((r) => front.loginServerOf(r));
     if (config.manageHosts) {
       const hosts = [...loginServers, ...vaults.map((v) => `${v}.vault.${suffix}`)].map((h) => h.replace(/:\d+$/, ''));
-      await syncHostsFile(config.hostsFile, tag, hosts).catch((err: Error) => log.warn({ err: err.message, file: config.hostsFile }, 'could not update the hosts file'));
+      await syncHostsFile(config.hostsFile, tag, hosts).catch((err: Error) =>
+        log.warn({ err: err.message, file: config.hostsFile }, 'could not update the hosts file'),
+      );
     }
     if (config.engine === 'docker') {
-      await syncDockerTrust(ca, loginServers, trusted, config.dataDir).catch((err: Error) => log.warn({ err: err.message }, 'could not install the CA for the private dockerd'));
+      await syncDockerTrust(ca, loginServers, trusted, config.dataDir).catch((err: Error) =>
+        log.warn({ err: err.message }, 'could not install the CA for the private dockerd'),
+      );
       trusted = loginServers;
     }
   };

@@ -32,7 +32,15 @@ export function networkSettingsOf(r: RegistryRow): NetworkSettings {
  * `clientAddress` is the socket peer unless the peer is a configured trusted proxy, or the browser's address when the
  * dashboard proxy relays with `relayKey`. docs/designs/network-rules.md.
  */
-export function withNetworkRules(access: RegistryAccessPort, deps: { registries: Pick<Registries, 'byName'>; config: Pick<DockyardConfig, 'trustedProxies' | 'tasksNetworkBypass'>; log: Logger; relayKey?: Buffer }): RegistryAccessPort {
+export function withNetworkRules(
+  access: RegistryAccessPort,
+  deps: {
+    registries: Pick<Registries, 'byName'>;
+    config: Pick<DockyardConfig, 'trustedProxies' | 'tasksNetworkBypass'>;
+    log: Logger;
+    relayKey?: Buffer;
+  },
+): RegistryAccessPort {
   const log = deps.log.child({ module: 'network' });
   const proxies = deps.config.trustedProxies;
   return {
@@ -42,8 +50,16 @@ export function withNetworkRules(access: RegistryAccessPort, deps: { registries:
       const row = await deps.registries.byName(registry.name);
       if (!row) return { allowed: false, reason: 'denied:registry-not-found' };
       const d = checkNetwork(networkSettingsOf(row), clientIp, principal, deps.config.tasksNetworkBypass);
-      const fields = { registry: registry.name, clientIp, principal: principal?.objectId ?? null, identityKind: principal?.identityKind ?? null, trustedService: principal?.trustedService ?? null, reason: d.reason };
-      if (!d.allowed) log.info(fields, principal ? 'network rules denied the request' : 'network rules block this address');
+      const fields = {
+        registry: registry.name,
+        clientIp,
+        principal: principal?.objectId ?? null,
+        identityKind: principal?.identityKind ?? null,
+        trustedService: principal?.trustedService ?? null,
+        reason: d.reason,
+      };
+      if (!d.allowed)
+        log.info(fields, principal ? 'network rules denied the request' : 'network rules block this address');
       else if (d.reason.startsWith('trusted-service')) log.info(fields, 'trusted service bypassed network rules');
       else log.debug(fields, 'network rules allow the request');
       return d;

@@ -2,7 +2,13 @@ import { DockyardError, secretsEqual, type Clock, type Principal } from '../shar
 import { LOCAL_ADMIN_OBJECT_ID } from '../identity/index.js';
 import { API_VERSIONS, retentionOf, type RegistryRow, type ResourceDeletedListener } from '../arm/index.js';
 import type { Authorizer } from '../http/index.js';
-import { createRegistryModule, type RegistryAccessPort, type RegistryDirectory, type RegistryInfo, type RegistryModule } from '../registry/index.js';
+import {
+  createRegistryModule,
+  type RegistryAccessPort,
+  type RegistryDirectory,
+  type RegistryInfo,
+  type RegistryModule,
+} from '../registry/index.js';
 import type { Platform } from './platform.js';
 import { webhookLimit } from '../webhooks/index.js';
 import { instrumentRegistryHandler } from '../metrics/index.js';
@@ -10,7 +16,14 @@ import { dataPlaneRoute } from '../registry/index.js';
 
 const info = (r: RegistryRow): RegistryInfo => {
   const { days, status } = retentionOf(r);
-  return { id: r.id, name: r.name, loginServer: r.login_server, adminUserEnabled: r.admin_user_enabled === 1, sku: r.sku, retentionPolicy: { days, status } };
+  return {
+    id: r.id,
+    name: r.name,
+    loginServer: r.login_server,
+    adminUserEnabled: r.admin_user_enabled === 1,
+    sku: r.sku,
+    retentionPolicy: { days, status },
+  };
 };
 
 /**
@@ -55,7 +68,11 @@ export async function wireRegistry(
     },
     async byArmPath(sub, rg, name) {
       const r = await platform.registries.find(sub, rg, name);
-      if (!r) throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.ContainerRegistry/registries/${name}' under resource group '${rg}' was not found.`);
+      if (!r)
+        throw new DockyardError(
+          'ResourceNotFound',
+          `The Resource 'Microsoft.ContainerRegistry/registries/${name}' under resource group '${rg}' was not found.`,
+        );
       return info(r);
     },
   };
@@ -71,14 +88,24 @@ export async function wireRegistry(
     observer: platform.metrics,
   });
   const { metrics } = platform;
-  platform.listeners.setHandler(metrics ? instrumentRegistryHandler(registry.handler, metrics, dataPlaneRoute) : registry.handler);
+  platform.listeners.setHandler(
+    metrics ? instrumentRegistryHandler(registry.handler, metrics, dataPlaneRoute) : registry.handler,
+  );
   // Webhooks are counted here; scope maps and tokens join once their module exists (docs/designs/webhooks-retention.md).
-  const extraUsages = async (reg: RegistryInfo) => [{ name: 'Webhooks', limit: webhookLimit(reg.sku ?? 'Basic'), currentValue: await platform.webhooks.store.count(reg.name), unit: 'Count' as const }];
+  const extraUsages = async (reg: RegistryInfo) => [
+    {
+      name: 'Webhooks',
+      limit: webhookLimit(reg.sku ?? 'Basic'),
+      currentValue: await platform.webhooks.store.count(reg.name),
+      unit: 'Count' as const,
+    },
+  ];
   await platform.api.register(registry.armRoutes(authorizer, API_VERSIONS.registries, extraUsages));
   platform.onClose.push(() => registry.close());
   // A deleted registry's repositories, tags and links go with it (its blobs are then collected by GC).
   onResourceDeleted?.push(async (resourceId) => {
-    if (/\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i.test(resourceId)) await registry.purgeRegistry(resourceId);
+    if (/\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i.test(resourceId))
+      await registry.purgeRegistry(resourceId);
   });
   modules.set(platform, registry);
   return registry;

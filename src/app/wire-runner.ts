@@ -3,12 +3,24 @@ import type { DockyardConfig } from '../config/index.js';
 import type { Logger } from '../shared/index.js';
 import type { Registries } from '../arm/index.js';
 import { RESOURCES } from '../identity/index.js';
-import { exchangeAadToken, loadTaskFileWithSpec, NULL_GUID_USER, scanWithAcbRules, TaskRunner, type RunExecutor, type RunnerDeps, type SourcePolicy } from '../tasks/index.js';
+import {
+  exchangeAadToken,
+  loadTaskFileWithSpec,
+  NULL_GUID_USER,
+  scanWithAcbRules,
+  TaskRunner,
+  type RunExecutor,
+  type RunnerDeps,
+  type SourcePolicy,
+} from '../tasks/index.js';
 import { startEngineWithLibrary, type ContainerEngine } from '../tasks/index.js';
 import type { IdentityWiring } from './wire-identity.js';
 
 /** Which sources task runs may use: never the data dir; file:// repositories only under the listed roots, if any. */
-export const sourcePolicyOf = (config: DockyardConfig): SourcePolicy => ({ dataDir: config.dataDir, allowedLocalContextRoots: config.allowedLocalContextRoots });
+export const sourcePolicyOf = (config: DockyardConfig): SourcePolicy => ({
+  dataDir: config.dataDir,
+  allowedLocalContextRoots: config.allowedLocalContextRoots,
+});
 
 export interface RunnerWiring {
   executor: RunExecutor;
@@ -23,7 +35,14 @@ export interface RunnerWiring {
  * The real task runner: a private dockerd with the offline library, identities from the identity module, registry
  * access over each registry's HTTP token endpoints (the runner is a client like any other).
  */
-export function wireRunner(p: { config: DockyardConfig; log: Logger; registries: Registries; identity: IdentityWiring; endpoint: () => string; engine?: () => Promise<ContainerEngine> }): RunnerWiring {
+export function wireRunner(p: {
+  config: DockyardConfig;
+  log: Logger;
+  registries: Registries;
+  identity: IdentityWiring;
+  endpoint: () => string;
+  engine?: () => Promise<ContainerEngine>;
+}): RunnerWiring {
   let enginePromise: Promise<ContainerEngine> | null = null;
   const libraryDigests = new Map<string, string>();
   const log = p.log.child({ module: 'runner' });
@@ -31,9 +50,17 @@ export function wireRunner(p: { config: DockyardConfig; log: Logger; registries:
     if (p.engine) return p.engine();
     enginePromise ??= (async () => {
       const t0 = Date.now();
-      const { engine: e, library } = await startEngineWithLibrary({ dataDir: p.config.dataDir, dockerHost: p.config.dockerHost, userns: p.config.engineUserns, onLog: (line: string) => log.debug(line) });
+      const { engine: e, library } = await startEngineWithLibrary({
+        dataDir: p.config.dataDir,
+        dockerHost: p.config.dockerHost,
+        userns: p.config.engineUserns,
+        onLog: (line: string) => log.debug(line),
+      });
       for (const l of library) libraryDigests.set(l.ref, l.manifestDigest);
-      log.info({ ms: Date.now() - t0, images: library.map((l) => `${l.ref}${l.skipped ? '' : ' (built)'}`) }, 'container engine ready');
+      log.info(
+        { ms: Date.now() - t0, images: library.map((l) => `${l.ref}${l.skipped ? '' : ' (built)'}`) },
+        'container engine ready',
+      );
       return e;
     })();
     enginePromise.catch((err) => {
@@ -66,9 +93,16 @@ export function wireRunner(p: { config: DockyardConfig; log: Logger; registries:
     async sourceRegistryCredential(registry) {
       const resourceId = `${registry.id}/tasksAgent`;
       let sp = await identity.directory.getByResourceId(resourceId);
-      if (!sp) sp = await identity.directory.createPrincipal({ type: 'ServicePrincipal', displayName: `ACR Tasks agent (${registry.name})`, resourceId });
+      if (!sp)
+        sp = await identity.directory.createPrincipal({
+          type: 'ServicePrincipal',
+          displayName: `ACR Tasks agent (${registry.name})`,
+          resourceId,
+        });
       await rbac.ensureAssignment(registry.id, 'AcrPush', sp.objectId, 'ServicePrincipal');
-      const aad = (await identity.issueTokenForPrincipal(sp.objectId, RESOURCES.containerRegistry, { trustedService: 'tasks' })).accessToken;
+      const aad = (
+        await identity.issueTokenForPrincipal(sp.objectId, RESOURCES.containerRegistry, { trustedService: 'tasks' })
+      ).accessToken;
       return { username: NULL_GUID_USER, password: await exchangeAadToken(registry.loginServer, aad) };
     },
     async createWorkloadBinding(input) {

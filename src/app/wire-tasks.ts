@@ -4,7 +4,13 @@ import type { Clock, Logger } from '../shared/index.js';
 import { scopeContains } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import type { IdentityPrincipals, Registries, ResourceDeletedListener, UserAssignedIdentities } from '../arm/index.js';
-import { createTaskModule, NoEngineExecutor, type RunExecutor, type SourcePolicy, type TaskModule } from '../tasks/index.js';
+import {
+  createTaskModule,
+  NoEngineExecutor,
+  type RunExecutor,
+  type SourcePolicy,
+  type TaskModule,
+} from '../tasks/index.js';
 
 export interface WireTasksInput {
   api: FastifyInstance;
@@ -40,7 +46,15 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     registries: {
       async find(sub, rg, name) {
         const r = await input.registries.find(sub, rg, name);
-        return r ? { id: r.id, name: r.name, location: r.location, resourceGroup: r.resource_group, loginServer: r.login_server } : null;
+        return r
+          ? {
+              id: r.id,
+              name: r.name,
+              location: r.location,
+              resourceGroup: r.resource_group,
+              loginServer: r.login_server,
+            }
+          : null;
       },
     },
     identities: {
@@ -63,7 +77,8 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
       if (scopeContains(deletedId, t.id)) await module.tasks.delete(t);
     }
     const parts = deletedId.split('/');
-    if (parts.length >= 2 && parts[parts.length - 2].toLowerCase() === 'registries') await module.runs.deleteForRegistry(parts[parts.length - 1]);
+    if (parts.length >= 2 && parts[parts.length - 2].toLowerCase() === 'registries')
+      await module.runs.deleteForRegistry(parts[parts.length - 1]);
   });
   return module;
 }

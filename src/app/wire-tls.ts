@@ -16,12 +16,18 @@ export interface TlsListener {
  * exists for clients that insist on https — the Azure CLI (MSAL rejects a non-https authority). The certificate and key
  * are PEM files supplied by the operator (e.g. made with `openssl req -x509 ...`); Dockyard does not mint X.509 certs.
  */
-export async function startTlsListener(platform: Platform, opts: { certFile: string; keyFile: string; host?: string; port?: number }): Promise<TlsListener> {
+export async function startTlsListener(
+  platform: Platform,
+  opts: { certFile: string; keyFile: string; host?: string; port?: number },
+): Promise<TlsListener> {
   const host = opts.host ?? '127.0.0.1';
   const api = platform.api.server;
-  const server: Server = createServer({ cert: readFileSync(opts.certFile), key: readFileSync(opts.keyFile) }, (req, res) => {
-    api.emit('request', req, res);
-  });
+  const server: Server = createServer(
+    { cert: readFileSync(opts.certFile), key: readFileSync(opts.keyFile) },
+    (req, res) => {
+      api.emit('request', req, res);
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());

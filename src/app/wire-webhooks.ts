@@ -6,7 +6,14 @@ import type { Authorizer } from '../http/index.js';
 import { DockyardError, type Clock, type Logger } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import { SecretCipher } from '../shared/index.js';
-import { DEFAULT_DELIVERY, TargetPolicy, WebhookDispatcher, webhookArmRoutes, WebhookStore, type WebhookRegistry } from '../webhooks/index.js';
+import {
+  DEFAULT_DELIVERY,
+  TargetPolicy,
+  WebhookDispatcher,
+  webhookArmRoutes,
+  WebhookStore,
+  type WebhookRegistry,
+} from '../webhooks/index.js';
 
 export interface WebhookWiring {
   store: WebhookStore;
@@ -31,14 +38,37 @@ export async function wireWebhooks(input: WireWebhooksInput): Promise<WebhookWir
   const { config } = input;
   const policy = new TargetPolicy(config.webhookAllowedHosts);
   const store = new WebhookStore(input.db, new SecretCipher(join(config.dataDir, 'webhooks.key')), policy);
-  const options = { ...DEFAULT_DELIVERY, maxAttempts: config.webhookMaxAttempts, retryBaseMs: config.webhookRetryBaseMs };
-  const dispatcher = new WebhookDispatcher(input.db, store, policy, input.clock, input.log.child({ module: 'webhooks' }), options);
+  const options = {
+    ...DEFAULT_DELIVERY,
+    maxAttempts: config.webhookMaxAttempts,
+    retryBaseMs: config.webhookRetryBaseMs,
+  };
+  const dispatcher = new WebhookDispatcher(
+    input.db,
+    store,
+    policy,
+    input.clock,
+    input.log.child({ module: 'webhooks' }),
+    options,
+  );
   const registry = async (sub: string, rg: string, name: string): Promise<WebhookRegistry> => {
     const r = await input.registries.find(sub, rg, name);
-    if (!r) throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.ContainerRegistry/registries/${name}' under resource group '${rg}' was not found.`);
+    if (!r)
+      throw new DockyardError(
+        'ResourceNotFound',
+        `The Resource 'Microsoft.ContainerRegistry/registries/${name}' under resource group '${rg}' was not found.`,
+      );
     return { id: r.id, name: r.name, sku: r.sku, location: r.location };
   };
-  await input.api.register(webhookArmRoutes({ store, dispatcher, registry, authorizer: input.authorizer, apiVersions: API_VERSIONS.registries }));
+  await input.api.register(
+    webhookArmRoutes({
+      store,
+      dispatcher,
+      registry,
+      authorizer: input.authorizer,
+      apiVersions: API_VERSIONS.registries,
+    }),
+  );
   input.onResourceDeleted.push(async (resourceId) => {
     const m = /\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i.exec(resourceId);
     if (m) await store.purgeRegistry(m[1]);

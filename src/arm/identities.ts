@@ -16,11 +16,21 @@ export class UserAssignedIdentities {
     this.db = db as Kysely<ArmTables>;
   }
 
-  async createOrUpdate(sub: string, rg: string, name: string, location: string | undefined, tags: Record<string, string> = {}): Promise<{ row: IdentityRow; created: boolean }> {
+  async createOrUpdate(
+    sub: string,
+    rg: string,
+    name: string,
+    location: string | undefined,
+    tags: Record<string, string> = {},
+  ): Promise<{ row: IdentityRow; created: boolean }> {
     validateIdentityName(name);
     const existing = await this.find(sub, rg, name);
     if (existing) {
-      await this.db.updateTable('user_assigned_identities').set({ tags: JSON.stringify(tags) }).where('id_lower', '=', existing.id_lower).execute();
+      await this.db
+        .updateTable('user_assigned_identities')
+        .set({ tags: JSON.stringify(tags) })
+        .where('id_lower', '=', existing.id_lower)
+        .execute();
       return { row: { ...existing, tags: JSON.stringify(tags) }, created: false };
     }
     const id = resourceIdOf(sub, rg, 'Microsoft.ManagedIdentity', 'userAssignedIdentities', name);
@@ -47,12 +57,20 @@ export class UserAssignedIdentities {
   }
 
   async byId(id: string): Promise<IdentityRow | undefined> {
-    return this.db.selectFrom('user_assigned_identities').selectAll().where('id_lower', '=', id.toLowerCase()).executeTakeFirst();
+    return this.db
+      .selectFrom('user_assigned_identities')
+      .selectAll()
+      .where('id_lower', '=', id.toLowerCase())
+      .executeTakeFirst();
   }
 
   async get(sub: string, rg: string, name: string): Promise<IdentityRow> {
     const row = await this.find(sub, rg, name);
-    if (!row) throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.ManagedIdentity/userAssignedIdentities/${name}' under resource group '${rg}' was not found.`);
+    if (!row)
+      throw new DockyardError(
+        'ResourceNotFound',
+        `The Resource 'Microsoft.ManagedIdentity/userAssignedIdentities/${name}' under resource group '${rg}' was not found.`,
+      );
     return row;
   }
 

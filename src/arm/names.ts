@@ -35,13 +35,17 @@ export type Sku = (typeof SKUS)[number];
 
 export function normalizeSku(sku: string | undefined): Sku {
   const found = SKUS.find((s) => s.toLowerCase() === (sku ?? 'Standard').toLowerCase());
-  if (!found) throw new DockyardError('InvalidParameter', `The SKU '${sku}' is invalid. Allowed values: ${SKUS.join(', ')}.`);
+  if (!found)
+    throw new DockyardError('InvalidParameter', `The SKU '${sku}' is invalid. Allowed values: ${SKUS.join(', ')}.`);
   return found;
 }
 
 export function validateLocation(location: string | undefined): string {
   if (!location || !/^[a-zA-Z0-9 ]{1,64}$/.test(location)) {
-    throw new DockyardError('InvalidResourceGroupLocation', `The provided location '${location ?? ''}' is not available for resource group.`);
+    throw new DockyardError(
+      'InvalidResourceGroupLocation',
+      `The provided location '${location ?? ''}' is not available for resource group.`,
+    );
   }
   return location.replace(/\s+/g, '').toLowerCase();
 }

@@ -7,7 +7,11 @@ export interface LoginServerAllocator {
 /** Creates and deletes the directory principal behind a managed identity. Implemented by the identity module. */
 export interface IdentityPrincipals {
   tenantId(): Promise<string>;
-  createManagedIdentity(input: { resourceId: string; displayName: string; kind: 'SystemAssigned' | 'UserAssigned' }): Promise<{ principalId: string; clientId: string; tenantId: string }>;
+  createManagedIdentity(input: {
+    resourceId: string;
+    displayName: string;
+    kind: 'SystemAssigned' | 'UserAssigned';
+  }): Promise<{ principalId: string; clientId: string; tenantId: string }>;
   deleteManagedIdentity(principalId: string): Promise<void>;
 }
 

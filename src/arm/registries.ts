@@ -30,7 +30,8 @@ export interface RetentionPolicy {
 
 export const DEFAULT_RETENTION: RetentionPolicy = { days: 7, status: 'disabled', lastUpdatedTime: null };
 
-export const retentionOf = (r: Pick<RegistryRow, 'retention_policy'>): RetentionPolicy => (r.retention_policy ? (JSON.parse(r.retention_policy) as RetentionPolicy) : DEFAULT_RETENTION);
+export const retentionOf = (r: Pick<RegistryRow, 'retention_policy'>): RetentionPolicy =>
+  r.retention_policy ? (JSON.parse(r.retention_policy) as RetentionPolicy) : DEFAULT_RETENTION;
 
 export type RegistryPatch = RegistryCreate;
 
@@ -45,11 +46,24 @@ export class Registries {
     this.db = db as Kysely<ArmTables>;
   }
 
-  async create(sub: string, rg: string, name: string, input: RegistryCreate, groupLocation: string): Promise<RegistryRow> {
+  async create(
+    sub: string,
+    rg: string,
+    name: string,
+    input: RegistryCreate,
+    groupLocation: string,
+  ): Promise<RegistryRow> {
     validateRegistryName(name);
-    const taken = await this.db.selectFrom('registries').select(['id', 'resource_group']).where('name_lower', '=', name.toLowerCase()).executeTakeFirst();
+    const taken = await this.db
+      .selectFrom('registries')
+      .select(['id', 'resource_group'])
+      .where('name_lower', '=', name.toLowerCase())
+      .executeTakeFirst();
     if (taken) {
-      throw new DockyardError('AlreadyInUse', `The registry DNS name ${name.toLowerCase()} is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability`);
+      throw new DockyardError(
+        'AlreadyInUse',
+        `The registry DNS name ${name.toLowerCase()} is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability`,
+      );
     }
     const sku = normalizeSku(input.sku);
     const location = input.location ? validateLocation(input.location) : groupLocation;
@@ -67,7 +81,9 @@ export class Registries {
       admin_user_enabled: input.adminUserEnabled ? 1 : 0,
       anonymous_pull_enabled: input.anonymousPullEnabled ? 1 : 0,
       public_network_access: input.publicNetworkAccess ?? 'Enabled',
-      network_rule_set: JSON.stringify(validateRuleSet(input.networkRuleSet ?? { defaultAction: 'Allow', ipRules: [] })),
+      network_rule_set: JSON.stringify(
+        validateRuleSet(input.networkRuleSet ?? { defaultAction: 'Allow', ipRules: [] }),
+      ),
       network_rule_bypass_options: input.networkRuleBypassOptions ?? 'AzureServices',
       network_rule_bypass_allowed_for_tasks: input.networkRuleBypassAllowedForTasks ? 1 : 0,
       login_server: loginServer,
@@ -90,24 +106,43 @@ export class Registries {
     if (patch.sku !== undefined) next.sku = normalizeSku(patch.sku);
     if (patch.adminUserEnabled !== undefined) next.admin_user_enabled = patch.adminUserEnabled ? 1 : 0;
     if (patch.anonymousPullEnabled !== undefined) next.anonymous_pull_enabled = patch.anonymousPullEnabled ? 1 : 0;
-    if (patch.publicNetworkAccess !== undefined) next.public_network_access = enumValue(patch.publicNetworkAccess, ['Enabled', 'Disabled'], 'publicNetworkAccess');
-    if (patch.networkRuleBypassOptions !== undefined) next.network_rule_bypass_options = enumValue(patch.networkRuleBypassOptions, ['AzureServices', 'None'], 'networkRuleBypassOptions');
-    if (patch.networkRuleBypassAllowedForTasks !== undefined) next.network_rule_bypass_allowed_for_tasks = patch.networkRuleBypassAllowedForTasks ? 1 : 0;
+    if (patch.publicNetworkAccess !== undefined)
+      next.public_network_access = enumValue(patch.publicNetworkAccess, ['Enabled', 'Disabled'], 'publicNetworkAccess');
+    if (patch.networkRuleBypassOptions !== undefined)
+      next.network_rule_bypass_options = enumValue(
+        patch.networkRuleBypassOptions,
+        ['AzureServices', 'None'],
+        'networkRuleBypassOptions',
+      );
+    if (patch.networkRuleBypassAllowedForTasks !== undefined)
+      next.network_rule_bypass_allowed_for_tasks = patch.networkRuleBypassAllowedForTasks ? 1 : 0;
     if (patch.networkRuleSet !== undefined) {
-      if (next.sku !== 'Premium' && (patch.networkRuleSet.defaultAction === 'Deny' || (patch.networkRuleSet.ipRules ?? []).length > 0)) {
-        throw new DockyardError('OperationNotAllowed', `Network rules are only supported by the Premium SKU. Registry '${existing.name}' is ${next.sku}.`);
+      if (
+        next.sku !== 'Premium' &&
+        (patch.networkRuleSet.defaultAction === 'Deny' || (patch.networkRuleSet.ipRules ?? []).length > 0)
+      ) {
+        throw new DockyardError(
+          'OperationNotAllowed',
+          `Network rules are only supported by the Premium SKU. Registry '${existing.name}' is ${next.sku}.`,
+        );
       }
       next.network_rule_set = JSON.stringify(validateRuleSet(patch.networkRuleSet));
     }
     if (patch.tags !== undefined) next.tags = JSON.stringify(patch.tags);
-    if (patch.retentionPolicy !== undefined) next.retention_policy = JSON.stringify(validateRetention(patch.retentionPolicy, retentionOf(existing), next.sku));
+    if (patch.retentionPolicy !== undefined)
+      next.retention_policy = JSON.stringify(validateRetention(patch.retentionPolicy, retentionOf(existing), next.sku));
     await this.db.updateTable('registries').set(next).where('id_lower', '=', existing.id_lower).execute();
     return next;
   }
 
   async find(sub: string, rg: string | undefined, name: string): Promise<RegistryRow | undefined> {
     // Resource group names are case-insensitive in ARM (the Azure CLI sends them lower-cased): compare below, not in SQL.
-    const row = await this.db.selectFrom('registries').selectAll().where('subscription_id', '=', sub).where('name_lower', '=', name.toLowerCase()).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('registries')
+      .selectAll()
+      .where('subscription_id', '=', sub)
+      .where('name_lower', '=', name.toLowerCase())
+      .executeTakeFirst();
     if (row && rg && row.resource_group.toLowerCase() !== rg.toLowerCase()) return undefined;
     return row;
   }
@@ -115,7 +150,10 @@ export class Registries {
   async get(sub: string, rg: string | undefined, name: string): Promise<RegistryRow> {
     const row = await this.find(sub, rg, name);
     if (!row) {
-      throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.ContainerRegistry/registries/${name}' under resource group '${rg ?? ''}' was not found.`);
+      throw new DockyardError(
+        'ResourceNotFound',
+        `The Resource 'Microsoft.ContainerRegistry/registries/${name}' under resource group '${rg ?? ''}' was not found.`,
+      );
     }
     return row;
   }
@@ -135,7 +173,11 @@ export class Registries {
   }
 
   async setLoginServer(row: RegistryRow, loginServer: string, port: number): Promise<void> {
-    await this.db.updateTable('registries').set({ login_server: loginServer, port }).where('id_lower', '=', row.id_lower).execute();
+    await this.db
+      .updateTable('registries')
+      .set({ login_server: loginServer, port })
+      .where('id_lower', '=', row.id_lower)
+      .execute();
   }
 
   async delete(row: RegistryRow): Promise<void> {
@@ -146,27 +188,56 @@ export class Registries {
 
 function enumValue<T extends string>(v: string, allowed: readonly T[], what: string): T {
   const found = allowed.find((a) => a.toLowerCase() === String(v).toLowerCase());
-  if (!found) throw new DockyardError('InvalidParameter', `The value '${v}' of ${what} is invalid. Allowed values: ${allowed.join(', ')}.`);
+  if (!found)
+    throw new DockyardError(
+      'InvalidParameter',
+      `The value '${v}' of ${what} is invalid. Allowed values: ${allowed.join(', ')}.`,
+    );
   return found;
 }
 
-function validateRetention(input: { days?: unknown; status?: unknown }, current: RetentionPolicy, sku: string): RetentionPolicy {
+function validateRetention(
+  input: { days?: unknown; status?: unknown },
+  current: RetentionPolicy,
+  sku: string,
+): RetentionPolicy {
   const days = input.days === undefined ? current.days : Number(input.days);
-  if (!Number.isInteger(days) || days < 0 || days > 365) throw new DockyardError('InvalidParameter', `The retention policy days '${String(input.days)}' is invalid: use a whole number from 0 to 365.`);
-  const status = input.status === undefined ? current.status : enumValue(String(input.status), ['enabled', 'disabled'] as const, 'retentionPolicy.status');
-  if (sku !== 'Premium' && status === 'enabled') throw new DockyardError('OperationNotAllowed', 'Policies are only supported for managed registries in Premium SKU.');
+  if (!Number.isInteger(days) || days < 0 || days > 365)
+    throw new DockyardError(
+      'InvalidParameter',
+      `The retention policy days '${String(input.days)}' is invalid: use a whole number from 0 to 365.`,
+    );
+  const status =
+    input.status === undefined
+      ? current.status
+      : enumValue(String(input.status), ['enabled', 'disabled'] as const, 'retentionPolicy.status');
+  if (sku !== 'Premium' && status === 'enabled')
+    throw new DockyardError(
+      'OperationNotAllowed',
+      'Policies are only supported for managed registries in Premium SKU.',
+    );
   return { days, status, lastUpdatedTime: new Date().toISOString() };
 }
 
 function validateRuleSet(set: NetworkRuleSet): NetworkRuleSet {
-  const defaultAction = enumValue(set.defaultAction ?? 'Allow', ['Allow', 'Deny'] as const, 'networkRuleSet.defaultAction');
+  const defaultAction = enumValue(
+    set.defaultAction ?? 'Allow',
+    ['Allow', 'Deny'] as const,
+    'networkRuleSet.defaultAction',
+  );
   const ipRules = (set.ipRules ?? []).map((r) => {
-    const value = String((r as { ipAddressOrRange?: string; value?: string }).ipAddressOrRange ?? (r as { value?: string }).value ?? '');
-    if (!isIpOrCidr(value)) throw new DockyardError('InvalidParameter', `The IP rule '${value}' is not a valid IPv4 address or CIDR range.`);
+    const value = String(
+      (r as { ipAddressOrRange?: string; value?: string }).ipAddressOrRange ?? (r as { value?: string }).value ?? '',
+    );
+    if (!isIpOrCidr(value))
+      throw new DockyardError('InvalidParameter', `The IP rule '${value}' is not a valid IPv4 address or CIDR range.`);
     return { action: 'Allow' as const, ipAddressOrRange: value };
   });
   if (ipRules.length > MAX_IP_RULES) {
-    throw new DockyardError('QuotaExceeded', `The requested feature IP rule exceeds allowed quota ${MAX_IP_RULES} for the SKU Premium.`);
+    throw new DockyardError(
+      'QuotaExceeded',
+      `The requested feature IP rule exceeds allowed quota ${MAX_IP_RULES} for the SKU Premium.`,
+    );
   }
   return { defaultAction, ipRules };
 }

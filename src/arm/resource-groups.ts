@@ -13,24 +13,49 @@ export class ResourceGroups {
   }
 
   /** PUT semantics: creates, or updates tags of an existing group in the same location. */
-  async createOrUpdate(sub: string, name: string, location: string | undefined, tags: Record<string, string> = {}): Promise<{ row: GroupRow; created: boolean }> {
+  async createOrUpdate(
+    sub: string,
+    name: string,
+    location: string | undefined,
+    tags: Record<string, string> = {},
+  ): Promise<{ row: GroupRow; created: boolean }> {
     validateResourceGroupName(name);
     const loc = validateLocation(location);
     const existing = await this.find(sub, name);
     if (existing) {
       if (existing.location !== loc) {
-        throw new DockyardError('InvalidResourceGroupLocation', `Invalid resource group location '${loc}'. The Resource group already exists in location '${existing.location}'.`);
+        throw new DockyardError(
+          'InvalidResourceGroupLocation',
+          `Invalid resource group location '${loc}'. The Resource group already exists in location '${existing.location}'.`,
+        );
       }
-      await this.db.updateTable('resource_groups').set({ tags: JSON.stringify(tags) }).where('id', '=', existing.id).execute();
+      await this.db
+        .updateTable('resource_groups')
+        .set({ tags: JSON.stringify(tags) })
+        .where('id', '=', existing.id)
+        .execute();
       return { row: { ...existing, tags: JSON.stringify(tags) }, created: false };
     }
-    const row: GroupRow = { id: resourceGroupScope(sub, name), subscription_id: sub, name, name_lower: name.toLowerCase(), location: loc, tags: JSON.stringify(tags), created_at: new Date().toISOString() };
+    const row: GroupRow = {
+      id: resourceGroupScope(sub, name),
+      subscription_id: sub,
+      name,
+      name_lower: name.toLowerCase(),
+      location: loc,
+      tags: JSON.stringify(tags),
+      created_at: new Date().toISOString(),
+    };
     await this.db.insertInto('resource_groups').values(row).execute();
     return { row, created: true };
   }
 
   async find(sub: string, name: string): Promise<GroupRow | undefined> {
-    return this.db.selectFrom('resource_groups').selectAll().where('subscription_id', '=', sub).where('name_lower', '=', name.toLowerCase()).executeTakeFirst();
+    return this.db
+      .selectFrom('resource_groups')
+      .selectAll()
+      .where('subscription_id', '=', sub)
+      .where('name_lower', '=', name.toLowerCase())
+      .executeTakeFirst();
   }
 
   async get(sub: string, name: string): Promise<GroupRow> {
@@ -40,7 +65,12 @@ export class ResourceGroups {
   }
 
   async list(sub: string): Promise<GroupRow[]> {
-    return this.db.selectFrom('resource_groups').selectAll().where('subscription_id', '=', sub).orderBy('name_lower').execute();
+    return this.db
+      .selectFrom('resource_groups')
+      .selectAll()
+      .where('subscription_id', '=', sub)
+      .orderBy('name_lower')
+      .execute();
   }
 
   async delete(sub: string, name: string): Promise<GroupRow> {

@@ -2,7 +2,15 @@ import type { MigrationSet } from '../storage/index.js';
 
 export interface ArmTables {
   subscriptions: { subscription_id: string; tenant_id: string; display_name: string; is_default: number };
-  resource_groups: { id: string; subscription_id: string; name: string; name_lower: string; location: string; tags: string; created_at: string };
+  resource_groups: {
+    id: string;
+    subscription_id: string;
+    name: string;
+    name_lower: string;
+    location: string;
+    tags: string;
+    created_at: string;
+  };
   registries: {
     id: string;
     id_lower: string;

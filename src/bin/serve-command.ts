@@ -14,20 +14,50 @@ export async function runServeCommand(args: string[]): Promise<void> {
     .option('--tls-cert <pem>', 'certificate for an extra https listener (Azure CLI support)')
     .option('--tls-key <pem>', 'private key for the https listener')
     .option('--tls-port <port>', 'https listener port (default 6443; 0 = any free port)')
-    .option('--login-server-suffix <suffix>', 'login servers by name over TLS: <registry>.<suffix> (default: a port per registry)')
-    .option('--manage-hosts', 'keep /etc/hosts entries for registry and vault hosts (login servers by name without DNS)')
-    .option('--allow-local-context-root <dir>', 'only file:// git repositories under this directory may be task sources (repeatable; set this on shared servers)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--login-server-suffix <suffix>',
+      'login servers by name over TLS: <registry>.<suffix> (default: a port per registry)',
+    )
+    .option(
+      '--manage-hosts',
+      'keep /etc/hosts entries for registry and vault hosts (login servers by name without DNS)',
+    )
+    .option(
+      '--allow-local-context-root <dir>',
+      'only file:// git repositories under this directory may be task sources (repeatable; set this on shared servers)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--max-concurrent-runs <n>', 'task runs executing at once (default: max(2, cores))')
     .option('--outbox-retention-hours <h>', 'hours consumed events stay in the outbox (default 24)')
     .option('--config <file>', 'JSON config file')
-    .option('--metrics <mode>', 'GET /metrics: off | loopback (default: loopback clients without credentials) | on (credentials always)')
+    .option(
+      '--metrics <mode>',
+      'GET /metrics: off | loopback (default: loopback clients without credentials) | on (credentials always)',
+    )
     .option('--log-level <level>')
     .option('--log-format <format>', 'auto (pretty on a terminal, JSON otherwise) | json | pretty');
   cmd.parse(args, { from: 'user' });
   const o = cmd.opts();
   const config = loadConfig({
     file: o.config,
-    flags: { dataDir: o.dataDir, host: o.host, port: o.port, registryPortBase: o.registryPortBase, engine: o.engine, logLevel: o.logLevel, tlsCert: o.tlsCert, tlsKey: o.tlsKey, logFormat: o.logFormat, metrics: o.metrics, tlsPort: o.tlsPort, loginServerSuffix: o.loginServerSuffix, manageHosts: o.manageHosts, allowedLocalContextRoots: o.allowLocalContextRoot, maxConcurrentRuns: o.maxConcurrentRuns, outboxRetentionHours: o.outboxRetentionHours },
+    flags: {
+      dataDir: o.dataDir,
+      host: o.host,
+      port: o.port,
+      registryPortBase: o.registryPortBase,
+      engine: o.engine,
+      logLevel: o.logLevel,
+      tlsCert: o.tlsCert,
+      tlsKey: o.tlsKey,
+      logFormat: o.logFormat,
+      metrics: o.metrics,
+      tlsPort: o.tlsPort,
+      loginServerSuffix: o.loginServerSuffix,
+      manageHosts: o.manageHosts,
+      allowedLocalContextRoots: o.allowLocalContextRoot,
+      maxConcurrentRuns: o.maxConcurrentRuns,
+      outboxRetentionHours: o.outboxRetentionHours,
+    },
   });
   const running = await startServer(config, { log: await createServerLogger(config.logLevel, config.logFormat) });
   const p = running.platform;

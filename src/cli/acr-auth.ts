@@ -37,7 +37,8 @@ async function trustLocalServer(url: string): Promise<void> {
   if (!dir || !existsSync(ca)) return;
   let suffix: string | undefined;
   try {
-    suffix = (JSON.parse(readFileSync(join(dir, 'endpoint.json'), 'utf8')) as { loginServerSuffix?: string }).loginServerSuffix;
+    suffix = (JSON.parse(readFileSync(join(dir, 'endpoint.json'), 'utf8')) as { loginServerSuffix?: string })
+      .loginServerSuffix;
   } catch {
     /* no suffix: trust only */
   }
@@ -50,7 +51,10 @@ async function call(url: string, init: RequestInit): Promise<Record<string, unkn
   try {
     res = await fetch(url, init);
   } catch (err) {
-    throw new CliError('CliConnection', `Could not reach the registry at ${new URL(url).host}: ${(err as Error).message}`);
+    throw new CliError(
+      'CliConnection',
+      `Could not reach the registry at ${new URL(url).host}: ${(err as Error).message}`,
+    );
   }
   const text = await res.text();
   if (!res.ok) throw errorFromBody(res.status, text);
@@ -66,23 +70,42 @@ export async function registryRefreshToken(client: ApiClient, loginServer: strin
   await refreshProfileIfNeeded(client.conn);
   const profile = storedLogin(client.conn);
   if (profile) {
-    const body = new URLSearchParams({ grant_type: 'access_token', service: loginServer, access_token: profile.accessToken, tenant: profile.tenantId });
-    const r = await call(`${registryBaseUrl(loginServer)}/oauth2/exchange`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const body = new URLSearchParams({
+      grant_type: 'access_token',
+      service: loginServer,
+      access_token: profile.accessToken,
+      tenant: profile.tenantId,
+    });
+    const r = await call(`${registryBaseUrl(loginServer)}/oauth2/exchange`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     return String(r.refresh_token);
   }
   const key = adminKey(client);
   if (!key) throw new CliError('CliNotLoggedIn', 'Please run "dockyard login" to set up an account.');
   const q = new URLSearchParams({ service: loginServer, offline_token: 'true' });
   const basic = Buffer.from(`${LOCAL_ADMIN_OBJECT_ID}:${key}`).toString('base64');
-  const r = await call(`${registryBaseUrl(loginServer)}/oauth2/token?${q}`, { headers: { authorization: `Basic ${basic}` } });
+  const r = await call(`${registryBaseUrl(loginServer)}/oauth2/token?${q}`, {
+    headers: { authorization: `Basic ${basic}` },
+  });
   return String(r.refresh_token);
 }
 
 /** An access token for the given scopes (e.g. `repository:app:pull`), from a refresh token. */
-export async function registryAccessToken(loginServer: string, refreshToken: string, scopes: string[]): Promise<string> {
+export async function registryAccessToken(
+  loginServer: string,
+  refreshToken: string,
+  scopes: string[],
+): Promise<string> {
   const body = new URLSearchParams({ grant_type: 'refresh_token', service: loginServer, refresh_token: refreshToken });
   for (const s of scopes) body.append('scope', s);
-  const r = await call(`${registryBaseUrl(loginServer)}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const r = await call(`${registryBaseUrl(loginServer)}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
   return String(r.access_token);
 }
 
@@ -98,24 +121,48 @@ export class RegistrySession {
     return (this.refresh ??= await registryRefreshToken(this.client, this.loginServer));
   }
 
-  async request<T = Record<string, unknown>>(path: string, scopes: string[], init: { method?: string; allow404?: boolean; body?: unknown } = {}): Promise<T> {
+  async request<T = Record<string, unknown>>(
+    path: string,
+    scopes: string[],
+    init: { method?: string; allow404?: boolean; body?: unknown } = {},
+  ): Promise<T> {
     return (await this.requestWithLink<T>(path, scopes, init)).body;
   }
 
   /** Like `request`, plus the path of the next page from a `Link: <...>; rel="next"` header (tags, manifests). */
-  async requestWithLink<T = Record<string, unknown>>(path: string, scopes: string[], init: { method?: string; allow404?: boolean; body?: unknown } = {}): Promise<{ body: T; next?: string }> {
+  async requestWithLink<T = Record<string, unknown>>(
+    path: string,
+    scopes: string[],
+    init: { method?: string; allow404?: boolean; body?: unknown } = {},
+  ): Promise<{ body: T; next?: string }> {
     const token = await registryAccessToken(this.loginServer, await this.refreshToken(), scopes);
     let res: Response;
     try {
-      const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json', ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) };
-      res = await fetch(`${registryBaseUrl(this.loginServer)}${path}`, { method: init.method ?? 'GET', headers, body: init.body !== undefined ? JSON.stringify(init.body) : undefined });
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      };
+      res = await fetch(`${registryBaseUrl(this.loginServer)}${path}`, {
+        method: init.method ?? 'GET',
+        headers,
+        body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      });
     } catch (err) {
-      throw new CliError('CliConnection', `Could not reach the registry at ${this.loginServer}: ${(err as Error).message}`);
+      throw new CliError(
+        'CliConnection',
+        `Could not reach the registry at ${this.loginServer}: ${(err as Error).message}`,
+      );
     }
     const text = await res.text();
     if (init.allow404 && res.status === 404) return { body: null as T };
     if (!res.ok) throw errorFromBody(res.status, text);
     const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.get('link') ?? '')?.[1];
-    return { body: (text ? JSON.parse(text) : {}) as T, next: next ? new URL(next, `http://${this.loginServer}`).pathname + new URL(next, `http://${this.loginServer}`).search : undefined };
+    return {
+      body: (text ? JSON.parse(text) : {}) as T,
+      next: next
+        ? new URL(next, `http://${this.loginServer}`).pathname + new URL(next, `http://${this.loginServer}`).search
+        : undefined,
+    };
   }
 }

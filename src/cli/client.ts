@@ -45,7 +45,10 @@ export class ApiClient {
     try {
       res = await httpText(url, { method: opts.method ?? 'GET', headers, body });
     } catch (err) {
-      throw new CliError('CliConnection', `Could not reach the Dockyard server at ${this.conn.endpoint}: ${(err as Error).message}`);
+      throw new CliError(
+        'CliConnection',
+        `Could not reach the Dockyard server at ${this.conn.endpoint}: ${(err as Error).message}`,
+      );
     }
     this.debug(`<- ${res.status}`);
     if (opts.allow404 && res.status === 404) return null as T;
@@ -62,11 +65,21 @@ export class ApiClient {
    */
   private async followNextLinks<T>(body: T, opts: RequestOptions): Promise<T> {
     const page = body as { value?: unknown; nextLink?: unknown } | undefined;
-    if (!page || typeof page !== 'object' || !Array.isArray(page.value) || typeof page.nextLink !== 'string' || !page.nextLink) return body;
+    if (
+      !page ||
+      typeof page !== 'object' ||
+      !Array.isArray(page.value) ||
+      typeof page.nextLink !== 'string' ||
+      !page.nextLink
+    )
+      return body;
     const value = [...page.value];
     let next: string | undefined = page.nextLink;
     for (let pages = 1; next && pages < 10_000; pages++) {
-      const r: { value?: unknown[]; nextLink?: string | null } = await this.request(next, { headers: opts.headers, singlePage: true });
+      const r: { value?: unknown[]; nextLink?: string | null } = await this.request(next, {
+        headers: opts.headers,
+        singlePage: true,
+      });
       value.push(...(r.value ?? []));
       next = r.nextLink ?? undefined;
     }

@@ -24,9 +24,18 @@ export interface CommandContext {
 export type Action = (ctx: CommandContext, ...args: string[]) => Promise<unknown> | unknown;
 
 /** Adds az's global arguments to a leaf command and wires its action with output handling. */
-export function leaf(cmd: Command, action: Action, table?: TableTransformer, defaultOutput: OutputFormat = 'json'): Command {
+export function leaf(
+  cmd: Command,
+  action: Action,
+  table?: TableTransformer,
+  defaultOutput: OutputFormat = 'json',
+): Command {
   cmd
-    .addOption(new Option('-o, --output <format>', 'Output format').choices(OUTPUT_FORMATS).default(process.env.DOCKYARD_OUTPUT ?? defaultOutput))
+    .addOption(
+      new Option('-o, --output <format>', 'Output format')
+        .choices(OUTPUT_FORMATS)
+        .default(process.env.DOCKYARD_OUTPUT ?? defaultOutput),
+    )
     .option('--query <jmespath>', 'JMESPath query string')
     .option('--only-show-errors', 'Only show errors, suppressing warnings')
     .option('--verbose', 'Increase logging verbosity')
@@ -39,7 +48,8 @@ export function leaf(cmd: Command, action: Action, table?: TableTransformer, def
     let client: ApiClient | undefined;
     const ctx: CommandContext = {
       opts,
-      client: () => (client ??= new ApiClient(undefined, opts.debug ? (m) => process.stderr.write(`DEBUG: ${m}\n`) : undefined)),
+      client: () =>
+        (client ??= new ApiClient(undefined, opts.debug ? (m) => process.stderr.write(`DEBUG: ${m}\n`) : undefined)),
       emit(result, t) {
         const queried = opts.query !== undefined;
         const out = formatOutput(applyQuery(result, opts.query), opts.output, t ?? table, queried);
@@ -60,7 +70,8 @@ export function leaf(cmd: Command, action: Action, table?: TableTransformer, def
 
 export function requireOpt<T = string>(opts: Record<string, unknown>, name: string, flag: string): T {
   const v = opts[name];
-  if (v === undefined || v === null || v === '') throw new CliError('CliUsage', `the following arguments are required: ${flag}`, 2);
+  if (v === undefined || v === null || v === '')
+    throw new CliError('CliUsage', `the following arguments are required: ${flag}`, 2);
   return v as T;
 }
 

@@ -10,14 +10,17 @@ export interface Connection {
 }
 
 /** Where the CLI keeps its own state (login profile, registry credentials). */
-export const cliHome = (): string => process.env.DOCKYARD_CONFIG_DIR ?? join(process.env.HOME ?? homedir(), '.dockyard');
+export const cliHome = (): string =>
+  process.env.DOCKYARD_CONFIG_DIR ?? join(process.env.HOME ?? homedir(), '.dockyard');
 
 /**
  * The server endpoint: DOCKYARD_ENDPOINT, else what `serve` wrote into its data dir (DOCKYARD_DATA_DIR, ./.dockyard),
  * else ~/.dockyard/endpoint.json.
  */
 export function resolveConnection(env: NodeJS.ProcessEnv = process.env): Connection {
-  const dirs = [env.DOCKYARD_DATA_DIR, './.dockyard', cliHome()].filter((d): d is string => Boolean(d)).map((d) => resolve(d));
+  const dirs = [env.DOCKYARD_DATA_DIR, './.dockyard', cliHome()]
+    .filter((d): d is string => Boolean(d))
+    .map((d) => resolve(d));
   if (env.DOCKYARD_ENDPOINT) {
     const dataDir = dirs.find((d) => existsSync(join(d, 'admin.key')));
     return { endpoint: env.DOCKYARD_ENDPOINT.replace(/\/+$/, ''), ...(dataDir ? { dataDir } : {}) };
@@ -42,5 +45,8 @@ export function resolveConnection(env: NodeJS.ProcessEnv = process.env): Connect
       /* fall through */
     }
   }
-  throw new CliError('CliConnection', 'Could not find a running Dockyard server. Start one with "npm start" (dockyard serve) or set DOCKYARD_ENDPOINT.');
+  throw new CliError(
+    'CliConnection',
+    'Could not find a running Dockyard server. Start one with "npm start" (dockyard serve) or set DOCKYARD_ENDPOINT.',
+  );
 }

@@ -13,7 +13,10 @@ export interface Profile {
   subscriptionId?: string;
   subscriptionName?: string;
   /** What to do when the token expires (re-run the same login). */
-  refresh?: { kind: 'identity'; username?: string } | { kind: 'servicePrincipal'; clientId: string; secret: string } | { kind: 'admin' };
+  refresh?:
+    | { kind: 'identity'; username?: string }
+    | { kind: 'servicePrincipal'; clientId: string; secret: string }
+    | { kind: 'admin' };
 }
 
 const profileFile = () => join(cliHome(), 'profile.json');
@@ -53,10 +56,14 @@ export function storedLogin(conn: Connection): Profile | null {
   } catch {
     throw new CliError('CliLoginExpired', `The stored login (${f}) cannot be read: ${again}.`);
   }
-  if (p.endpoint !== conn.endpoint) throw new CliError('CliNotLoggedIn', `The stored login is for ${p.endpoint}, not ${conn.endpoint}: ${again}.`);
+  if (p.endpoint !== conn.endpoint)
+    throw new CliError('CliNotLoggedIn', `The stored login is for ${p.endpoint}, not ${conn.endpoint}: ${again}.`);
   if (!(p.expiresOn * 1000 > Date.now() + 30_000)) {
     const who = `${p.user?.name ?? 'unknown'}${p.user?.type === 'servicePrincipal' ? ' (service principal)' : ''}`;
-    throw new CliError('CliLoginExpired', `The stored login of ${who} expired at ${new Date(p.expiresOn * 1000).toISOString()} and could not be renewed: ${again}.`);
+    throw new CliError(
+      'CliLoginExpired',
+      `The stored login of ${who} expired at ${new Date(p.expiresOn * 1000).toISOString()} and could not be renewed: ${again}.`,
+    );
   }
   return p;
 }
@@ -83,11 +90,14 @@ export function authorizationHeader(conn: Connection, env: NodeJS.ProcessEnv = p
 export async function refreshProfileIfNeeded(conn: Connection): Promise<void> {
   const p = loadProfile(conn.endpoint);
   if (!p || !p.refresh || p.expiresOn * 1000 > Date.now() + 120_000) return;
-  const { clientCredentialsToken, managedIdentityToken, localAdminKey, LOCAL_ADMIN_CLIENT_ID } = await import('./identity-login.js');
+  const { clientCredentialsToken, managedIdentityToken, localAdminKey, LOCAL_ADMIN_CLIENT_ID } = await import(
+    './identity-login.js'
+  );
   try {
     let t: { accessToken: string; expiresOn: number } | undefined;
     if (p.refresh.kind === 'identity') t = await managedIdentityToken(p.refresh.username);
-    else if (p.refresh.kind === 'servicePrincipal') t = await clientCredentialsToken(conn.endpoint, p.tenantId, p.refresh.clientId, p.refresh.secret);
+    else if (p.refresh.kind === 'servicePrincipal')
+      t = await clientCredentialsToken(conn.endpoint, p.tenantId, p.refresh.clientId, p.refresh.secret);
     else {
       const key = localAdminKey(conn);
       if (key) t = await clientCredentialsToken(conn.endpoint, p.tenantId, LOCAL_ADMIN_CLIENT_ID, key);

@@ -16,24 +16,41 @@ export interface TokenResult {
 async function postForm(url: string, form: Record<string, string>): Promise<Record<string, unknown>> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams(form).toString() });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+    });
   } catch (err) {
     throw new CliError('CliConnection', `Could not reach ${new URL(url).origin}: ${(err as Error).message}`);
   }
   const j = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) throw new CliError(String(j.error ?? `Http${res.status}`), String(j.error_description ?? 'The token request failed.'));
+  if (!res.ok)
+    throw new CliError(
+      String(j.error ?? `Http${res.status}`),
+      String(j.error_description ?? 'The token request failed.'),
+    );
   return j;
 }
 
 /** Client-credentials flow against the tenant's v2 token endpoint. */
-export async function clientCredentialsToken(endpoint: string, tenant: string, clientId: string, secret: string, resource = MANAGEMENT_RESOURCE): Promise<TokenResult> {
+export async function clientCredentialsToken(
+  endpoint: string,
+  tenant: string,
+  clientId: string,
+  secret: string,
+  resource = MANAGEMENT_RESOURCE,
+): Promise<TokenResult> {
   const j = await postForm(`${endpoint}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`, {
     grant_type: 'client_credentials',
     client_id: clientId,
     client_secret: secret,
     scope: `${resource.replace(/\/+$/, '')}/.default`,
   });
-  return { accessToken: String(j.access_token), expiresOn: Math.floor(Date.now() / 1000) + Number(j.expires_in ?? 3599) };
+  return {
+    accessToken: String(j.access_token),
+    expiresOn: Math.floor(Date.now() / 1000) + Number(j.expires_in ?? 3599),
+  };
 }
 
 /** The admin key of a server on this machine (its data dir), or DOCKYARD_ADMIN_KEY. */
@@ -44,10 +61,18 @@ export function localAdminKey(conn: Connection, env: NodeJS.ProcessEnv = process
 }
 
 /** Managed-identity token from the workload endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER, or MSI_ENDPOINT + MSI_SECRET). */
-export async function managedIdentityToken(username: string | undefined, resource = MANAGEMENT_RESOURCE, env: NodeJS.ProcessEnv = process.env): Promise<TokenResult & { clientId: string }> {
+export async function managedIdentityToken(
+  username: string | undefined,
+  resource = MANAGEMENT_RESOURCE,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TokenResult & { clientId: string }> {
   const endpoint = env.IDENTITY_ENDPOINT ?? env.MSI_ENDPOINT;
   const secret = env.IDENTITY_HEADER ?? env.MSI_SECRET;
-  if (!endpoint) throw new CliError('CliNotLoggedIn', 'No managed identity endpoint found: IDENTITY_ENDPOINT (and IDENTITY_HEADER) are not set in this environment.');
+  if (!endpoint)
+    throw new CliError(
+      'CliNotLoggedIn',
+      'No managed identity endpoint found: IDENTITY_ENDPOINT (and IDENTITY_HEADER) are not set in this environment.',
+    );
   const url = new URL(endpoint);
   url.searchParams.set('api-version', '2019-08-01');
   url.searchParams.set('resource', resource);
@@ -57,12 +82,21 @@ export async function managedIdentityToken(username: string | undefined, resourc
   }
   let res: Response;
   try {
-    res = await fetch(url, { headers: { ...(secret ? { 'X-IDENTITY-HEADER': secret } : {}), Metadata: 'true', accept: 'application/json' } });
+    res = await fetch(url, {
+      headers: { ...(secret ? { 'X-IDENTITY-HEADER': secret } : {}), Metadata: 'true', accept: 'application/json' },
+    });
   } catch (err) {
-    throw new CliError('CliConnection', `Could not reach the managed identity endpoint ${url.origin}: ${(err as Error).message}`);
+    throw new CliError(
+      'CliConnection',
+      `Could not reach the managed identity endpoint ${url.origin}: ${(err as Error).message}`,
+    );
   }
   const j = (await res.json().catch(() => ({}))) as Record<string, string>;
-  if (!res.ok) throw new CliError(j.error ?? `Http${res.status}`, `Failed to get a managed identity token: ${j.error_description ?? res.statusText}`);
+  if (!res.ok)
+    throw new CliError(
+      j.error ?? `Http${res.status}`,
+      `Failed to get a managed identity token: ${j.error_description ?? res.statusText}`,
+    );
   return { accessToken: j.access_token, expiresOn: Number(j.expires_on), clientId: j.client_id };
 }
 
@@ -84,5 +118,9 @@ export function identityUser(token: string, username?: string): Profile['user'] 
   else if (username) info = `MSIClient-${username}`;
   else if (!system && typeof c.xms_mirid === 'string') info = `MSIResource-${c.xms_mirid}`;
   else info = 'MSI';
-  return { name: system && !username ? 'systemAssignedIdentity' : 'userAssignedIdentity', type: 'servicePrincipal', assignedIdentityInfo: info };
+  return {
+    name: system && !username ? 'systemAssignedIdentity' : 'userAssignedIdentity',
+    type: 'servicePrincipal',
+    assignedIdentityInfo: info,
+  };
 }

@@ -5,8 +5,11 @@ import { CliError } from './errors.js';
 
 // jmespath and yaml load only when --query or -o yaml asks for them (each costs more start-up than a whole command).
 const require = createRequire(import.meta.url);
-const jmespath = { search: ((...a) => (require('jmespath') as { search: typeof search }).search(...a)) as typeof search };
-const yamlStringify = ((...a: Parameters<typeof stringify>) => (require('yaml') as { stringify: typeof stringify }).stringify(...a)) as typeof stringify;
+const jmespath = {
+  search: ((...a) => (require('jmespath') as { search: typeof search }).search(...a)) as typeof search,
+};
+const yamlStringify = ((...a: Parameters<typeof stringify>) =>
+  (require('yaml') as { stringify: typeof stringify }).stringify(...a)) as typeof stringify;
 
 export type OutputFormat = 'json' | 'jsonc' | 'yaml' | 'yamlc' | 'table' | 'tsv' | 'none';
 export const OUTPUT_FORMATS: OutputFormat[] = ['json', 'jsonc', 'yaml', 'yamlc', 'table', 'tsv', 'none'];
@@ -19,12 +22,21 @@ export function applyQuery(result: unknown, query: string | undefined): unknown 
   try {
     return jmespath.search(result as never, query);
   } catch (err) {
-    throw new CliError('CliUsage', `argument --query: invalid jmespath_type value: '${query}' (${(err as Error).message})`, 2);
+    throw new CliError(
+      'CliUsage',
+      `argument --query: invalid jmespath_type value: '${query}' (${(err as Error).message})`,
+      2,
+    );
   }
 }
 
 /** Formats as az does: json is indented by 2; tsv follows knack's rules; table follows tabulate's "simple" layout. */
-export function formatOutput(result: unknown, format: OutputFormat, transformer?: TableTransformer, queried = false): string {
+export function formatOutput(
+  result: unknown,
+  format: OutputFormat,
+  transformer?: TableTransformer,
+  queried = false,
+): string {
   if (result === undefined) return '';
   switch (format) {
     case 'none':
@@ -95,19 +107,30 @@ export function formatTable(rows: Array<Record<string, unknown>>): string {
   const headers: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!headers.includes(k)) headers.push(k);
   const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => cell(r[h]).length)));
-  const numeric = headers.map((h) => rows.every((r) => r[h] === undefined || r[h] === null || typeof r[h] === 'number'));
+  const numeric = headers.map((h) =>
+    rows.every((r) => r[h] === undefined || r[h] === null || typeof r[h] === 'number'),
+  );
   const pad = (s: string, i: number) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]));
   const lines = [headers.map(pad).join('  ').trimEnd(), widths.map((w) => '-'.repeat(w)).join('  ')];
-  for (const r of rows) lines.push(headers.map((h, i) => pad(cell(r[h]), i)).join('  ').trimEnd());
+  for (const r of rows)
+    lines.push(
+      headers
+        .map((h, i) => pad(cell(r[h]), i))
+        .join('  ')
+        .trimEnd(),
+    );
   return `${lines.join('\n')}\n`;
 }
 
 function colorJson(v: unknown): string {
   const c = (code: number, s: string) => (process.stdout.isTTY ? `\u001b[${code}m${s}\u001b[0m` : s);
-  return JSON.stringify(v, null, 2).replace(/("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g, (m, str, colon, lit, num) => {
-    if (str) return colon ? `${c(94, str)}${colon}` : c(32, str);
-    if (lit) return c(95, lit);
-    if (num) return c(33, num);
-    return m;
-  });
+  return JSON.stringify(v, null, 2).replace(
+    /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g,
+    (m, str, colon, lit, num) => {
+      if (str) return colon ? `${c(94, str)}${colon}` : c(32, str);
+      if (lit) return c(95, lit);
+      if (num) return c(33, num);
+      return m;
+    },
+  );
 }

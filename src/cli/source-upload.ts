@@ -9,19 +9,34 @@ const ALWAYS_EXCLUDED = ['.git', '.gitignore', '.hg', '.svn', '.bzr'];
  * Packs a local context (honouring .dockerignore; .git and friends always excluded, as az does), uploads it to the
  * registry's upload URL, and returns the `sourceLocation` for a run request.
  */
-export async function uploadSource(client: ApiClient, registryId: string, dir: string, keepFile: string, apiVersion: string, info: (m: string) => void): Promise<string> {
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError('CliUsage', `The context '${dir}' is not a directory.`, 2);
+export async function uploadSource(
+  client: ApiClient,
+  registryId: string,
+  dir: string,
+  keepFile: string,
+  apiVersion: string,
+  info: (m: string) => void,
+): Promise<string> {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+    throw new CliError('CliUsage', `The context '${dir}' is not a directory.`, 2);
   info('Packing source code into tar to upload...');
   const { packBuildContext } = await import('../shared/index.js'); // tar-stream and pino: only for uploads
   const ctx = await packBuildContext(dir, keepFile, true, ALWAYS_EXCLUDED);
   const chunks: Buffer[] = [];
   for await (const c of ctx.stream.pipe(createGzip())) chunks.push(c as Buffer);
   const body = Buffer.concat(chunks);
-  const { uploadUrl, relativePath } = await client.request<{ uploadUrl: string; relativePath: string }>(`${registryId}/listBuildSourceUploadUrl`, { method: 'POST', query: { 'api-version': apiVersion } });
+  const { uploadUrl, relativePath } = await client.request<{ uploadUrl: string; relativePath: string }>(
+    `${registryId}/listBuildSourceUploadUrl`,
+    { method: 'POST', query: { 'api-version': apiVersion } },
+  );
   info(`Uploading archived source code from '${dir}'...`);
   const name = registryId.split('/').pop();
   info(`Sending context (${(body.length / 1024).toFixed(3)} KiB) to registry: ${name}...`);
-  const res = await fetch(uploadUrl, { method: 'PUT', headers: { 'content-type': 'application/gzip', 'x-ms-blob-type': 'BlockBlob' }, body });
+  const res = await fetch(uploadUrl, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/gzip', 'x-ms-blob-type': 'BlockBlob' },
+    body,
+  });
   if (!res.ok) throw new CliError('UploadFailed', `Uploading the source failed: ${res.status} ${await res.text()}`);
   return relativePath;
 }

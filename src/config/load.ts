@@ -61,5 +61,9 @@ export function loadConfig(options: LoadOptions = {}): DockyardConfig {
     const issue = parsed.error.issues[0];
     throw new DockyardError('InvalidParameter', `invalid configuration ${issue.path.join('.')}: ${issue.message}`);
   }
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir), allowedLocalContextRoots: parsed.data.allowedLocalContextRoots.map((r) => resolve(r)) };
+  return {
+    ...parsed.data,
+    dataDir: resolve(parsed.data.dataDir),
+    allowedLocalContextRoots: parsed.data.allowedLocalContextRoots.map((r) => resolve(r)),
+  };
 }

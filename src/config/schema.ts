@@ -42,7 +42,18 @@ export const configSchema = z.object({
    * Hosts webhooks may post to besides loopback (always allowed): names (`hooks.example.com`, `*.example.com`),
    * addresses and CIDR ranges. Anything else is refused at create time and again at delivery (on the resolved address).
    */
-  webhookAllowedHosts: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(z.string())).default([]),
+  webhookAllowedHosts: z
+    .preprocess(
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : v,
+      z.array(z.string()),
+    )
+    .default([]),
   /** Delivery attempts per webhook event before it is marked failed. */
   webhookMaxAttempts: z.coerce.number().int().min(1).max(20).default(5),
   /** First retry delay of a failed webhook delivery (doubles per attempt), milliseconds. */
@@ -52,7 +63,9 @@ export const configSchema = z.object({
    * repository outside the data dir; on a shared server, list the roots (`--allow-local-context-root`, repeatable;
    * DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS, path-delimiter separated).
    */
-  allowedLocalContextRoots: z.preprocess((v) => (typeof v === 'string' ? v.split(delimiter).filter(Boolean) : v), z.array(z.string().min(1))).default([]),
+  allowedLocalContextRoots: z
+    .preprocess((v) => (typeof v === 'string' ? v.split(delimiter).filter(Boolean) : v), z.array(z.string().min(1)))
+    .default([]),
   /** Task runs executing at once; more wait in the queue (default: max(2, cores)). */
   maxConcurrentRuns: z.coerce.number().int().min(1).max(256).default(defaultMaxConcurrentRuns),
   /** Hours a consumed outbox event is kept before the periodic prune deletes it. */
@@ -71,7 +84,10 @@ export const configSchema = z.object({
    */
   loginServerSuffix: z
     .string()
-    .regex(/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'a DNS suffix like dockyard.test')
+    .regex(
+      /^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i,
+      'a DNS suffix like dockyard.test',
+    )
     .transform((s) => s.toLowerCase())
     .optional(),
   /** Keep `/etc/hosts` entries for every registry/vault host (login servers by name without DNS). */

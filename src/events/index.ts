@@ -1,1 +1,11 @@
-export { eventMigrations, writeEvent, pendingEvents, markConsumed, outboxCursors, pruneOutbox, startOutboxPruner, type EventType, type OutboxEvent } from './outbox.js';
+export {
+  eventMigrations,
+  writeEvent,
+  pendingEvents,
+  markConsumed,
+  outboxCursors,
+  pruneOutbox,
+  startOutboxPruner,
+  type EventType,
+  type OutboxEvent,
+} from './outbox.js';

@@ -66,11 +66,18 @@ export async function writeEvent(
   at: Date = new Date(),
 ): Promise<void> {
   const db = trx as unknown as Kysely<OutboxTables>;
-  await db.insertInto('outbox').values({ type, payload: JSON.stringify(payload), created_at: at.toISOString(), consumed_by: '[]' }).execute();
+  await db
+    .insertInto('outbox')
+    .values({ type, payload: JSON.stringify(payload), created_at: at.toISOString(), consumed_by: '[]' })
+    .execute();
 }
 
 async function cursorOf(k: Kysely<OutboxTables>, consumer: string): Promise<number> {
-  const row = await k.selectFrom('outbox_cursors').select('last_id').where('consumer', '=', consumer).executeTakeFirst();
+  const row = await k
+    .selectFrom('outbox_cursors')
+    .select('last_id')
+    .where('consumer', '=', consumer)
+    .executeTakeFirst();
   return row?.last_id ?? 0;
 }
 
@@ -78,7 +85,11 @@ async function advance(k: Kysely<OutboxTables>, consumer: string, id: number): P
   await k
     .insertInto('outbox_cursors')
     .values({ consumer, last_id: id, updated_at: new Date().toISOString() })
-    .onConflict((oc) => oc.column('consumer').doUpdateSet({ last_id: sql`max(last_id, excluded.last_id)`, updated_at: sql`excluded.updated_at` }))
+    .onConflict((oc) =>
+      oc
+        .column('consumer')
+        .doUpdateSet({ last_id: sql`max(last_id, excluded.last_id)`, updated_at: sql`excluded.updated_at` }),
+    )
     .execute();
 }
 
@@ -87,18 +98,38 @@ async function advance(k: Kysely<OutboxTables>, consumer: string, id: number): P
  * handles them, then marks them. An event survives a restart between write and handling. When nothing of its types
  * is pending, the cursor moves over the other events up to the newest, so they can be pruned.
  */
-export async function pendingEvents(db: SqlDatabase, consumer: string, types: EventType[], limit = 100): Promise<OutboxEvent[]> {
+export async function pendingEvents(
+  db: SqlDatabase,
+  consumer: string,
+  types: EventType[],
+  limit = 100,
+): Promise<OutboxEvent[]> {
   const k = db as Kysely<OutboxTables>;
   return k.transaction().execute(async (trx) => {
     const cursor = await cursorOf(trx, consumer);
-    const rows = await trx.selectFrom('outbox').selectAll().where('type', 'in', types).where('id', '>', cursor).orderBy('id').limit(limit).execute();
+    const rows = await trx
+      .selectFrom('outbox')
+      .selectAll()
+      .where('type', 'in', types)
+      .where('id', '>', cursor)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     if (rows.length === 0) {
-      const newest = await trx.selectFrom('outbox').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+      const newest = await trx
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirst();
       const hw = Number(newest?.id ?? 0);
       // Registers the consumer too (cursor 0 on an empty outbox), so pruning waits for it from now on.
       if (hw > cursor || cursor === 0) await advance(trx, consumer, hw);
     }
-    return rows.map((r) => ({ id: r.id, type: r.type as EventType, payload: JSON.parse(r.payload) as Record<string, unknown>, createdAt: r.created_at }));
+    return rows.map((r) => ({
+      id: r.id,
+      type: r.type as EventType,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      createdAt: r.created_at,
+    }));
   });
 }
 
@@ -117,9 +148,17 @@ export async function outboxCursors(db: SqlDatabase): Promise<Record<string, num
  * Deletes events every known consumer has passed and older than the retention, in batches. Nothing is deleted
  * while no consumer has registered. Returns the number deleted.
  */
-export async function pruneOutbox(db: SqlDatabase, retentionHours: number, now: Date = new Date(), batch = 5000): Promise<number> {
+export async function pruneOutbox(
+  db: SqlDatabase,
+  retentionHours: number,
+  now: Date = new Date(),
+  batch = 5000,
+): Promise<number> {
   const k = db as Kysely<OutboxTables>;
-  const low = await k.selectFrom('outbox_cursors').select((eb) => eb.fn.min('last_id').as('id')).executeTakeFirst();
+  const low = await k
+    .selectFrom('outbox_cursors')
+    .select((eb) => eb.fn.min('last_id').as('id'))
+    .executeTakeFirst();
   if (low?.id === null || low?.id === undefined) return 0;
   const upTo = Number(low.id);
   const cutoff = new Date(now.getTime() - retentionHours * 3_600_000).toISOString();
@@ -127,7 +166,15 @@ export async function pruneOutbox(db: SqlDatabase, retentionHours: number, now: 
   for (;;) {
     const r = await k
       .deleteFrom('outbox')
-      .where('id', 'in', (eb) => eb.selectFrom('outbox').select('id').where('id', '<=', upTo).where('created_at', '<', cutoff).orderBy('id').limit(batch))
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('outbox')
+          .select('id')
+          .where('id', '<=', upTo)
+          .where('created_at', '<', cutoff)
+          .orderBy('id')
+          .limit(batch),
+      )
       .executeTakeFirst();
     const n = Number(r.numDeletedRows);
     deleted += n;
@@ -136,7 +183,15 @@ export async function pruneOutbox(db: SqlDatabase, retentionHours: number, now: 
 }
 
 /** Prunes every `intervalMs` (first pass after one interval); `stop` waits for a pass in flight. */
-export function startOutboxPruner(db: SqlDatabase, opts: { retentionHours: number; intervalMs?: number; onError?: (err: unknown) => void; onPruned?: (n: number) => void }): { stop(): Promise<void> } {
+export function startOutboxPruner(
+  db: SqlDatabase,
+  opts: {
+    retentionHours: number;
+    intervalMs?: number;
+    onError?: (err: unknown) => void;
+    onPruned?: (n: number) => void;
+  },
+): { stop(): Promise<void> } {
   let current: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     current = pruneOutbox(db, opts.retentionHours)

@@ -42,7 +42,12 @@ export function requirePrincipal(request: FastifyRequest): Principal {
 }
 
 /** Throws ARM's AuthorizationFailed unless the caller may perform `action` on `scope`. */
-export async function authorizeRequest(request: FastifyRequest, authorizer: Authorizer, action: string, scope: string): Promise<Principal> {
+export async function authorizeRequest(
+  request: FastifyRequest,
+  authorizer: Authorizer,
+  action: string,
+  scope: string,
+): Promise<Principal> {
   const principal = requirePrincipal(request);
   if (!(await authorizer.isAllowed(principal, action, scope))) {
     throw new DockyardError(

@@ -9,12 +9,24 @@ export function toDockyardError(err: unknown, envelope: Envelope): DockyardError
   const fe = err as FastifyError;
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode < 500) {
     const code: ErrorCode =
-      envelope === 'oci' ? (fe.statusCode === 413 ? 'SIZE_INVALID' : 'UNSUPPORTED') : envelope === 'oauth' || envelope === 'imds' ? 'invalid_request' : envelope === 'keyvault' ? 'BadParameter' : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code?.startsWith('FST_ERR_CTP') ? 'InvalidRequestContent' : 'InvalidRequestContent';
+      envelope === 'oci'
+        ? fe.statusCode === 413
+          ? 'SIZE_INVALID'
+          : 'UNSUPPORTED'
+        : envelope === 'oauth' || envelope === 'imds'
+          ? 'invalid_request'
+          : envelope === 'keyvault'
+            ? 'BadParameter'
+            : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code?.startsWith('FST_ERR_CTP')
+              ? 'InvalidRequestContent'
+              : 'InvalidRequestContent';
     const e = new DockyardError(code, fe.message);
     (e as { status: number }).status = fe.statusCode;
     return e;
   }
-  return new DockyardError(envelope === 'oci' ? 'UNSUPPORTED' : 'InternalServerError', 'An internal error occurred.', { cause: err });
+  return new DockyardError(envelope === 'oci' ? 'UNSUPPORTED' : 'InternalServerError', 'An internal error occurred.', {
+    cause: err,
+  });
 }
 
 /** The error's body in the route group's format; secrets the process knows and data-dir paths are masked out. */

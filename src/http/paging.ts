@@ -38,7 +38,10 @@ export function skipTokenOf<T>(req: FastifyRequest): T | undefined {
   try {
     return JSON.parse(Buffer.from(String(raw), 'base64url').toString('utf8')) as T;
   } catch {
-    throw new DockyardError('InvalidParameter', `The value '${String(raw)}' of the query parameter '$skipToken' is invalid.`);
+    throw new DockyardError(
+      'InvalidParameter',
+      `The value '${String(raw)}' of the query parameter '$skipToken' is invalid.`,
+    );
   }
 }
 
@@ -48,7 +51,11 @@ export const encodeSkipToken = (v: unknown): string => Buffer.from(JSON.stringif
 export function topOf(req: FastifyRequest): number | undefined {
   const raw = query(req).$top;
   if (raw === undefined || raw === '') return undefined;
-  if (!/^\d+$/.test(String(raw)) || Number(raw) < 1) throw new DockyardError('InvalidParameter', `The value '${String(raw)}' of the query parameter '$top' is invalid. It must be a positive integer.`);
+  if (!/^\d+$/.test(String(raw)) || Number(raw) < 1)
+    throw new DockyardError(
+      'InvalidParameter',
+      `The value '${String(raw)}' of the query parameter '$top' is invalid. It must be a positive integer.`,
+    );
   return Number(raw);
 }
 
@@ -60,7 +67,8 @@ export const pageSizeOf = (req: FastifyRequest): number => req.server.armPageSiz
  */
 export function armPage<T>(req: FastifyRequest, items: T[]): ArmPage<T> {
   const start = skipTokenOf<{ o?: number }>(req)?.o ?? 0;
-  if (!Number.isSafeInteger(start) || start < 0) throw new DockyardError('InvalidParameter', "The query parameter '$skipToken' is invalid.");
+  if (!Number.isSafeInteger(start) || start < 0)
+    throw new DockyardError('InvalidParameter', "The query parameter '$skipToken' is invalid.");
   const end = start + pageSizeOf(req);
   const value = items.slice(start, end);
   return end < items.length ? { value, nextLink: nextLinkFor(req, encodeSkipToken({ o: end })) } : { value };

@@ -4,7 +4,15 @@ import type { MigrationSet, SqlDatabase } from '../storage/index.js';
 import { newGuid, newSecret, secretsEqual } from '../shared/index.js';
 
 interface SecretTables {
-  principal_secrets: { key_id: string; object_id: string; salt: string; hash: string; hint: string; end_date: string; created_at: string };
+  principal_secrets: {
+    key_id: string;
+    object_id: string;
+    salt: string;
+    hash: string;
+    hint: string;
+    end_date: string;
+    created_at: string;
+  };
 }
 
 export const clientSecretMigrations: MigrationSet = {
@@ -25,7 +33,8 @@ export const clientSecretMigrations: MigrationSet = {
   },
 };
 
-const hashOf = (salt: string, secret: string): string => createHash('sha256').update(salt).update('\0').update(secret).digest('hex');
+const hashOf = (salt: string, secret: string): string =>
+  createHash('sha256').update(salt).update('\0').update(secret).digest('hex');
 
 /** Client secrets of service principals: only a salted hash is stored; checks run in constant time. */
 export class ClientSecrets {
@@ -42,14 +51,26 @@ export class ClientSecrets {
     const endDate = new Date(Date.now() + years * 365 * 86400_000).toISOString();
     await this.db
       .insertInto('principal_secrets')
-      .values({ key_id: keyId, object_id: objectId.toLowerCase(), salt, hash: hashOf(salt, secret), hint: secret.slice(0, 3), end_date: endDate, created_at: new Date().toISOString() })
+      .values({
+        key_id: keyId,
+        object_id: objectId.toLowerCase(),
+        salt,
+        hash: hashOf(salt, secret),
+        hint: secret.slice(0, 3),
+        end_date: endDate,
+        created_at: new Date().toISOString(),
+      })
       .execute();
     return { keyId, secret, endDate };
   }
 
   /** True when `secret` is a current secret of the principal. */
   async check(objectId: string, secret: string): Promise<boolean> {
-    const rows = await this.db.selectFrom('principal_secrets').selectAll().where('object_id', '=', objectId.toLowerCase()).execute();
+    const rows = await this.db
+      .selectFrom('principal_secrets')
+      .selectAll()
+      .where('object_id', '=', objectId.toLowerCase())
+      .execute();
     let ok = false;
     const now = new Date().toISOString();
     for (const r of rows) if (secretsEqual(hashOf(r.salt, secret), r.hash) && r.end_date > now) ok = true;

@@ -65,7 +65,15 @@ export class Directory {
     const row = await this.db.selectFrom('tenants').select('tenant_id').where('is_default', '=', 1).executeTakeFirst();
     if (row) return row.tenant_id;
     const tenantId = newGuid();
-    await this.db.insertInto('tenants').values({ tenant_id: tenantId, display_name: 'Default Directory', is_default: 1, created_at: new Date().toISOString() }).execute();
+    await this.db
+      .insertInto('tenants')
+      .values({
+        tenant_id: tenantId,
+        display_name: 'Default Directory',
+        is_default: 1,
+        created_at: new Date().toISOString(),
+      })
+      .execute();
     return tenantId;
   }
 
@@ -94,17 +102,29 @@ export class Directory {
   }
 
   async getByObjectId(objectId: string): Promise<Principal | null> {
-    const r = await this.db.selectFrom('principals').selectAll().where('object_id', '=', objectId.toLowerCase()).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('principals')
+      .selectAll()
+      .where('object_id', '=', objectId.toLowerCase())
+      .executeTakeFirst();
     return r ? toPrincipal(r) : null;
   }
 
   async getByAppId(appId: string): Promise<Principal | null> {
-    const r = await this.db.selectFrom('principals').selectAll().where('app_id', '=', appId.toLowerCase()).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('principals')
+      .selectAll()
+      .where('app_id', '=', appId.toLowerCase())
+      .executeTakeFirst();
     return r ? toPrincipal(r) : null;
   }
 
   async getByResourceId(resourceId: string): Promise<Principal | null> {
-    const r = await this.db.selectFrom('principals').selectAll().where('resource_id_lower', '=', resourceId.toLowerCase()).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('principals')
+      .selectAll()
+      .where('resource_id_lower', '=', resourceId.toLowerCase())
+      .executeTakeFirst();
     return r ? toPrincipal(r) : null;
   }
 
@@ -114,7 +134,11 @@ export class Directory {
 
   /** The principal plus the resource id behind it (managed identities: the identity or the owning resource). */
   async getRecord(objectId: string): Promise<{ principal: Principal; resourceId: string | null } | null> {
-    const r = await this.db.selectFrom('principals').selectAll().where('object_id', '=', objectId.toLowerCase()).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('principals')
+      .selectAll()
+      .where('object_id', '=', objectId.toLowerCase())
+      .executeTakeFirst();
     return r ? { principal: toPrincipal(r), resourceId: r.resource_id } : null;
   }
 
@@ -125,7 +149,9 @@ export class Directory {
       .selectFrom('principals')
       .selectAll()
       .where('identity_kind', '=', 'SystemAssigned')
-      .where((eb) => eb.or([eb('resource_id_lower', '=', s), eb('resource_id_lower', 'like', `${s.replace(/[%_]/g, '')}/%`)]))
+      .where((eb) =>
+        eb.or([eb('resource_id_lower', '=', s), eb('resource_id_lower', 'like', `${s.replace(/[%_]/g, '')}/%`)]),
+      )
       .execute();
     return rows.map(toPrincipal);
   }

@@ -33,7 +33,9 @@ export function registerGraphRoutes(identity: IdentityService) {
               appId: p.appId ?? null,
               servicePrincipalType: p.type === 'ManagedIdentity' ? 'ManagedIdentity' : 'Application',
               servicePrincipalNames: [p.appId, rec?.resourceId].filter((x): x is string => Boolean(x)),
-              alternativeNames: rec?.resourceId ? [`isExplicit=${p.identityKind === 'UserAssigned'}`, rec.resourceId] : [],
+              alternativeNames: rec?.resourceId
+                ? [`isExplicit=${p.identityKind === 'UserAssigned'}`, rec.resourceId]
+                : [],
             }),
       };
     };
@@ -43,7 +45,11 @@ export function registerGraphRoutes(identity: IdentityService) {
       const name = /servicePrincipalNames\/any\(\w+:\w+ eq '([^']*)'\)/i.exec(req.query.$filter ?? '')?.[1];
       const appId = /appId eq '([^']*)'/i.exec(req.query.$filter ?? '')?.[1];
       const key = name ?? appId;
-      if (!key) throw new DockyardError('Request_UnsupportedQuery', "Only $filter=servicePrincipalNames/any(c:c eq '<name>') or appId eq '<id>' is supported.");
+      if (!key)
+        throw new DockyardError(
+          'Request_UnsupportedQuery',
+          "Only $filter=servicePrincipalNames/any(c:c eq '<name>') or appId eq '<id>' is supported.",
+        );
       const d = identity.directory;
       const p = key.startsWith('/') ? await d.getByResourceId(key) : isGuid(key) ? await d.getByAppId(key) : null;
       return { value: p && p.type !== 'User' ? [await shape(p)] : [] };

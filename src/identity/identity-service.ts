@@ -46,7 +46,9 @@ export class IdentityService {
   // ---- principals and credentials -------------------------------------------------------------------------------
 
   /** A service principal with a client secret (`az ad sp create-for-rbac` output shape). */
-  async createServicePrincipal(displayName: string): Promise<{ appId: string; objectId: string; displayName: string; password: string; tenant: string }> {
+  async createServicePrincipal(
+    displayName: string,
+  ): Promise<{ appId: string; objectId: string; displayName: string; password: string; tenant: string }> {
     const appId = newGuid();
     const p = await this.directory.createPrincipal({ type: 'ServicePrincipal', displayName, appId });
     const { secret } = await this.secrets.add(p.objectId);
@@ -55,7 +57,8 @@ export class IdentityService {
 
   /** Client credentials: a service principal's appId + secret, or the local admin's object id + admin key. */
   async authenticateClient(clientId: string, secret: string): Promise<Principal | null> {
-    if (clientId.toLowerCase() === LOCAL_ADMIN_OBJECT_ID) return secretsEqual(secret, this.admin.key) ? this.admin.principal : null;
+    if (clientId.toLowerCase() === LOCAL_ADMIN_OBJECT_ID)
+      return secretsEqual(secret, this.admin.key) ? this.admin.principal : null;
     const p = await this.directory.getByAppId(clientId);
     if (!p || p.type !== 'ServicePrincipal') return null;
     return (await this.secrets.check(p.objectId, secret)) ? p : null;
@@ -71,7 +74,11 @@ export class IdentityService {
   // ---- tokens --------------------------------------------------------------------------------------------------
 
   /** In-process issuance for the task runner / import (the caller vouches for the workload). */
-  async issueTokenForPrincipal(principalObjectId: string, resource: string, opts: IssueOptions = {}): Promise<IssuedToken> {
+  async issueTokenForPrincipal(
+    principalObjectId: string,
+    resource: string,
+    opts: IssueOptions = {},
+  ): Promise<IssuedToken> {
     const p = await this.directory.getByObjectId(principalObjectId);
     if (!p) throw new DockyardError('identity_not_found', `Identity '${principalObjectId}' not found.`);
     return this.tokens.issue(p, resource, opts);
@@ -83,7 +90,9 @@ export class IdentityService {
 
   /** `Authorization: Bearer <JWT>` with the management audience, for ARM routes. Invalid tokens are a 401. */
   // `/metrics` takes its own scrape token as a bearer (and verifies AAD tokens itself), so a scrape token is no 401 here.
-  bearerAuthenticator(skipPrefixes: string[] = ['/keyvault/', '/msi/', '/metadata/', '/graph/', '/metrics']): Authenticator {
+  bearerAuthenticator(
+    skipPrefixes: string[] = ['/keyvault/', '/msi/', '/metadata/', '/graph/', '/metrics'],
+  ): Authenticator {
     return async (request: FastifyRequest) => {
       const h = request.headers.authorization;
       if (!h || !/^bearer /i.test(h)) return null;
@@ -94,9 +103,19 @@ export class IdentityService {
 
   // ---- managed identities --------------------------------------------------------------------------------------
 
-  async createManagedIdentity(input: { resourceId: string; displayName: string; kind: 'SystemAssigned' | 'UserAssigned' }): Promise<ManagedIdentityRef> {
+  async createManagedIdentity(input: {
+    resourceId: string;
+    displayName: string;
+    kind: 'SystemAssigned' | 'UserAssigned';
+  }): Promise<ManagedIdentityRef> {
     const clientId = newGuid();
-    const p = await this.directory.createPrincipal({ type: 'ManagedIdentity', displayName: input.displayName, appId: clientId, identityKind: input.kind, resourceId: input.resourceId });
+    const p = await this.directory.createPrincipal({
+      type: 'ManagedIdentity',
+      displayName: input.displayName,
+      appId: clientId,
+      identityKind: input.kind,
+      resourceId: input.resourceId,
+    });
     return { principalId: p.objectId, clientId, tenantId: this.tenantId };
   }
 
@@ -104,7 +123,11 @@ export class IdentityService {
   async createSystemAssignedIdentity(resourceId: string, displayName?: string): Promise<ManagedIdentityRef> {
     const existing = await this.directory.getByResourceId(resourceId);
     if (existing) return { principalId: existing.objectId, clientId: existing.appId!, tenantId: this.tenantId };
-    return this.createManagedIdentity({ resourceId, displayName: displayName ?? resourceId.split('/').pop()!, kind: 'SystemAssigned' });
+    return this.createManagedIdentity({
+      resourceId,
+      displayName: displayName ?? resourceId.split('/').pop()!,
+      kind: 'SystemAssigned',
+    });
   }
 
   async deleteSystemAssignedIdentity(resourceId: string): Promise<void> {
@@ -118,7 +141,11 @@ export class IdentityService {
   }
 
   /** Finds a managed identity by client id, object id or resource id. */
-  async findManagedIdentity(selector: { clientId?: string; objectId?: string; resourceId?: string }): Promise<Principal | null> {
+  async findManagedIdentity(selector: {
+    clientId?: string;
+    objectId?: string;
+    resourceId?: string;
+  }): Promise<Principal | null> {
     let p: Principal | null = null;
     if (selector.clientId) p = await this.directory.getByAppId(selector.clientId);
     else if (selector.objectId) p = await this.directory.getByObjectId(selector.objectId);

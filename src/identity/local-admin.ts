@@ -11,7 +11,10 @@ export const LOCAL_ADMIN_OBJECT_ID = '00000000-0000-0000-0000-00000000ad01';
  * The local administrator authenticates with a key kept in the data dir (mode 0600), which `serve` also writes into
  * the CLI's connection file. The key is compared in constant time and never logged.
  */
-export async function ensureLocalAdmin(directory: Directory, dataDir: string): Promise<{ principal: Principal; key: string }> {
+export async function ensureLocalAdmin(
+  directory: Directory,
+  dataDir: string,
+): Promise<{ principal: Principal; key: string }> {
   mkdirSync(dataDir, { recursive: true });
   const keyFile = join(dataDir, 'admin.key');
   let key: string;
@@ -21,7 +24,12 @@ export async function ensureLocalAdmin(directory: Directory, dataDir: string): P
     writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
   }
   let principal = await directory.getByObjectId(LOCAL_ADMIN_OBJECT_ID);
-  if (!principal) principal = await directory.createPrincipal({ type: 'User', displayName: 'admin@dockyard.local', objectId: LOCAL_ADMIN_OBJECT_ID });
+  if (!principal)
+    principal = await directory.createPrincipal({
+      type: 'User',
+      displayName: 'admin@dockyard.local',
+      objectId: LOCAL_ADMIN_OBJECT_ID,
+    });
   return { principal, key };
 }
 

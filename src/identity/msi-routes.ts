@@ -18,15 +18,32 @@ export function registerMsiRoutes(identity: IdentityService) {
     const handler = async (req: FastifyRequest<Q>) => {
       const secretHeader = header(req, 'x-identity-header') ?? header(req, 'secret');
       const metadata = header(req, 'metadata')?.toLowerCase() === 'true';
-      if (!secretHeader && !metadata) throw new DockyardError('bad_request_102', 'Required metadata header not specified');
+      if (!secretHeader && !metadata)
+        throw new DockyardError('bad_request_102', 'Required metadata header not specified');
       const q = req.query;
-      if (!q['api-version'] || !API_VERSIONS.has(q['api-version'])) throw new DockyardError('invalid_request', `Invalid or missing api-version: '${q['api-version'] ?? ''}'. Supported: ${[...API_VERSIONS].join(', ')}.`);
+      if (!q['api-version'] || !API_VERSIONS.has(q['api-version']))
+        throw new DockyardError(
+          'invalid_request',
+          `Invalid or missing api-version: '${q['api-version'] ?? ''}'. Supported: ${[...API_VERSIONS].join(', ')}.`,
+        );
       const binding = identity.workloads.resolve(secretHeader ?? undefined);
-      if (!binding) throw new DockyardError('unauthorized_client', 'The workload secret (X-IDENTITY-HEADER) is missing, invalid or expired.');
+      if (!binding)
+        throw new DockyardError(
+          'unauthorized_client',
+          'The workload secret (X-IDENTITY-HEADER) is missing, invalid or expired.',
+        );
       const resource = q.resource;
-      if (!resource || !audienceFor(resource)) throw new DockyardError('invalid_resource', `AADSTS500011: The resource principal named ${resource ?? ''} was not found in the tenant.`);
+      if (!resource || !audienceFor(resource))
+        throw new DockyardError(
+          'invalid_resource',
+          `AADSTS500011: The resource principal named ${resource ?? ''} was not found in the tenant.`,
+        );
       const p = await pickIdentity(identity, binding.identities, binding.defaultIdentity, q);
-      const t = await identity.tokens.issue(p, resource, binding.trustedService ? { trustedService: binding.trustedService } : {});
+      const t = await identity.tokens.issue(
+        p,
+        resource,
+        binding.trustedService ? { trustedService: binding.trustedService } : {},
+      );
       req.log.info({ identity: p.objectId, aud: t.resource }, 'managed identity token issued');
       return {
         access_token: t.accessToken,
@@ -49,7 +66,12 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-async function pickIdentity(identity: IdentityService, allowed: string[], def: string | undefined, q: Record<string, string | undefined>): Promise<Principal> {
+async function pickIdentity(
+  identity: IdentityService,
+  allowed: string[],
+  def: string | undefined,
+  q: Record<string, string | undefined>,
+): Promise<Principal> {
   const resourceId = q.mi_res_id ?? q.msi_res_id;
   const objectId = q.object_id ?? q.principal_id;
   let p: Principal | null = null;
@@ -58,9 +80,16 @@ async function pickIdentity(identity: IdentityService, allowed: string[], def: s
   else if (resourceId) p = await identity.findManagedIdentity({ resourceId });
   else {
     const id = def ?? (allowed.length === 1 ? allowed[0] : undefined);
-    if (!id) throw new DockyardError('identity_not_found', allowed.length === 0 ? 'No managed identity is assigned to this workload.' : 'Several identities are assigned; name one with client_id, object_id or mi_res_id.');
+    if (!id)
+      throw new DockyardError(
+        'identity_not_found',
+        allowed.length === 0
+          ? 'No managed identity is assigned to this workload.'
+          : 'Several identities are assigned; name one with client_id, object_id or mi_res_id.',
+      );
     p = await identity.findManagedIdentity({ objectId: id });
   }
-  if (!p || !allowed.includes(p.objectId.toLowerCase())) throw new DockyardError('identity_not_found', 'Identity not found');
+  if (!p || !allowed.includes(p.objectId.toLowerCase()))
+    throw new DockyardError('identity_not_found', 'Identity not found');
   return p;
 }

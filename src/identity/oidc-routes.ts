@@ -18,7 +18,10 @@ export function registerOidcRoutes(identity: IdentityService) {
     const checkTenant = (t: string): void => {
       const l = t.toLowerCase();
       if (l !== identity.tenantId && l !== 'common' && l !== 'organizations' && l !== 'adfs') {
-        throw new DockyardError('invalid_tenant', `AADSTS90002: Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+        throw new DockyardError(
+          'invalid_tenant',
+          `AADSTS90002: Tenant '${t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        );
       }
     };
     // Over the optional TLS listener (src/app/wire-tls.ts) the endpoints are advertised as https on that listener, since
@@ -64,16 +67,38 @@ export function registerOidcRoutes(identity: IdentityService) {
         clientId ??= decodeURIComponent(u);
         secret ??= decodeURIComponent(rest.join(':'));
       }
-      if (body.grant_type !== 'client_credentials') throw new DockyardError('unsupported_grant_type', `AADSTS70003: The app requested an unsupported grant type '${body.grant_type ?? ''}'.`);
-      if (!clientId || !secret) throw new DockyardError('invalid_request', "AADSTS900144: The request body must contain the following parameter: 'client_id' and 'client_secret'.");
+      if (body.grant_type !== 'client_credentials')
+        throw new DockyardError(
+          'unsupported_grant_type',
+          `AADSTS70003: The app requested an unsupported grant type '${body.grant_type ?? ''}'.`,
+        );
+      if (!clientId || !secret)
+        throw new DockyardError(
+          'invalid_request',
+          "AADSTS900144: The request body must contain the following parameter: 'client_id' and 'client_secret'.",
+        );
       // v1 also takes a v2-style `scope` (as AD FS does; MSAL sends it when the authority is an AD FS-style one).
       const resource = v2 ? scopeResource(body.scope) : (body.resource ?? scopeResource(body.scope));
-      if (!resource) throw new DockyardError('invalid_request', `AADSTS900144: The request body must contain the following parameter: '${v2 ? 'scope' : 'resource'}'.`);
+      if (!resource)
+        throw new DockyardError(
+          'invalid_request',
+          `AADSTS900144: The request body must contain the following parameter: '${v2 ? 'scope' : 'resource'}'.`,
+        );
       const principal = await identity.authenticateClient(clientId, secret);
-      if (!principal) throw new DockyardError('invalid_client', `AADSTS7000215: Invalid client secret provided for client '${clientId}'.`);
+      if (!principal)
+        throw new DockyardError(
+          'invalid_client',
+          `AADSTS7000215: Invalid client secret provided for client '${clientId}'.`,
+        );
       const t = await identity.tokens.issue(principal, resource);
       req.log.info({ clientId, aud: t.resource }, 'token issued');
-      if (v2 || !body.resource) return { token_type: 'Bearer', expires_in: t.expiresIn, ext_expires_in: t.expiresIn, access_token: t.accessToken };
+      if (v2 || !body.resource)
+        return {
+          token_type: 'Bearer',
+          expires_in: t.expiresIn,
+          ext_expires_in: t.expiresIn,
+          access_token: t.accessToken,
+        };
       return {
         token_type: 'Bearer',
         expires_in: String(t.expiresIn),
@@ -92,6 +117,10 @@ export function registerOidcRoutes(identity: IdentityService) {
 function scopeResource(scope: string | undefined): string | undefined {
   if (!scope) return undefined;
   const s = scope.split(/\s+/).find((x) => /\/\.default$/i.test(x));
-  if (!s) throw new DockyardError('invalid_scope', `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`);
+  if (!s)
+    throw new DockyardError(
+      'invalid_scope',
+      `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`,
+    );
   return s;
 }

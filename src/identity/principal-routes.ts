@@ -14,15 +14,36 @@ export function registerPrincipalRoutes(identity: IdentityService, authorizer: A
       requirePrincipal(req);
       const id = decodeURIComponent(req.params.id);
       const d = identity.directory;
-      const p = id.startsWith('/') ? await d.getByResourceId(id) : isGuid(id) ? ((await d.getByObjectId(id)) ?? (await d.getByAppId(id))) : null;
-      if (!p) throw new DockyardError('PrincipalNotFound', `Cannot find user or service principal in graph database for '${id}'.`);
+      const p = id.startsWith('/')
+        ? await d.getByResourceId(id)
+        : isGuid(id)
+          ? ((await d.getByObjectId(id)) ?? (await d.getByAppId(id)))
+          : null;
+      if (!p)
+        throw new DockyardError(
+          'PrincipalNotFound',
+          `Cannot find user or service principal in graph database for '${id}'.`,
+        );
       const rec = await d.getRecord(p.objectId);
-      return { objectId: p.objectId, appId: p.appId ?? null, displayName: p.displayName, type: p.type, identityKind: p.identityKind ?? null, resourceId: rec?.resourceId ?? null, tenantId: p.tenantId };
+      return {
+        objectId: p.objectId,
+        appId: p.appId ?? null,
+        displayName: p.displayName,
+        type: p.type,
+        identityKind: p.identityKind ?? null,
+        resourceId: rec?.resourceId ?? null,
+        tenantId: p.tenantId,
+      };
     });
     app.post('/dockyard/v1/servicePrincipals', async (req, reply) => {
       await authorizeRequest(req, authorizer, 'Microsoft.Authorization/roleAssignments/write', subscriptionScope);
       const body = (req.body ?? {}) as { displayName?: string };
-      const name = body.displayName?.trim() || `dockyard-sp-${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}`;
+      const name =
+        body.displayName?.trim() ||
+        `dockyard-sp-${new Date()
+          .toISOString()
+          .replace(/[-:T.Z]/g, '')
+          .slice(0, 14)}`;
       return reply.status(201).send(await identity.createServicePrincipal(name));
     });
   };

@@ -68,13 +68,27 @@ export class SigningKeyRing {
   }
 
   jwks(): { keys: Array<Record<string, unknown>> } {
-    return { keys: this.keys.map((k) => ({ kty: 'RSA', use: 'sig', alg: 'RS256', kid: k.kid, x5t: k.kid, ...pick(publicJwk(k.publicKey), ['n', 'e']) })) };
+    return {
+      keys: this.keys.map((k) => ({
+        kty: 'RSA',
+        use: 'sig',
+        alg: 'RS256',
+        kid: k.kid,
+        x5t: k.kid,
+        ...pick(publicJwk(k.publicKey), ['n', 'e']),
+      })),
+    };
   }
 
   private save(): void {
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
-    const stored: StoredKey[] = this.keys.map((k) => ({ kid: k.kid, privatePem: k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), createdAt: k.createdAt, status: k.status }));
+    const stored: StoredKey[] = this.keys.map((k) => ({
+      kid: k.kid,
+      privatePem: k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      createdAt: k.createdAt,
+      status: k.status,
+    }));
     writeFileSync(tmp, JSON.stringify(stored, null, 2), { mode: 0o600 });
     renameSync(tmp, this.file);
   }
@@ -84,7 +98,12 @@ function load(s: StoredKey): SigningKey {
   const privateKey = createPrivateKey(s.privatePem);
   const publicKey = createPublicKey(privateKey);
   // kid = base64url SHA-256 thumbprint of the public key (stable across restarts)
-  const kid = s.kid || createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('base64url').slice(0, 27);
+  const kid =
+    s.kid ||
+    createHash('sha256')
+      .update(publicKey.export({ format: 'der', type: 'spki' }))
+      .digest('base64url')
+      .slice(0, 27);
   return { kid, privateKey, publicKey, createdAt: s.createdAt, status: s.status };
 }
 

@@ -46,9 +46,17 @@ export class TokenService {
   /** Mints a token for a principal already authenticated by the caller. `resource` must be a known audience. */
   async issue(principal: Principal, resource: string, opts: IssueOptions = {}): Promise<IssuedToken> {
     const aud = audienceFor(resource);
-    if (!aud) throw new DockyardError('invalid_resource', `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${this.tenantId}.`);
+    if (!aud)
+      throw new DockyardError(
+        'invalid_resource',
+        `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${this.tenantId}.`,
+      );
     const record = await this.directory.getRecord(principal.objectId);
-    if (!record) throw new DockyardError('invalid_client', `AADSTS700016: Application with identifier '${principal.appId ?? principal.objectId}' was not found in the directory '${this.tenantId}'.`);
+    if (!record)
+      throw new DockyardError(
+        'invalid_client',
+        `AADSTS700016: Application with identifier '${principal.appId ?? principal.objectId}' was not found in the directory '${this.tenantId}'.`,
+      );
     const p = record.principal;
     const iat = Math.floor(this.now() / 1000);
     const lifetime = opts.lifetimeSeconds ?? DEFAULT_LIFETIME;
@@ -70,10 +78,19 @@ export class TokenService {
       uti: randomBytes(16).toString('base64url'),
       ver: '2.0',
       ...(p.type === 'User' ? { name: p.displayName, upn: p.displayName } : {}),
-      ...(p.type === 'ManagedIdentity' && record.resourceId ? { xms_mirid: record.resourceId, [CLAIM_MI_KIND]: p.identityKind } : {}),
+      ...(p.type === 'ManagedIdentity' && record.resourceId
+        ? { xms_mirid: record.resourceId, [CLAIM_MI_KIND]: p.identityKind }
+        : {}),
       ...(opts.trustedService ? { [CLAIM_TRUSTED_SERVICE]: opts.trustedService } : {}),
     };
-    return { accessToken: signJwt(claims, this.keys.active), expiresOn: iat + lifetime, notBefore: iat, expiresIn: lifetime, resource: aud, clientId: p.appId ?? p.objectId };
+    return {
+      accessToken: signJwt(claims, this.keys.active),
+      expiresOn: iat + lifetime,
+      notBefore: iat,
+      expiresIn: lifetime,
+      resource: aud,
+      clientId: p.appId ?? p.objectId,
+    };
   }
 
   /**
@@ -84,7 +101,8 @@ export class TokenService {
   async verifyAccessToken(token: string, expectedAudiences: readonly string[]): Promise<Principal> {
     const claims = this.verifyClaims(token, expectedAudiences);
     const record = await this.directory.getRecord(String(claims.oid));
-    if (!record || record.principal.tenantId !== this.tenantId) throw invalid('The principal of the access token no longer exists.');
+    if (!record || record.principal.tenantId !== this.tenantId)
+      throw invalid('The principal of the access token no longer exists.');
     const ts = claims[CLAIM_TRUSTED_SERVICE];
     return { ...record.principal, ...(ts === 'tasks' || ts === 'import' ? { trustedService: ts } : {}) };
   }
@@ -99,10 +117,21 @@ export class TokenService {
       throw err;
     }
     const now = Math.floor(this.now() / 1000);
-    if (claims.iss !== this.issuer()) throw invalid(`The access token is from the wrong issuer '${String(claims.iss)}'. It must match the tenant '${this.issuer()}'.`);
-    if (claims.tid !== this.tenantId) throw invalid(`The access token is from the wrong tenant '${String(claims.tid)}'.`);
-    if (!audienceMatches(claims.aud, expectedAudiences)) throw invalid(`The access token has an invalid audience '${String(claims.aud)}'; expected ${expectedAudiences.map((a) => `'${a}'`).join(' or ')}.`);
-    if (typeof claims.exp !== 'number' || claims.exp <= now) throw new DockyardError('ExpiredAuthenticationToken', 'The access token expiry UTC time is earlier than current UTC time.');
+    if (claims.iss !== this.issuer())
+      throw invalid(
+        `The access token is from the wrong issuer '${String(claims.iss)}'. It must match the tenant '${this.issuer()}'.`,
+      );
+    if (claims.tid !== this.tenantId)
+      throw invalid(`The access token is from the wrong tenant '${String(claims.tid)}'.`);
+    if (!audienceMatches(claims.aud, expectedAudiences))
+      throw invalid(
+        `The access token has an invalid audience '${String(claims.aud)}'; expected ${expectedAudiences.map((a) => `'${a}'`).join(' or ')}.`,
+      );
+    if (typeof claims.exp !== 'number' || claims.exp <= now)
+      throw new DockyardError(
+        'ExpiredAuthenticationToken',
+        'The access token expiry UTC time is earlier than current UTC time.',
+      );
     if (typeof claims.nbf === 'number' && claims.nbf > now + 60) throw invalid('The access token is not yet valid.');
     if (typeof claims.oid !== 'string') throw invalid('The access token has no object id.');
     return claims;

@@ -31,7 +31,12 @@ export class WorkloadBindings {
     this.sweep();
     const secret = newSecret();
     const id = keyOf(secret).slice(0, 16);
-    this.byKey.set(keyOf(secret), { ...input, identities: input.identities.map((i) => i.toLowerCase()), ...(input.defaultIdentity ? { defaultIdentity: input.defaultIdentity.toLowerCase() } : {}), id });
+    this.byKey.set(keyOf(secret), {
+      ...input,
+      identities: input.identities.map((i) => i.toLowerCase()),
+      ...(input.defaultIdentity ? { defaultIdentity: input.defaultIdentity.toLowerCase() } : {}),
+      id,
+    });
     return { secret, id };
   }
 

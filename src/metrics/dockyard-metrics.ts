@@ -43,21 +43,95 @@ interface HttpSeries {
  */
 export class DockyardMetrics {
   readonly registry = new Registry();
-  private readonly httpRequests = new Counter({ name: 'dockyard_http_requests_total', help: 'HTTP requests answered, by plane, route template, method and status code.', labelNames: ['plane', 'route', 'method', 'status'] as const, registers: [this.registry] });
-  private readonly httpDuration = new Histogram({ name: 'dockyard_http_request_duration_seconds', help: 'Time from request to the end of the response, by plane, route template and method.', labelNames: ['plane', 'route', 'method'] as const, buckets: HTTP_BUCKETS, registers: [this.registry] });
-  private readonly tokensIssued = new Counter({ name: 'dockyard_tokens_issued_total', help: 'Tokens issued by the token endpoints (registry /oauth2/token and /oauth2/exchange, AAD, managed identity), by endpoint.', labelNames: ['plane', 'route'] as const, registers: [this.registry] });
-  private readonly tokenFailures = new Counter({ name: 'dockyard_token_failures_total', help: 'Token requests refused (4xx/5xx), by endpoint.', labelNames: ['plane', 'route'] as const, registers: [this.registry] });
-  private readonly bytesPushed = new Counter({ name: 'dockyard_registry_pushed_bytes_total', help: 'Bytes stored by pushes (committed blob uploads and manifests), by registry and kind.', labelNames: ['registry', 'kind'] as const, registers: [this.registry] });
-  private readonly bytesPulled = new Counter({ name: 'dockyard_registry_pulled_bytes_total', help: 'Bytes served by pulls (blob GETs, ranges included, and manifest GETs), by registry and kind.', labelNames: ['registry', 'kind'] as const, registers: [this.registry] });
-  private readonly uploadsInFlight = new Gauge({ name: 'dockyard_registry_blob_uploads_in_flight', help: 'Blob upload requests (POST/PATCH/PUT on /blobs/uploads) being received now.', registers: [this.registry] });
-  private readonly runsFinished = new Counter({ name: 'dockyard_runs_total', help: 'Task runs that reached a terminal status, by status, run type and trigger.', labelNames: ['status', 'run_type', 'trigger'] as const, registers: [this.registry] });
-  private readonly runDuration = new Histogram({ name: 'dockyard_run_duration_seconds', help: 'Time from a run starting to its terminal status, by status.', labelNames: ['status'] as const, buckets: RUN_BUCKETS, registers: [this.registry] });
-  private readonly queueWait = new Histogram({ name: 'dockyard_run_queue_wait_seconds', help: 'Time a run waited in the queue before a worker started it.', buckets: WAIT_BUCKETS, registers: [this.registry] });
-  private readonly triggerRuns = new Counter({ name: 'dockyard_trigger_runs_total', help: 'Runs queued by triggers, by trigger kind.', labelNames: ['trigger'] as const, registers: [this.registry] });
-  private readonly triggerLag = new Histogram({ name: 'dockyard_trigger_lag_seconds', help: 'Time from the triggering event (timer occurrence, base-image push) to the run being queued, by trigger kind.', labelNames: ['trigger'] as const, buckets: LAG_BUCKETS, registers: [this.registry] });
-  private readonly gcFreed = new Counter({ name: 'dockyard_gc_freed_bytes_total', help: 'Bytes of blob storage freed by garbage collection.', registers: [this.registry] });
-  private readonly gcBlobs = new Counter({ name: 'dockyard_gc_deleted_blobs_total', help: 'Blobs deleted by garbage collection.', registers: [this.registry] });
-  private readonly gcRuns = new Counter({ name: 'dockyard_gc_runs_total', help: 'Garbage collection passes completed.', registers: [this.registry] });
+  private readonly httpRequests = new Counter({
+    name: 'dockyard_http_requests_total',
+    help: 'HTTP requests answered, by plane, route template, method and status code.',
+    labelNames: ['plane', 'route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly httpDuration = new Histogram({
+    name: 'dockyard_http_request_duration_seconds',
+    help: 'Time from request to the end of the response, by plane, route template and method.',
+    labelNames: ['plane', 'route', 'method'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly tokensIssued = new Counter({
+    name: 'dockyard_tokens_issued_total',
+    help: 'Tokens issued by the token endpoints (registry /oauth2/token and /oauth2/exchange, AAD, managed identity), by endpoint.',
+    labelNames: ['plane', 'route'] as const,
+    registers: [this.registry],
+  });
+  private readonly tokenFailures = new Counter({
+    name: 'dockyard_token_failures_total',
+    help: 'Token requests refused (4xx/5xx), by endpoint.',
+    labelNames: ['plane', 'route'] as const,
+    registers: [this.registry],
+  });
+  private readonly bytesPushed = new Counter({
+    name: 'dockyard_registry_pushed_bytes_total',
+    help: 'Bytes stored by pushes (committed blob uploads and manifests), by registry and kind.',
+    labelNames: ['registry', 'kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly bytesPulled = new Counter({
+    name: 'dockyard_registry_pulled_bytes_total',
+    help: 'Bytes served by pulls (blob GETs, ranges included, and manifest GETs), by registry and kind.',
+    labelNames: ['registry', 'kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly uploadsInFlight = new Gauge({
+    name: 'dockyard_registry_blob_uploads_in_flight',
+    help: 'Blob upload requests (POST/PATCH/PUT on /blobs/uploads) being received now.',
+    registers: [this.registry],
+  });
+  private readonly runsFinished = new Counter({
+    name: 'dockyard_runs_total',
+    help: 'Task runs that reached a terminal status, by status, run type and trigger.',
+    labelNames: ['status', 'run_type', 'trigger'] as const,
+    registers: [this.registry],
+  });
+  private readonly runDuration = new Histogram({
+    name: 'dockyard_run_duration_seconds',
+    help: 'Time from a run starting to its terminal status, by status.',
+    labelNames: ['status'] as const,
+    buckets: RUN_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly queueWait = new Histogram({
+    name: 'dockyard_run_queue_wait_seconds',
+    help: 'Time a run waited in the queue before a worker started it.',
+    buckets: WAIT_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly triggerRuns = new Counter({
+    name: 'dockyard_trigger_runs_total',
+    help: 'Runs queued by triggers, by trigger kind.',
+    labelNames: ['trigger'] as const,
+    registers: [this.registry],
+  });
+  private readonly triggerLag = new Histogram({
+    name: 'dockyard_trigger_lag_seconds',
+    help: 'Time from the triggering event (timer occurrence, base-image push) to the run being queued, by trigger kind.',
+    labelNames: ['trigger'] as const,
+    buckets: LAG_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly gcFreed = new Counter({
+    name: 'dockyard_gc_freed_bytes_total',
+    help: 'Bytes of blob storage freed by garbage collection.',
+    registers: [this.registry],
+  });
+  private readonly gcBlobs = new Counter({
+    name: 'dockyard_gc_deleted_blobs_total',
+    help: 'Blobs deleted by garbage collection.',
+    registers: [this.registry],
+  });
+  private readonly gcRuns = new Counter({
+    name: 'dockyard_gc_runs_total',
+    help: 'Garbage collection passes completed.',
+    registers: [this.registry],
+  });
   private readonly http = new Map<string, HttpSeries>();
   private sources: StateSources = {};
   private readonly tokenRoutes: Set<string>;
@@ -70,7 +144,7 @@ export class DockyardMetrics {
     const state = (): StateSources => this.sources;
     new Gauge({
       name: 'dockyard_registry_storage_bytes',
-      help: "Bytes each registry holds: its distinct blobs plus its manifests (a blob shared by registries counts in each).",
+      help: 'Bytes each registry holds: its distinct blobs plus its manifests (a blob shared by registries counts in each).',
       labelNames: ['registry'] as const,
       registers: [this.registry],
       async collect() {
@@ -110,8 +184,12 @@ export class DockyardMetrics {
     const key = `${plane} ${m} ${status} ${route}`;
     let s = this.http.get(key);
     if (!s) {
-      s = { count: this.httpRequests.labels(plane, route, m, String(status)), duration: this.httpDuration.labels(plane, route, m) };
-      if (this.tokenRoutes.has(route)) s.token = (status < 400 ? this.tokensIssued : this.tokenFailures).labels(plane, route);
+      s = {
+        count: this.httpRequests.labels(plane, route, m, String(status)),
+        duration: this.httpDuration.labels(plane, route, m),
+      };
+      if (this.tokenRoutes.has(route))
+        s.token = (status < 400 ? this.tokensIssued : this.tokenFailures).labels(plane, route);
       this.http.set(key, s);
     }
     s.count.inc();
@@ -160,6 +238,9 @@ export class DockyardMetrics {
   /** The exposition text (Prometheus text format 0.0.4). */
   async render(): Promise<{ contentType: string; body: string }> {
     const own = await this.registry.metrics();
-    return { contentType: this.registry.contentType, body: this.withProcessMetrics ? `${own}\n${await processMetrics().metrics()}` : own };
+    return {
+      contentType: this.registry.contentType,
+      body: this.withProcessMetrics ? `${own}\n${await processMetrics().metrics()}` : own,
+    };
   }
 }

@@ -11,7 +11,13 @@ export const UNMATCHED_ROUTE = '<unmatched>';
  */
 export function instrumentFastify(app: FastifyInstance, metrics: DockyardMetrics): void {
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.httpRequest('api', request.routeOptions.url ?? UNMATCHED_ROUTE, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.httpRequest(
+      'api',
+      request.routeOptions.url ?? UNMATCHED_ROUTE,
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     done();
   });
 }
@@ -22,11 +28,17 @@ type NodeHandler<A extends unknown[]> = (...args: [...A, IncomingMessage, Server
  * Wraps a registry listener's handler `(registryName, req, res)`: counts each response under `routeOf(req.url)` (a
  * bounded template) and tracks blob upload requests in flight. Costs one route match and one `close` listener.
  */
-export function instrumentRegistryHandler(handler: NodeHandler<[string]>, metrics: DockyardMetrics, routeOf: (url: string | undefined) => string): NodeHandler<[string]> {
+export function instrumentRegistryHandler(
+  handler: NodeHandler<[string]>,
+  metrics: DockyardMetrics,
+  routeOf: (url: string | undefined) => string,
+): NodeHandler<[string]> {
   return (registryName: string, req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const route = routeOf(req.url);
-    const upload = route.startsWith('/v2/<name>/blobs/uploads/') && (req.method === 'POST' || req.method === 'PATCH' || req.method === 'PUT');
+    const upload =
+      route.startsWith('/v2/<name>/blobs/uploads/') &&
+      (req.method === 'POST' || req.method === 'PATCH' || req.method === 'PUT');
     if (upload) metrics.uploadStarted();
     res.once('close', () => {
       if (upload) metrics.uploadEnded();

@@ -24,8 +24,15 @@ export interface ScrapeRouteOptions {
  * A loopback peer: 127.0.0.0/8 or ::1 (also IPv4-mapped). A request that carries forwarding headers came through a
  * proxy on this machine on behalf of someone else, so it is not treated as local.
  */
-export function isLoopbackRequest(request: Pick<FastifyRequest, 'headers'> & { raw: { socket: { remoteAddress?: string } } }): boolean {
-  if (request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined || request.headers['x-real-ip'] !== undefined) return false;
+export function isLoopbackRequest(
+  request: Pick<FastifyRequest, 'headers'> & { raw: { socket: { remoteAddress?: string } } },
+): boolean {
+  if (
+    request.headers['x-forwarded-for'] !== undefined ||
+    request.headers.forwarded !== undefined ||
+    request.headers['x-real-ip'] !== undefined
+  )
+    return false;
   return isLoopbackAddress(request.raw.socket.remoteAddress);
 }
 
@@ -64,11 +71,20 @@ async function admit(request: FastifyRequest, o: ScrapeRouteOptions): Promise<vo
   let principal = request.principal;
   if (!principal && bearer && o.verifyBearer) principal = await o.verifyBearer(bearer).catch(() => null);
   if (!principal) {
-    throw new DockyardError(h ? 'InvalidAuthenticationToken' : 'AuthenticationFailed', h ? 'The scrape token or access token is invalid.' : "Scraping /metrics from here needs the metrics token or an administrator's credentials in the 'Authorization' header.", {
-      headers: { 'www-authenticate': 'Bearer realm="dockyard-metrics"' },
-    });
+    throw new DockyardError(
+      h ? 'InvalidAuthenticationToken' : 'AuthenticationFailed',
+      h
+        ? 'The scrape token or access token is invalid.'
+        : "Scraping /metrics from here needs the metrics token or an administrator's credentials in the 'Authorization' header.",
+      {
+        headers: { 'www-authenticate': 'Bearer realm="dockyard-metrics"' },
+      },
+    );
   }
   if (!(await o.isAdmin(principal))) {
-    throw new DockyardError('AuthorizationFailed', `The client '${principal.displayName}' with object id '${principal.objectId}' may not read metrics: that needs the administrator role (Owner or User Access Administrator on the subscription) or the metrics token.`);
+    throw new DockyardError(
+      'AuthorizationFailed',
+      `The client '${principal.displayName}' with object id '${principal.objectId}' may not read metrics: that needs the administrator role (Owner or User Access Administrator on the subscription) or the metrics token.`,
+    );
   }
 }

@@ -4,7 +4,10 @@ import { ipv4ToNumber, parseCidr, type CidrRange } from './ip-address.js';
 /** A registry's network properties, as stored by the control plane (acr-reference.md §7). */
 export interface NetworkSettings {
   publicNetworkAccess: 'Enabled' | 'Disabled' | string;
-  networkRuleSet: { defaultAction: 'Allow' | 'Deny' | string; ipRules: Array<{ ipAddressOrRange?: string; value?: string; action?: string }> };
+  networkRuleSet: {
+    defaultAction: 'Allow' | 'Deny' | string;
+    ipRules: Array<{ ipAddressOrRange?: string; value?: string; action?: string }>;
+  };
   networkRuleBypassOptions: 'AzureServices' | 'None' | string;
   networkRuleBypassAllowedForTasks: boolean;
 }
@@ -30,7 +33,12 @@ export interface NetworkDecision {
  * identity acting for a trusted Dockyard service (`trustedService`), while the registry allows it (see TasksBypassPolicy).
  * User-assigned identities, service principals, users and anonymous callers never bypass.
  */
-export function checkNetwork(settings: NetworkSettings, clientIp: string, principal: Principal | null, tasksPolicy: TasksBypassPolicy = 'seed'): NetworkDecision {
+export function checkNetwork(
+  settings: NetworkSettings,
+  clientIp: string,
+  principal: Principal | null,
+  tasksPolicy: TasksBypassPolicy = 'seed',
+): NetworkDecision {
   const blocked = networkOnly(settings, clientIp);
   if (blocked.allowed) return blocked;
   if (!principal) return blocked;
@@ -41,12 +49,14 @@ export function checkNetwork(settings: NetworkSettings, clientIp: string, princi
 
 /** The decision from public access + IP rules alone (what an anonymous caller gets). */
 export function networkOnly(settings: NetworkSettings, clientIp: string): NetworkDecision {
-  if (String(settings.publicNetworkAccess).toLowerCase() === 'disabled') return { allowed: false, reason: 'denied:public-network-access-disabled' };
-  if (String(settings.networkRuleSet.defaultAction).toLowerCase() !== 'deny') return { allowed: true, reason: 'public-network-enabled' };
+  if (String(settings.publicNetworkAccess).toLowerCase() === 'disabled')
+    return { allowed: false, reason: 'denied:public-network-access-disabled' };
+  if (String(settings.networkRuleSet.defaultAction).toLowerCase() !== 'deny')
+    return { allowed: true, reason: 'public-network-enabled' };
   const ip = ipv4ToNumber(clientIp);
   if (ip !== undefined) {
     for (const { value, range } of compiled(settings.networkRuleSet.ipRules)) {
-      if (((ip & range.mask) >>> 0) === range.base) return { allowed: true, reason: `ip-rule:${value}` };
+      if ((ip & range.mask) >>> 0 === range.base) return { allowed: true, reason: `ip-rule:${value}` };
     }
   }
   return { allowed: false, reason: 'denied:no-matching-ip-rule' };
@@ -71,14 +81,25 @@ function compiled(rules: NetworkSettings['networkRuleSet']['ipRules']): Array<{ 
 function trustedBypass(s: NetworkSettings, p: Principal, tasksPolicy: TasksBypassPolicy): NetworkDecision {
   if (!p.trustedService) return { allowed: false, reason: 'not-a-trusted-service' };
   if (p.type !== 'ManagedIdentity' || p.identityKind !== 'SystemAssigned') {
-    return { allowed: false, reason: `trusted-service:${p.trustedService} requires a system-assigned identity (got ${p.identityKind ?? p.type})` };
+    return {
+      allowed: false,
+      reason: `trusted-service:${p.trustedService} requires a system-assigned identity (got ${p.identityKind ?? p.type})`,
+    };
   }
   const azureServices = String(s.networkRuleBypassOptions).toLowerCase() === 'azureservices';
   if (p.trustedService === 'tasks') {
     const ok = s.networkRuleBypassAllowedForTasks || (tasksPolicy === 'seed' && azureServices);
     return ok
-      ? { allowed: true, reason: `trusted-service:tasks (${s.networkRuleBypassAllowedForTasks ? 'networkRuleBypassAllowedForTasks' : 'AzureServices'})` }
-      : { allowed: false, reason: tasksPolicy === 'seed' ? 'trusted-services-not-allowed' : 'tasks-bypass-not-allowed' };
+      ? {
+          allowed: true,
+          reason: `trusted-service:tasks (${s.networkRuleBypassAllowedForTasks ? 'networkRuleBypassAllowedForTasks' : 'AzureServices'})`,
+        }
+      : {
+          allowed: false,
+          reason: tasksPolicy === 'seed' ? 'trusted-services-not-allowed' : 'tasks-bypass-not-allowed',
+        };
   }
-  return azureServices ? { allowed: true, reason: `trusted-service:${p.trustedService}` } : { allowed: false, reason: 'trusted-services-not-allowed' };
+  return azureServices
+    ? { allowed: true, reason: `trusted-service:${p.trustedService}` }
+    : { allowed: false, reason: 'trusted-services-not-allowed' };
 }

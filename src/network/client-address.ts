@@ -10,13 +10,21 @@ import { relayedClient } from './forwarded-client.js';
  * browser's address (as the proxy computed it with these same rules) under an HMAC only the server can make
  * (forwarded-client.ts); with `relayKey` given, that address is the client.
  */
-export function clientAddress(peer: string | undefined, headers: IncomingHttpHeaders, trustedProxies: readonly string[], relayKey?: Buffer): string {
+export function clientAddress(
+  peer: string | undefined,
+  headers: IncomingHttpHeaders,
+  trustedProxies: readonly string[],
+  relayKey?: Buffer,
+): string {
   const relayed = relayedClient(headers, relayKey);
   if (relayed !== undefined) return relayed;
   const p = normalizeAddress(peer ?? '');
   if (trustedProxies.length === 0 || !isTrusted(p, trustedProxies)) return p;
   const raw = headers['x-forwarded-for'];
-  const chain = (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).split(',').map((s) => normalizeAddress(s)).filter(Boolean);
+  const chain = (Array.isArray(raw) ? raw.join(',') : (raw ?? ''))
+    .split(',')
+    .map((s) => normalizeAddress(s))
+    .filter(Boolean);
   for (let i = chain.length - 1; i >= 0; i--) {
     if (!isTrusted(chain[i], trustedProxies)) return chain[i];
   }

@@ -10,7 +10,8 @@ import { normalizeAddress } from './ip-address.js';
  */
 export const FORWARDED_CLIENT_HEADER = 'x-dockyard-relayed-client';
 
-const mac = (key: Buffer, address: string): Buffer => createHmac('sha256', key).update(`relayed-client:${address}`).digest();
+const mac = (key: Buffer, address: string): Buffer =>
+  createHmac('sha256', key).update(`relayed-client:${address}`).digest();
 
 /** The header value proving that the relay holding `key` forwards for `address`. */
 export function relayedClientHeader(address: string, key: Buffer): string {

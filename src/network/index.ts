@@ -1,4 +1,10 @@
-export { checkNetwork, networkOnly, type NetworkDecision, type NetworkSettings, type TasksBypassPolicy } from './check-network.js';
+export {
+  checkNetwork,
+  networkOnly,
+  type NetworkDecision,
+  type NetworkSettings,
+  type TasksBypassPolicy,
+} from './check-network.js';
 export { clientAddress } from './client-address.js';
 export { cidrContains, ipv4ToNumber, normalizeAddress, parseCidr, type CidrRange } from './ip-address.js';
 export { deniedMessage } from './denied.js';

@@ -51,5 +51,5 @@ export function parseCidr(value: string): CidrRange | undefined {
 export function cidrContains(range: CidrRange, address: string): boolean {
   const n = ipv4ToNumber(address);
   if (n === undefined) return false;
-  return ((n & range.mask) >>> 0) === range.base;
+  return (n & range.mask) >>> 0 === range.base;
 }

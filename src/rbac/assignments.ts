@@ -58,7 +58,15 @@ export class RoleAssignments {
     this.db = db as Kysely<RbacTables>;
   }
 
-  async create(input: { scope: string; roleId: string; principalId: string; principalType: string; name?: string; description?: string | null; createdBy?: string }): Promise<RoleAssignment> {
+  async create(input: {
+    scope: string;
+    roleId: string;
+    principalId: string;
+    principalType: string;
+    name?: string;
+    description?: string | null;
+    createdBy?: string;
+  }): Promise<RoleAssignment> {
     const scope = normScope(input.scope);
     const row: RbacTables['role_assignments'] = {
       name: (input.name ?? newGuid()).toLowerCase(),
@@ -76,7 +84,11 @@ export class RoleAssignments {
   }
 
   async get(name: string): Promise<RoleAssignment | undefined> {
-    const r = await this.db.selectFrom('role_assignments').selectAll().where('name', '=', name.toLowerCase()).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('role_assignments')
+      .selectAll()
+      .where('name', '=', name.toLowerCase())
+      .executeTakeFirst();
     return r ? toAssignment(r) : undefined;
   }
 
@@ -92,7 +104,11 @@ export class RoleAssignments {
   }
 
   async forPrincipal(principalId: string): Promise<RoleAssignment[]> {
-    const rows = await this.db.selectFrom('role_assignments').selectAll().where('principal_id', '=', principalId.toLowerCase()).execute();
+    const rows = await this.db
+      .selectFrom('role_assignments')
+      .selectAll()
+      .where('principal_id', '=', principalId.toLowerCase())
+      .execute();
     return rows.map(toAssignment);
   }
 
@@ -105,7 +121,10 @@ export class RoleAssignments {
   }
 
   async deleteForPrincipal(principalId: string): Promise<number> {
-    const r = await this.db.deleteFrom('role_assignments').where('principal_id', '=', principalId.toLowerCase()).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('role_assignments')
+      .where('principal_id', '=', principalId.toLowerCase())
+      .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 

@@ -21,7 +21,10 @@ export function actionMatches(pattern: string, action: string): boolean {
   if (pattern === '*') return true;
   let re = patternCache.get(pattern);
   if (!re) {
-    const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*');
+    const body = pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+      .join('.*');
     re = new RegExp(`^${body.replaceAll('\\/.*\\/', '(?:\\/.*)?\\/')}$`, 'i');
     patternCache.set(pattern, re);
   }

@@ -19,14 +19,24 @@ export class Rbac implements Authorizer {
   }
 
   /** Control-plane decision (ARM actions). The registry admin user never acts on the control plane. */
-  async isAllowed(principal: Principal, action: string, scope: string, kind: PermissionKind = 'action'): Promise<boolean> {
+  async isAllowed(
+    principal: Principal,
+    action: string,
+    scope: string,
+    kind: PermissionKind = 'action',
+  ): Promise<boolean> {
     if (principal.type === 'RegistryAdmin' || principal.type === 'RegistryToken') return false;
     const mine = await this.assignments.forPrincipal(principal.objectId);
     return authorize(mine, this.definitions, principal.objectId, action, scope, kind);
   }
 
   /** Of `actions`, those the principal holds on `scope`. */
-  async granted(principalObjectId: string, actions: readonly string[], scope: string, kind: PermissionKind = 'action'): Promise<string[]> {
+  async granted(
+    principalObjectId: string,
+    actions: readonly string[],
+    scope: string,
+    kind: PermissionKind = 'action',
+  ): Promise<string[]> {
     const mine = await this.assignments.forPrincipal(principalObjectId);
     return grantedOf(mine, this.definitions, principalObjectId, actions, scope, kind);
   }
@@ -35,6 +45,7 @@ export class Rbac implements Authorizer {
   async ensureAssignment(scope: string, role: string, principalId: string, principalType: string): Promise<void> {
     const def = this.findRole(role);
     if (!def) throw new Error(`unknown role ${role}`);
-    if (!(await this.assignments.find(scope, def.id, principalId))) await this.assignments.create({ scope, roleId: def.id, principalId, principalType });
+    if (!(await this.assignments.find(scope, def.id, principalId)))
+      await this.assignments.create({ scope, roleId: def.id, principalId, principalType });
   }
 }

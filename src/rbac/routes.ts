@@ -13,7 +13,17 @@ export interface RbacDirectoryPort {
   checkScope(scope: string): Promise<void>;
 }
 
-export const RBAC_API_VERSIONS = ['2022-04-01', '2022-01-01-preview', '2020-10-01-preview', '2020-08-01-preview', '2020-04-01-preview', '2018-09-01-preview', '2018-07-01', '2018-01-01-preview', '2015-07-01'];
+export const RBAC_API_VERSIONS = [
+  '2022-04-01',
+  '2022-01-01-preview',
+  '2020-10-01-preview',
+  '2020-08-01-preview',
+  '2020-04-01-preview',
+  '2018-09-01-preview',
+  '2018-07-01',
+  '2018-01-01-preview',
+  '2015-07-01',
+];
 
 const MARK = '/providers/microsoft.authorization/';
 
@@ -31,9 +41,11 @@ export function parseAuthorizationPath(rawPath: string): Target | null {
   const scope = path.slice(0, i) || '/';
   const rest = path.slice(i + MARK.length).split('/');
   const kindRaw = rest[0]?.toLowerCase();
-  const kind = kindRaw === 'roleassignments' ? 'roleAssignments' : kindRaw === 'roledefinitions' ? 'roleDefinitions' : null;
+  const kind =
+    kindRaw === 'roleassignments' ? 'roleAssignments' : kindRaw === 'roledefinitions' ? 'roleDefinitions' : null;
   if (!kind || rest.length > 2) return null;
-  if (scope !== '/' && !parseResourceId(scope)) throw new DockyardError('InvalidScope', `The scope '${scope}' is not valid.`);
+  if (scope !== '/' && !parseResourceId(scope))
+    throw new DockyardError('InvalidScope', `The scope '${scope}' is not valid.`);
   return { scope, kind, ...(rest[1] ? { name: rest[1] } : {}) };
 }
 
@@ -55,7 +67,11 @@ export function registerRbacRoutes(rbac: Rbac, port: RbacDirectoryPort) {
     app.setErrorHandler(errorHandlerFor('arm'));
     const handler = async (req: FastifyRequest<{ Querystring: Record<string, string> }>) => {
       const t = parseAuthorizationPath(req.url);
-      if (!t) throw new DockyardError('InvalidResourceType', `The resource type could not be found for path '${req.url.split('?')[0]}'.`);
+      if (!t)
+        throw new DockyardError(
+          'InvalidResourceType',
+          `The resource type could not be found for path '${req.url.split('?')[0]}'.`,
+        );
       requireApiVersion(req, RBAC_API_VERSIONS);
       if (t.kind === 'roleDefinitions') return roleDefinitions(req, t);
       if (req.method === 'PUT') return putAssignment(req, t);
@@ -65,37 +81,82 @@ export function registerRbacRoutes(rbac: Rbac, port: RbacDirectoryPort) {
 
     async function roleDefinitions(req: FastifyRequest<{ Querystring: Record<string, string> }>, t: Target) {
       requirePrincipal(req);
-      if (req.method !== 'GET') throw new DockyardError('OperationNotAllowed', 'Custom role definitions are not supported.');
+      if (req.method !== 'GET')
+        throw new DockyardError('OperationNotAllowed', 'Custom role definitions are not supported.');
       const sub = subscriptionOf(t.scope);
       if (t.name) {
         const d = rbac.findRole(t.name);
-        if (!d) throw new DockyardError('RoleDefinitionNotFound', `The role definition '${t.name}' could not be found.`);
+        if (!d)
+          throw new DockyardError('RoleDefinitionNotFound', `The role definition '${t.name}' could not be found.`);
         return definitionShape(d, sub);
       }
       const { roleName } = parseFilter(req.query.$filter);
-      const defs = roleName ? rbac.definitions.filter((d) => d.roleName.toLowerCase() === roleName.toLowerCase()) : rbac.definitions;
-      return armPage(req, defs.map((d) => definitionShape(d, sub)));
+      const defs = roleName
+        ? rbac.definitions.filter((d) => d.roleName.toLowerCase() === roleName.toLowerCase())
+        : rbac.definitions;
+      return armPage(
+        req,
+        defs.map((d) => definitionShape(d, sub)),
+      );
     }
 
     async function putAssignment(req: FastifyRequest<{ Querystring: Record<string, string> }>, t: Target) {
-      if (!t.name || !isGuid(t.name)) throw new DockyardError('InvalidRoleAssignmentId', `The role assignment ID '${t.name ?? ''}' is not valid. The role assignment ID must be a GUID.`);
+      if (!t.name || !isGuid(t.name))
+        throw new DockyardError(
+          'InvalidRoleAssignmentId',
+          `The role assignment ID '${t.name ?? ''}' is not valid. The role assignment ID must be a GUID.`,
+        );
       const caller = await authorizeRequest(req, rbac, 'Microsoft.Authorization/roleAssignments/write', t.scope);
       await port.checkScope(t.scope);
-      const body = (req.body ?? {}) as { properties?: { roleDefinitionId?: string; principalId?: string; principalType?: string; description?: string } };
+      const body = (req.body ?? {}) as {
+        properties?: { roleDefinitionId?: string; principalId?: string; principalType?: string; description?: string };
+      };
       const p = body.properties ?? {};
-      if (!p.roleDefinitionId || !p.principalId) throw new DockyardError('InvalidRequestContent', "The request must have 'properties.roleDefinitionId' and 'properties.principalId'.");
+      if (!p.roleDefinitionId || !p.principalId)
+        throw new DockyardError(
+          'InvalidRequestContent',
+          "The request must have 'properties.roleDefinitionId' and 'properties.principalId'.",
+        );
       const def = rbac.findRole(p.roleDefinitionId);
-      if (!def) throw new DockyardError('RoleDefinitionNotFound', `The role definition '${p.roleDefinitionId}' could not be found.`);
+      if (!def)
+        throw new DockyardError(
+          'RoleDefinitionNotFound',
+          `The role definition '${p.roleDefinitionId}' could not be found.`,
+        );
       const type = await port.principalType(p.principalId);
-      if (!type) throw new DockyardError('PrincipalNotFound', `Principal ${p.principalId.replace(/-/g, '')} does not exist in the directory ${caller.tenantId}.`);
+      if (!type)
+        throw new DockyardError(
+          'PrincipalNotFound',
+          `Principal ${p.principalId.replace(/-/g, '')} does not exist in the directory ${caller.tenantId}.`,
+        );
       const existingByName = await rbac.assignments.get(t.name);
       if (existingByName) {
-        if (existingByName.roleDefinitionId === def.id && existingByName.principalId === p.principalId.toLowerCase() && existingByName.scope.toLowerCase() === t.scope.toLowerCase()) return assignmentShape(existingByName);
-        throw new DockyardError('Conflict', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
+        if (
+          existingByName.roleDefinitionId === def.id &&
+          existingByName.principalId === p.principalId.toLowerCase() &&
+          existingByName.scope.toLowerCase() === t.scope.toLowerCase()
+        )
+          return assignmentShape(existingByName);
+        throw new DockyardError(
+          'Conflict',
+          'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.',
+        );
       }
-      if (await rbac.assignments.find(t.scope, def.id, p.principalId)) throw new DockyardError('RoleAssignmentExists', 'The role assignment already exists.');
-      const a = await rbac.assignments.create({ scope: t.scope, roleId: def.id, principalId: p.principalId, principalType: p.principalType ?? type, name: t.name, description: p.description ?? null, createdBy: caller.objectId });
-      req.log.info({ assignment: a.name, role: def.roleName, principalId: a.principalId, scope: a.scope }, 'role assignment created');
+      if (await rbac.assignments.find(t.scope, def.id, p.principalId))
+        throw new DockyardError('RoleAssignmentExists', 'The role assignment already exists.');
+      const a = await rbac.assignments.create({
+        scope: t.scope,
+        roleId: def.id,
+        principalId: p.principalId,
+        principalType: p.principalType ?? type,
+        name: t.name,
+        description: p.description ?? null,
+        createdBy: caller.objectId,
+      });
+      req.log.info(
+        { assignment: a.name, role: def.roleName, principalId: a.principalId, scope: a.scope },
+        'role assignment created',
+      );
       return assignmentShape(a);
     }
 
@@ -115,11 +176,13 @@ export function registerRbacRoutes(rbac: Rbac, port: RbacDirectoryPort) {
       await authorizeRequest(req, rbac, 'Microsoft.Authorization/roleAssignments/read', t.scope);
       if (t.name) {
         const a = await rbac.assignments.get(t.name);
-        if (!a || a.scope.toLowerCase() !== t.scope.toLowerCase()) throw new DockyardError('RoleAssignmentNotFound', `The role assignment '${t.name}' is not found.`);
+        if (!a || a.scope.toLowerCase() !== t.scope.toLowerCase())
+          throw new DockyardError('RoleAssignmentNotFound', `The role assignment '${t.name}' is not found.`);
         return assignmentShape(a);
       }
       const f = parseFilter(req.query.$filter);
-      const visible = (a: RoleAssignment) => scopeCovers(a.scope, t.scope) || (!f.atScope && scopeCovers(t.scope, a.scope));
+      const visible = (a: RoleAssignment) =>
+        scopeCovers(a.scope, t.scope) || (!f.atScope && scopeCovers(t.scope, a.scope));
       const all = f.principalId ? await rbac.assignments.forPrincipal(f.principalId) : await rbac.assignments.all();
       return armPage(req, all.filter(visible).map(assignmentShape));
     }
@@ -134,6 +197,8 @@ export function registerRbacRoutes(rbac: Rbac, port: RbacDirectoryPort) {
         return reply.send(out);
       },
     });
-    app.get('/providers/Microsoft.Authorization/*', async (req) => handler(req as FastifyRequest<{ Querystring: Record<string, string> }>));
+    app.get('/providers/Microsoft.Authorization/*', async (req) =>
+      handler(req as FastifyRequest<{ Querystring: Record<string, string> }>),
+    );
   };
 }

@@ -20,7 +20,10 @@ export function parseScopes(values: string[]): Scope[] {
       if (first <= 0 || last === first) throw new DockyardError('invalid_scope', `invalid scope '${s}'`);
       const type = s.slice(0, first);
       const name = s.slice(first + 1, last);
-      const actions = s.slice(last + 1).split(',').filter(Boolean);
+      const actions = s
+        .slice(last + 1)
+        .split(',')
+        .filter(Boolean);
       if (type === 'repository' || type === 'artifact-repository') out.push({ type: 'repository', name, actions });
       else if (type === 'registry' && name === 'catalog') out.push({ type: 'registry', name, actions });
       else throw new DockyardError('invalid_scope', `invalid scope '${s}'`);
@@ -32,20 +35,42 @@ export function parseScopes(values: string[]): Scope[] {
 const ALL_ACTIONS = ['pull', 'push', 'delete', 'metadata_read', 'metadata_write'];
 
 /** The actions a principal gets for a scope: everything for its own admin user, else what the access port grants. */
-export async function grantScope(deps: RegistryDeps, principal: Principal, registry: RegistryInfo, scope: Scope): Promise<AccessEntry | null> {
+export async function grantScope(
+  deps: RegistryDeps,
+  principal: Principal,
+  registry: RegistryInfo,
+  scope: Scope,
+): Promise<AccessEntry | null> {
   const requested = scope.actions.includes('*') ? ['*'] : scope.actions;
   let granted: string[];
   if (isAdminOf(principal, registry)) granted = registry.adminUserEnabled ? requested : [];
   else if (principal.type === 'RegistryAdmin') granted = [];
-  else if (principal.type === 'RegistryToken') granted = await deps.repoTokens.grantedActions(registry, principal, scope.type === 'registry' ? 'catalog' : scope.name, requested.flatMap((a) => (a === '*' ? ALL_ACTIONS : [a])));
-  else granted = await deps.access.grantedActions(principal, registry, scope.type === 'registry' ? 'catalog' : scope.name, scope.type === 'registry' ? ['*'] : requested.flatMap((a) => (a === '*' ? ALL_ACTIONS : [a])));
-  if (scope.type === 'repository' && requested.includes('*') && ALL_ACTIONS.every((a) => granted.includes(a))) granted = ['*'];
+  else if (principal.type === 'RegistryToken')
+    granted = await deps.repoTokens.grantedActions(
+      registry,
+      principal,
+      scope.type === 'registry' ? 'catalog' : scope.name,
+      requested.flatMap((a) => (a === '*' ? ALL_ACTIONS : [a])),
+    );
+  else
+    granted = await deps.access.grantedActions(
+      principal,
+      registry,
+      scope.type === 'registry' ? 'catalog' : scope.name,
+      scope.type === 'registry' ? ['*'] : requested.flatMap((a) => (a === '*' ? ALL_ACTIONS : [a])),
+    );
+  if (scope.type === 'repository' && requested.includes('*') && ALL_ACTIONS.every((a) => granted.includes(a)))
+    granted = ['*'];
   if (granted.length === 0) return null;
   return { type: scope.type, name: scope.name, actions: granted };
 }
 
 /** Basic credentials: null-GUID + refresh token, the registry admin user, or whatever the app accepts. */
-export async function authenticateBasicHeader(deps: RegistryDeps, registry: RegistryInfo, header: string): Promise<Principal | null> {
+export async function authenticateBasicHeader(
+  deps: RegistryDeps,
+  registry: RegistryInfo,
+  header: string,
+): Promise<Principal | null> {
   let decoded: string;
   try {
     decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
@@ -59,7 +84,12 @@ export async function authenticateBasicHeader(deps: RegistryDeps, registry: Regi
   return authenticatePassword(deps, registry, username, password);
 }
 
-export async function authenticatePassword(deps: RegistryDeps, registry: RegistryInfo, username: string, password: string): Promise<Principal | null> {
+export async function authenticatePassword(
+  deps: RegistryDeps,
+  registry: RegistryInfo,
+  username: string,
+  password: string,
+): Promise<Principal | null> {
   if (!password) return null;
   if (username === NULL_GUID) {
     const v = await deps.tokens.verify(password, registry.loginServer, 'refresh_token');
@@ -81,7 +111,10 @@ const scopeText = (s: Scope): string => `${s.type}:${s.name}:${s.actions.join(',
 
 /** The Bearer challenge; `also` adds scopes the request needs besides `scope` (the source of a cross-repo mount). */
 export function challenge(registry: RegistryInfo, scope: Scope | null, error?: string, also: Scope[] = []): string {
-  const parts = [`Bearer realm="${registryBaseUrl(registry.loginServer)}/oauth2/token"`, `service="${registry.loginServer}"`];
+  const parts = [
+    `Bearer realm="${registryBaseUrl(registry.loginServer)}/oauth2/token"`,
+    `service="${registry.loginServer}"`,
+  ];
   const scopes = [...also, ...(scope ? [scope] : [])];
   if (scopes.length) parts.push(`scope="${scopes.map(scopeText).join(' ')}"`);
   if (error) parts.push(`error="${error}"`);
@@ -90,10 +123,17 @@ export function challenge(registry: RegistryInfo, scope: Scope | null, error?: s
 
 function unauthorized(registry: RegistryInfo, scope: Scope | null, error?: string, also: Scope[] = []): DockyardError {
   const detail = scope ? scope.actions.map((a) => ({ Type: scope.type, Name: scope.name, Action: a })) : null;
-  return new DockyardError('UNAUTHORIZED', 'authentication required, visit https://aka.ms/acr/authorization for more information.', {
-    detail,
-    headers: { 'www-authenticate': challenge(registry, scope, error, also), 'docker-distribution-api-version': 'registry/2.0' },
-  });
+  return new DockyardError(
+    'UNAUTHORIZED',
+    'authentication required, visit https://aka.ms/acr/authorization for more information.',
+    {
+      detail,
+      headers: {
+        'www-authenticate': challenge(registry, scope, error, also),
+        'docker-distribution-api-version': 'registry/2.0',
+      },
+    },
+  );
 }
 
 /**
@@ -106,7 +146,8 @@ export async function authorize(ctx: RequestContext, needed: Scope | null, also:
   if (!ctx.principal) {
     if (h?.startsWith('Bearer ')) {
       const v = await deps.tokens.verify(h.slice(7).trim(), registry.loginServer, 'access_token');
-      if (!v || !(await stillValid(deps, registry, v.principal))) throw unauthorized(registry, needed, 'invalid_token', also);
+      if (!v || !(await stillValid(deps, registry, v.principal)))
+        throw unauthorized(registry, needed, 'invalid_token', also);
       ctx.principal = v.principal;
       ctx.access = v.access;
     } else if (h?.startsWith('Basic ')) {
@@ -123,9 +164,16 @@ export async function authorize(ctx: RequestContext, needed: Scope | null, also:
     await checkNetwork(ctx);
   }
   if (!needed) return;
-  const missing = needed.actions.filter((a) => !accessCovers(ctx.access, needed.type, needed.name, a) && !(a === 'metadata_read' && accessCovers(ctx.access, needed.type, needed.name, 'pull')));
+  const missing = needed.actions.filter(
+    (a) =>
+      !accessCovers(ctx.access, needed.type, needed.name, a) &&
+      !(a === 'metadata_read' && accessCovers(ctx.access, needed.type, needed.name, 'pull')),
+  );
   if (missing.length === 0) return;
-  if (h?.startsWith('Basic ')) throw new DockyardError('DENIED', 'requested access to the resource is denied', { detail: missing.map((a) => ({ Type: needed.type, Name: needed.name, Action: a })) });
+  if (h?.startsWith('Basic '))
+    throw new DockyardError('DENIED', 'requested access to the resource is denied', {
+      detail: missing.map((a) => ({ Type: needed.type, Name: needed.name, Action: a })),
+    });
   throw unauthorized(registry, needed, 'insufficient_scope');
 }
 
@@ -133,7 +181,11 @@ export async function authorize(ctx: RequestContext, needed: Scope | null, also:
 export async function holds(ctx: RequestContext, repository: string, action: string): Promise<boolean> {
   if (accessCovers(ctx.access, 'repository', repository, action)) return true;
   if (ctx.principal && ctx.req.headers.authorization?.startsWith('Basic ')) {
-    const e = await grantScope(ctx.deps, ctx.principal, ctx.registry, { type: 'repository', name: repository, actions: [action] });
+    const e = await grantScope(ctx.deps, ctx.principal, ctx.registry, {
+      type: 'repository',
+      name: repository,
+      actions: [action],
+    });
     return Boolean(e && (e.actions.includes(action) || e.actions.includes('*')));
   }
   return false;
@@ -146,7 +198,10 @@ export class NetworkDeniedError extends DockyardError {
     /** Why (logged by the network port; never sent to the client). */
     readonly reason: string,
   ) {
-    super('DENIED', `client with IP '${ip.replace(/^::ffff:/, '')}' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.`);
+    super(
+      'DENIED',
+      `client with IP '${ip.replace(/^::ffff:/, '')}' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.`,
+    );
   }
 }
 
@@ -164,7 +219,9 @@ export async function gateNetwork(ctx: RequestContext, path: string): Promise<vo
   const { deps, req } = ctx;
   const check = deps.access.checkNetwork;
   if (!check) return;
-  const ip = deps.access.clientAddress ? deps.access.clientAddress(req.socket.remoteAddress, req.headers) : (req.socket.remoteAddress ?? '');
+  const ip = deps.access.clientAddress
+    ? deps.access.clientAddress(req.socket.remoteAddress, req.headers)
+    : (req.socket.remoteAddress ?? '');
   const r = await check(ctx.registry, ip, null);
   ctx.network = { ip, open: r.allowed, reason: r.reason };
   if (r.allowed || req.headers.authorization) return;
@@ -173,10 +230,20 @@ export async function gateNetwork(ctx: RequestContext, path: string): Promise<vo
 }
 
 /** Network rules once the caller is authenticated: a blocked address passes only as a trusted service. */
-export async function checkNetwork(ctx: { deps: RegistryDeps; registry: RegistryInfo; req: RequestContext['req']; principal: Principal | null; network?: RequestContext['network'] }): Promise<void> {
+export async function checkNetwork(ctx: {
+  deps: RegistryDeps;
+  registry: RegistryInfo;
+  req: RequestContext['req'];
+  principal: Principal | null;
+  network?: RequestContext['network'];
+}): Promise<void> {
   const check = ctx.deps.access.checkNetwork;
   if (!check || ctx.network?.open) return;
-  const ip = ctx.network?.ip ?? ctx.deps.access.clientAddress?.(ctx.req.socket.remoteAddress, ctx.req.headers) ?? ctx.req.socket.remoteAddress ?? '';
+  const ip =
+    ctx.network?.ip ??
+    ctx.deps.access.clientAddress?.(ctx.req.socket.remoteAddress, ctx.req.headers) ??
+    ctx.req.socket.remoteAddress ??
+    '';
   const r = await check(ctx.registry, ip, ctx.principal);
   if (ctx.network) Object.assign(ctx.network, { open: r.allowed, reason: r.reason });
   if (!r.allowed) throw networkDenied(ip, r.reason);

@@ -38,7 +38,11 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
   const reg = ctx.registry.name;
   if (rest === '_catalog') {
     await authorize(ctx, { type: 'registry', name: 'catalog', actions: ['*'] });
-    const names = await ctx.deps.metadata.catalog(reg, limit(ctx.url.searchParams.get('n')), ctx.url.searchParams.get('last') ?? undefined);
+    const names = await ctx.deps.metadata.catalog(
+      reg,
+      limit(ctx.url.searchParams.get('n')),
+      ctx.url.searchParams.get('last') ?? undefined,
+    );
     return sendJson(ctx.res, 200, { repositories: names });
   }
   const m = /^(.+?)(?:\/(_tags|_manifests)(?:\/([^/]+))?)?$/.exec(rest);
@@ -54,12 +58,25 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
   const lockRows = await locks.ofRepository(reg, repo);
   const attrsOf = (k: LockKind, i = '') => {
     const r = lockRows.find((x) => x.kind === k && x.item === i);
-    return r ? { deleteEnabled: r.delete_enabled === 1, writeEnabled: r.write_enabled === 1, readEnabled: r.read_enabled === 1, listEnabled: r.list_enabled === 1 } : { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true };
+    return r
+      ? {
+          deleteEnabled: r.delete_enabled === 1,
+          writeEnabled: r.write_enabled === 1,
+          readEnabled: r.read_enabled === 1,
+          listEnabled: r.list_enabled === 1,
+        }
+      : { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true };
   };
   const hidden = (k: LockKind, i: string) => lockRows.some((x) => x.kind === k && x.item === i && x.list_enabled === 0);
   const evt = { registry: reg, loginServer: ctx.registry.loginServer, request: requestInfo(ctx) };
-  const repoRow = await db.selectFrom('reg_repositories').selectAll().where('registry', '=', reg).where('name', '=', repo).executeTakeFirst();
-  if (!repoRow) throw new DockyardError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name: repo } });
+  const repoRow = await db
+    .selectFrom('reg_repositories')
+    .selectAll()
+    .where('registry', '=', reg)
+    .where('name', '=', repo)
+    .executeTakeFirst();
+  if (!repoRow)
+    throw new DockyardError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name: repo } });
 
   if (!kind) {
     if (isDelete) {
@@ -72,8 +89,18 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
     const counts = await db
       .selectFrom('reg_repositories')
       .select((eb) => [
-        eb.selectFrom('reg_manifests').select(eb.fn.countAll<number>().as('c')).where('registry', '=', reg).where('repository', '=', repo).as('manifestCount'),
-        eb.selectFrom('reg_tags').select(eb.fn.countAll<number>().as('c')).where('registry', '=', reg).where('repository', '=', repo).as('tagCount'),
+        eb
+          .selectFrom('reg_manifests')
+          .select(eb.fn.countAll<number>().as('c'))
+          .where('registry', '=', reg)
+          .where('repository', '=', repo)
+          .as('manifestCount'),
+        eb
+          .selectFrom('reg_tags')
+          .select(eb.fn.countAll<number>().as('c'))
+          .where('registry', '=', reg)
+          .where('repository', '=', repo)
+          .as('tagCount'),
       ])
       .where('registry', '=', reg)
       .where('name', '=', repo)
@@ -92,7 +119,8 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
   if (kind === '_tags') {
     if (item && isDelete) {
       await locks.check(reg, repo, 'delete', { tags: [item] });
-      if (!(await ctx.deps.metadata.deleteTag(evt, repo, item))) throw new DockyardError('MANIFEST_UNKNOWN', 'tag unknown', { detail: { tag: item } });
+      if (!(await ctx.deps.metadata.deleteTag(evt, repo, item)))
+        throw new DockyardError('MANIFEST_UNKNOWN', 'tag unknown', { detail: { tag: item } });
       await locks.forget(reg, repo, { tags: [item] });
       return sendEmpty(ctx.res, 202);
     }
@@ -100,11 +128,23 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
     let q = db.selectFrom('reg_tags').selectAll().where('registry', '=', reg).where('repository', '=', repo);
     if (item) q = q.where('tag', '=', item);
     const o = order(ctx.url.searchParams.get('orderby'));
-    q = o === 'timedesc' ? q.orderBy('updated_at', 'desc') : o === 'timeasc' ? q.orderBy('updated_at', 'asc') : q.orderBy('tag');
+    q =
+      o === 'timedesc'
+        ? q.orderBy('updated_at', 'desc')
+        : o === 'timeasc'
+          ? q.orderBy('updated_at', 'asc')
+          : q.orderBy('tag');
     const n = limit(ctx.url.searchParams.get('n'));
     if (n !== undefined) q = q.limit(n);
     const rows = (await q.execute()).filter((t) => item || !hidden('tag', t.tag));
-    const tags = rows.map((t) => ({ name: t.tag, digest: t.digest, createdTime: t.created_at, lastUpdateTime: t.updated_at, signed: false, changeableAttributes: attrsOf('tag', t.tag) }));
+    const tags = rows.map((t) => ({
+      name: t.tag,
+      digest: t.digest,
+      createdTime: t.created_at,
+      lastUpdateTime: t.updated_at,
+      signed: false,
+      changeableAttributes: attrsOf('tag', t.tag),
+    }));
     if (item) {
       if (!tags.length) throw new DockyardError('MANIFEST_UNKNOWN', 'tag unknown', { detail: { tag: item } });
       return sendJson(ctx.res, 200, { registry: ctx.registry.loginServer, imageName: repo, tag: tags[0] });
@@ -128,19 +168,30 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
   const { manifests: page, more } =
     n === 0
       ? { manifests: [], more: false }
-      : await manifestPage(db, ctx.deps.blobs, { registry: reg, repository: repo, n, last, order: o ?? 'digest', digest, signal: ctx.signal, onRow: ctx.deps.hooks?.manifestRow });
-  const manifests = page.filter((m) => digest || !hidden('manifest', m.digest)).map((m) => ({
-    digest: m.digest,
-    imageSize: m.imageSize,
-    createdTime: m.createdTime,
-    lastUpdateTime: m.lastUpdateTime,
-    mediaType: m.mediaType,
-    ...(m.architecture !== null ? { architecture: m.architecture } : {}),
-    ...(m.os !== null ? { os: m.os } : {}),
-    ...(m.configMediaType !== null ? { configMediaType: m.configMediaType } : {}),
-    tags: m.tags,
-    changeableAttributes: { ...attrsOf('manifest', m.digest), quarantineState: 'Passed' },
-  }));
+      : await manifestPage(db, ctx.deps.blobs, {
+          registry: reg,
+          repository: repo,
+          n,
+          last,
+          order: o ?? 'digest',
+          digest,
+          signal: ctx.signal,
+          onRow: ctx.deps.hooks?.manifestRow,
+        });
+  const manifests = page
+    .filter((m) => digest || !hidden('manifest', m.digest))
+    .map((m) => ({
+      digest: m.digest,
+      imageSize: m.imageSize,
+      createdTime: m.createdTime,
+      lastUpdateTime: m.lastUpdateTime,
+      mediaType: m.mediaType,
+      ...(m.architecture !== null ? { architecture: m.architecture } : {}),
+      ...(m.os !== null ? { os: m.os } : {}),
+      ...(m.configMediaType !== null ? { configMediaType: m.configMediaType } : {}),
+      tags: m.tags,
+      changeableAttributes: { ...attrsOf('manifest', m.digest), quarantineState: 'Passed' },
+    }));
   if (digest) {
     if (!manifests.length) throw new DockyardError('MANIFEST_UNKNOWN');
     return sendJson(ctx.res, 200, { registry: ctx.registry.loginServer, imageName: repo, manifest: manifests[0] });
@@ -156,7 +207,12 @@ export async function handleAcrApi(ctx: RequestContext, path: string, method: st
 }
 
 /** `PATCH /acr/v1/<repo>[/_tags/<tag>|/_manifests/<digest>]`: updates the item's changeable attributes, answers them. */
-async function patchAttributes(ctx: RequestContext, repo: string, kind: string | undefined, item: string | undefined): Promise<void> {
+async function patchAttributes(
+  ctx: RequestContext,
+  repo: string,
+  kind: string | undefined,
+  item: string | undefined,
+): Promise<void> {
   await authorize(ctx, { type: 'repository', name: repo, actions: ['metadata_write'] });
   const reg = ctx.registry.name;
   const patch = parseAttributes(JSON.parse((await readBody(ctx.req, 64 * 1024)).toString('utf8') || '{}') as unknown);
@@ -164,7 +220,16 @@ async function patchAttributes(ctx: RequestContext, repo: string, kind: string |
   let lockKind: LockKind = 'repository';
   let key = '';
   if (kind === '_tags' && item) {
-    if (!(await db.selectFrom('reg_tags').select('tag').where('registry', '=', reg).where('repository', '=', repo).where('tag', '=', item).executeTakeFirst())) throw new DockyardError('MANIFEST_UNKNOWN', 'tag unknown', { detail: { tag: item } });
+    if (
+      !(await db
+        .selectFrom('reg_tags')
+        .select('tag')
+        .where('registry', '=', reg)
+        .where('repository', '=', repo)
+        .where('tag', '=', item)
+        .executeTakeFirst())
+    )
+      throw new DockyardError('MANIFEST_UNKNOWN', 'tag unknown', { detail: { tag: item } });
     [lockKind, key] = ['tag', item];
   } else if (kind === '_manifests' && item) {
     const digest = requireDigest(item);

@@ -23,7 +23,11 @@ export class AdminUsers {
   private readonly db: Kysely<RegistryTables>;
   private readonly key: Buffer;
 
-  constructor(db: SqlDatabase, dataDir: string, private readonly tenantId: string) {
+  constructor(
+    db: SqlDatabase,
+    dataDir: string,
+    private readonly tenantId: string,
+  ) {
     this.db = db as Kysely<RegistryTables>;
     const dir = join(dataDir, 'keys');
     const file = join(dir, 'registry-secrets.key');
@@ -50,30 +54,54 @@ export class AdminUsers {
   }
 
   private async ensure(registry: RegistryInfo): Promise<[string, string]> {
-    const row = await this.db.selectFrom('reg_admin_credentials').selectAll().where('registry_id', '=', registry.id.toLowerCase()).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('reg_admin_credentials')
+      .selectAll()
+      .where('registry_id', '=', registry.id.toLowerCase())
+      .executeTakeFirst();
     if (row) return [this.decrypt(row.password1), this.decrypt(row.password2)];
     const p: [string, string] = [newPassword(), newPassword()];
     await this.db
       .insertInto('reg_admin_credentials')
-      .values({ registry_id: registry.id.toLowerCase(), password1: this.encrypt(p[0]), password2: this.encrypt(p[1]), updated_at: new Date().toISOString() })
+      .values({
+        registry_id: registry.id.toLowerCase(),
+        password1: this.encrypt(p[0]),
+        password2: this.encrypt(p[1]),
+        updated_at: new Date().toISOString(),
+      })
       .onConflict((oc) => oc.doNothing())
       .execute();
     return p;
   }
 
   async list(registry: RegistryInfo): Promise<AdminCredentials> {
-    if (!registry.adminUserEnabled) throw new DockyardError('OperationNotAllowed', `Admin user is disabled for registry '${registry.name}'.`);
+    if (!registry.adminUserEnabled)
+      throw new DockyardError('OperationNotAllowed', `Admin user is disabled for registry '${registry.name}'.`);
     const [p1, p2] = await this.ensure(registry);
-    return { username: registry.name, passwords: [{ name: 'password', value: p1 }, { name: 'password2', value: p2 }] };
+    return {
+      username: registry.name,
+      passwords: [
+        { name: 'password', value: p1 },
+        { name: 'password2', value: p2 },
+      ],
+    };
   }
 
   async regenerate(registry: RegistryInfo, name: string): Promise<AdminCredentials> {
-    if (name !== 'password' && name !== 'password2') throw new DockyardError('InvalidParameter', `The password name '${name}' is invalid. Allowed values: password, password2.`);
+    if (name !== 'password' && name !== 'password2')
+      throw new DockyardError(
+        'InvalidParameter',
+        `The password name '${name}' is invalid. Allowed values: password, password2.`,
+      );
     await this.list(registry);
     const enc = this.encrypt(newPassword());
     await this.db
       .updateTable('reg_admin_credentials')
-      .set(name === 'password' ? { password1: enc, updated_at: new Date().toISOString() } : { password2: enc, updated_at: new Date().toISOString() })
+      .set(
+        name === 'password'
+          ? { password1: enc, updated_at: new Date().toISOString() }
+          : { password2: enc, updated_at: new Date().toISOString() },
+      )
       .where('registry_id', '=', registry.id.toLowerCase())
       .execute();
     return this.list(registry);
@@ -86,7 +114,13 @@ export class AdminUsers {
     const ok1 = secretsEqual(password, p1);
     const ok2 = secretsEqual(password, p2);
     if (!ok1 && !ok2) return null;
-    return { objectId: `registry-admin:${registry.id.toLowerCase()}`, tenantId: this.tenantId, type: 'RegistryAdmin', displayName: registry.name, adminOfRegistryId: registry.id };
+    return {
+      objectId: `registry-admin:${registry.id.toLowerCase()}`,
+      tenantId: this.tenantId,
+      type: 'RegistryAdmin',
+      displayName: registry.name,
+      adminOfRegistryId: registry.id,
+    };
   }
 }
 

@@ -44,7 +44,12 @@ export function registryArmRoutes(deps: RegistryArmDeps): FastifyPluginAsync {
     app.post<{ Params: P }>(`${BASE}/listCredentials`, async (req) => {
       requireApiVersion(req, deps.apiVersions);
       const reg = await deps.directory.byArmPath(req.params.sub, req.params.rg, req.params.name);
-      await authorizeRequest(req, deps.authorizer, 'Microsoft.ContainerRegistry/registries/listCredentials/action', reg.id);
+      await authorizeRequest(
+        req,
+        deps.authorizer,
+        'Microsoft.ContainerRegistry/registries/listCredentials/action',
+        reg.id,
+      );
       return shape(await deps.admins.list(reg));
     });
     // az 2.45: GET (not POST) listUsages -> {value: [{name, limit, currentValue, unit}]}.
@@ -52,15 +57,26 @@ export function registryArmRoutes(deps: RegistryArmDeps): FastifyPluginAsync {
       requireApiVersion(req, deps.apiVersions);
       const reg = await deps.directory.byArmPath(req.params.sub, req.params.rg, req.params.name);
       await authorizeRequest(req, deps.authorizer, 'Microsoft.ContainerRegistry/registries/listUsages/read', reg.id);
-      const size: Usage = { name: 'Size', limit: INCLUDED_STORAGE[reg.sku ?? 'Basic'] ?? INCLUDED_STORAGE.Basic, currentValue: await deps.storageBytes(reg.name), unit: 'Bytes' };
+      const size: Usage = {
+        name: 'Size',
+        limit: INCLUDED_STORAGE[reg.sku ?? 'Basic'] ?? INCLUDED_STORAGE.Basic,
+        currentValue: await deps.storageBytes(reg.name),
+        unit: 'Bytes',
+      };
       return { value: [size, ...((await deps.extraUsages?.(reg)) ?? [])] };
     });
     app.post<{ Params: P }>(`${BASE}/regenerateCredential`, async (req) => {
       requireApiVersion(req, deps.apiVersions);
       const reg = await deps.directory.byArmPath(req.params.sub, req.params.rg, req.params.name);
-      await authorizeRequest(req, deps.authorizer, 'Microsoft.ContainerRegistry/registries/regenerateCredential/action', reg.id);
+      await authorizeRequest(
+        req,
+        deps.authorizer,
+        'Microsoft.ContainerRegistry/registries/regenerateCredential/action',
+        reg.id,
+      );
       const body = (req.body ?? {}) as { name?: unknown };
-      if (typeof body.name !== 'string') throw new DockyardError('InvalidRequestContent', "The request content was invalid: 'name' is required.");
+      if (typeof body.name !== 'string')
+        throw new DockyardError('InvalidRequestContent', "The request content was invalid: 'name' is required.");
       return shape(await deps.admins.regenerate(reg, body.name));
     });
   };

@@ -7,7 +7,10 @@ import { readSmallBlob, SMALL_BLOB_MAX } from './small-blobs.js';
 
 function parseRange(header: string, size: number): { start: number; end: number } | null {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) throw new DockyardError('RANGE_INVALID', 'invalid Range header', { headers: { 'content-range': `bytes */${size}` } });
+  if (!m || (m[1] === '' && m[2] === ''))
+    throw new DockyardError('RANGE_INVALID', 'invalid Range header', {
+      headers: { 'content-range': `bytes */${size}` },
+    });
   let start: number;
   let end: number;
   if (m[1] === '') {
@@ -18,7 +21,10 @@ function parseRange(header: string, size: number): { start: number; end: number 
     start = Number(m[1]);
     end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   }
-  if (start > end || start >= size) throw new DockyardError('RANGE_INVALID', 'requested range not satisfiable', { headers: { 'content-range': `bytes */${size}` } });
+  if (start > end || start >= size)
+    throw new DockyardError('RANGE_INVALID', 'requested range not satisfiable', {
+      headers: { 'content-range': `bytes */${size}` },
+    });
   return { start, end };
 }
 
@@ -53,7 +59,11 @@ export async function getBlob(ctx: RequestContext, repository: string, digestPar
     if (!data) throw new DockyardError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest } });
     if (range) {
       const end = Math.min(range.end, data.length - 1);
-      res.writeHead(206, { ...headers, 'content-length': String(end - range.start + 1), 'content-range': `bytes ${range.start}-${end}/${data.length}` });
+      res.writeHead(206, {
+        ...headers,
+        'content-length': String(end - range.start + 1),
+        'content-range': `bytes ${range.start}-${end}/${data.length}`,
+      });
       res.end(data.subarray(range.start, end + 1));
       deps.observer?.pulled(registry.name, 'blob', end - range.start + 1);
     } else {
@@ -66,7 +76,11 @@ export async function getBlob(ctx: RequestContext, repository: string, digestPar
   const got = await deps.blobs.get(digest, range ?? undefined);
   if (!got) throw new DockyardError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest } });
   if (range) {
-    res.writeHead(206, { ...headers, 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${got.info.size}` });
+    res.writeHead(206, {
+      ...headers,
+      'content-length': String(range.end - range.start + 1),
+      'content-range': `bytes ${range.start}-${range.end}/${got.info.size}`,
+    });
   } else {
     res.writeHead(200, { ...headers, 'content-length': String(got.info.size) });
   }

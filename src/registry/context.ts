@@ -58,7 +58,17 @@ export interface RequestContext {
 }
 
 /** The request block of an outbox event (webhook payload `request`): a fresh id, the Host, method and User-Agent. */
-export function requestInfo(ctx: Pick<RequestContext, 'req' | 'registry'>): { id: string; host: string; method: string; useragent: string } {
+export function requestInfo(ctx: Pick<RequestContext, 'req' | 'registry'>): {
+  id: string;
+  host: string;
+  method: string;
+  useragent: string;
+} {
   const h = ctx.req.headers;
-  return { id: randomUUID(), host: String(h.host ?? ctx.registry.loginServer), method: ctx.req.method ?? 'GET', useragent: String(h['user-agent'] ?? '') };
+  return {
+    id: randomUUID(),
+    host: String(h.host ?? ctx.registry.loginServer),
+    method: ctx.req.method ?? 'GET',
+    useragent: String(h['user-agent'] ?? ''),
+  };
 }

@@ -23,12 +23,50 @@ const repoScope = (name: string, action: string): Scope => ({ type: 'repository'
 
 // Order matters: `blobs/uploads` before `blobs/<digest>`. The repository name is the greedy first group.
 const ROUTES: Route[] = [
-  { re: /^\/v2\/(.+)\/manifests\/([^/]+)$/, template: '/v2/<name>/manifests/<reference>', methods: { GET: { handler: getManifest, action: 'pull' }, HEAD: { handler: getManifest, action: 'pull' }, PUT: { handler: putManifest, action: 'push' }, DELETE: { handler: deleteManifest, action: 'delete' } } },
-  { re: /^\/v2\/(.+)\/blobs\/uploads\/?$/, template: '/v2/<name>/blobs/uploads/', methods: { POST: { handler: startUpload, action: 'push' } } },
-  { re: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, template: '/v2/<name>/blobs/uploads/<uuid>', methods: { GET: { handler: uploadStatus, action: 'push' }, PATCH: { handler: patchUpload, action: 'push' }, PUT: { handler: finishUpload, action: 'push' }, DELETE: { handler: cancelUpload, action: 'push' } } },
-  { re: /^\/v2\/(.+)\/blobs\/([^/]+)$/, template: '/v2/<name>/blobs/<digest>', methods: { GET: { handler: getBlob, action: 'pull' }, HEAD: { handler: getBlob, action: 'pull' }, DELETE: { handler: deleteBlob, action: 'delete' } } },
-  { re: /^\/v2\/(.+)\/tags\/list$/, template: '/v2/<name>/tags/list', methods: { GET: { handler: listTags, action: 'pull' } } },
-  { re: /^\/v2\/(.+)\/referrers\/([^/]+)$/, template: '/v2/<name>/referrers/<digest>', methods: { GET: { handler: referrers, action: 'pull' } } },
+  {
+    re: /^\/v2\/(.+)\/manifests\/([^/]+)$/,
+    template: '/v2/<name>/manifests/<reference>',
+    methods: {
+      GET: { handler: getManifest, action: 'pull' },
+      HEAD: { handler: getManifest, action: 'pull' },
+      PUT: { handler: putManifest, action: 'push' },
+      DELETE: { handler: deleteManifest, action: 'delete' },
+    },
+  },
+  {
+    re: /^\/v2\/(.+)\/blobs\/uploads\/?$/,
+    template: '/v2/<name>/blobs/uploads/',
+    methods: { POST: { handler: startUpload, action: 'push' } },
+  },
+  {
+    re: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,
+    template: '/v2/<name>/blobs/uploads/<uuid>',
+    methods: {
+      GET: { handler: uploadStatus, action: 'push' },
+      PATCH: { handler: patchUpload, action: 'push' },
+      PUT: { handler: finishUpload, action: 'push' },
+      DELETE: { handler: cancelUpload, action: 'push' },
+    },
+  },
+  {
+    re: /^\/v2\/(.+)\/blobs\/([^/]+)$/,
+    template: '/v2/<name>/blobs/<digest>',
+    methods: {
+      GET: { handler: getBlob, action: 'pull' },
+      HEAD: { handler: getBlob, action: 'pull' },
+      DELETE: { handler: deleteBlob, action: 'delete' },
+    },
+  },
+  {
+    re: /^\/v2\/(.+)\/tags\/list$/,
+    template: '/v2/<name>/tags/list',
+    methods: { GET: { handler: listTags, action: 'pull' } },
+  },
+  {
+    re: /^\/v2\/(.+)\/referrers\/([^/]+)$/,
+    template: '/v2/<name>/referrers/<digest>',
+    methods: { GET: { handler: referrers, action: 'pull' } },
+  },
 ];
 
 const FIXED_PATHS = new Set(['/v2/', '/v2/_catalog', '/oauth2/token', '/oauth2/exchange']);
@@ -79,7 +117,13 @@ export function createDataPlane(deps: RegistryDeps): DataPlane {
   });
 }
 
-async function serve(deps: RegistryDeps, registryName: string, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+async function serve(
+  deps: RegistryDeps,
+  registryName: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  signal: AbortSignal,
+): Promise<void> {
   for (const [k, v] of Object.entries(BASE_HEADERS)) res.setHeader(k, v);
   let ctx: RequestContext | undefined;
   try {
@@ -95,7 +139,8 @@ async function serve(deps: RegistryDeps, registryName: string, req: IncomingMess
       return;
     }
     const e = blockedError(ctx, toRegistryError(err));
-    if (e.status >= 500) deps.log.error({ err: (err as Error).cause ?? err, url: req.url, method: req.method }, 'registry request failed');
+    if (e.status >= 500)
+      deps.log.error({ err: (err as Error).cause ?? err, url: req.url, method: req.method }, 'registry request failed');
     sendError(req, res, e);
   }
 }
@@ -145,7 +190,9 @@ function mountSource(method: string, raw: string, q: number): Scope[] {
   if (method !== 'POST' || q < 0) return [];
   const params = new URLSearchParams(raw.slice(q + 1));
   const from = params.get('from');
-  return params.get('mount') && from && isRepositoryName(from) ? [{ type: 'repository', name: from, actions: ['pull'] }] : [];
+  return params.get('mount') && from && isRepositoryName(from)
+    ? [{ type: 'repository', name: from, actions: ['pull'] }]
+    : [];
 }
 
 function decodePath(p: string): string {

@@ -69,8 +69,18 @@ export class GarbageCollector {
     if (this.directory) {
       // A manifest (or any of its tags, or its repository) with deleteEnabled/writeEnabled false is kept.
       const locks = new RegistryLocks(this.metadata.db);
-      const isLocked = (registry: string, repository: string, digest: string) => locks.check(registry, repository, 'delete', { manifests: [digest] }).then(() => false, () => true);
-      res.manifestsExpired = await expireUntaggedManifests(this.metadata, this.directory, this.now(), this.log, isLocked);
+      const isLocked = (registry: string, repository: string, digest: string) =>
+        locks.check(registry, repository, 'delete', { manifests: [digest] }).then(
+          () => false,
+          () => true,
+        );
+      res.manifestsExpired = await expireUntaggedManifests(
+        this.metadata,
+        this.directory,
+        this.now(),
+        this.log,
+        isLocked,
+      );
     }
     const dropped = await db
       .deleteFrom('reg_blob_links')
@@ -90,7 +100,11 @@ export class GarbageCollector {
     res.linksRemoved = Number(dropped.numDeletedRows);
     for await (const digest of this.blobs.list()) {
       await this.locks.with(digest, async () => {
-        const linked = await db.selectFrom('reg_blob_links').select(sql<number>`1`.as('x')).where('digest', '=', digest).executeTakeFirst();
+        const linked = await db
+          .selectFrom('reg_blob_links')
+          .select(sql<number>`1`.as('x'))
+          .where('digest', '=', digest)
+          .executeTakeFirst();
         if (linked) return;
         const st = await this.blobs.stat(digest);
         if (st && (await this.blobs.delete(digest))) {
@@ -109,7 +123,8 @@ export class GarbageCollector {
       res.uploadsRemoved++;
     }
     if (stale.length) await db.deleteFrom('reg_uploads').where('started_at', '<', dayAgo).execute();
-    if (res.blobsDeleted || res.linksRemoved || res.uploadsRemoved || res.manifestsExpired) this.log.info({ ...res }, 'registry gc');
+    if (res.blobsDeleted || res.linksRemoved || res.uploadsRemoved || res.manifestsExpired)
+      this.log.info({ ...res }, 'registry gc');
     for (const l of this.completed) l(res);
     return res;
   }

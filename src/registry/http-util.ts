@@ -2,7 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DockyardError, ERRORS, isDockyardError, maskDeep } from '../shared/index.js';
 import { DigestMismatchError, LengthMismatchError, UploadTooLargeError, UploadUnknownError } from '../storage/index.js';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json; charset=utf-8'): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  contentType = 'application/json; charset=utf-8',
+): void {
   const buf = Buffer.from(JSON.stringify(body));
   res.writeHead(status, { 'content-type': contentType, 'content-length': String(buf.length), ...headers });
   res.end(buf);
@@ -16,9 +22,16 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
 /** Maps store/validation failures to the spec's error codes. */
 export function toRegistryError(err: unknown): DockyardError {
   if (isDockyardError(err)) return err;
-  if (err instanceof DigestMismatchError) return new DockyardError('DIGEST_INVALID', 'provided digest did not match uploaded content', { detail: { expected: err.expected, actual: err.actual } });
-  if (err instanceof LengthMismatchError) return new DockyardError('SIZE_INVALID', 'provided length did not match content length', { detail: { expected: err.expected, actual: err.actual } });
-  if (err instanceof UploadTooLargeError) return new DockyardError('SIZE_INVALID', `blob exceeds the maximum size of ${err.limit} bytes`);
+  if (err instanceof DigestMismatchError)
+    return new DockyardError('DIGEST_INVALID', 'provided digest did not match uploaded content', {
+      detail: { expected: err.expected, actual: err.actual },
+    });
+  if (err instanceof LengthMismatchError)
+    return new DockyardError('SIZE_INVALID', 'provided length did not match content length', {
+      detail: { expected: err.expected, actual: err.actual },
+    });
+  if (err instanceof UploadTooLargeError)
+    return new DockyardError('SIZE_INVALID', `blob exceeds the maximum size of ${err.limit} bytes`);
   if (err instanceof UploadUnknownError) return new DockyardError('BLOB_UPLOAD_UNKNOWN');
   return new DockyardError('UNKNOWN', 'unknown error', { cause: err });
 }
@@ -44,7 +57,8 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: Dockya
 /** Reads a small request body (manifests, forms) with a size cap. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) throw new DockyardError('SIZE_INVALID', `body exceeds ${limit} bytes`);
+  if (declared !== undefined && Number(declared) > limit)
+    throw new DockyardError('SIZE_INVALID', `body exceeds ${limit} bytes`);
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of req) {
@@ -61,7 +75,8 @@ export function contentLength(req: IncomingMessage, max: number): number | undef
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v)) throw new DockyardError('SIZE_INVALID', 'invalid Content-Length');
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n > max) throw new DockyardError('SIZE_INVALID', `Content-Length exceeds the maximum blob size of ${max} bytes`);
+  if (!Number.isSafeInteger(n) || n > max)
+    throw new DockyardError('SIZE_INVALID', `Content-Length exceeds the maximum blob size of ${max} bytes`);
   return n;
 }
 

@@ -21,7 +21,8 @@ export function parseImageRef(value: string, what: string): ImageRef {
   if (at >= 0) {
     repository = value.slice(0, at);
     reference = { digest: value.slice(at + 1) };
-    if (!/^sha256:[a-f0-9]{64}$/.test(reference.digest)) throw new DockyardError('InvalidParameter', `The ${what} '${value}' has an invalid digest.`);
+    if (!/^sha256:[a-f0-9]{64}$/.test(reference.digest))
+      throw new DockyardError('InvalidParameter', `The ${what} '${value}' has an invalid digest.`);
   } else {
     const colon = value.lastIndexOf(':');
     const slash = value.lastIndexOf('/');
@@ -30,7 +31,8 @@ export function parseImageRef(value: string, what: string): ImageRef {
     if (!isTag(tag)) throw new DockyardError('InvalidParameter', `The ${what} '${value}' has an invalid tag.`);
     reference = { tag };
   }
-  if (!isRepositoryName(repository)) throw new DockyardError('InvalidParameter', `The ${what} '${value}' has an invalid repository name.`);
+  if (!isRepositoryName(repository))
+    throw new DockyardError('InvalidParameter', `The ${what} '${value}' has an invalid repository name.`);
   return { repository, reference };
 }
 
@@ -61,21 +63,39 @@ export async function importImage(
   const src = source.registry.name;
   const digest = await metadata.resolve(src, source.image.repository, source.image.reference);
   const root = digest ? await metadata.getManifest(src, source.image.repository, digest) : undefined;
-  if (!digest || !root) throw new DockyardError('InvalidParameter', `The source image ${source.registry.loginServer}/${formatRef(source.image)} was not found.`);
+  if (!digest || !root)
+    throw new DockyardError(
+      'InvalidParameter',
+      `The source image ${source.registry.loginServer}/${formatRef(source.image)} was not found.`,
+    );
   const targets = target.tags.length > 0 ? target.tags : [source.image];
   // Locks: the source must be readable, the targets writable (a locked target tag is never overwritten, even with --force).
-  await deps.repoLocks?.check(src, source.image.repository, 'read', { tags: 'tag' in source.image.reference ? [source.image.reference.tag] : [], manifests: [digest] });
-  for (const t of targets) await deps.repoLocks?.check(target.registry.name, t.repository, 'write', { tags: 'tag' in t.reference ? [t.reference.tag] : [] });
+  await deps.repoLocks?.check(src, source.image.repository, 'read', {
+    tags: 'tag' in source.image.reference ? [source.image.reference.tag] : [],
+    manifests: [digest],
+  });
+  for (const t of targets)
+    await deps.repoLocks?.check(target.registry.name, t.repository, 'write', {
+      tags: 'tag' in t.reference ? [t.reference.tag] : [],
+    });
   for (const t of targets) {
     if (force || !('tag' in t.reference)) continue;
     const existing = await metadata.resolve(target.registry.name, t.repository, t.reference);
-    if (existing && existing !== digest) throw new DockyardError('Conflict', `Tag ${formatRef(t)} already exists in target registry ${target.registry.name}. Use --force to overwrite it.`);
+    if (existing && existing !== digest)
+      throw new DockyardError(
+        'Conflict',
+        `Tag ${formatRef(t)} already exists in target registry ${target.registry.name}. Use --force to overwrite it.`,
+      );
   }
   const counts = { manifestsCopied: 0, blobsLinked: 0 };
   const ev = { registry: target.registry.name, loginServer: target.registry.loginServer };
   const copy = async (repo: string, d: string, tag: string | undefined, seen: Set<string>): Promise<string> => {
     const m = d === digest ? root : await metadata.getManifest(src, source.image.repository, d);
-    if (!m) throw new DockyardError('InvalidParameter', `The source manifest ${d} is missing from ${source.image.repository}.`);
+    if (!m)
+      throw new DockyardError(
+        'InvalidParameter',
+        `The source manifest ${d} is missing from ${source.image.repository}.`,
+      );
     const parsed = parseManifest(Buffer.from(m.content), m.media_type);
     for (const child of parsed.manifests) {
       if (seen.has(child.digest)) continue;
@@ -89,13 +109,27 @@ export async function importImage(
       await metadata.linkBlob(target.registry.name, repo, b.digest, info.size);
       counts.blobsLinked++;
     }
-    await metadata.putManifest(ev, repo, parsed, Buffer.from(m.content), tag, await summarizeManifest(Buffer.from(m.content), blobs));
+    await metadata.putManifest(
+      ev,
+      repo,
+      parsed,
+      Buffer.from(m.content),
+      tag,
+      await summarizeManifest(Buffer.from(m.content), blobs),
+    );
     counts.manifestsCopied++;
     return parsed.mediaType;
   };
   let mediaType = root.media_type;
-  for (const t of targets) mediaType = await copy(t.repository, digest, 'tag' in t.reference ? t.reference.tag : undefined, new Set([digest]));
-  return { digest, mediaType, targets: targets.map((t) => ('tag' in t.reference ? formatRef(t) : `${t.repository}@${digest}`)), ...counts };
+  for (const t of targets)
+    mediaType = await copy(t.repository, digest, 'tag' in t.reference ? t.reference.tag : undefined, new Set([digest]));
+  return {
+    digest,
+    mediaType,
+    targets: targets.map((t) => ('tag' in t.reference ? formatRef(t) : `${t.repository}@${digest}`)),
+    ...counts,
+  };
 }
 
-const formatRef = (r: ImageRef): string => ('tag' in r.reference ? `${r.repository}:${r.reference.tag}` : `${r.repository}@${r.reference.digest}`);
+const formatRef = (r: ImageRef): string =>
+  'tag' in r.reference ? `${r.repository}:${r.reference.tag}` : `${r.repository}@${r.reference.digest}`;

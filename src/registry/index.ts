@@ -1,8 +1,21 @@
-export { createRegistryModule, DEFAULT_LIMITS, type RegistryModule, type RegistryModuleOptions } from './registry-module.js';
+export {
+  createRegistryModule,
+  DEFAULT_LIMITS,
+  type RegistryModule,
+  type RegistryModuleOptions,
+} from './registry-module.js';
 export { registryMigrations, type RegistryTables } from './tables.js';
 export type { RegistryAccessPort, RegistryDirectory, RegistryInfo, RegistryAction, RegistryObserver } from './ports.js';
 export { dataPlaneRoute } from './data-plane.js';
-export { TokenService, TOKEN_ISSUER, ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_SECONDS, accessCovers, type AccessEntry, type VerifiedToken } from './token-service.js';
+export {
+  TokenService,
+  TOKEN_ISSUER,
+  ACCESS_TOKEN_SECONDS,
+  REFRESH_TOKEN_SECONDS,
+  accessCovers,
+  type AccessEntry,
+  type VerifiedToken,
+} from './token-service.js';
 export { isAdminOf, type AdminCredentials } from './admin-user.js';
 export { isRepositoryName, validateRepositoryName } from './names.js';
 export { MT as MEDIA_TYPES } from './media-types.js';

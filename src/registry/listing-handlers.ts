@@ -8,7 +8,8 @@ const MAX_PAGE = 10_000;
 
 function pageSize(v: string | null): number | undefined {
   if (v === null || v === '') return undefined;
-  if (!/^\d+$/.test(v)) throw new DockyardError('PAGINATION_NUMBER_INVALID', 'invalid number of results requested', { detail: { n: v } });
+  if (!/^\d+$/.test(v))
+    throw new DockyardError('PAGINATION_NUMBER_INVALID', 'invalid number of results requested', { detail: { n: v } });
   return Math.min(Number(v), MAX_PAGE);
 }
 
@@ -23,11 +24,18 @@ export async function listTags(ctx: RequestContext, repository: string): Promise
   const { deps, registry, url } = ctx;
   const n = pageSize(url.searchParams.get('n'));
   const last = url.searchParams.get('last') ?? undefined;
-  if (!(await deps.metadata.repositoryExists(registry.name, repository))) throw new DockyardError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name: repository } });
-  const tags = n === 0 ? [] : await deps.metadata.listTags(registry.name, repository, n === undefined ? undefined : n + 1, last);
+  if (!(await deps.metadata.repositoryExists(registry.name, repository)))
+    throw new DockyardError('NAME_UNKNOWN', 'repository name not known to registry', { detail: { name: repository } });
+  const tags =
+    n === 0 ? [] : await deps.metadata.listTags(registry.name, repository, n === undefined ? undefined : n + 1, last);
   const page = n === undefined ? tags : tags.slice(0, n);
   const more = n !== undefined && tags.length > n;
-  sendJson(ctx.res, 200, { name: repository, tags: page }, more ? nextLink(`/v2/${repository}/tags/list`, n, page) : {});
+  sendJson(
+    ctx.res,
+    200,
+    { name: repository, tags: page },
+    more ? nextLink(`/v2/${repository}/tags/list`, n, page) : {},
+  );
 }
 
 /** `GET /v2/_catalog?n=&last=`. */

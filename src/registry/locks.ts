@@ -12,12 +12,26 @@ export interface ChangeableAttributes {
 export type LockKind = 'repository' | 'tag' | 'manifest';
 export type LockedOperation = 'read' | 'write' | 'delete';
 
-export const OPEN: ChangeableAttributes = { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true };
+export const OPEN: ChangeableAttributes = {
+  deleteEnabled: true,
+  writeEnabled: true,
+  readEnabled: true,
+  listEnabled: true,
+};
 const FLAGS = ['deleteEnabled', 'writeEnabled', 'readEnabled', 'listEnabled'] as const;
 
 /** Only items with at least one flag off have a row; `item` is '' for the repository itself. */
 export interface LockTables {
-  reg_locks: { registry: string; repository: string; kind: string; item: string; delete_enabled: number; write_enabled: number; read_enabled: number; list_enabled: number };
+  reg_locks: {
+    registry: string;
+    repository: string;
+    kind: string;
+    item: string;
+    delete_enabled: number;
+    write_enabled: number;
+    read_enabled: number;
+    list_enabled: number;
+  };
 }
 
 export const lockMigrations: MigrationSet = {
@@ -41,7 +55,14 @@ export const lockMigrations: MigrationSet = {
 
 type Row = LockTables['reg_locks'];
 const attrs = (r: Row | undefined): ChangeableAttributes =>
-  r ? { deleteEnabled: r.delete_enabled === 1, writeEnabled: r.write_enabled === 1, readEnabled: r.read_enabled === 1, listEnabled: r.list_enabled === 1 } : { ...OPEN };
+  r
+    ? {
+        deleteEnabled: r.delete_enabled === 1,
+        writeEnabled: r.write_enabled === 1,
+        readEnabled: r.read_enabled === 1,
+        listEnabled: r.list_enabled === 1,
+      }
+    : { ...OPEN };
 
 export function disallowed(): DockyardError {
   return new DockyardError('REGISTRY_DISALLOWED_OPERATION', undefined, { detail: {} });
@@ -50,7 +71,9 @@ export function disallowed(): DockyardError {
 /** Parses a PATCH body: flat `{writeEnabled: false, ...}` (az) or wrapped in `changeableAttributes`. */
 export function parseAttributes(body: unknown): Partial<ChangeableAttributes> {
   const o = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
-  const src = (o.changeableAttributes && typeof o.changeableAttributes === 'object' ? o.changeableAttributes : o) as Record<string, unknown>;
+  const src = (
+    o.changeableAttributes && typeof o.changeableAttributes === 'object' ? o.changeableAttributes : o
+  ) as Record<string, unknown>;
   const out: Partial<ChangeableAttributes> = {};
   for (const f of FLAGS) {
     if (src[f] === undefined) continue;
@@ -73,15 +96,40 @@ export class RegistryLocks {
   }
 
   async get(registry: string, repository: string, kind: LockKind, item = ''): Promise<ChangeableAttributes> {
-    return attrs(await this.db.selectFrom('reg_locks').selectAll().where('registry', '=', registry).where('repository', '=', repository).where('kind', '=', kind).where('item', '=', item).executeTakeFirst());
+    return attrs(
+      await this.db
+        .selectFrom('reg_locks')
+        .selectAll()
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .where('kind', '=', kind)
+        .where('item', '=', item)
+        .executeTakeFirst(),
+    );
   }
 
-  async set(registry: string, repository: string, kind: LockKind, item: string, patch: Partial<ChangeableAttributes>): Promise<ChangeableAttributes> {
+  async set(
+    registry: string,
+    repository: string,
+    kind: LockKind,
+    item: string,
+    patch: Partial<ChangeableAttributes>,
+  ): Promise<ChangeableAttributes> {
     const next = { ...(await this.get(registry, repository, kind, item)), ...patch };
-    const where = this.db.deleteFrom('reg_locks').where('registry', '=', registry).where('repository', '=', repository).where('kind', '=', kind).where('item', '=', item);
+    const where = this.db
+      .deleteFrom('reg_locks')
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('kind', '=', kind)
+      .where('item', '=', item);
     if (FLAGS.every((f) => next[f])) await where.execute();
     else {
-      const v = { delete_enabled: +next.deleteEnabled, write_enabled: +next.writeEnabled, read_enabled: +next.readEnabled, list_enabled: +next.listEnabled };
+      const v = {
+        delete_enabled: +next.deleteEnabled,
+        write_enabled: +next.writeEnabled,
+        read_enabled: +next.readEnabled,
+        list_enabled: +next.listEnabled,
+      };
       await this.db
         .insertInto('reg_locks')
         .values({ registry, repository, kind, item, ...v })
@@ -93,19 +141,37 @@ export class RegistryLocks {
 
   /** All lock rows of a repository (usually none: one indexed read). */
   async ofRepository(registry: string, repository: string): Promise<Row[]> {
-    return this.db.selectFrom('reg_locks').selectAll().where('registry', '=', registry).where('repository', '=', repository).execute();
+    return this.db
+      .selectFrom('reg_locks')
+      .selectAll()
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .execute();
   }
 
   /**
    * Throws REGISTRY_DISALLOWED_OPERATION when `op` is not allowed on the repository or on any of the given tags and
    * manifests. `read` needs readEnabled; `write` writeEnabled; `delete` writeEnabled and deleteEnabled.
    */
-  async check(registry: string, repository: string, op: LockedOperation, items: { tags?: string[]; manifests?: string[] } = {}): Promise<void> {
+  async check(
+    registry: string,
+    repository: string,
+    op: LockedOperation,
+    items: { tags?: string[]; manifests?: string[] } = {},
+  ): Promise<void> {
     const rows = await this.ofRepository(registry, repository);
     if (!rows.length) return;
-    const blocked = (r: Row) => (op === 'read' ? r.read_enabled === 0 : op === 'write' ? r.write_enabled === 0 : r.write_enabled === 0 || r.delete_enabled === 0);
+    const blocked = (r: Row) =>
+      op === 'read'
+        ? r.read_enabled === 0
+        : op === 'write'
+          ? r.write_enabled === 0
+          : r.write_enabled === 0 || r.delete_enabled === 0;
     for (const r of rows) {
-      const applies = r.kind === 'repository' || (r.kind === 'tag' && items.tags?.includes(r.item)) || (r.kind === 'manifest' && items.manifests?.includes(r.item));
+      const applies =
+        r.kind === 'repository' ||
+        (r.kind === 'tag' && items.tags?.includes(r.item)) ||
+        (r.kind === 'manifest' && items.manifests?.includes(r.item));
       if (applies && blocked(r)) throw disallowed();
     }
   }
@@ -117,7 +183,12 @@ export class RegistryLocks {
       const tags = items.tags ?? [];
       const manifests = items.manifests ?? [];
       if (!tags.length && !manifests.length) return;
-      q = q.where((eb) => eb.or([eb.and([eb('kind', '=', 'tag'), eb('item', 'in', tags.length ? tags : [''])]), eb.and([eb('kind', '=', 'manifest'), eb('item', 'in', manifests.length ? manifests : [''])])]));
+      q = q.where((eb) =>
+        eb.or([
+          eb.and([eb('kind', '=', 'tag'), eb('item', 'in', tags.length ? tags : [''])]),
+          eb.and([eb('kind', '=', 'manifest'), eb('item', 'in', manifests.length ? manifests : [''])]),
+        ]),
+      );
     }
     await q.execute();
   }

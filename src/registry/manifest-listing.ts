@@ -35,25 +35,50 @@ export interface ManifestPageQuery {
   onRow?: () => Promise<void> | void;
 }
 
-const COLUMNS = ['digest', 'media_type', 'created_at', 'image_size', 'config_media_type', 'architecture', 'os', 'summarized'] as const;
+const COLUMNS = [
+  'digest',
+  'media_type',
+  'created_at',
+  'image_size',
+  'config_media_type',
+  'architecture',
+  'os',
+  'summarized',
+] as const;
 
 /**
  * One page of a repository's manifests with their tags and platform, for `/acr/v1/<repo>/_manifests`. Keyset
  * pagination on an index (digest, or created_at+digest), the page's tags in one indexed query, and platform fields
  * from the row: the cost of a page does not depend on the size of the repository.
  */
-export async function manifestPage(db: Db, blobs: Pick<BlobStore, 'get'>, q: ManifestPageQuery): Promise<{ manifests: ListedManifest[]; more: boolean }> {
-  let sel = db.selectFrom('reg_manifests').select(COLUMNS).where('registry', '=', q.registry).where('repository', '=', q.repository);
+export async function manifestPage(
+  db: Db,
+  blobs: Pick<BlobStore, 'get'>,
+  q: ManifestPageQuery,
+): Promise<{ manifests: ListedManifest[]; more: boolean }> {
+  let sel = db
+    .selectFrom('reg_manifests')
+    .select(COLUMNS)
+    .where('registry', '=', q.registry)
+    .where('repository', '=', q.repository);
   if (q.digest) sel = sel.where('digest', '=', q.digest);
   if (q.last && q.order === 'digest') sel = sel.where('digest', '>', q.last);
   if (q.last && q.order !== 'digest') {
-    const at = await db.selectFrom('reg_manifests').select('created_at').where('registry', '=', q.registry).where('repository', '=', q.repository).where('digest', '=', q.last).executeTakeFirst();
+    const at = await db
+      .selectFrom('reg_manifests')
+      .select('created_at')
+      .where('registry', '=', q.registry)
+      .where('repository', '=', q.repository)
+      .where('digest', '=', q.last)
+      .executeTakeFirst();
     // The previous page's last manifest is gone: nothing can be placed after it.
     if (!at) return { manifests: [], more: false };
     const cmp = q.order === 'timeasc' ? '>' : '<';
     const t = at.created_at;
     const last = q.last;
-    sel = sel.where((eb) => eb.or([eb('created_at', cmp, t), eb.and([eb('created_at', '=', t), eb('digest', cmp, last)])]));
+    sel = sel.where((eb) =>
+      eb.or([eb('created_at', cmp, t), eb.and([eb('created_at', '=', t), eb('digest', cmp, last)])]),
+    );
   }
   if (q.order === 'digest') sel = sel.orderBy('digest');
   else {
@@ -70,7 +95,11 @@ export async function manifestPage(db: Db, blobs: Pick<BlobStore, 'get'>, q: Man
     .select(['tag', 'digest', 'updated_at'])
     .where('registry', '=', q.registry)
     .where('repository', '=', q.repository)
-    .where('digest', 'in', page.map((r) => r.digest))
+    .where(
+      'digest',
+      'in',
+      page.map((r) => r.digest),
+    )
     .orderBy('tag')
     .execute();
   const tagsOf = new Map<string, Array<{ tag: string; updated_at: string }>>();
@@ -103,10 +132,28 @@ export async function manifestPage(db: Db, blobs: Pick<BlobStore, 'get'>, q: Man
 }
 
 /** Fills the summary of one row stored before summaries existed (once; later listings read the columns). */
-async function summarizeRow(db: Db, blobs: Pick<BlobStore, 'get'>, registry: string, repository: string, digest: string) {
-  const m = await db.selectFrom('reg_manifests').select('content').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+async function summarizeRow(
+  db: Db,
+  blobs: Pick<BlobStore, 'get'>,
+  registry: string,
+  repository: string,
+  digest: string,
+) {
+  const m = await db
+    .selectFrom('reg_manifests')
+    .select('content')
+    .where('registry', '=', registry)
+    .where('repository', '=', repository)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
   const cols = summaryColumns(await summarizeManifest(m?.content ?? Buffer.alloc(0), blobs));
-  await db.updateTable('reg_manifests').set(cols).where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
+  await db
+    .updateTable('reg_manifests')
+    .set(cols)
+    .where('registry', '=', registry)
+    .where('repository', '=', repository)
+    .where('digest', '=', digest)
+    .execute();
   return cols;
 }
 
@@ -114,11 +161,21 @@ async function summarizeRow(db: Db, blobs: Pick<BlobStore, 'get'>, registry: str
  * Backfill for manifests pushed before the summary columns existed: reads each one's config blob once, in batches.
  * Runs in the background after start; stops early when `signal` aborts. Returns the number of rows filled.
  */
-export async function backfillSummaries(db: Db, blobs: Pick<BlobStore, 'get'>, signal?: AbortSignal, batch = 200): Promise<number> {
+export async function backfillSummaries(
+  db: Db,
+  blobs: Pick<BlobStore, 'get'>,
+  signal?: AbortSignal,
+  batch = 200,
+): Promise<number> {
   let done = 0;
   for (;;) {
     if (signal?.aborted) return done;
-    const rows = await db.selectFrom('reg_manifests').select(['registry', 'repository', 'digest']).where('summarized', '=', 0).limit(batch).execute();
+    const rows = await db
+      .selectFrom('reg_manifests')
+      .select(['registry', 'repository', 'digest'])
+      .where('summarized', '=', 0)
+      .limit(batch)
+      .execute();
     for (const r of rows) {
       if (signal?.aborted) return done;
       await summarizeRow(db, blobs, r.registry, r.repository, r.digest);

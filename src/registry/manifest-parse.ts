@@ -30,7 +30,8 @@ function descriptor(v: unknown, where: string): Descriptor {
   const d = v as Record<string, unknown>;
   if (typeof d.mediaType !== 'string' || !d.mediaType) throw invalid(`${where}.mediaType is required`);
   if (typeof d.digest !== 'string' || !parseDigest(d.digest)) throw invalid(`${where}.digest is invalid`);
-  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) throw invalid(`${where}.size is invalid`);
+  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0)
+    throw invalid(`${where}.size is invalid`);
   return d as unknown as Descriptor;
 }
 
@@ -48,7 +49,8 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalid('manifest must be a JSON object');
   const ct = contentType?.split(';')[0].trim();
   const bodyType = typeof json.mediaType === 'string' ? json.mediaType : undefined;
-  if (bodyType && ct && ct !== bodyType && MANIFEST_MEDIA_TYPES.includes(ct)) throw invalid(`mediaType ${bodyType} does not match Content-Type ${ct}`);
+  if (bodyType && ct && ct !== bodyType && MANIFEST_MEDIA_TYPES.includes(ct))
+    throw invalid(`mediaType ${bodyType} does not match Content-Type ${ct}`);
   let mediaType = bodyType ?? (ct && MANIFEST_MEDIA_TYPES.includes(ct) ? ct : undefined);
   if (!mediaType) mediaType = Array.isArray(json.manifests) ? MT.ociIndex : MT.ociManifest;
   if (!MANIFEST_MEDIA_TYPES.includes(mediaType)) throw invalid(`unsupported manifest media type ${mediaType}`);
@@ -60,7 +62,8 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
     manifests: [],
     subject: null,
     artifactType: typeof json.artifactType === 'string' ? json.artifactType : null,
-    annotations: json.annotations && typeof json.annotations === 'object' ? (json.annotations as Record<string, string>) : null,
+    annotations:
+      json.annotations && typeof json.annotations === 'object' ? (json.annotations as Record<string, string>) : null,
     configMediaType: null,
   };
   if (json.subject !== undefined) out.subject = descriptor(json.subject, 'subject').digest;
@@ -72,7 +75,12 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
     if (!Array.isArray(json.layers)) throw invalid('layers must be an array');
     out.blobs = [config, ...json.layers.map((l, i) => descriptor(l, `layers[${i}]`))];
     out.configMediaType = config.mediaType;
-    if (!out.artifactType && config.mediaType !== MT.ociEmpty && mediaType === MT.ociManifest && !config.mediaType.startsWith('application/vnd.oci.image.config')) {
+    if (
+      !out.artifactType &&
+      config.mediaType !== MT.ociEmpty &&
+      mediaType === MT.ociManifest &&
+      !config.mediaType.startsWith('application/vnd.oci.image.config')
+    ) {
       out.artifactType = config.mediaType;
     }
   }

@@ -57,73 +57,181 @@ export class RegistryMetadata {
   }
 
   async blobLink(registry: string, repository: string, digest: string): Promise<{ size: number } | undefined> {
-    return this.db.selectFrom('reg_blob_links').select('size').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+    return this.db
+      .selectFrom('reg_blob_links')
+      .select('size')
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
   }
 
   async touchBlob(registry: string, repository: string, digest: string): Promise<void> {
-    await this.db.updateTable('reg_blob_links').set({ touched_at: new Date().toISOString() }).where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
+    await this.db
+      .updateTable('reg_blob_links')
+      .set({ touched_at: new Date().toISOString() })
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .execute();
   }
 
   async unlinkBlob(registry: string, repository: string, digest: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('reg_blob_links').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('reg_blob_links')
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
   async repositoryExists(registry: string, repository: string): Promise<boolean> {
-    return Boolean(await this.db.selectFrom('reg_repositories').select('name').where('registry', '=', registry).where('name', '=', repository).executeTakeFirst());
+    return Boolean(
+      await this.db
+        .selectFrom('reg_repositories')
+        .select('name')
+        .where('registry', '=', registry)
+        .where('name', '=', repository)
+        .executeTakeFirst(),
+    );
   }
 
   /**
    * Stores a manifest (and optionally tags it) after checking that every referenced blob is linked in the
    * repository with the declared size and every referenced child manifest exists. Writes `image.pushed`.
    */
-  async putManifest(ctx: EventContext, repository: string, m: ParsedManifest, content: Buffer, tag: string | undefined, summary?: ManifestSummary): Promise<void> {
+  async putManifest(
+    ctx: EventContext,
+    repository: string,
+    m: ParsedManifest,
+    content: Buffer,
+    tag: string | undefined,
+    summary?: ManifestSummary,
+  ): Promise<void> {
     const registry = ctx.registry;
     const now = new Date().toISOString();
     await this.db.transaction().execute(async (trx) => {
       const missing: string[] = [];
       for (const b of m.blobs) {
-        const link = await trx.selectFrom('reg_blob_links').select('size').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', b.digest).executeTakeFirst();
+        const link = await trx
+          .selectFrom('reg_blob_links')
+          .select('size')
+          .where('registry', '=', registry)
+          .where('repository', '=', repository)
+          .where('digest', '=', b.digest)
+          .executeTakeFirst();
         if (!link) missing.push(b.digest);
-        else if (b.size !== link.size) throw new DockyardError('MANIFEST_INVALID', `size of ${b.digest} is ${link.size}, manifest says ${b.size}`, { detail: { digest: b.digest } });
+        else if (b.size !== link.size)
+          throw new DockyardError('MANIFEST_INVALID', `size of ${b.digest} is ${link.size}, manifest says ${b.size}`, {
+            detail: { digest: b.digest },
+          });
       }
       for (const c of m.manifests) {
-        const row = await trx.selectFrom('reg_manifests').select('size').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', c.digest).executeTakeFirst();
+        const row = await trx
+          .selectFrom('reg_manifests')
+          .select('size')
+          .where('registry', '=', registry)
+          .where('repository', '=', repository)
+          .where('digest', '=', c.digest)
+          .executeTakeFirst();
         if (!row) missing.push(c.digest);
-        else if (c.size !== row.size) throw new DockyardError('MANIFEST_INVALID', `size of ${c.digest} is ${row.size}, manifest says ${c.size}`, { detail: { digest: c.digest } });
+        else if (c.size !== row.size)
+          throw new DockyardError('MANIFEST_INVALID', `size of ${c.digest} is ${row.size}, manifest says ${c.size}`, {
+            detail: { digest: c.digest },
+          });
       }
-      if (missing.length) throw new DockyardError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digests: missing } });
+      if (missing.length)
+        throw new DockyardError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digests: missing } });
       await this.ensureRepository(trx, registry, repository, now);
       await trx
         .insertInto('reg_manifests')
-        .values({ registry, repository, digest: m.digest, media_type: m.mediaType, artifact_type: m.artifactType, subject: m.subject, size: content.length, content, annotations: m.annotations ? JSON.stringify(m.annotations) : null, created_at: now, untagged_at: null, ...summaryColumns(summary) })
+        .values({
+          registry,
+          repository,
+          digest: m.digest,
+          media_type: m.mediaType,
+          artifact_type: m.artifactType,
+          subject: m.subject,
+          size: content.length,
+          content,
+          annotations: m.annotations ? JSON.stringify(m.annotations) : null,
+          created_at: now,
+          untagged_at: null,
+          ...summaryColumns(summary),
+        })
         .onConflict((oc) => oc.columns(['registry', 'repository', 'digest']).doNothing())
         .execute();
-      const refs = [...m.blobs.map((b) => ({ ref: b.digest, kind: 'blob' })), ...m.manifests.map((c) => ({ ref: c.digest, kind: 'manifest' }))];
+      const refs = [
+        ...m.blobs.map((b) => ({ ref: b.digest, kind: 'blob' })),
+        ...m.manifests.map((c) => ({ ref: c.digest, kind: 'manifest' })),
+      ];
       for (const r of refs) {
-        await trx.insertInto('reg_manifest_refs').values({ registry, repository, manifest: m.digest, ref: r.ref, kind: r.kind }).onConflict((oc) => oc.doNothing()).execute();
+        await trx
+          .insertInto('reg_manifest_refs')
+          .values({ registry, repository, manifest: m.digest, ref: r.ref, kind: r.kind })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
       }
       if (tag) {
-        const previous = await trx.selectFrom('reg_tags').select('digest').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).executeTakeFirst();
-        await trx.updateTable('reg_manifests').set({ untagged_at: null }).where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', m.digest).execute();
+        const previous = await trx
+          .selectFrom('reg_tags')
+          .select('digest')
+          .where('registry', '=', registry)
+          .where('repository', '=', repository)
+          .where('tag', '=', tag)
+          .executeTakeFirst();
+        await trx
+          .updateTable('reg_manifests')
+          .set({ untagged_at: null })
+          .where('registry', '=', registry)
+          .where('repository', '=', repository)
+          .where('digest', '=', m.digest)
+          .execute();
         await trx
           .insertInto('reg_tags')
           .values({ registry, repository, tag, digest: m.digest, created_at: now, updated_at: now })
-          .onConflict((oc) => oc.columns(['registry', 'repository', 'tag']).doUpdateSet({ digest: m.digest, updated_at: now }))
+          .onConflict((oc) =>
+            oc.columns(['registry', 'repository', 'tag']).doUpdateSet({ digest: m.digest, updated_at: now }),
+          )
           .execute();
-        if (previous && previous.digest !== m.digest) await markIfUntagged(trx, registry, repository, previous.digest, now);
+        if (previous && previous.digest !== m.digest)
+          await markIfUntagged(trx, registry, repository, previous.digest, now);
       }
-      await writeEvent(trx, 'image.pushed', { registry, loginServer: ctx.loginServer, repository, tag: tag ?? null, digest: m.digest, mediaType: m.mediaType, size: content.length, ...requestOf(ctx) });
+      await writeEvent(trx, 'image.pushed', {
+        registry,
+        loginServer: ctx.loginServer,
+        repository,
+        tag: tag ?? null,
+        digest: m.digest,
+        mediaType: m.mediaType,
+        size: content.length,
+        ...requestOf(ctx),
+      });
     });
   }
 
-  async resolve(registry: string, repository: string, ref: { tag: string } | { digest: string }): Promise<string | undefined> {
+  async resolve(
+    registry: string,
+    repository: string,
+    ref: { tag: string } | { digest: string },
+  ): Promise<string | undefined> {
     if ('digest' in ref) return ref.digest;
-    const t = await this.db.selectFrom('reg_tags').select('digest').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', ref.tag).executeTakeFirst();
+    const t = await this.db
+      .selectFrom('reg_tags')
+      .select('digest')
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('tag', '=', ref.tag)
+      .executeTakeFirst();
     return t?.digest;
   }
 
-  async getManifest(registry: string, repository: string, digest: string): Promise<Pick<ManifestRow, 'digest' | 'media_type' | 'size' | 'content'> | undefined> {
+  async getManifest(
+    registry: string,
+    repository: string,
+    digest: string,
+  ): Promise<Pick<ManifestRow, 'digest' | 'media_type' | 'size' | 'content'> | undefined> {
     return this.db
       .selectFrom('reg_manifests')
       .select(['digest', 'media_type', 'size', 'content'])
@@ -137,16 +245,53 @@ export class RegistryMetadata {
   async deleteManifest(ctx: EventContext, repository: string, digest: string): Promise<boolean> {
     const registry = ctx.registry;
     return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('reg_manifests').select('media_type').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+      const row = await trx
+        .selectFrom('reg_manifests')
+        .select('media_type')
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .where('digest', '=', digest)
+        .executeTakeFirst();
       if (!row) return false;
-      const tags = await trx.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
-      await trx.deleteFrom('reg_tags').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
-      await trx.deleteFrom('reg_manifest_refs').where('registry', '=', registry).where('repository', '=', repository).where('manifest', '=', digest).execute();
-      await trx.deleteFrom('reg_manifests').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
+      const tags = await trx
+        .selectFrom('reg_tags')
+        .select('tag')
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .where('digest', '=', digest)
+        .execute();
+      await trx
+        .deleteFrom('reg_tags')
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .where('digest', '=', digest)
+        .execute();
+      await trx
+        .deleteFrom('reg_manifest_refs')
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .where('manifest', '=', digest)
+        .execute();
+      await trx
+        .deleteFrom('reg_manifests')
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .where('digest', '=', digest)
+        .execute();
       // `kind` tells a manifest delete from a tag delete; `primary` marks one event per deleted manifest.
-      const base = { registry, loginServer: ctx.loginServer, repository, digest, mediaType: row.media_type, kind: 'manifest', tags: tags.map((t) => t.tag), ...requestOf(ctx) };
+      const base = {
+        registry,
+        loginServer: ctx.loginServer,
+        repository,
+        digest,
+        mediaType: row.media_type,
+        kind: 'manifest',
+        tags: tags.map((t) => t.tag),
+        ...requestOf(ctx),
+      };
       if (tags.length === 0) await writeEvent(trx, 'image.deleted', { ...base, tag: null, primary: true });
-      for (const [i, t] of tags.entries()) await writeEvent(trx, 'image.deleted', { ...base, tag: t.tag, primary: i === 0 });
+      for (const [i, t] of tags.entries())
+        await writeEvent(trx, 'image.deleted', { ...base, tag: t.tag, primary: i === 0 });
       return true;
     });
   }
@@ -155,42 +300,112 @@ export class RegistryMetadata {
   async deleteTag(ctx: EventContext, repository: string, tag: string): Promise<boolean> {
     const registry = ctx.registry;
     return this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('reg_tags').select('digest').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).executeTakeFirst();
+      const row = await trx
+        .selectFrom('reg_tags')
+        .select('digest')
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .where('tag', '=', tag)
+        .executeTakeFirst();
       if (!row) return false;
-      await trx.deleteFrom('reg_tags').where('registry', '=', registry).where('repository', '=', repository).where('tag', '=', tag).execute();
+      await trx
+        .deleteFrom('reg_tags')
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .where('tag', '=', tag)
+        .execute();
       await markIfUntagged(trx, registry, repository, row.digest, new Date().toISOString());
-      const m = await trx.selectFrom('reg_manifests').select('media_type').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', row.digest).executeTakeFirst();
-      await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: row.digest, mediaType: m?.media_type ?? null, kind: 'tag', primary: false, ...requestOf(ctx) });
+      const m = await trx
+        .selectFrom('reg_manifests')
+        .select('media_type')
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .where('digest', '=', row.digest)
+        .executeTakeFirst();
+      await writeEvent(trx, 'image.deleted', {
+        registry,
+        loginServer: ctx.loginServer,
+        repository,
+        tag,
+        digest: row.digest,
+        mediaType: m?.media_type ?? null,
+        kind: 'tag',
+        primary: false,
+        ...requestOf(ctx),
+      });
       return true;
     });
   }
 
   /** Deletes a repository with its manifests, tags and blob links. Returns what was deleted. */
-  async deleteRepository(ctx: EventContext, repository: string): Promise<{ manifestsDeleted: string[]; tagsDeleted: string[] } | null> {
+  async deleteRepository(
+    ctx: EventContext,
+    repository: string,
+  ): Promise<{ manifestsDeleted: string[]; tagsDeleted: string[] } | null> {
     const registry = ctx.registry;
     return this.db.transaction().execute(async (trx) => {
-      const repo = await trx.selectFrom('reg_repositories').select('name').where('registry', '=', registry).where('name', '=', repository).executeTakeFirst();
+      const repo = await trx
+        .selectFrom('reg_repositories')
+        .select('name')
+        .where('registry', '=', registry)
+        .where('name', '=', repository)
+        .executeTakeFirst();
       if (!repo) return null;
-      const manifests = await trx.selectFrom('reg_manifests').select(['digest', 'media_type']).where('registry', '=', registry).where('repository', '=', repository).execute();
-      const tags = await trx.selectFrom('reg_tags').select(['tag', 'digest']).where('registry', '=', registry).where('repository', '=', repository).execute();
+      const manifests = await trx
+        .selectFrom('reg_manifests')
+        .select(['digest', 'media_type'])
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .execute();
+      const tags = await trx
+        .selectFrom('reg_tags')
+        .select(['tag', 'digest'])
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .execute();
       for (const t of ['reg_tags', 'reg_manifest_refs', 'reg_manifests', 'reg_blob_links'] as const) {
         await trx.deleteFrom(t).where('registry', '=', registry).where('repository', '=', repository).execute();
       }
-      await trx.deleteFrom('reg_repositories').where('registry', '=', registry).where('name', '=', repository).execute();
+      await trx
+        .deleteFrom('reg_repositories')
+        .where('registry', '=', registry)
+        .where('name', '=', repository)
+        .execute();
       const types = new Map(manifests.map((m) => [m.digest, m.media_type]));
       for (const m of manifests) {
         const mTags = tags.filter((t) => t.digest === m.digest);
         const names = mTags.map((t) => t.tag);
         for (const [i, tag] of (names.length ? names : [null]).entries()) {
-          await writeEvent(trx, 'image.deleted', { registry, loginServer: ctx.loginServer, repository, tag, digest: m.digest, mediaType: types.get(m.digest) ?? null, kind: 'repository', tags: names, primary: i === 0, ...requestOf(ctx) });
+          await writeEvent(trx, 'image.deleted', {
+            registry,
+            loginServer: ctx.loginServer,
+            repository,
+            tag,
+            digest: m.digest,
+            mediaType: types.get(m.digest) ?? null,
+            kind: 'repository',
+            tags: names,
+            primary: i === 0,
+            ...requestOf(ctx),
+          });
         }
       }
       return { manifestsDeleted: manifests.map((m) => m.digest), tagsDeleted: tags.map((t) => t.tag) };
     });
   }
 
-  async listTags(registry: string, repository: string, n: number | undefined, last: string | undefined): Promise<string[]> {
-    let q = this.db.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository).where(RegistryLocks.visible('tag', 'reg_tags.registry', 'reg_tags.repository', 'reg_tags.tag'));
+  async listTags(
+    registry: string,
+    repository: string,
+    n: number | undefined,
+    last: string | undefined,
+  ): Promise<string[]> {
+    let q = this.db
+      .selectFrom('reg_tags')
+      .select('tag')
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where(RegistryLocks.visible('tag', 'reg_tags.registry', 'reg_tags.repository', 'reg_tags.tag'));
     if (last) q = q.where('tag', '>', last);
     q = q.orderBy('tag');
     if (n !== undefined) q = q.limit(n);
@@ -198,14 +413,22 @@ export class RegistryMetadata {
   }
 
   async catalog(registry: string, n: number | undefined, last: string | undefined): Promise<string[]> {
-    let q = this.db.selectFrom('reg_repositories').select('name').where('registry', '=', registry).where(RegistryLocks.visible('repository', 'reg_repositories.registry', 'reg_repositories.name', null));
+    let q = this.db
+      .selectFrom('reg_repositories')
+      .select('name')
+      .where('registry', '=', registry)
+      .where(RegistryLocks.visible('repository', 'reg_repositories.registry', 'reg_repositories.name', null));
     if (last) q = q.where('name', '>', last);
     q = q.orderBy('name');
     if (n !== undefined) q = q.limit(n);
     return (await q.execute()).map((r) => r.name);
   }
 
-  async referrers(registry: string, repository: string, subject: string): Promise<Array<Pick<ManifestRow, 'digest' | 'media_type' | 'size' | 'artifact_type' | 'annotations'>>> {
+  async referrers(
+    registry: string,
+    repository: string,
+    subject: string,
+  ): Promise<Array<Pick<ManifestRow, 'digest' | 'media_type' | 'size' | 'artifact_type' | 'annotations'>>> {
     return this.db
       .selectFrom('reg_manifests')
       .select(['digest', 'media_type', 'size', 'artifact_type', 'annotations'])
@@ -218,15 +441,30 @@ export class RegistryMetadata {
 
   /** Bytes a registry stores: each distinct blob once (layers shared between repositories count once) plus manifests. */
   async storageBytesOf(registry: string): Promise<number> {
-    const blobs = await sql<{ total: number | null }>`select sum(size) as total from (select max(size) as size from reg_blob_links where registry = ${registry} group by digest)`.execute(this.db);
-    const manifests = await sql<{ total: number | null }>`select sum(size) as total from (select max(size) as size from reg_manifests where registry = ${registry} group by digest)`.execute(this.db);
+    const blobs = await sql<{
+      total: number | null;
+    }>`select sum(size) as total from (select max(size) as size from reg_blob_links where registry = ${registry} group by digest)`.execute(
+      this.db,
+    );
+    const manifests = await sql<{
+      total: number | null;
+    }>`select sum(size) as total from (select max(size) as size from reg_manifests where registry = ${registry} group by digest)`.execute(
+      this.db,
+    );
     return Number(blobs.rows[0]?.total ?? 0) + Number(manifests.rows[0]?.total ?? 0);
   }
 
   /** Removes everything a deleted registry owned (blobs are then collected by GC). */
   async purgeRegistry(registry: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      for (const t of ['reg_tags', 'reg_manifest_refs', 'reg_manifests', 'reg_blob_links', 'reg_uploads', 'reg_repositories'] as const) {
+      for (const t of [
+        'reg_tags',
+        'reg_manifest_refs',
+        'reg_manifests',
+        'reg_blob_links',
+        'reg_uploads',
+        'reg_repositories',
+      ] as const) {
         await trx.deleteFrom(t).where('registry', '=', registry).execute();
       }
     });
@@ -238,28 +476,67 @@ export class RegistryMetadata {
    */
   async storageBytes(): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    const blobs = await sql<{ registry: string; bytes: number }>`SELECT registry, SUM(size) AS bytes FROM (SELECT DISTINCT registry, digest, size FROM reg_blob_links) GROUP BY registry`.execute(this.db);
+    const blobs = await sql<{
+      registry: string;
+      bytes: number;
+    }>`SELECT registry, SUM(size) AS bytes FROM (SELECT DISTINCT registry, digest, size FROM reg_blob_links) GROUP BY registry`.execute(
+      this.db,
+    );
     for (const r of blobs.rows) out.set(r.registry, Number(r.bytes));
-    const manifests = await this.db.selectFrom('reg_manifests').select(['registry', (eb) => eb.fn.sum<number>('size').as('bytes')]).groupBy('registry').execute();
+    const manifests = await this.db
+      .selectFrom('reg_manifests')
+      .select(['registry', (eb) => eb.fn.sum<number>('size').as('bytes')])
+      .groupBy('registry')
+      .execute();
     for (const r of manifests) out.set(r.registry, (out.get(r.registry) ?? 0) + Number(r.bytes));
     return out;
   }
 
   /** Open chunked-upload sessions (`POST` without `?digest=` until `PUT` or `DELETE`). */
   async uploadSessionCount(): Promise<number> {
-    const r = await this.db.selectFrom('reg_uploads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('reg_uploads')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 }
 
 /** The stored form of a summary (`summarized = 0` leaves the row to the backfill). */
-export function summaryColumns(s: ManifestSummary | undefined): Pick<ManifestRow, 'image_size' | 'config_media_type' | 'architecture' | 'os' | 'summarized'> {
+export function summaryColumns(
+  s: ManifestSummary | undefined,
+): Pick<ManifestRow, 'image_size' | 'config_media_type' | 'architecture' | 'os' | 'summarized'> {
   if (!s) return { image_size: null, config_media_type: null, architecture: null, os: null, summarized: 0 };
-  return { image_size: s.imageSize, config_media_type: s.configMediaType, architecture: s.architecture, os: s.os, summarized: 1 };
+  return {
+    image_size: s.imageSize,
+    config_media_type: s.configMediaType,
+    architecture: s.architecture,
+    os: s.os,
+    summarized: 1,
+  };
 }
 
 /** Records when a manifest lost its last tag (the retention policy counts from then). */
-async function markIfUntagged(trx: Trx, registry: string, repository: string, digest: string, now: string): Promise<void> {
-  const tagged = await trx.selectFrom('reg_tags').select('tag').where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
-  if (!tagged) await trx.updateTable('reg_manifests').set({ untagged_at: now }).where('registry', '=', registry).where('repository', '=', repository).where('digest', '=', digest).execute();
+async function markIfUntagged(
+  trx: Trx,
+  registry: string,
+  repository: string,
+  digest: string,
+  now: string,
+): Promise<void> {
+  const tagged = await trx
+    .selectFrom('reg_tags')
+    .select('tag')
+    .where('registry', '=', registry)
+    .where('repository', '=', repository)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  if (!tagged)
+    await trx
+      .updateTable('reg_manifests')
+      .set({ untagged_at: now })
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .execute();
 }

@@ -29,7 +29,9 @@ export function parseReference(ref: string): { tag: string } | { digest: string 
 }
 
 export function requireDigest(d: string | null | undefined): string {
-  if (!d || !parseDigest(d)) throw new DockyardError('DIGEST_INVALID', 'invalid digest', { detail: { digest: d ?? null } });
-  if (!d.startsWith('sha256:')) throw new DockyardError('UNSUPPORTED', 'only sha256 digests are supported', { detail: { digest: d } });
+  if (!d || !parseDigest(d))
+    throw new DockyardError('DIGEST_INVALID', 'invalid digest', { detail: { digest: d ?? null } });
+  if (!d.startsWith('sha256:'))
+    throw new DockyardError('UNSUPPORTED', 'only sha256 digests are supported', { detail: { digest: d } });
   return d;
 }

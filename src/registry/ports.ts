@@ -35,9 +35,18 @@ export interface RegistryAccessPort {
   /** Verifies an AAD access token for /oauth2/exchange; throws (any error) on a bad token. */
   verifyAadToken(token: string, registry: RegistryInfo): Promise<Principal>;
   /** Which of `requested` the principal may do on a repository (or on the catalog: `'catalog'`). */
-  grantedActions(principal: Principal, registry: RegistryInfo, repository: string | 'catalog', requested: RegistryAction[]): Promise<RegistryAction[]>;
+  grantedActions(
+    principal: Principal,
+    registry: RegistryInfo,
+    repository: string | 'catalog',
+    requested: RegistryAction[],
+  ): Promise<RegistryAction[]>;
   /** Network rules (firewall); when absent every address is allowed. */
-  checkNetwork?(registry: RegistryInfo, clientIp: string, principal: Principal | null): Promise<{ allowed: boolean; reason: string }>;
+  checkNetwork?(
+    registry: RegistryInfo,
+    clientIp: string,
+    principal: Principal | null,
+  ): Promise<{ allowed: boolean; reason: string }>;
   /** The client address for network rules from the socket peer (and forwarding headers of trusted proxies only). */
   clientAddress?(peer: string | undefined, headers: IncomingHttpHeaders): string;
 }

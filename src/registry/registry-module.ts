@@ -57,7 +57,11 @@ export interface RegistryModule {
   repoLocks: RegistryLocks;
   gc: GarbageCollector;
   /** The ARM plugin for `listCredentials` / `regenerateCredential`, scope maps, tokens and `generateCredentials`. */
-  armRoutes(authorizer: Authorizer, apiVersions: readonly string[], extraUsages?: RegistryArmDeps['extraUsages']): FastifyPluginAsync;
+  armRoutes(
+    authorizer: Authorizer,
+    apiVersions: readonly string[],
+    extraUsages?: RegistryArmDeps['extraUsages'],
+  ): FastifyPluginAsync;
   /** Everything of a deleted registry (by ARM id): repositories, tags, links, tokens and scope maps. */
   purgeRegistry(registryId: string): Promise<void>;
   close(): Promise<void>;
@@ -77,10 +81,33 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const locks = new DigestLocks();
   const log = o.log.child({ module: 'registry' });
   const clock = o.clock ?? systemClock;
-  const gc = new GarbageCollector(metadata, blobs, locks, o.gcGraceSeconds, log, () => clock.now().getTime(), o.directory);
+  const gc = new GarbageCollector(
+    metadata,
+    blobs,
+    locks,
+    o.gcGraceSeconds,
+    log,
+    () => clock.now().getTime(),
+    o.directory,
+  );
   const stats = { abandoned: 0 };
   const hooks: NonNullable<RegistryDeps['hooks']> = {};
-  const handler = createDataPlane({ metadata, blobs, tokens, admins, access: o.access, directory: o.directory, repoTokens, repoLocks, locks, limits: { ...DEFAULT_LIMITS, ...o.limits }, log, stats, hooks, observer: o.observer });
+  const handler = createDataPlane({
+    metadata,
+    blobs,
+    tokens,
+    admins,
+    access: o.access,
+    directory: o.directory,
+    repoTokens,
+    repoLocks,
+    locks,
+    limits: { ...DEFAULT_LIMITS, ...o.limits },
+    log,
+    stats,
+    hooks,
+    observer: o.observer,
+  });
   if ((o.gcIntervalMs ?? 600_000) > 0) gc.start(o.gcIntervalMs ?? 600_000);
   const stopBackfill = new AbortController();
   const backfilled = new Promise<void>((r) => setImmediate(r))
@@ -106,7 +133,17 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     repoTokens,
     repoLocks,
     gc,
-    armRoutes: (authorizer, apiVersions, extraUsages) => registryArmRoutes({ directory: o.directory, admins, authorizer, apiVersions, scopeMaps, repoTokens, storageBytes: (r) => metadata.storageBytesOf(r), extraUsages }),
+    armRoutes: (authorizer, apiVersions, extraUsages) =>
+      registryArmRoutes({
+        directory: o.directory,
+        admins,
+        authorizer,
+        apiVersions,
+        scopeMaps,
+        repoTokens,
+        storageBytes: (r) => metadata.storageBytesOf(r),
+        extraUsages,
+      }),
     async purgeRegistry(registryId) {
       await metadata.purgeRegistry(registryId.split('/').pop()!);
       await repoTokens.purgeRegistry(registryId);

@@ -22,7 +22,9 @@ export async function expireUntaggedManifests(
 ): Promise<number> {
   const db = metadata.db as Kysely<RegistryTables>;
   let expired = 0;
-  const registries = (await db.selectFrom('reg_manifests').select('registry').distinct().execute()).map((r) => r.registry);
+  const registries = (await db.selectFrom('reg_manifests').select('registry').distinct().execute()).map(
+    (r) => r.registry,
+  );
   for (const name of registries) {
     const info = await directory.byName(name);
     const policy = info?.retentionPolicy;
@@ -35,17 +37,35 @@ export async function expireUntaggedManifests(
       .where('m.subject', 'is', null)
       .where((eb) => eb.fn.coalesce('m.untagged_at', 'm.created_at'), '<', cutoff)
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('reg_tags as t').select('t.tag').whereRef('t.registry', '=', 'm.registry').whereRef('t.repository', '=', 'm.repository').whereRef('t.digest', '=', 'm.digest'))),
+        not(
+          exists(
+            selectFrom('reg_tags as t')
+              .select('t.tag')
+              .whereRef('t.registry', '=', 'm.registry')
+              .whereRef('t.repository', '=', 'm.repository')
+              .whereRef('t.digest', '=', 'm.digest'),
+          ),
+        ),
       )
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('reg_manifest_refs as r').select('r.ref').whereRef('r.registry', '=', 'm.registry').whereRef('r.repository', '=', 'm.repository').whereRef('r.ref', '=', 'm.digest'))),
+        not(
+          exists(
+            selectFrom('reg_manifest_refs as r')
+              .select('r.ref')
+              .whereRef('r.registry', '=', 'm.registry')
+              .whereRef('r.repository', '=', 'm.repository')
+              .whereRef('r.ref', '=', 'm.digest'),
+          ),
+        ),
       )
       .execute();
     for (const c of candidates) {
       if (await isLocked(name, c.repository, c.digest)) continue;
-      if (await metadata.deleteManifest({ registry: name, loginServer: info.loginServer }, c.repository, c.digest)) expired++;
+      if (await metadata.deleteManifest({ registry: name, loginServer: info.loginServer }, c.repository, c.digest))
+        expired++;
     }
-    if (candidates.length) log.info({ registry: name, expired, days: policy.days }, 'retention policy deleted untagged manifests');
+    if (candidates.length)
+      log.info({ registry: name, expired, days: policy.days }, 'retention policy deleted untagged manifests');
   }
   return expired;
 }

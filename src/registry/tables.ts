@@ -26,7 +26,14 @@ export interface RegistryTables extends TokenTables, LockTables {
     /** 1 once the four columns above are filled. */
     summarized: number;
   };
-  reg_tags: { registry: string; repository: string; tag: string; digest: string; created_at: string; updated_at: string };
+  reg_tags: {
+    registry: string;
+    repository: string;
+    tag: string;
+    digest: string;
+    created_at: string;
+    updated_at: string;
+  };
   /** Blobs (layers/configs) reachable in a repository; `touched_at` starts the GC grace period. */
   reg_blob_links: { registry: string; repository: string; digest: string; size: number; touched_at: string };
   /** Blobs and child manifests each manifest references. */
@@ -60,7 +67,11 @@ export const registryMigrations: MigrationSet = {
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('reg_manifests_pk', ['registry', 'repository', 'digest'])
         .execute();
-      await db.schema.createIndex('reg_manifests_subject').on('reg_manifests').columns(['registry', 'repository', 'subject']).execute();
+      await db.schema
+        .createIndex('reg_manifests_subject')
+        .on('reg_manifests')
+        .columns(['registry', 'repository', 'subject'])
+        .execute();
       await db.schema
         .createTable('reg_tags')
         .addColumn('registry', 'text', (c) => c.notNull())
@@ -71,7 +82,11 @@ export const registryMigrations: MigrationSet = {
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('reg_tags_pk', ['registry', 'repository', 'tag'])
         .execute();
-      await db.schema.createIndex('reg_tags_digest').on('reg_tags').columns(['registry', 'repository', 'digest']).execute();
+      await db.schema
+        .createIndex('reg_tags_digest')
+        .on('reg_tags')
+        .columns(['registry', 'repository', 'digest'])
+        .execute();
       await db.schema
         .createTable('reg_blob_links')
         .addColumn('registry', 'text', (c) => c.notNull())
@@ -120,10 +135,22 @@ export const registryMigrations: MigrationSet = {
       await db.schema.alterTable('reg_manifests').addColumn('config_media_type', 'text').execute();
       await db.schema.alterTable('reg_manifests').addColumn('architecture', 'text').execute();
       await db.schema.alterTable('reg_manifests').addColumn('os', 'text').execute();
-      await db.schema.alterTable('reg_manifests').addColumn('summarized', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('reg_manifests')
+        .addColumn('summarized', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       // `_manifests?orderby=timeasc|timedesc` pages walk this index; the digest order uses the primary key.
-      await db.schema.createIndex('reg_manifests_created').on('reg_manifests').columns(['registry', 'repository', 'created_at', 'digest']).execute();
-      await db.schema.createIndex('reg_manifests_unsummarized').on('reg_manifests').column('summarized').where('summarized', '=', 0).execute();
+      await db.schema
+        .createIndex('reg_manifests_created')
+        .on('reg_manifests')
+        .columns(['registry', 'repository', 'created_at', 'digest'])
+        .execute();
+      await db.schema
+        .createIndex('reg_manifests_unsummarized')
+        .on('reg_manifests')
+        .column('summarized')
+        .where('summarized', '=', 0)
+        .execute();
     },
   },
   ...tokenMigrations,

@@ -2,7 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authorizeRequest, type Authorizer } from '../http/index.js';
 import { DockyardError } from '../shared/index.js';
 import { normalizeActions, type ScopeMap, type ScopeMaps } from './scope-maps.js';
-import { TOKEN_PASSWORD_NAMES, tokenResourceId, type RegistryToken, type RegistryTokens, type TokenPasswordName } from './repo-tokens.js';
+import {
+  TOKEN_PASSWORD_NAMES,
+  tokenResourceId,
+  type RegistryToken,
+  type RegistryTokens,
+  type TokenPasswordName,
+} from './repo-tokens.js';
 import type { RegistryDirectory, RegistryInfo } from './ports.js';
 
 const BASE = '/subscriptions/:sub/resourcegroups/:rg/providers/Microsoft.ContainerRegistry/registries/:name';
@@ -22,7 +28,13 @@ export function scopeMapShape(registry: RegistryInfo, m: ScopeMap) {
     id: `${registry.id}/scopeMaps/${m.name}`,
     name: m.name,
     type: `${ACR}/scopeMaps`,
-    properties: { description: m.description, type: m.type, creationDate: m.createdAt, provisioningState: 'Succeeded', actions: m.actions },
+    properties: {
+      description: m.description,
+      type: m.type,
+      creationDate: m.createdAt,
+      provisioningState: 'Succeeded',
+      actions: m.actions,
+    },
   };
 }
 
@@ -38,7 +50,12 @@ export function tokenShape(registry: RegistryInfo, t: RegistryToken, values?: Ma
       status: t.status,
       credentials: {
         certificates: [],
-        passwords: t.passwords.map((p) => ({ name: p.name, creationTime: p.creationTime, expiry: p.expiry, ...(values?.has(p.name) ? { value: values.get(p.name) } : {}) })),
+        passwords: t.passwords.map((p) => ({
+          name: p.name,
+          creationTime: p.creationTime,
+          expiry: p.expiry,
+          ...(values?.has(p.name) ? { value: values.get(p.name) } : {}),
+        })),
       },
     },
   };
@@ -48,32 +65,47 @@ export function tokenShape(registry: RegistryInfo, t: RegistryToken, values?: Ma
 function apiVersion(req: FastifyRequest): void {
   const v = (req.query as Record<string, string | undefined>)['api-version'];
   if (!v) throw new DockyardError('MissingApiVersionParameter');
-  if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(v)) throw new DockyardError('InvalidApiVersionParameter', `The api-version '${v}' is invalid.`);
+  if (!/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(v))
+    throw new DockyardError('InvalidApiVersionParameter', `The api-version '${v}' is invalid.`);
 }
 
 function props(req: FastifyRequest): Record<string, unknown> {
   const b = req.body;
   if (b === undefined || b === null || b === '') return {};
-  if (typeof b !== 'object' || Array.isArray(b)) throw new DockyardError('InvalidRequestContent', 'The request content was invalid and could not be deserialized: expected a JSON object.');
+  if (typeof b !== 'object' || Array.isArray(b))
+    throw new DockyardError(
+      'InvalidRequestContent',
+      'The request content was invalid and could not be deserialized: expected a JSON object.',
+    );
   const p = (b as Record<string, unknown>).properties;
   if (p === undefined || p === null) return {};
-  if (typeof p !== 'object' || Array.isArray(p)) throw new DockyardError('InvalidRequestContent', "The request content was invalid: 'properties' must be an object.");
+  if (typeof p !== 'object' || Array.isArray(p))
+    throw new DockyardError(
+      'InvalidRequestContent',
+      "The request content was invalid: 'properties' must be an object.",
+    );
   return p as Record<string, unknown>;
 }
 
 /** The scope map name of a `scopeMapId` (full ARM id of a map in the same registry, or a bare name). */
 function scopeMapName(registry: RegistryInfo, v: unknown): string {
-  if (typeof v !== 'string' || !v) throw new DockyardError('InvalidRequestContent', "The request content was invalid: 'properties.scopeMapId' must be a string.");
+  if (typeof v !== 'string' || !v)
+    throw new DockyardError(
+      'InvalidRequestContent',
+      "The request content was invalid: 'properties.scopeMapId' must be a string.",
+    );
   const i = v.toLowerCase().lastIndexOf('/scopemaps/');
   if (i < 0) return v;
-  if (v.slice(0, i).toLowerCase() !== registry.id.toLowerCase()) throw new DockyardError('InvalidParameter', `The scope map '${v}' does not belong to registry '${registry.name}'.`);
+  if (v.slice(0, i).toLowerCase() !== registry.id.toLowerCase())
+    throw new DockyardError('InvalidParameter', `The scope map '${v}' does not belong to registry '${registry.name}'.`);
   return v.slice(i + '/scopemaps/'.length);
 }
 
 function expiryOf(v: unknown): string | null {
   if (v === undefined || v === null || v === '') return null;
   const t = Date.parse(String(v));
-  if (Number.isNaN(t)) throw new DockyardError('InvalidParameter', `The expiry '${String(v)}' is not a valid date-time.`);
+  if (Number.isNaN(t))
+    throw new DockyardError('InvalidParameter', `The expiry '${String(v)}' is not a valid date-time.`);
   return new Date(t).toISOString();
 }
 
@@ -112,7 +144,11 @@ export function registerTokenArmRoutes(app: FastifyInstance, deps: TokenArmDeps)
   app.delete<{ Params: PN }>(`${BASE}/scopeMaps/:item`, async (req, reply) => {
     const reg = await registryOf(req, 'scopeMaps/delete', `scopeMaps/${req.params.item}`);
     const users = await deps.repoTokens.usingScopeMap(reg, req.params.item);
-    if (users.length) throw new DockyardError('Conflict', `The scope map '${req.params.item}' is in use by token(s) ${users.map((u) => `'${u}'`).join(', ')}; delete the tokens or assign them another scope map first.`);
+    if (users.length)
+      throw new DockyardError(
+        'Conflict',
+        `The scope map '${req.params.item}' is in use by token(s) ${users.map((u) => `'${u}'`).join(', ')}; delete the tokens or assign them another scope map first.`,
+      );
     return reply.status((await deps.scopeMaps.delete(reg, req.params.item)) ? 200 : 204).send();
   });
 
@@ -135,7 +171,8 @@ export function registerTokenArmRoutes(app: FastifyInstance, deps: TokenArmDeps)
         if (p.scopeMapId !== undefined && p.scopeMapId !== null) input.scopeMap = scopeMapName(reg, p.scopeMapId);
         if (p.status !== undefined && p.status !== null) input.status = String(p.status).toLowerCase();
         const creds = p.credentials as { passwords?: Array<{ name?: unknown }> } | undefined | null;
-        if (creds && Array.isArray(creds.passwords)) input.keepPasswords = creds.passwords.map((x) => String(x?.name ?? ''));
+        if (creds && Array.isArray(creds.passwords))
+          input.keepPasswords = creds.passwords.map((x) => String(x?.name ?? ''));
         const { token, created } = await deps.repoTokens.upsert(reg, req.params.item, input, method === 'PATCH');
         return reply.status(created ? 201 : 200).send(tokenShape(reg, token));
       },
@@ -149,14 +186,23 @@ export function registerTokenArmRoutes(app: FastifyInstance, deps: TokenArmDeps)
   app.post<{ Params: P }>(`${BASE}/generateCredentials`, async (req) => {
     const reg = await registryOf(req, 'generateCredentials/action');
     const b = (req.body ?? {}) as { tokenId?: unknown; name?: unknown; expiry?: unknown };
-    if (typeof b.tokenId !== 'string' || !b.tokenId) throw new DockyardError('InvalidRequestContent', "The request content was invalid: 'tokenId' is required.");
+    if (typeof b.tokenId !== 'string' || !b.tokenId)
+      throw new DockyardError('InvalidRequestContent', "The request content was invalid: 'tokenId' is required.");
     const i = b.tokenId.toLowerCase().lastIndexOf('/tokens/');
-    if (i < 0 || b.tokenId.slice(0, i).toLowerCase() !== reg.id.toLowerCase()) throw new DockyardError('InvalidParameter', `The token '${b.tokenId}' does not belong to registry '${reg.name}'.`);
+    if (i < 0 || b.tokenId.slice(0, i).toLowerCase() !== reg.id.toLowerCase())
+      throw new DockyardError(
+        'InvalidParameter',
+        `The token '${b.tokenId}' does not belong to registry '${reg.name}'.`,
+      );
     const tokenName = b.tokenId.slice(i + '/tokens/'.length);
     await authorizeRequest(req, deps.authorizer, `${ACR}/tokens/write`, tokenResourceId(reg, tokenName));
     let which: TokenPasswordName | undefined;
     if (b.name !== undefined && b.name !== null) {
-      if (!TOKEN_PASSWORD_NAMES.includes(b.name as TokenPasswordName)) throw new DockyardError('InvalidParameter', `The password name '${String(b.name)}' is invalid. Allowed values: password1, password2.`);
+      if (!TOKEN_PASSWORD_NAMES.includes(b.name as TokenPasswordName))
+        throw new DockyardError(
+          'InvalidParameter',
+          `The password name '${String(b.name)}' is invalid. Allowed values: password1, password2.`,
+        );
       which = b.name as TokenPasswordName;
     }
     return deps.repoTokens.generate(reg, tokenName, which, expiryOf(b.expiry));

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { DockyardError, type Principal } from '../shared/index.js';
-import { authenticateBasicHeader, authenticatePassword, checkNetwork, grantScope, parseScopes, stillValid } from './access-control.js';
+import {
+  authenticateBasicHeader,
+  authenticatePassword,
+  checkNetwork,
+  grantScope,
+  parseScopes,
+  stillValid,
+} from './access-control.js';
 import { readBody, sendJson } from './http-util.js';
 import { ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_SECONDS, type AccessEntry } from './token-service.js';
 import type { RequestContext } from './context.js';
@@ -8,19 +15,25 @@ import type { RegistryInfo } from './ports.js';
 
 const FORM_LIMIT = 64 * 1024;
 
-function tokenUnauthorized(message = 'authentication required, visit https://aka.ms/acr/authorization for more information.'): DockyardError {
+function tokenUnauthorized(
+  message = 'authentication required, visit https://aka.ms/acr/authorization for more information.',
+): DockyardError {
   return new DockyardError('UNAUTHORIZED', message);
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   const ct = String(req.headers['content-type'] ?? '');
-  if (!ct.startsWith('application/x-www-form-urlencoded')) throw new DockyardError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+  if (!ct.startsWith('application/x-www-form-urlencoded'))
+    throw new DockyardError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
   return new URLSearchParams((await readBody(req, FORM_LIMIT)).toString('utf8'));
 }
 
 function checkService(registry: RegistryInfo, service: string | null): void {
   if (service && service.toLowerCase() !== registry.loginServer.toLowerCase()) {
-    throw new DockyardError('invalid_request', `service '${service}' does not match this registry's login server '${registry.loginServer}'`);
+    throw new DockyardError(
+      'invalid_request',
+      `service '${service}' does not match this registry's login server '${registry.loginServer}'`,
+    );
   }
 }
 
@@ -73,7 +86,12 @@ export async function postToken(ctx: RequestContext): Promise<void> {
     principal = (await ctx.deps.tokens.verify(rt, ctx.registry.loginServer, 'refresh_token'))?.principal ?? null;
     if (principal && !(await stillValid(ctx.deps, ctx.registry, principal))) principal = null;
   } else if (grant === 'password') {
-    principal = await authenticatePassword(ctx.deps, ctx.registry, form.get('username') ?? '', form.get('password') ?? '');
+    principal = await authenticatePassword(
+      ctx.deps,
+      ctx.registry,
+      form.get('username') ?? '',
+      form.get('password') ?? '',
+    );
   } else {
     throw new DockyardError('unsupported_grant_type', `grant_type '${grant ?? ''}' is not supported`);
   }
@@ -86,7 +104,8 @@ export async function exchange(ctx: RequestContext): Promise<void> {
   const form = await readForm(ctx.req);
   checkService(ctx.registry, form.get('service'));
   const grant = form.get('grant_type');
-  if (grant !== 'access_token') throw new DockyardError('unsupported_grant_type', `grant_type '${grant ?? ''}' is not supported; use access_token`);
+  if (grant !== 'access_token')
+    throw new DockyardError('unsupported_grant_type', `grant_type '${grant ?? ''}' is not supported; use access_token`);
   const aad = form.get('access_token');
   if (!aad) throw new DockyardError('invalid_request', 'access_token is required');
   let principal: Principal;
@@ -99,5 +118,10 @@ export async function exchange(ctx: RequestContext): Promise<void> {
   if (tenant && tenant !== principal.tenantId) throw tokenUnauthorized('the tenant does not match the access token');
   ctx.principal = principal;
   await checkNetwork(ctx);
-  sendJson(ctx.res, 200, { refresh_token: await ctx.deps.tokens.issueRefreshToken(principal, ctx.registry.loginServer) }, { 'cache-control': 'no-store' });
+  sendJson(
+    ctx.res,
+    200,
+    { refresh_token: await ctx.deps.tokens.issueRefreshToken(principal, ctx.registry.loginServer) },
+    { 'cache-control': 'no-store' },
+  );
 }

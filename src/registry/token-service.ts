@@ -53,9 +53,21 @@ export class TokenService {
     return new TokenService(priv, pubKey, String(jwk.kid), now);
   }
 
-  private async sign(kind: Kind, principal: Principal, audience: string, seconds: number, extra: Record<string, unknown>): Promise<string> {
+  private async sign(
+    kind: Kind,
+    principal: Principal,
+    audience: string,
+    seconds: number,
+    extra: Record<string, unknown>,
+  ): Promise<string> {
     const iat = Math.floor(this.now() / 1000);
-    return new SignJWT({ version: '1.0', grant_type: kind, tenant: principal.tenantId, dockyard: principalClaim(principal), ...extra })
+    return new SignJWT({
+      version: '1.0',
+      grant_type: kind,
+      tenant: principal.tenantId,
+      dockyard: principalClaim(principal),
+      ...extra,
+    })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: this.keyId })
       .setJti(newGuid())
       .setSubject(principal.objectId)
@@ -68,7 +80,10 @@ export class TokenService {
   }
 
   issueRefreshToken(principal: Principal, loginServer: string): Promise<string> {
-    return this.sign('refresh_token', principal, loginServer, REFRESH_TOKEN_SECONDS, { permissions: { actions: ['*'], notActions: [] }, roles: [] });
+    return this.sign('refresh_token', principal, loginServer, REFRESH_TOKEN_SECONDS, {
+      permissions: { actions: ['*'], notActions: [] },
+      roles: [],
+    });
   }
 
   issueAccessToken(principal: Principal, loginServer: string, access: AccessEntry[]): Promise<string> {
@@ -119,5 +134,7 @@ function principalClaim(p: Principal): Principal {
 
 /** True when the token grants `action` on `type:name` (`*` grants everything). */
 export function accessCovers(access: AccessEntry[], type: string, name: string, action: string): boolean {
-  return access.some((a) => a.type === type && a.name === name && (a.actions.includes(action) || a.actions.includes('*')));
+  return access.some(
+    (a) => a.type === type && a.name === name && (a.actions.includes(action) || a.actions.includes('*')),
+  );
 }

@@ -3,7 +3,13 @@ import type { MigrationSet } from '../storage/index.js';
 /** Tables of tokens and scope maps (repository-scoped credentials without an identity). */
 export interface TokenTables {
   /** User-defined scope maps; the system ones (`_repositories_*`) are built in and never stored. */
-  reg_scope_maps: { registry_id: string; name: string; description: string | null; actions: string; created_at: string };
+  reg_scope_maps: {
+    registry_id: string;
+    name: string;
+    description: string | null;
+    actions: string;
+    created_at: string;
+  };
   /** `scope_map` is the map's name in the same registry; passwords are salted SHA-256 (`salt.hash`, base64url). */
   reg_tokens: {
     registry_id: string;
@@ -39,7 +45,8 @@ export const tokenMigrations: MigrationSet = {
         .addColumn('scope_map', 'text', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull());
-      for (const n of [1, 2]) for (const f of ['hash', 'created', 'expiry']) t = t.addColumn(`password${n}_${f}`, 'text');
+      for (const n of [1, 2])
+        for (const f of ['hash', 'created', 'expiry']) t = t.addColumn(`password${n}_${f}`, 'text');
       await t.addPrimaryKeyConstraint('reg_tokens_pk', ['registry_id', 'name']).execute();
     },
   },

@@ -23,8 +23,13 @@ async function commitAndLink(ctx: RequestContext, repository: string, id: string
 const uploads = (ctx: RequestContext) => ctx.deps.metadata.db as Kysely<RegistryTables>;
 
 async function session(ctx: RequestContext, repository: string, id: string): Promise<void> {
-  const row = await uploads(ctx).selectFrom('reg_uploads').select(['registry', 'repository']).where('id', '=', id).executeTakeFirst();
-  if (!row || row.registry !== ctx.registry.name || row.repository !== repository) throw new DockyardError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry', { detail: { uuid: id } });
+  const row = await uploads(ctx)
+    .selectFrom('reg_uploads')
+    .select(['registry', 'repository'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row || row.registry !== ctx.registry.name || row.repository !== repository)
+    throw new DockyardError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry', { detail: { uuid: id } });
 }
 
 /** `POST /v2/<name>/blobs/uploads/` — mount, monolithic upload (`?digest=`), or a new upload session. */
@@ -49,7 +54,8 @@ export async function startUpload(ctx: RequestContext, repository: string): Prom
   const id = newGuid().replace(/-/g, '');
   if (digestParam) {
     const digest = requireDigest(digestParam);
-    if (declared === undefined && req.headers['transfer-encoding'] === undefined) throw new DockyardError('SIZE_INVALID', 'Content-Length is required');
+    if (declared === undefined && req.headers['transfer-encoding'] === undefined)
+      throw new DockyardError('SIZE_INVALID', 'Content-Length is required');
     await deps.blobs.startUpload(id);
     try {
       await deps.blobs.appendUpload(id, req, { expectedLength: declared, maxSize: deps.limits.maxBlobSize });
@@ -66,10 +72,17 @@ export async function startUpload(ctx: RequestContext, repository: string): Prom
     return;
   }
   await deps.blobs.startUpload(id);
-  await uploads(ctx).insertInto('reg_uploads').values({ id, registry: registry.name, repository, started_at: new Date().toISOString() }).execute();
+  await uploads(ctx)
+    .insertInto('reg_uploads')
+    .values({ id, registry: registry.name, repository, started_at: new Date().toISOString() })
+    .execute();
   if (declared) await deps.blobs.appendUpload(id, req, { expectedLength: declared, maxSize: deps.limits.maxBlobSize });
   const st = await deps.blobs.uploadState(id);
-  sendEmpty(res, 202, { location: uploadUrl(repository, id), range: rangeHeader(st?.size ?? 0), 'docker-upload-uuid': id });
+  sendEmpty(res, 202, {
+    location: uploadUrl(repository, id),
+    range: rangeHeader(st?.size ?? 0),
+    'docker-upload-uuid': id,
+  });
 }
 
 /** `PATCH /v2/<name>/blobs/uploads/<id>` — a chunk; `Content-Range` must start where the upload ends. */
@@ -88,7 +101,8 @@ export async function patchUpload(ctx: RequestContext, repository: string, id: s
     const end = Number(m[2]);
     if (start !== st.size || end < start) throw rangeError(id, st.size, `Content-Range must start at ${st.size}`);
     const len = end - start + 1;
-    if (declared !== undefined && declared !== len) throw new DockyardError('SIZE_INVALID', 'Content-Length does not match Content-Range');
+    if (declared !== undefined && declared !== len)
+      throw new DockyardError('SIZE_INVALID', 'Content-Length does not match Content-Range');
     expected = len;
   }
   const next = await deps.blobs.appendUpload(id, req, { expectedLength: expected, maxSize: deps.limits.maxBlobSize });
@@ -96,7 +110,10 @@ export async function patchUpload(ctx: RequestContext, repository: string, id: s
 }
 
 function rangeError(id: string, size: number, message: string): DockyardError {
-  return new DockyardError('RANGE_INVALID', message, { detail: { uuid: id }, headers: { range: rangeHeader(size), 'docker-upload-uuid': id } });
+  return new DockyardError('RANGE_INVALID', message, {
+    detail: { uuid: id },
+    headers: { range: rangeHeader(size), 'docker-upload-uuid': id },
+  });
 }
 
 /** `PUT /v2/<name>/blobs/uploads/<id>?digest=` — optional last chunk, then verify and commit. */
@@ -106,7 +123,8 @@ export async function finishUpload(ctx: RequestContext, repository: string, id: 
   const digest = requireDigest(url.searchParams.get('digest'));
   const declared = contentLength(req, deps.limits.maxBlobSize);
   try {
-    if (declared || req.headers['transfer-encoding']) await deps.blobs.appendUpload(id, req, { expectedLength: declared, maxSize: deps.limits.maxBlobSize });
+    if (declared || req.headers['transfer-encoding'])
+      await deps.blobs.appendUpload(id, req, { expectedLength: declared, maxSize: deps.limits.maxBlobSize });
     await commitAndLink(ctx, repository, id, digest);
   } catch (err) {
     // A failed commit invalidates the session: nothing of it is kept.
@@ -121,7 +139,11 @@ export async function uploadStatus(ctx: RequestContext, repository: string, id: 
   await session(ctx, repository, id);
   const st = await ctx.deps.blobs.uploadState(id);
   if (!st) throw new DockyardError('BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry', { detail: { uuid: id } });
-  sendEmpty(ctx.res, 204, { location: uploadUrl(repository, id), range: rangeHeader(st.size), 'docker-upload-uuid': id });
+  sendEmpty(ctx.res, 204, {
+    location: uploadUrl(repository, id),
+    range: rangeHeader(st.size),
+    'docker-upload-uuid': id,
+  });
 }
 
 /** `DELETE /v2/<name>/blobs/uploads/<id>` — cancel. */

@@ -49,8 +49,14 @@ export class DockerIgnore {
   private readonly rules: IgnoreRule[];
   /** Whether the file itself re-includes paths (`!pattern`): excluded directories must then still be walked. */
   readonly hasNegations: boolean;
-  constructor(text: string, private readonly alwaysInclude: string[] = []) {
-    this.rules = text.split(/\r?\n/).map(compilePattern).filter((r): r is IgnoreRule => r !== null);
+  constructor(
+    text: string,
+    private readonly alwaysInclude: string[] = [],
+  ) {
+    this.rules = text
+      .split(/\r?\n/)
+      .map(compilePattern)
+      .filter((r): r is IgnoreRule => r !== null);
     this.hasNegations = this.rules.some((r) => r.negate);
     if (this.rules.length > 0) {
       for (const f of alwaysInclude) {
@@ -88,7 +94,12 @@ export interface BuildContext {
 }
 
 /** Packs contextDir (honouring .dockerignore) as the docker CLI does; adds an outside Dockerfile under a private name. */
-export async function packBuildContext(contextDir: string, dockerfile = 'Dockerfile', useDockerignore = true, alwaysExclude: string[] = []): Promise<BuildContext> {
+export async function packBuildContext(
+  contextDir: string,
+  dockerfile = 'Dockerfile',
+  useDockerignore = true,
+  alwaysExclude: string[] = [],
+): Promise<BuildContext> {
   const root = resolve(contextDir);
   const dfPath = isAbsolute(dockerfile) ? dockerfile : resolve(root, dockerfile);
   const dfRel = relative(root, dfPath).split('\\').join('/');

@@ -10,7 +10,11 @@ import { rootCertificates } from 'node:tls';
 export async function trustLocalCa(ca: string, suffix?: string, address = '127.0.0.1'): Promise<void> {
   const { Agent, setGlobalDispatcher } = await import('undici');
   const dot = suffix ? `.${suffix.toLowerCase()}` : undefined;
-  const lookup = (hostname: string, options: object, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
+  const lookup = (
+    hostname: string,
+    options: object,
+    cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
     const h = hostname.toLowerCase();
     if (dot && (h.endsWith(dot) || h === dot.slice(1))) {
       if ((options as { all?: boolean }).all) cb(null, [{ address, family: 4 }]);

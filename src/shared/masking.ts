@@ -47,7 +47,8 @@ export class SecretSet {
     if (value.length >= MIN_MASKED_LENGTH || this.options.shortWhole !== false) this.whole.add(value);
     for (const v of variants(value)) {
       if (v.length < MIN_MASKED_LENGTH) continue;
-      if (this.values.delete(v)) this.values.set(v, true); // most recent last; the pattern is unchanged
+      if (this.values.delete(v))
+        this.values.set(v, true); // most recent last; the pattern is unchanged
       else {
         this.values.set(v, true);
         this.pattern = undefined;
@@ -156,7 +157,11 @@ export function maskDeep<T>(value: T, ...sets: SecretSet[]): T {
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return all.some((s) => s.isSecret(v)) ? MASK : maskSecrets(v, ...all);
     if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+    if (
+      v &&
+      typeof v === 'object' &&
+      (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
+    ) {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     }
     return v;

@@ -6,8 +6,25 @@ export type { RunExecutor, RunContext, RunOutcome, RunFinishedListener, RunStart
 export type { RunRecord, RunRequest, RunStatus, RunResult, RunTrigger, OutputImage } from './runs/model.js';
 export type { Task, TaskProperties, TaskIdentity, SetValue } from './resources/model.js';
 export { acbTimestamp, goDuration, type RunLogWriter } from './runs/run-log.js';
-export { NoEngineExecutor, TaskRunner, loadTaskFileWithSpec, scanWithAcbRules, exchangeAadToken, AAD_REGISTRY_RESOURCE, NULL_GUID_USER, type RunnerDeps, type RunnerRegistry, type DockerfileScanner } from './runner/index.js';
+export {
+  NoEngineExecutor,
+  TaskRunner,
+  loadTaskFileWithSpec,
+  scanWithAcbRules,
+  exchangeAadToken,
+  AAD_REGISTRY_RESOURCE,
+  NULL_GUID_USER,
+  type RunnerDeps,
+  type RunnerRegistry,
+  type DockerfileScanner,
+} from './runner/index.js';
 export { startEngineWithLibrary } from './library/index.js';
 export type { ContainerEngine } from './engine/index.js';
-export { TriggerService, triggerMigrations, validateSchedule, Schedule, type TriggerServiceOptions } from './triggers/index.js';
+export {
+  TriggerService,
+  triggerMigrations,
+  validateSchedule,
+  Schedule,
+  type TriggerServiceOptions,
+} from './triggers/index.js';
 export { checkSourceLocation, type SourcePolicy } from './runner/source-policy.js';

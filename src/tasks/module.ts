@@ -60,8 +60,20 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const uploads = new Uploads(join(deps.dataDir, 'uploads'));
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
   const scheduler = new RunScheduler(runs, queue);
-  const routeDeps: TaskRouteDeps = { tasks, taskStore, runs, queue, logs, uploads, registries: deps.registries, authorizer: deps.authorizer, endpoint: deps.endpoint,
-    clock: deps.clock ?? systemClock, logLinkTtlMs: deps.logLinkTtlMs ?? DEFAULT_LOG_LINK_TTL_MS, sourcePolicy };
+  const routeDeps: TaskRouteDeps = {
+    tasks,
+    taskStore,
+    runs,
+    queue,
+    logs,
+    uploads,
+    registries: deps.registries,
+    authorizer: deps.authorizer,
+    endpoint: deps.endpoint,
+    clock: deps.clock ?? systemClock,
+    logLinkTtlMs: deps.logLinkTtlMs ?? DEFAULT_LOG_LINK_TTL_MS,
+    sourcePolicy,
+  };
   return {
     taskStore,
     tasks,
@@ -72,7 +84,10 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     uploads,
     async plugin(app: FastifyInstance) {
       app.setErrorHandler(errorHandlerFor('arm'));
-      app.addContentTypeParser(['application/gzip', 'application/x-gzip', 'application/octet-stream', 'application/x-tar'], (_req, _payload, done) => done(null));
+      app.addContentTypeParser(
+        ['application/gzip', 'application/x-gzip', 'application/octet-stream', 'application/x-tar'],
+        (_req, _payload, done) => done(null),
+      );
       registerTaskRoutes(app, routeDeps);
       registerRunRoutes(app, routeDeps, scheduler);
       registerLogAndUploadRoutes(app, routeDeps);

@@ -1,1 +1,8 @@
-export { ensureServerCertificate, localCaFiles, serverNames, RENEW_BEFORE_DAYS, type LocalCaFiles, type ServerCredentials } from './local-ca.js';
+export {
+  ensureServerCertificate,
+  localCaFiles,
+  serverNames,
+  RENEW_BEFORE_DAYS,
+  type LocalCaFiles,
+  type ServerCredentials,
+} from './local-ca.js';

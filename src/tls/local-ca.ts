@@ -41,13 +41,20 @@ export interface ServerCredentials {
 
 export const localCaFiles = (dataDir: string): LocalCaFiles => {
   const dir = join(dataDir, 'tls');
-  return { dir, caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'), serverCert: join(dir, 'server.crt'), serverKey: join(dir, 'server.key') };
+  return {
+    dir,
+    caCert: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    serverCert: join(dir, 'server.crt'),
+    serverKey: join(dir, 'server.key'),
+  };
 };
 
 /** The DNS names and IPs the server certificate must cover for a login-server suffix and API host. */
 export function serverNames(suffix: string | undefined, apiHosts: string[]): string[] {
   const names = new Set<string>(['localhost', '127.0.0.1', ...apiHosts.map((h) => h.toLowerCase())]);
-  if (suffix) for (const n of [suffix, `*.${suffix}`, `*.vault.${suffix}`, `*.blob.${suffix}`]) names.add(n.toLowerCase());
+  if (suffix)
+    for (const n of [suffix, `*.${suffix}`, `*.vault.${suffix}`, `*.blob.${suffix}`]) names.add(n.toLowerCase());
   return [...names].sort();
 }
 
@@ -62,7 +69,10 @@ async function writeSecret(path: string, text: string): Promise<void> {
 
 async function exportKey(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
+  return `-----BEGIN PRIVATE KEY-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`;
 }
 
 async function importKey(pem: string): Promise<CryptoKey> {
@@ -74,15 +84,24 @@ async function newKeys(): Promise<CryptoKeyPair> {
   return webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
 }
 
-async function loadOrCreateCa(f: LocalCaFiles, now: Date): Promise<{ cert: x509.X509Certificate; key: CryptoKey; pem: string }> {
-  const [certPem, keyPem] = await Promise.all([readFile(f.caCert, 'utf8').catch(() => ''), readFile(f.caKey, 'utf8').catch(() => '')]);
+async function loadOrCreateCa(
+  f: LocalCaFiles,
+  now: Date,
+): Promise<{ cert: x509.X509Certificate; key: CryptoKey; pem: string }> {
+  const [certPem, keyPem] = await Promise.all([
+    readFile(f.caCert, 'utf8').catch(() => ''),
+    readFile(f.caKey, 'utf8').catch(() => ''),
+  ]);
   if (certPem && keyPem) {
     const cert = new x509.X509Certificate(certPem);
-    if (cert.notAfter.getTime() - now.getTime() > RENEW_BEFORE_DAYS * DAY) return { cert, key: await importKey(keyPem), pem: certPem };
+    if (cert.notAfter.getTime() - now.getTime() > RENEW_BEFORE_DAYS * DAY)
+      return { cert, key: await importKey(keyPem), pem: certPem };
   }
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     name: `CN=Dockyard local CA ${now.toISOString().slice(0, 10)}, O=Dockyard`,
     notBefore: new Date(now.getTime() - DAY),
     notAfter: new Date(now.getTime() + CA_DAYS * DAY),
@@ -103,7 +122,10 @@ async function loadOrCreateCa(f: LocalCaFiles, now: Date): Promise<{ cert: x509.
 function sameNames(cert: x509.X509Certificate, names: string[]): boolean {
   const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
   if (!ext) return false;
-  const have = ext.names.toJSON().map((n) => n.value.toLowerCase()).sort();
+  const have = ext.names
+    .toJSON()
+    .map((n) => n.value.toLowerCase())
+    .sort();
   return JSON.stringify(have) === JSON.stringify(names);
 }
 
@@ -111,22 +133,34 @@ function sameNames(cert: x509.X509Certificate, names: string[]): boolean {
  * The server certificate and key for `names`, issued by the local CA; created or renewed as needed.
  * `now` is injectable so renewal is testable.
  */
-export async function ensureServerCertificate(dataDir: string, names: string[], now = new Date()): Promise<ServerCredentials & { renewed: boolean }> {
+export async function ensureServerCertificate(
+  dataDir: string,
+  names: string[],
+  now = new Date(),
+): Promise<ServerCredentials & { renewed: boolean }> {
   const f = localCaFiles(dataDir);
   await mkdir(f.dir, { recursive: true, mode: 0o700 });
   await chmod(f.dir, 0o700);
   const ca = await loadOrCreateCa(f, now);
-  const [certPem, keyPem] = await Promise.all([readFile(f.serverCert, 'utf8').catch(() => ''), readFile(f.serverKey, 'utf8').catch(() => '')]);
+  const [certPem, keyPem] = await Promise.all([
+    readFile(f.serverCert, 'utf8').catch(() => ''),
+    readFile(f.serverKey, 'utf8').catch(() => ''),
+  ]);
   if (certPem && keyPem) {
     const leafPem = certPem.split(/(?<=-----END CERTIFICATE-----)/)[0];
     const cert = new x509.X509Certificate(leafPem);
     const fresh = cert.notAfter.getTime() - now.getTime() > RENEW_BEFORE_DAYS * DAY;
-    const signedByCa = await cert.verify({ publicKey: ca.cert.publicKey, signatureOnly: true }, webcrypto as never).catch(() => false);
-    if (fresh && signedByCa && sameNames(cert, names)) return { cert: certPem, key: keyPem, ca: ca.pem, notAfter: cert.notAfter, names, renewed: false };
+    const signedByCa = await cert
+      .verify({ publicKey: ca.cert.publicKey, signatureOnly: true }, webcrypto as never)
+      .catch(() => false);
+    if (fresh && signedByCa && sameNames(cert, names))
+      return { cert: certPem, key: keyPem, ca: ca.pem, notAfter: cert.notAfter, names, renewed: false };
   }
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     subject: `CN=${names.find((n) => !n.startsWith('*') && !isIp(n)) ?? 'localhost'}, O=Dockyard`,
     issuer: ca.cert.subject,
     notBefore: new Date(now.getTime() - DAY),

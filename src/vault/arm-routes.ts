@@ -15,12 +15,28 @@ export interface VaultArmPort {
   onDeleted(resourceId: string): Promise<void>;
 }
 
-export const VAULT_API_VERSIONS = ['2024-12-01-preview', '2024-11-01', '2024-04-01-preview', '2023-07-01', '2023-02-01', '2022-11-01', '2022-07-01', '2021-10-01', '2021-06-01-preview', '2019-09-01', '2018-02-14'];
+export const VAULT_API_VERSIONS = [
+  '2024-12-01-preview',
+  '2024-11-01',
+  '2024-04-01-preview',
+  '2023-07-01',
+  '2023-02-01',
+  '2022-11-01',
+  '2022-07-01',
+  '2021-10-01',
+  '2021-06-01-preview',
+  '2019-09-01',
+  '2018-02-14',
+];
 const BASE = '/subscriptions/:sub/resourcegroups/:rg/providers/Microsoft.KeyVault/vaults';
 type P = { Params: { sub: string; rg: string; name: string } };
 
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-const tagsOf = (v: unknown): Record<string, string> | undefined => (v && typeof v === 'object' ? Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, String(x)])) : undefined);
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const tagsOf = (v: unknown): Record<string, string> | undefined =>
+  v && typeof v === 'object'
+    ? Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, String(x)]))
+    : undefined;
 
 /** ARM `Microsoft.KeyVault/vaults`: create/update, show, list, delete, access policy updates. */
 export function registerVaultArmRoutes(vaults: VaultService, port: VaultArmPort) {
@@ -30,11 +46,19 @@ export function registerVaultArmRoutes(vaults: VaultService, port: VaultArmPort)
       requireApiVersion(req, VAULT_API_VERSIONS);
       const sub = await port.subscription(req.params.sub);
       const group = await port.group(sub, req.params.rg);
-      return { sub, group, id: `/subscriptions/${sub}/resourceGroups/${group.name}/providers/Microsoft.KeyVault/vaults/${req.params.name}` };
+      return {
+        sub,
+        group,
+        id: `/subscriptions/${sub}/resourceGroups/${group.name}/providers/Microsoft.KeyVault/vaults/${req.params.name}`,
+      };
     };
     const existing = async (req: FastifyRequest<P>, id: string) => {
       const v = await vaults.store.byName(req.params.name);
-      if (!v || v.id_lower !== id.toLowerCase()) throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.KeyVault/vaults/${req.params.name}' under resource group '${req.params.rg}' was not found.`);
+      if (!v || v.id_lower !== id.toLowerCase())
+        throw new DockyardError(
+          'ResourceNotFound',
+          `The Resource 'Microsoft.KeyVault/vaults/${req.params.name}' under resource group '${req.params.rg}' was not found.`,
+        );
       return v;
     };
 
@@ -53,7 +77,9 @@ export function registerVaultArmRoutes(vaults: VaultService, port: VaultArmPort)
         creator: caller,
         ...(tagsOf(body.tags) ? { tags: tagsOf(body.tags) } : {}),
         ...(sku ? { sku } : {}),
-        ...(typeof props.enableRbacAuthorization === 'boolean' ? { enableRbacAuthorization: props.enableRbacAuthorization } : {}),
+        ...(typeof props.enableRbacAuthorization === 'boolean'
+          ? { enableRbacAuthorization: props.enableRbacAuthorization }
+          : {}),
         ...(Array.isArray(props.accessPolicies) ? { accessPolicies: props.accessPolicies as AccessPolicy[] } : {}),
       });
       return { shape: vaultShape(row), created };
@@ -86,11 +112,21 @@ export function registerVaultArmRoutes(vaults: VaultService, port: VaultArmPort)
       const v = await existing(req, id);
       await authorizeRequest(req, port.authorizer, 'Microsoft.KeyVault/vaults/accessPolicies/write', v.id);
       const kind = req.params.kind.toLowerCase();
-      if (kind !== 'add' && kind !== 'replace' && kind !== 'remove') throw new DockyardError('InvalidParameter', `Unknown access policy operation '${req.params.kind}'.`);
+      if (kind !== 'add' && kind !== 'replace' && kind !== 'remove')
+        throw new DockyardError('InvalidParameter', `Unknown access policy operation '${req.params.kind}'.`);
       const policies = obj(obj(req.body).properties).accessPolicies;
-      if (!Array.isArray(policies)) throw new DockyardError('InvalidRequestContent', "The request must have 'properties.accessPolicies'.");
+      if (!Array.isArray(policies))
+        throw new DockyardError('InvalidRequestContent', "The request must have 'properties.accessPolicies'.");
       const after = await vaults.updatePolicies(v, kind, policies as AccessPolicy[]);
-      return { id: `${after.id}/accessPolicies/${kind}`, type: 'Microsoft.KeyVault/vaults/accessPolicies', properties: { accessPolicies: vaultShape(after).properties && (vaultShape(after).properties as { accessPolicies: unknown }).accessPolicies } };
+      return {
+        id: `${after.id}/accessPolicies/${kind}`,
+        type: 'Microsoft.KeyVault/vaults/accessPolicies',
+        properties: {
+          accessPolicies:
+            vaultShape(after).properties &&
+            (vaultShape(after).properties as { accessPolicies: unknown }).accessPolicies,
+        },
+      };
     });
 
     app.get<{ Params: { sub: string; rg: string } }>(BASE, async (req) => {
@@ -98,16 +134,22 @@ export function registerVaultArmRoutes(vaults: VaultService, port: VaultArmPort)
       const sub = await port.subscription(req.params.sub);
       const group = await port.group(sub, req.params.rg);
       const out = [];
-      for (const v of await vaults.store.list(sub, group.name)) if (await port.authorizer.isAllowed(req.principal!, 'Microsoft.KeyVault/vaults/read', v.id).catch(() => false)) out.push(vaultShape(v));
-      if (!req.principal) await authorizeRequest(req, port.authorizer, 'Microsoft.KeyVault/vaults/read', `/subscriptions/${sub}`);
+      for (const v of await vaults.store.list(sub, group.name))
+        if (await port.authorizer.isAllowed(req.principal!, 'Microsoft.KeyVault/vaults/read', v.id).catch(() => false))
+          out.push(vaultShape(v));
+      if (!req.principal)
+        await authorizeRequest(req, port.authorizer, 'Microsoft.KeyVault/vaults/read', `/subscriptions/${sub}`);
       return armPage(req, out);
     });
     app.get<{ Params: { sub: string } }>('/subscriptions/:sub/providers/Microsoft.KeyVault/vaults', async (req) => {
       requireApiVersion(req, VAULT_API_VERSIONS);
       const sub = await port.subscription(req.params.sub);
-      if (!req.principal) await authorizeRequest(req, port.authorizer, 'Microsoft.KeyVault/vaults/read', `/subscriptions/${sub}`);
+      if (!req.principal)
+        await authorizeRequest(req, port.authorizer, 'Microsoft.KeyVault/vaults/read', `/subscriptions/${sub}`);
       const out = [];
-      for (const v of await vaults.store.list(sub)) if (await port.authorizer.isAllowed(req.principal!, 'Microsoft.KeyVault/vaults/read', v.id).catch(() => false)) out.push(vaultShape(v));
+      for (const v of await vaults.store.list(sub))
+        if (await port.authorizer.isAllowed(req.principal!, 'Microsoft.KeyVault/vaults/read', v.id).catch(() => false))
+          out.push(vaultShape(v));
       return armPage(req, out);
     });
   };

@@ -11,7 +11,10 @@ export interface VaultDataPort {
 }
 
 const API = /^7\.[0-9](-preview)?$/;
-type R = FastifyRequest<{ Params: { vault: string; name?: string; version?: string }; Querystring: Record<string, string | undefined> }>;
+type R = FastifyRequest<{
+  Params: { vault: string; name?: string; version?: string };
+  Querystring: Record<string, string | undefined>;
+}>;
 
 const attrs = (body: Record<string, unknown>) => {
   const a = (body.attributes && typeof body.attributes === 'object' ? body.attributes : {}) as Record<string, unknown>;
@@ -35,18 +38,27 @@ export function registerVaultDataRoutes(vaults: VaultService, port: VaultDataPor
       try {
         p = await port.authenticate(req);
       } catch (err) {
-        throw new DockyardError('Unauthorized', `AKV10032: Invalid issuer or token. ${(err as Error).message}`, { headers: { 'www-authenticate': port.challenge() } });
+        throw new DockyardError('Unauthorized', `AKV10032: Invalid issuer or token. ${(err as Error).message}`, {
+          headers: { 'www-authenticate': port.challenge() },
+        });
       }
-      if (!p) throw new DockyardError('Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', { headers: { 'www-authenticate': port.challenge() } });
+      if (!p)
+        throw new DockyardError('Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', {
+          headers: { 'www-authenticate': port.challenge() },
+        });
       return p;
     };
     const body = (req: R) => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
     const B = '/keyvault/:vault/secrets';
 
     app.get(B, async (req: R) => vaults.listSecrets(await caller(req), req.params.vault));
-    app.get(`${B}/:name/versions`, async (req: R) => vaults.listVersions(await caller(req), req.params.vault, req.params.name!));
+    app.get(`${B}/:name/versions`, async (req: R) =>
+      vaults.listVersions(await caller(req), req.params.vault, req.params.name!),
+    );
     app.get(`${B}/:name`, async (req: R) => vaults.getSecret(await caller(req), req.params.vault, req.params.name!));
-    app.get(`${B}/:name/:version`, async (req: R) => vaults.getSecret(await caller(req), req.params.vault, req.params.name!, req.params.version || undefined));
+    app.get(`${B}/:name/:version`, async (req: R) =>
+      vaults.getSecret(await caller(req), req.params.vault, req.params.name!, req.params.version || undefined),
+    );
     app.put(`${B}/:name`, async (req: R) => {
       const p = await caller(req);
       const b = body(req);
@@ -69,6 +81,8 @@ export function registerVaultDataRoutes(vaults: VaultService, port: VaultDataPor
     };
     app.patch(`${B}/:name`, patch);
     app.patch(`${B}/:name/:version`, patch);
-    app.delete(`${B}/:name`, async (req: R) => vaults.deleteSecret(await caller(req), req.params.vault, req.params.name!));
+    app.delete(`${B}/:name`, async (req: R) =>
+      vaults.deleteSecret(await caller(req), req.params.vault, req.params.name!),
+    );
   };
 }

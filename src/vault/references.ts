@@ -44,11 +44,15 @@ export function resolveSecretReference(url: string): SecretReference {
     /* a vault host */
   } else if (parts[0]?.toLowerCase() === 'keyvault' && parts[1]) vault = parts.splice(0, 2)[1];
   if (!vault || parts[0]?.toLowerCase() !== 'secrets' || !parts[1] || parts.length > 3) {
-    throw new DockyardError('BadParameter', `Invalid secret identifier '${url}': expected https://<vault>${VAULT_DNS_SUFFIX}/secrets/<name>[/<version>].`);
+    throw new DockyardError(
+      'BadParameter',
+      `Invalid secret identifier '${url}': expected https://<vault>${VAULT_DNS_SUFFIX}/secrets/<name>[/<version>].`,
+    );
   }
   return { vault: vault.toLowerCase(), name: parts[1], ...(parts[2] ? { version: parts[2] } : {}) };
 }
 
 /** `https://<vault>.vault.azure.net/` */
 export const vaultUri = (name: string): string => `https://${name.toLowerCase()}${customVaultDns ?? VAULT_DNS_SUFFIX}/`;
-export const secretId = (vault: string, name: string, version?: string): string => `${vaultUri(vault)}secrets/${name}${version ? `/${version}` : ''}`;
+export const secretId = (vault: string, name: string, version?: string): string =>
+  `${vaultUri(vault)}secrets/${name}${version ? `/${version}` : ''}`;

@@ -27,7 +27,14 @@ export function vaultShape(v: VaultRow): Record<string, unknown> {
       vaultUri: vaultUri(v.name),
     },
     resourceGroup: v.resource_group,
-    systemData: { createdAt: v.created_at, createdBy: v.created_by, createdByType: 'Application', lastModifiedAt: v.created_at, lastModifiedBy: v.created_by, lastModifiedByType: 'Application' },
+    systemData: {
+      createdAt: v.created_at,
+      createdBy: v.created_by,
+      createdByType: 'Application',
+      lastModifiedAt: v.created_at,
+      lastModifiedBy: v.created_by,
+      lastModifiedByType: 'Application',
+    },
     tags: JSON.parse(v.tags) as Record<string, string>,
     type: 'Microsoft.KeyVault/vaults',
   };

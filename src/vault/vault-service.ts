@@ -52,16 +52,32 @@ export class VaultService {
 
   // ---- control plane ------------------------------------------------------------------------------------------
 
-  async createOrUpdate(input: { sub: string; rg: string; name: string; location: string; tags?: Record<string, string>; sku?: string; enableRbacAuthorization?: boolean; accessPolicies?: AccessPolicy[]; creator: Principal }): Promise<{ row: VaultRow; created: boolean }> {
+  async createOrUpdate(input: {
+    sub: string;
+    rg: string;
+    name: string;
+    location: string;
+    tags?: Record<string, string>;
+    sku?: string;
+    enableRbacAuthorization?: boolean;
+    accessPolicies?: AccessPolicy[];
+    creator: Principal;
+  }): Promise<{ row: VaultRow; created: boolean }> {
     validateVaultName(input.name);
     const id = resourceIdOf(input.sub, input.rg, 'Microsoft.KeyVault', 'vaults', input.name);
     const existing = await this.store.byName(input.name);
-    if (existing && existing.id_lower !== id.toLowerCase()) throw new DockyardError('VaultAlreadyExists', `The vault name '${input.name}' is already in use. Vault names are globally unique so it is possible that the name is already taken.`);
+    if (existing && existing.id_lower !== id.toLowerCase())
+      throw new DockyardError(
+        'VaultAlreadyExists',
+        `The vault name '${input.name}' is already in use. Vault names are globally unique so it is possible that the name is already taken.`,
+      );
     if (existing) {
       const patch = {
         ...(input.tags ? { tags: JSON.stringify(input.tags) } : {}),
         ...(input.sku ? { sku: input.sku.toLowerCase() } : {}),
-        ...(input.enableRbacAuthorization !== undefined ? { enable_rbac_authorization: input.enableRbacAuthorization ? 1 : 0 } : {}),
+        ...(input.enableRbacAuthorization !== undefined
+          ? { enable_rbac_authorization: input.enableRbacAuthorization ? 1 : 0 }
+          : {}),
         ...(input.accessPolicies ? { access_policies: JSON.stringify(input.accessPolicies.map(normalizePolicy)) } : {}),
       };
       if (Object.keys(patch).length) await this.store.update(existing.id_lower, patch);
@@ -69,7 +85,18 @@ export class VaultService {
     }
     const rbac = input.enableRbacAuthorization ?? false;
     // As az does: without RBAC and without explicit policies, the creator gets every permission.
-    const policies = input.accessPolicies ?? (rbac ? [] : [{ tenantId: this.tenantId, objectId: input.creator.objectId, applicationId: null, permissions: { keys: ['all'], secrets: ['all'], certificates: ['all'], storage: ['all'] } }]);
+    const policies =
+      input.accessPolicies ??
+      (rbac
+        ? []
+        : [
+            {
+              tenantId: this.tenantId,
+              objectId: input.creator.objectId,
+              applicationId: null,
+              permissions: { keys: ['all'], secrets: ['all'], certificates: ['all'], storage: ['all'] },
+            },
+          ]);
     const row: VaultRow = {
       id,
       id_lower: id.toLowerCase(),
@@ -96,7 +123,9 @@ export class VaultService {
     let current = JSON.parse(v.access_policies) as AccessPolicy[];
     for (const raw of changes) {
       const c = normalizePolicy(raw);
-      const same = (p: AccessPolicy) => p.objectId.toLowerCase() === c.objectId.toLowerCase() && (p.applicationId ?? null) === (c.applicationId ?? null);
+      const same = (p: AccessPolicy) =>
+        p.objectId.toLowerCase() === c.objectId.toLowerCase() &&
+        (p.applicationId ?? null) === (c.applicationId ?? null);
       const old = current.find(same);
       current = current.filter((p) => !same(p));
       if (kind === 'remove') {
@@ -106,7 +135,10 @@ export class VaultService {
         }
         continue;
       }
-      const perms = kind === 'add' && old ? mapPerms(old.permissions, (k, l) => [...new Set([...l, ...c.permissions[k]])]) : c.permissions;
+      const perms =
+        kind === 'add' && old
+          ? mapPerms(old.permissions, (k, l) => [...new Set([...l, ...c.permissions[k]])])
+          : c.permissions;
       current.push({ ...c, permissions: perms });
     }
     await this.store.setPolicies(v, current);
@@ -157,7 +189,11 @@ export class VaultService {
       );
     }
     const policies = JSON.parse(v.access_policies) as AccessPolicy[];
-    const ok = policies.some((p) => p.objectId.toLowerCase() === principal.objectId.toLowerCase() && p.permissions.secrets.some((s) => s === 'all' || s === op));
+    const ok = policies.some(
+      (p) =>
+        p.objectId.toLowerCase() === principal.objectId.toLowerCase() &&
+        p.permissions.secrets.some((s) => s === 'all' || s === op),
+    );
     if (ok) return;
     throw new DockyardError(
       'Forbidden',
@@ -166,12 +202,18 @@ export class VaultService {
     );
   }
 
-  async setSecret(principal: Principal, vaultName: string, name: string, input: SecretInput): Promise<Record<string, unknown>> {
+  async setSecret(
+    principal: Principal,
+    vaultName: string,
+    name: string,
+    input: SecretInput,
+  ): Promise<Record<string, unknown>> {
     validateSecretName(name);
     const v = await this.vault(vaultName);
     await this.checkAccess(principal, v, 'set', name);
     if (typeof input.value !== 'string') throw new DockyardError('BadParameter', 'Property value is required.');
-    if (Buffer.byteLength(input.value) > MAX_VALUE) throw new DockyardError('BadParameter', 'The secret value exceeds the maximum size of 25 KB.');
+    if (Buffer.byteLength(input.value) > MAX_VALUE)
+      throw new DockyardError('BadParameter', 'The secret value exceeds the maximum size of 25 KB.');
     const version = randomBytes(16).toString('hex');
     const now = Math.floor(Date.now() / 1000);
     const row: SecretRow = {
@@ -194,20 +236,44 @@ export class VaultService {
 
   private async row(v: VaultRow, name: string, version?: string): Promise<SecretRow> {
     const r = await this.store.secret(v.name, name, version);
-    if (!r) throw new DockyardError('SecretNotFound', version ? `A secret with (name/id) ${name}/${version} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182` : `A secret with (name/id) ${name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
+    if (!r)
+      throw new DockyardError(
+        'SecretNotFound',
+        version
+          ? `A secret with (name/id) ${name}/${version} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`
+          : `A secret with (name/id) ${name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+      );
     return r;
   }
 
-  async getSecret(principal: Principal, vaultName: string, name: string, version?: string): Promise<Record<string, unknown>> {
+  async getSecret(
+    principal: Principal,
+    vaultName: string,
+    name: string,
+    version?: string,
+  ): Promise<Record<string, unknown>> {
     const v = await this.vault(vaultName);
     await this.checkAccess(principal, v, 'get', name);
     const r = await this.row(v, name, version);
-    if (r.enabled !== 1) throw new DockyardError('SecretDisabled', 'Operation get is not allowed on a disabled secret.');
+    if (r.enabled !== 1)
+      throw new DockyardError('SecretDisabled', 'Operation get is not allowed on a disabled secret.');
     return secretBundle(v.name, r, this.cipher.decrypt(r.value_enc, `${r.vault_lower}/${r.name_lower}/${r.version}`));
   }
 
   /** PATCH: attributes, contentType and tags of a version (no new version). */
-  async updateSecret(principal: Principal, vaultName: string, name: string, version: string | undefined, patch: { contentType?: string | null; tags?: Record<string, string> | null; enabled?: boolean; exp?: number | null; nbf?: number | null }): Promise<Record<string, unknown>> {
+  async updateSecret(
+    principal: Principal,
+    vaultName: string,
+    name: string,
+    version: string | undefined,
+    patch: {
+      contentType?: string | null;
+      tags?: Record<string, string> | null;
+      enabled?: boolean;
+      exp?: number | null;
+      nbf?: number | null;
+    },
+  ): Promise<Record<string, unknown>> {
     const v = await this.vault(vaultName);
     await this.checkAccess(principal, v, 'set', name);
     const r = await this.row(v, name, version);
@@ -241,7 +307,12 @@ export class VaultService {
     const r = await this.row(v, name);
     await this.store.deleteSecret(v.name, name);
     const now = Math.floor(Date.now() / 1000);
-    return { ...secretBundle(v.name, r), recoveryId: `https://${v.name_lower}.vault.azure.net/deletedsecrets/${r.name}`, deletedDate: now, scheduledPurgeDate: now };
+    return {
+      ...secretBundle(v.name, r),
+      recoveryId: `https://${v.name_lower}.vault.azure.net/deletedsecrets/${r.name}`,
+      deletedDate: now,
+      scheduledPurgeDate: now,
+    };
   }
 
   /**
@@ -255,23 +326,44 @@ export class VaultService {
   }
 }
 
-function mapPerms(p: AccessPolicy['permissions'], f: (k: keyof AccessPolicy['permissions'], l: string[]) => string[]): AccessPolicy['permissions'] {
-  return { keys: f('keys', p.keys), secrets: f('secrets', p.secrets), certificates: f('certificates', p.certificates), storage: f('storage', p.storage) };
+function mapPerms(
+  p: AccessPolicy['permissions'],
+  f: (k: keyof AccessPolicy['permissions'], l: string[]) => string[],
+): AccessPolicy['permissions'] {
+  return {
+    keys: f('keys', p.keys),
+    secrets: f('secrets', p.secrets),
+    certificates: f('certificates', p.certificates),
+    storage: f('storage', p.storage),
+  };
 }
 
 function normalizePolicy(p: AccessPolicy): AccessPolicy {
   const low = (l: unknown) => (Array.isArray(l) ? l.map((x) => String(x).toLowerCase()) : []);
-  if (!p || typeof p.objectId !== 'string') throw new DockyardError('InvalidParameter', 'An access policy must have an objectId.');
+  if (!p || typeof p.objectId !== 'string')
+    throw new DockyardError('InvalidParameter', 'An access policy must have an objectId.');
   const perms = (p.permissions ?? {}) as Partial<AccessPolicy['permissions']>;
   const secrets = low(perms.secrets);
   const bad = secrets.find((s) => !SECRET_PERMISSIONS.includes(s));
-  if (bad) throw new DockyardError('InvalidParameter', `Invalid secret permission '${bad}'. Allowed: ${SECRET_PERMISSIONS.join(', ')}.`);
-  return { tenantId: p.tenantId, objectId: p.objectId.toLowerCase(), applicationId: p.applicationId ?? null, permissions: { keys: low(perms.keys), secrets, certificates: low(perms.certificates), storage: low(perms.storage) } };
+  if (bad)
+    throw new DockyardError(
+      'InvalidParameter',
+      `Invalid secret permission '${bad}'. Allowed: ${SECRET_PERMISSIONS.join(', ')}.`,
+    );
+  return {
+    tenantId: p.tenantId,
+    objectId: p.objectId.toLowerCase(),
+    applicationId: p.applicationId ?? null,
+    permissions: { keys: low(perms.keys), secrets, certificates: low(perms.certificates), storage: low(perms.storage) },
+  };
 }
 
 export function validateVaultName(name: string): void {
   if (!/^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(name) || name.includes('--')) {
-    throw new DockyardError('InvalidResourceName', `The vault name '${name}' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name must begin with a letter, end with a letter or digit, and not contain consecutive hyphens.`);
+    throw new DockyardError(
+      'InvalidResourceName',
+      `The vault name '${name}' is invalid. A vault's name must be between 3-24 alphanumeric characters. The name must begin with a letter, end with a letter or digit, and not contain consecutive hyphens.`,
+    );
   }
 }
 

@@ -27,7 +27,10 @@ export class VaultStore {
     await this.db.insertInto('key_vaults').values(row).execute();
   }
 
-  async update(idLower: string, patch: Partial<Pick<VaultRow, 'tags' | 'access_policies' | 'enable_rbac_authorization' | 'sku'>>): Promise<void> {
+  async update(
+    idLower: string,
+    patch: Partial<Pick<VaultRow, 'tags' | 'access_policies' | 'enable_rbac_authorization' | 'sku'>>,
+  ): Promise<void> {
     await this.db.updateTable('key_vaults').set(patch).where('id_lower', '=', idLower).execute();
   }
 
@@ -48,28 +51,61 @@ export class VaultStore {
 
   /** A version, or the latest (most recently created) when no version is given. */
   secret(vault: string, name: string, version?: string): Promise<SecretRow | undefined> {
-    let q = this.db.selectFrom('key_vault_secrets').selectAll().where('vault_lower', '=', vault.toLowerCase()).where('name_lower', '=', name.toLowerCase());
+    let q = this.db
+      .selectFrom('key_vault_secrets')
+      .selectAll()
+      .where('vault_lower', '=', vault.toLowerCase())
+      .where('name_lower', '=', name.toLowerCase());
     if (version) q = q.where('version', '=', version.toLowerCase());
-    return q.orderBy('created', 'desc').orderBy('rowid' as never, 'desc').limit(1).executeTakeFirst();
+    return q
+      .orderBy('created', 'desc')
+      .orderBy('rowid' as never, 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   versions(vault: string, name: string): Promise<SecretRow[]> {
-    return this.db.selectFrom('key_vault_secrets').selectAll().where('vault_lower', '=', vault.toLowerCase()).where('name_lower', '=', name.toLowerCase()).orderBy('created').execute();
+    return this.db
+      .selectFrom('key_vault_secrets')
+      .selectAll()
+      .where('vault_lower', '=', vault.toLowerCase())
+      .where('name_lower', '=', name.toLowerCase())
+      .orderBy('created')
+      .execute();
   }
 
   /** The latest version of each secret of a vault. */
   async latestOfEach(vault: string): Promise<SecretRow[]> {
-    const rows = await this.db.selectFrom('key_vault_secrets').selectAll().where('vault_lower', '=', vault.toLowerCase()).orderBy('created').orderBy('rowid' as never).execute();
+    const rows = await this.db
+      .selectFrom('key_vault_secrets')
+      .selectAll()
+      .where('vault_lower', '=', vault.toLowerCase())
+      .orderBy('created')
+      .orderBy('rowid' as never)
+      .execute();
     const latest = new Map<string, SecretRow>();
     for (const r of rows) latest.set(r.name_lower, r);
     return [...latest.values()].sort((a, b) => a.name_lower.localeCompare(b.name_lower));
   }
 
-  async updateSecret(r: SecretRow, patch: Partial<Pick<SecretRow, 'enabled' | 'exp' | 'nbf' | 'content_type' | 'tags' | 'updated'>>): Promise<void> {
-    await this.db.updateTable('key_vault_secrets').set(patch).where('vault_lower', '=', r.vault_lower).where('name_lower', '=', r.name_lower).where('version', '=', r.version).execute();
+  async updateSecret(
+    r: SecretRow,
+    patch: Partial<Pick<SecretRow, 'enabled' | 'exp' | 'nbf' | 'content_type' | 'tags' | 'updated'>>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('key_vault_secrets')
+      .set(patch)
+      .where('vault_lower', '=', r.vault_lower)
+      .where('name_lower', '=', r.name_lower)
+      .where('version', '=', r.version)
+      .execute();
   }
 
   async deleteSecret(vault: string, name: string): Promise<void> {
-    await this.db.deleteFrom('key_vault_secrets').where('vault_lower', '=', vault.toLowerCase()).where('name_lower', '=', name.toLowerCase()).execute();
+    await this.db
+      .deleteFrom('key_vault_secrets')
+      .where('vault_lower', '=', vault.toLowerCase())
+      .where('name_lower', '=', name.toLowerCase())
+      .execute();
   }
 }

@@ -29,9 +29,16 @@ export function registerPermissionsRoute(app: FastifyInstance, authorizer: Autho
   app.get<{ Querystring: { scope?: string; actions?: string } }>('/dockyard/v1/permissions', async (req) => {
     const principal = requirePrincipal(req);
     const scope = req.query.scope ?? '';
-    if (scope !== '/' && !parseResourceId(scope)) throw new DockyardError('InvalidScope', `The scope '${scope}' is not valid.`);
-    const actions = req.query.actions ? req.query.actions.split(',').map((a) => a.trim()).filter(Boolean) : DASHBOARD_ACTIONS;
-    if (actions.length > MAX_ACTIONS) throw new DockyardError('InvalidParameter', `At most ${MAX_ACTIONS} actions may be asked at once.`);
+    if (scope !== '/' && !parseResourceId(scope))
+      throw new DockyardError('InvalidScope', `The scope '${scope}' is not valid.`);
+    const actions = req.query.actions
+      ? req.query.actions
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean)
+      : DASHBOARD_ACTIONS;
+    if (actions.length > MAX_ACTIONS)
+      throw new DockyardError('InvalidParameter', `At most ${MAX_ACTIONS} actions may be asked at once.`);
     const allowed: Record<string, boolean> = {};
     for (const a of actions) allowed[a] = await authorizer.isAllowed(principal, a, scope);
     return {

@@ -11,7 +11,15 @@ export type LoginServerLookup = (registryName: string) => Promise<string | null>
 export type ClientRelay = (peer: string | undefined, headers: IncomingHttpHeaders) => [string, string];
 
 const FORWARDED_REQUEST = ['accept', 'content-type', 'content-length'];
-const FORWARDED_RESPONSE = ['content-type', 'content-length', 'docker-content-digest', 'www-authenticate', 'link', 'docker-distribution-api-version', 'cache-control'];
+const FORWARDED_RESPONSE = [
+  'content-type',
+  'content-length',
+  'docker-content-digest',
+  'www-authenticate',
+  'link',
+  'docker-distribution-api-version',
+  'cache-control',
+];
 const ALLOWED_PATH = /^\/(v2\/|acr\/v1\/|oauth2\/(exchange|token)$)/;
 
 export function isLoopback(ip: string | undefined): boolean {
@@ -43,7 +51,10 @@ export function registerRegistryProxy(app: FastifyInstance, lookup: LoginServerL
         const path = slash < 0 ? '/' : raw.slice(slash);
         const pathOnly = path.split('?')[0];
         if (!ALLOWED_PATH.test(pathOnly) || (req.method === 'POST' && !pathOnly.startsWith('/oauth2/'))) {
-          throw new DockyardError('InvalidParameter', `The dashboard proxy does not forward ${req.method} ${pathOnly}.`);
+          throw new DockyardError(
+            'InvalidParameter',
+            `The dashboard proxy does not forward ${req.method} ${pathOnly}.`,
+          );
         }
         const server = await lookup(name);
         if (!server) throw new DockyardError('ResourceNotFound', `The registry '${name}' was not found.`);

@@ -8,11 +8,14 @@ import { DockyardError } from '../shared/index.js';
  * Where `scripts/build-web.mjs` writes the built dashboard (gitignored, built by `npm ci`/`npm start`/`npm test`):
  * src/web/dist, also when this file runs compiled from dist/web/ (tsc does not copy the dashboard).
  */
-export const DASHBOARD_DIST = fileURLToPath(new URL(import.meta.url.endsWith('/dist/web/static-files.js') ? '../../src/web/dist/' : './dist/', import.meta.url));
+export const DASHBOARD_DIST = fileURLToPath(
+  new URL(import.meta.url.endsWith('/dist/web/static-files.js') ? '../../src/web/dist/' : './dist/', import.meta.url),
+);
 export const DASHBOARD_PREFIX = '/dashboard/';
 
 /** The app loads only its own files and talks only to this origin. */
-export const DASHBOARD_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+export const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -40,7 +43,10 @@ export function resolveStatic(root: string, urlPath: string): string | null {
 }
 
 async function isFile(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isFile(), () => false);
+  return stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /**

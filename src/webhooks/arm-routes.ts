@@ -37,10 +37,15 @@ export function webhookShape(w: Webhook, resourceGroup: string): Record<string, 
 
 function inputOf(req: FastifyRequest): WebhookInput {
   const body = req.body;
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new DockyardError('InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new DockyardError('InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
   const b = body as Record<string, unknown>;
   const p = (b.properties ?? {}) as Record<string, unknown>;
-  if (typeof p !== 'object' || Array.isArray(p)) throw new DockyardError('InvalidRequestContent', "The request content was invalid: 'properties' must be an object.");
+  if (typeof p !== 'object' || Array.isArray(p))
+    throw new DockyardError(
+      'InvalidRequestContent',
+      "The request content was invalid: 'properties' must be an object.",
+    );
   const out: WebhookInput = {};
   if (b.location !== undefined) out.location = String(b.location);
   if (b.tags !== undefined && b.tags !== null) out.tags = b.tags as Record<string, string>;
@@ -60,7 +65,12 @@ export function webhookArmRoutes(deps: WebhookArmDeps): FastifyPluginAsync {
       requireApiVersion(req, deps.apiVersions);
       const reg = await deps.registry(req.params.sub, req.params.rg, req.params.name);
       const webhook = (req.params as Partial<PW>).webhook;
-      await authorizeRequest(req, deps.authorizer, `${ACTION}/${action}`, webhook ? `${reg.id}/webhooks/${webhook}` : reg.id);
+      await authorizeRequest(
+        req,
+        deps.authorizer,
+        `${ACTION}/${action}`,
+        webhook ? `${reg.id}/webhooks/${webhook}` : reg.id,
+      );
       return { reg, rg: reg.id.split('/')[4] };
     };
 

@@ -20,7 +20,13 @@ export interface DeliveryOptions extends PostLimits {
   tickMs: number;
 }
 
-export const DEFAULT_DELIVERY: DeliveryOptions = { maxAttempts: 5, retryBaseMs: 2_000, tickMs: 500, timeoutMs: 10_000, maxBody: 64 * 1024 };
+export const DEFAULT_DELIVERY: DeliveryOptions = {
+  maxAttempts: 5,
+  retryBaseMs: 2_000,
+  tickMs: 500,
+  timeoutMs: 10_000,
+  maxBody: 64 * 1024,
+};
 
 type EventRow = WebhookTables['webhook_events'];
 const USER_AGENT = 'Dockyard-Webhook/0.1';
@@ -60,7 +66,10 @@ export class WebhookDispatcher {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.tick().catch((err) => this.log.error({ err }, 'webhook delivery failed')), this.options.tickMs);
+    this.timer = setInterval(
+      () => void this.tick().catch((err) => this.log.error({ err }, 'webhook delivery failed')),
+      this.options.tickMs,
+    );
     this.timer.unref();
   }
 
@@ -85,12 +94,17 @@ export class WebhookDispatcher {
       const events = await pendingEvents(this.sql, WEBHOOK_CONSUMER, ['image.pushed', 'image.deleted'], 100);
       for (const ev of events) {
         const action = webhookActionOf(ev);
-        const hooks = action ? (await this.store.forDelivery(String(ev.payload.registry))).filter((h) => eventMatches(h, action, ev)) : [];
+        const hooks = action
+          ? (await this.store.forDelivery(String(ev.payload.registry))).filter((h) => eventMatches(h, action, ev))
+          : [];
         const now = this.clock.now().toISOString();
         await this.db.transaction().execute(async (trx) => {
           for (const h of hooks) {
             const content = webhookContent(action!, ev);
-            await trx.insertInto('webhook_events').values(this.pendingRow(h.id, action!, content, h.serviceUri, h.customHeaders, now)).execute();
+            await trx
+              .insertInto('webhook_events')
+              .values(this.pendingRow(h.id, action!, content, h.serviceUri, h.customHeaders, now))
+              .execute();
           }
           await markConsumed(trx as unknown as SqlDatabase, WEBHOOK_CONSUMER, ev.id);
         });
@@ -99,22 +113,48 @@ export class WebhookDispatcher {
     }
   }
 
-  private pendingRow(webhookId: string, action: string, content: Record<string, unknown>, serviceUri: string, custom: Record<string, string>, now: string): Omit<EventRow, 'seq'> {
+  private pendingRow(
+    webhookId: string,
+    action: string,
+    content: Record<string, unknown>,
+    serviceUri: string,
+    custom: Record<string, string>,
+    now: string,
+  ): Omit<EventRow, 'seq'> {
     // Custom header values are secrets: the stored request shows their names only.
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': USER_AGENT };
     for (const k of Object.keys(custom)) headers[k] = MASK;
     const request = { content, headers, method: 'POST', requestUri: recordedUri(serviceUri), version: '1.1' };
-    return { id: String(content.id), webhook_id_lower: webhookId.toLowerCase(), action, created_at: now, request: JSON.stringify(request), response: null, state: 'pending', attempts: 0, next_attempt_at: now };
+    return {
+      id: String(content.id),
+      webhook_id_lower: webhookId.toLowerCase(),
+      action,
+      created_at: now,
+      request: JSON.stringify(request),
+      response: null,
+      state: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+    };
   }
 
   /** Keeps the newest EVENTS_KEPT finished deliveries of each webhook. */
   async prune(): Promise<void> {
-    await sql`delete from webhook_events where state != 'pending' and seq not in (select w.seq from webhook_events w where w.webhook_id_lower = webhook_events.webhook_id_lower order by w.seq desc limit ${EVENTS_KEPT})`.execute(this.db);
+    await sql`delete from webhook_events where state != 'pending' and seq not in (select w.seq from webhook_events w where w.webhook_id_lower = webhook_events.webhook_id_lower order by w.seq desc limit ${EVENTS_KEPT})`.execute(
+      this.db,
+    );
   }
 
   private async deliverDue(): Promise<void> {
     const now = this.clock.now().toISOString();
-    const due = await this.db.selectFrom('webhook_events').selectAll().where('state', '=', 'pending').where('next_attempt_at', '<=', now).orderBy('seq').limit(32).execute();
+    const due = await this.db
+      .selectFrom('webhook_events')
+      .selectAll()
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .orderBy('seq')
+      .limit(32)
+      .execute();
     await Promise.all(due.filter((r) => !this.inFlight.has(r.seq!)).map((r) => this.deliver(r)));
   }
 
@@ -138,7 +178,13 @@ export class WebhookDispatcher {
         const target = await this.policy.resolve(hook.serviceUri);
         const r = await postJson(target, headers, JSON.stringify(content), this.options);
         ok = r.statusCode >= 200 && r.statusCode < 300;
-        response = { content: r.content, headers: r.headers, reasonPhrase: r.reasonPhrase, statusCode: String(r.statusCode), version: r.version };
+        response = {
+          content: r.content,
+          headers: r.headers,
+          reasonPhrase: r.reasonPhrase,
+          statusCode: String(r.statusCode),
+          version: r.version,
+        };
       } catch (err) {
         // A refused target is final; a network error or timeout is retried.
         retry = !(err instanceof DockyardError);
@@ -149,7 +195,17 @@ export class WebhookDispatcher {
       const next = new Date(this.clock.now().getTime() + this.options.retryBaseMs * 2 ** (attempts - 1)).toISOString();
       const update = { response: JSON.stringify(response), attempts, state, next_attempt_at: next };
       await this.db.updateTable('webhook_events').set(update).where('seq', '=', seq).execute();
-      if (!ok) this.log.warn({ webhook: hook.webhook.name, event: row.id, attempts, state, status: response.statusCode || response.reasonPhrase }, 'webhook delivery not accepted');
+      if (!ok)
+        this.log.warn(
+          {
+            webhook: hook.webhook.name,
+            event: row.id,
+            attempts,
+            state,
+            status: response.statusCode || response.reasonPhrase,
+          },
+          'webhook delivery not accepted',
+        );
       return { ...row, ...update };
     } finally {
       this.inFlight.delete(seq);
@@ -161,10 +217,21 @@ export class WebhookDispatcher {
     const hook = await this.store.get(registry, name);
     const secrets = (await this.store.secretsById(hook.id.toLowerCase()))!;
     const content = pingContent(this.clock.now());
-    const row = this.pendingRow(hook.id, 'ping', content, secrets.serviceUri, secrets.customHeaders, this.clock.now().toISOString());
+    const row = this.pendingRow(
+      hook.id,
+      'ping',
+      content,
+      secrets.serviceUri,
+      secrets.customHeaders,
+      this.clock.now().toISOString(),
+    );
     // Inserted as not yet due, so the loop does not deliver it concurrently; deliver() reschedules it.
     const far = new Date(this.clock.now().getTime() + 3600_000).toISOString();
-    const inserted = await this.db.insertInto('webhook_events').values({ ...row, next_attempt_at: far }).returning('seq').executeTakeFirstOrThrow();
+    const inserted = await this.db
+      .insertInto('webhook_events')
+      .values({ ...row, next_attempt_at: far })
+      .returning('seq')
+      .executeTakeFirstOrThrow();
     await this.deliver({ ...row, seq: inserted.seq });
     return { id: row.id };
   }
@@ -172,7 +239,13 @@ export class WebhookDispatcher {
   /** `listEvents`: the delivery history, newest first, in ACR's Event shape. */
   async listEvents(registry: WebhookRegistry, name: string, top = 100): Promise<Array<Record<string, unknown>>> {
     const hook = await this.store.get(registry, name);
-    const rows = await this.db.selectFrom('webhook_events').selectAll().where('webhook_id_lower', '=', hook.id.toLowerCase()).orderBy('seq', 'desc').limit(top).execute();
+    const rows = await this.db
+      .selectFrom('webhook_events')
+      .selectAll()
+      .where('webhook_id_lower', '=', hook.id.toLowerCase())
+      .orderBy('seq', 'desc')
+      .limit(top)
+      .execute();
     return rows.map((r) => ({
       id: r.id,
       eventRequestMessage: JSON.parse(r.request) as Record<string, unknown>,

@@ -23,11 +23,16 @@ interface ImageEvent {
 export function webhookActionOf(ev: OutboxEvent): 'push' | 'delete' | null {
   const p = ev.payload as Partial<ImageEvent>;
   if (ev.type === 'image.pushed') return 'push';
-  if (ev.type === 'image.deleted' && p.primary === true && (p.kind === 'manifest' || p.kind === 'repository')) return 'delete';
+  if (ev.type === 'image.deleted' && p.primary === true && (p.kind === 'manifest' || p.kind === 'repository'))
+    return 'delete';
   return null;
 }
 
-export function eventMatches(hook: Pick<Webhook, 'actions' | 'scope'>, action: 'push' | 'delete', ev: OutboxEvent): boolean {
+export function eventMatches(
+  hook: Pick<Webhook, 'actions' | 'scope'>,
+  action: 'push' | 'delete',
+  ev: OutboxEvent,
+): boolean {
   const p = ev.payload as unknown as ImageEvent;
   if (!hook.actions.includes(action)) return false;
   const tags = action === 'push' ? (p.tag ? [p.tag] : []) : (p.tags ?? (p.tag ? [p.tag] : []));
@@ -39,12 +44,29 @@ export function webhookContent(action: 'push' | 'delete', ev: OutboxEvent): Reco
   const p = ev.payload as unknown as ImageEvent;
   const target: Record<string, unknown> =
     action === 'push'
-      ? { mediaType: p.mediaType, size: p.size, digest: p.digest, length: p.size, repository: p.repository, ...(p.tag ? { tag: p.tag } : {}) }
+      ? {
+          mediaType: p.mediaType,
+          size: p.size,
+          digest: p.digest,
+          length: p.size,
+          repository: p.repository,
+          ...(p.tag ? { tag: p.tag } : {}),
+        }
       : { mediaType: p.mediaType, digest: p.digest, repository: p.repository };
   const content: Record<string, unknown> = { id: randomUUID(), timestamp: ev.createdAt, action, target };
-  if (p.request) content.request = { id: p.request.id, host: p.request.host, method: p.request.method, useragent: p.request.useragent };
+  if (p.request)
+    content.request = {
+      id: p.request.id,
+      host: p.request.host,
+      method: p.request.method,
+      useragent: p.request.useragent,
+    };
   return content;
 }
 
 /** The ping payload (ACR documents it only as a generic POST). */
-export const pingContent = (at: Date): Record<string, unknown> => ({ id: randomUUID(), timestamp: at.toISOString(), action: 'ping' });
+export const pingContent = (at: Date): Record<string, unknown> => ({
+  id: randomUUID(),
+  timestamp: at.toISOString(),
+  action: 'ping',
+});

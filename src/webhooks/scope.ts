@@ -6,32 +6,61 @@ export type WebhookAction = (typeof WEBHOOK_ACTIONS)[number];
 /** ACR: webhook names are 5–50 alphanumerics. */
 export function validateWebhookName(name: string): string {
   if (!/^[a-zA-Z0-9]{5,50}$/.test(name)) {
-    throw new DockyardError('InvalidResourceName', `The webhook name '${name}' is invalid: use 5 to 50 letters and digits.`);
+    throw new DockyardError(
+      'InvalidResourceName',
+      `The webhook name '${name}' is invalid: use 5 to 50 letters and digits.`,
+    );
   }
   return name;
 }
 
 export function validateActions(actions: unknown): WebhookAction[] {
-  if (!Array.isArray(actions) || actions.length === 0) throw new DockyardError('InvalidParameter', "The 'actions' property is required and must list at least one action.");
-  return [...new Set(actions.map((a) => {
-    const found = WEBHOOK_ACTIONS.find((x) => x === String(a).toLowerCase());
-    if (!found) throw new DockyardError('InvalidParameter', `The webhook action '${String(a)}' is invalid. Allowed values: ${WEBHOOK_ACTIONS.join(', ')}.`);
-    return found;
-  }))];
+  if (!Array.isArray(actions) || actions.length === 0)
+    throw new DockyardError(
+      'InvalidParameter',
+      "The 'actions' property is required and must list at least one action.",
+    );
+  return [
+    ...new Set(
+      actions.map((a) => {
+        const found = WEBHOOK_ACTIONS.find((x) => x === String(a).toLowerCase());
+        if (!found)
+          throw new DockyardError(
+            'InvalidParameter',
+            `The webhook action '${String(a)}' is invalid. Allowed values: ${WEBHOOK_ACTIONS.join(', ')}.`,
+          );
+        return found;
+      }),
+    ),
+  ];
 }
 
 export function validateStatus(status: unknown): 'enabled' | 'disabled' {
   const s = String(status).toLowerCase();
-  if (s !== 'enabled' && s !== 'disabled') throw new DockyardError('InvalidParameter', `The webhook status '${String(status)}' is invalid. Allowed values: enabled, disabled.`);
+  if (s !== 'enabled' && s !== 'disabled')
+    throw new DockyardError(
+      'InvalidParameter',
+      `The webhook status '${String(status)}' is invalid. Allowed values: enabled, disabled.`,
+    );
   return s;
 }
 
-const glob = (pattern: string): RegExp => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+const glob = (pattern: string): RegExp =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 
 /** A scope: empty = every event; `repo:tag`, `repo:*`, wildcards anywhere; a bare `repo` means `repo:latest`. */
 export function validateScope(scope: unknown): string {
   const s = scope === undefined || scope === null ? '' : String(scope).trim();
-  if (s.length > 256 || /\s/.test(s) || s.split(':').length > 2) throw new DockyardError('InvalidParameter', `The webhook scope '${s}' is invalid: use 'repository:tag' (wildcards allowed) or leave it empty.`);
+  if (s.length > 256 || /\s/.test(s) || s.split(':').length > 2)
+    throw new DockyardError(
+      'InvalidParameter',
+      `The webhook scope '${s}' is invalid: use 'repository:tag' (wildcards allowed) or leave it empty.`,
+    );
   return s;
 }
 

@@ -66,8 +66,16 @@ export const webhookMigrations: MigrationSet = {
         .addColumn('attempts', 'integer', (c) => c.notNull())
         .addColumn('next_attempt_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('webhook_events_hook').on('webhook_events').columns(['webhook_id_lower', 'seq']).execute();
-      await db.schema.createIndex('webhook_events_due').on('webhook_events').columns(['state', 'next_attempt_at']).execute();
+      await db.schema
+        .createIndex('webhook_events_hook')
+        .on('webhook_events')
+        .columns(['webhook_id_lower', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('webhook_events_due')
+        .on('webhook_events')
+        .columns(['state', 'next_attempt_at'])
+        .execute();
     },
   },
 };

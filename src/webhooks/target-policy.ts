@@ -44,7 +44,8 @@ export class TargetPolicy {
       const e = raw.trim().toLowerCase();
       if (!e) continue;
       const cidr = /^(.+)\/(\d{1,3})$/.exec(e);
-      if (cidr && isIP(normalizeAddress(cidr[1]))) this.addresses.addSubnet(normalizeAddress(cidr[1]), Number(cidr[2]), familyOf(normalizeAddress(cidr[1])));
+      if (cidr && isIP(normalizeAddress(cidr[1])))
+        this.addresses.addSubnet(normalizeAddress(cidr[1]), Number(cidr[2]), familyOf(normalizeAddress(cidr[1])));
       else if (isIP(normalizeAddress(e))) this.addresses.addAddress(normalizeAddress(e), familyOf(normalizeAddress(e)));
       else if (e.startsWith('*.')) this.wildcards.push(e.slice(1));
       else this.names.push(e);
@@ -52,7 +53,10 @@ export class TargetPolicy {
   }
 
   private refuse(host: string, why: string): never {
-    throw new DockyardError('WebhookTargetNotAllowed', `The webhook service URI host '${host}' is not allowed (${why}): webhooks may only post to loopback addresses and the hosts listed in the webhookAllowedHosts setting.`);
+    throw new DockyardError(
+      'WebhookTargetNotAllowed',
+      `The webhook service URI host '${host}' is not allowed (${why}): webhooks may only post to loopback addresses and the hosts listed in the webhookAllowedHosts setting.`,
+    );
   }
 
   private addressAllowed(address: string): boolean {
@@ -73,8 +77,13 @@ export class TargetPolicy {
     } catch {
       throw new DockyardError('InvalidParameter', `The webhook service URI '${uri}' is not a valid absolute URI.`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DockyardError('InvalidParameter', 'The webhook service URI must use http or https.');
-    if (url.username || url.password) throw new DockyardError('InvalidParameter', 'The webhook service URI must not carry credentials; use custom headers.');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new DockyardError('InvalidParameter', 'The webhook service URI must use http or https.');
+    if (url.username || url.password)
+      throw new DockyardError(
+        'InvalidParameter',
+        'The webhook service URI must not carry credentials; use custom headers.',
+      );
     const host = normalizeAddress(url.hostname.toLowerCase());
     if (isIP(host)) {
       if (!this.addressAllowed(host)) this.refuse(host, 'address not in the allow-list');
@@ -88,8 +97,13 @@ export class TargetPolicy {
   async resolve(uri: string): Promise<ResolvedTarget> {
     const url = this.checkUri(uri);
     const host = normalizeAddress(url.hostname.toLowerCase());
-    const answers = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true });
-    this.checkResolved(host, answers.map((a) => a.address));
+    const answers = isIP(host)
+      ? [{ address: host, family: isIP(host) }]
+      : await lookup(host, { all: true, verbatim: true });
+    this.checkResolved(
+      host,
+      answers.map((a) => a.address),
+    );
     return { url, address: answers[0].address, family: answers[0].family === 6 ? 6 : 4 };
   }
 

@@ -55,10 +55,12 @@ const toWebhook = (r: Row): Webhook => ({
 
 function headersOf(h: unknown): Record<string, string> {
   if (h === undefined || h === null) return {};
-  if (typeof h !== 'object' || Array.isArray(h)) throw new DockyardError('InvalidParameter', "'customHeaders' must be an object of header names to values.");
+  if (typeof h !== 'object' || Array.isArray(h))
+    throw new DockyardError('InvalidParameter', "'customHeaders' must be an object of header names to values.");
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n]/.test(String(v))) throw new DockyardError('InvalidParameter', `The custom header '${k}' is not a valid HTTP header.`);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n]/.test(String(v)))
+      throw new DockyardError('InvalidParameter', `The custom header '${k}' is not a valid HTTP header.`);
     out[k] = String(v);
   }
   return out;
@@ -75,73 +77,129 @@ export class WebhookStore {
     this.db = db as Kysely<WebhookTables>;
   }
 
-  private seal = (r: { id_lower: string }, what: string, value: string) => this.cipher.encrypt(value, `webhook:${r.id_lower}:${what}`);
-  private open = (r: { id_lower: string }, what: string, value: string) => this.cipher.decrypt(value, `webhook:${r.id_lower}:${what}`);
+  private seal = (r: { id_lower: string }, what: string, value: string) =>
+    this.cipher.encrypt(value, `webhook:${r.id_lower}:${what}`);
+  private open = (r: { id_lower: string }, what: string, value: string) =>
+    this.cipher.decrypt(value, `webhook:${r.id_lower}:${what}`);
 
   private async row(registry: WebhookRegistry, name: string): Promise<Row | undefined> {
-    return this.db.selectFrom('webhooks').selectAll().where('id_lower', '=', `${registry.id}/webhooks/${name}`.toLowerCase()).executeTakeFirst();
+    return this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('id_lower', '=', `${registry.id}/webhooks/${name}`.toLowerCase())
+      .executeTakeFirst();
   }
 
   async get(registry: WebhookRegistry, name: string): Promise<Webhook> {
     const r = await this.row(registry, name);
-    if (!r) throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.ContainerRegistry/registries/${registry.name}/webhooks/${name}' was not found.`);
+    if (!r)
+      throw new DockyardError(
+        'ResourceNotFound',
+        `The Resource 'Microsoft.ContainerRegistry/registries/${registry.name}/webhooks/${name}' was not found.`,
+      );
     return toWebhook(r);
   }
 
   async list(registry: WebhookRegistry): Promise<Webhook[]> {
-    const rows = await this.db.selectFrom('webhooks').selectAll().where('registry_lower', '=', registry.name.toLowerCase()).orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('registry_lower', '=', registry.name.toLowerCase())
+      .orderBy('name')
+      .execute();
     return rows.map(toWebhook);
   }
 
   async count(registryName: string): Promise<number> {
-    const r = await this.db.selectFrom('webhooks').select((eb) => eb.fn.countAll<number>().as('c')).where('registry_lower', '=', registryName.toLowerCase()).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('webhooks')
+      .select((eb) => eb.fn.countAll<number>().as('c'))
+      .where('registry_lower', '=', registryName.toLowerCase())
+      .executeTakeFirstOrThrow();
     return Number(r.c);
   }
 
   /** Enabled webhooks of a registry with their secrets (delivery only). */
-  async forDelivery(registryName: string): Promise<Array<Webhook & { serviceUri: string; customHeaders: Record<string, string> }>> {
-    const rows = await this.db.selectFrom('webhooks').selectAll().where('registry_lower', '=', registryName.toLowerCase()).where('status', '=', 'enabled').execute();
+  async forDelivery(
+    registryName: string,
+  ): Promise<Array<Webhook & { serviceUri: string; customHeaders: Record<string, string> }>> {
+    const rows = await this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('registry_lower', '=', registryName.toLowerCase())
+      .where('status', '=', 'enabled')
+      .execute();
     return rows.map((r) => ({ ...toWebhook(r), ...this.secretsOf(r) }));
   }
 
   private secretsOf(r: Row): { serviceUri: string; customHeaders: Record<string, string> } {
-    return { serviceUri: this.open(r, 'uri', r.service_uri), customHeaders: JSON.parse(this.open(r, 'headers', r.custom_headers)) as Record<string, string> };
+    return {
+      serviceUri: this.open(r, 'uri', r.service_uri),
+      customHeaders: JSON.parse(this.open(r, 'headers', r.custom_headers)) as Record<string, string>,
+    };
   }
 
-  async callbackConfig(registry: WebhookRegistry, name: string): Promise<{ serviceUri: string; customHeaders: Record<string, string> }> {
+  async callbackConfig(
+    registry: WebhookRegistry,
+    name: string,
+  ): Promise<{ serviceUri: string; customHeaders: Record<string, string> }> {
     const r = await this.row(registry, name);
-    if (!r) throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.ContainerRegistry/registries/${registry.name}/webhooks/${name}' was not found.`);
+    if (!r)
+      throw new DockyardError(
+        'ResourceNotFound',
+        `The Resource 'Microsoft.ContainerRegistry/registries/${registry.name}/webhooks/${name}' was not found.`,
+      );
     return this.secretsOf(r);
   }
 
-  async secretsById(idLower: string): Promise<{ webhook: Webhook; serviceUri: string; customHeaders: Record<string, string> } | undefined> {
+  async secretsById(
+    idLower: string,
+  ): Promise<{ webhook: Webhook; serviceUri: string; customHeaders: Record<string, string> } | undefined> {
     const r = await this.db.selectFrom('webhooks').selectAll().where('id_lower', '=', idLower).executeTakeFirst();
     return r ? { webhook: toWebhook(r), ...this.secretsOf(r) } : undefined;
   }
 
   /** PUT: creates (counted against the SKU's limit) or replaces. Returns whether it was created. */
-  async put(registry: WebhookRegistry, name: string, input: WebhookInput): Promise<{ webhook: Webhook; created: boolean }> {
+  async put(
+    registry: WebhookRegistry,
+    name: string,
+    input: WebhookInput,
+  ): Promise<{ webhook: Webhook; created: boolean }> {
     validateWebhookName(name);
     const existing = await this.row(registry, name);
     if (!existing) {
       const limit = webhookLimit(registry.sku);
       if ((await this.count(registry.name)) >= limit) {
-        throw new DockyardError('QuotaExceeded', `Quota exceeded for resource type webhooks for the registry SKU ${registry.sku}. Learn more about different SKU quotas and upgrade process: https://docs.microsoft.com/en-us/azure/container-registry/container-registry-skus`);
+        throw new DockyardError(
+          'QuotaExceeded',
+          `Quota exceeded for resource type webhooks for the registry SKU ${registry.sku}. Learn more about different SKU quotas and upgrade process: https://docs.microsoft.com/en-us/azure/container-registry/container-registry-skus`,
+        );
       }
     }
-    if (!input.serviceUri && !existing) throw new DockyardError('InvalidParameter', "The 'serviceUri' property is required.");
-    if (input.actions === undefined && !existing) throw new DockyardError('InvalidParameter', "The 'actions' property is required.");
+    if (!input.serviceUri && !existing)
+      throw new DockyardError('InvalidParameter', "The 'serviceUri' property is required.");
+    if (input.actions === undefined && !existing)
+      throw new DockyardError('InvalidParameter', "The 'actions' property is required.");
     return { webhook: await this.write(registry, name, existing, input), created: !existing };
   }
 
   /** PATCH: only the given properties change. */
   async patch(registry: WebhookRegistry, name: string, input: WebhookInput): Promise<Webhook> {
     const existing = await this.row(registry, name);
-    if (!existing) throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.ContainerRegistry/registries/${registry.name}/webhooks/${name}' was not found.`);
+    if (!existing)
+      throw new DockyardError(
+        'ResourceNotFound',
+        `The Resource 'Microsoft.ContainerRegistry/registries/${registry.name}/webhooks/${name}' was not found.`,
+      );
     return this.write(registry, name, existing, input);
   }
 
-  private async write(registry: WebhookRegistry, name: string, existing: Row | undefined, input: WebhookInput): Promise<Webhook> {
+  private async write(
+    registry: WebhookRegistry,
+    name: string,
+    existing: Row | undefined,
+    input: WebhookInput,
+  ): Promise<Webhook> {
     const id = existing?.id ?? `${registry.id}/webhooks/${name}`;
     const key = { id_lower: id.toLowerCase() };
     // Refused before anything is stored or sent: the URI's host must be loopback or on the operator's allow-list.
@@ -157,7 +215,10 @@ export class WebhookStore {
       scope: input.scope !== undefined ? validateScope(input.scope) : (existing?.scope ?? ''),
       actions: input.actions !== undefined ? JSON.stringify(validateActions(input.actions)) : existing!.actions,
       service_uri: input.serviceUri !== undefined ? this.seal(key, 'uri', input.serviceUri) : existing!.service_uri,
-      custom_headers: input.customHeaders !== undefined ? this.seal(key, 'headers', JSON.stringify(headersOf(input.customHeaders))) : (existing?.custom_headers ?? this.seal(key, 'headers', '{}')),
+      custom_headers:
+        input.customHeaders !== undefined
+          ? this.seal(key, 'headers', JSON.stringify(headersOf(input.customHeaders)))
+          : (existing?.custom_headers ?? this.seal(key, 'headers', '{}')),
       created_at: existing?.created_at ?? new Date().toISOString(),
     };
     if (existing) await this.db.updateTable('webhooks').set(row).where('id_lower', '=', key.id_lower).execute();
@@ -174,7 +235,13 @@ export class WebhookStore {
 
   /** A deleted registry takes its webhooks and their delivery history with it. */
   async purgeRegistry(registryName: string): Promise<void> {
-    const ids = (await this.db.selectFrom('webhooks').select('id_lower').where('registry_lower', '=', registryName.toLowerCase()).execute()).map((r) => r.id_lower);
+    const ids = (
+      await this.db
+        .selectFrom('webhooks')
+        .select('id_lower')
+        .where('registry_lower', '=', registryName.toLowerCase())
+        .execute()
+    ).map((r) => r.id_lower);
     if (ids.length) await this.db.deleteFrom('webhook_events').where('webhook_id_lower', 'in', ids).execute();
     await this.db.deleteFrom('webhooks').where('registry_lower', '=', registryName.toLowerCase()).execute();
   }

@@ -5,7 +5,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { FsBlobStore, MemoryBlobStore, DigestMismatchError, LengthMismatchError, UploadTooLargeError, UploadUnknownError, type BlobStore } from '../../src/storage/index.js';
+import {
+  FsBlobStore,
+  MemoryBlobStore,
+  DigestMismatchError,
+  LengthMismatchError,
+  UploadTooLargeError,
+  UploadUnknownError,
+  type BlobStore,
+} from '../../src/storage/index.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const read = async (s: Readable) => {
@@ -36,7 +44,9 @@ for (const [name, make] of stores) {
       await store.startUpload('upload0001');
       assert.equal(store.isUploadActive('upload0001'), true);
       await store.appendUpload('upload0001', Readable.from([data.subarray(0, 5)]));
-      const st = await store.appendUpload('upload0001', Readable.from([data.subarray(5)]), { expectedLength: data.length - 5 });
+      const st = await store.appendUpload('upload0001', Readable.from([data.subarray(5)]), {
+        expectedLength: data.length - 5,
+      });
       assert.equal(st.size, data.length);
       assert.equal(await store.stat(digest), null, 'not visible before commit');
       const info = await store.commitUpload('upload0001', digest);
@@ -60,9 +70,15 @@ for (const [name, make] of stores) {
     await t.test('length and size limits roll the upload back', async () => {
       await store.startUpload('upload0003');
       await store.appendUpload('upload0003', Readable.from([Buffer.from('12345')]));
-      await assert.rejects(store.appendUpload('upload0003', Readable.from([Buffer.from('678')]), { expectedLength: 5 }), LengthMismatchError);
+      await assert.rejects(
+        store.appendUpload('upload0003', Readable.from([Buffer.from('678')]), { expectedLength: 5 }),
+        LengthMismatchError,
+      );
       assert.equal((await store.uploadState('upload0003'))!.size, 5);
-      await assert.rejects(store.appendUpload('upload0003', Readable.from([Buffer.from('6789')]), { maxSize: 8 }), UploadTooLargeError);
+      await assert.rejects(
+        store.appendUpload('upload0003', Readable.from([Buffer.from('6789')]), { maxSize: 8 }),
+        UploadTooLargeError,
+      );
       assert.equal((await store.uploadState('upload0003'))!.size, 5);
       const c = await store.commitUpload('upload0003', sha(Buffer.from('12345')));
       assert.equal(c.size, 5);

@@ -34,7 +34,13 @@ export function buildOracle(): { bin: string | null; reason?: string } {
   const tmp = `${bin}.${process.pid}`;
   const r = spawnSync('go', ['build', '-o', tmp, '.'], {
     cwd: dirname(source),
-    env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOCACHE: join(dir, 'gocache'), GOFLAGS: '' },
+    env: {
+      ...process.env,
+      GO111MODULE: 'off',
+      GOPATH: '/usr/share/gocode',
+      GOCACHE: join(dir, 'gocache'),
+      GOFLAGS: '',
+    },
     encoding: 'utf8',
   });
   if (r.status !== 0) return { bin: null, reason: `go build failed: ${r.stderr}` };
@@ -44,10 +50,17 @@ export function buildOracle(): { bin: string | null; reason?: string } {
 
 /** Renders every case in one process. */
 export function runOracle(bin: string, cases: OracleCase[]): OracleResult[] {
-  const input = cases.map((c) => JSON.stringify({ name: c.name, text: c.text, data: c.data ?? null })).join('\n') + '\n';
-  const r = spawnSync(bin, [], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, TZ: 'UTC' } });
+  const input =
+    cases.map((c) => JSON.stringify({ name: c.name, text: c.text, data: c.data ?? null })).join('\n') + '\n';
+  const r = spawnSync(bin, [], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, TZ: 'UTC' },
+  });
   if (r.status !== 0) throw new Error(`oracle failed: ${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
-  if (lines.length !== cases.length) throw new Error(`oracle returned ${lines.length} results for ${cases.length} cases`);
+  if (lines.length !== cases.length)
+    throw new Error(`oracle returned ${lines.length} results for ${cases.length} cases`);
   return lines.map((l) => JSON.parse(l) as OracleResult);
 }

@@ -20,7 +20,10 @@ test('engine output equals Go text/template + Sprig on the whole corpus', () => 
   assert.ok(bin, `Go oracle unavailable: ${reason}`);
   const texts = [...handCorpus, ...generateTemplates(1000, 42)];
   assert.ok(texts.length >= 200);
-  const go = runOracle(bin!, texts.map((text) => ({ name: 'task.yaml', text, data: baseData })));
+  const go = runOracle(
+    bin!,
+    texts.map((text) => ({ name: 'task.yaml', text, data: baseData })),
+  );
   const mismatches: string[] = [];
   let failures = 0;
   texts.forEach((text, i) => {

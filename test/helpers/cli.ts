@@ -10,9 +10,16 @@ export interface CliResult {
 }
 
 /** Runs the real `dockyard` CLI as a child process against a server's data dir. */
-export function runDockyard(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+export function runDockyard(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  input?: string,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NODE_OPTIONS: '', DOCKYARD_ENDPOINT: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, NODE_OPTIONS: '', DOCKYARD_ENDPOINT: undefined, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -26,5 +33,6 @@ export function runDockyard(args: string[], env: Record<string, string | undefin
 
 /** A CLI bound to one server: `cli('acr', 'show', '-n', 'x')`. */
 export function cliFor(dataDir: string, extraEnv: Record<string, string | undefined> = {}) {
-  return (...args: string[]) => runDockyard(args, { DOCKYARD_DATA_DIR: dataDir, DOCKYARD_CONFIG_DIR: join(dataDir, 'cli-home'), ...extraEnv });
+  return (...args: string[]) =>
+    runDockyard(args, { DOCKYARD_DATA_DIR: dataDir, DOCKYARD_CONFIG_DIR: join(dataDir, 'cli-home'), ...extraEnv });
 }

@@ -13,9 +13,23 @@ async function freePort(): Promise<number> {
 }
 
 /** A real `git daemon` on 127.0.0.1 serving every repository under `basePath` (git://127.0.0.1:<port>/<repo>). */
-export async function startGitDaemon(basePath: string): Promise<{ url: (repo: string) => string; stop(): Promise<void> }> {
+export async function startGitDaemon(
+  basePath: string,
+): Promise<{ url: (repo: string) => string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${basePath}`, '--listen=127.0.0.1', `--port=${port}`, basePath], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    'git',
+    [
+      'daemon',
+      '--reuseaddr',
+      '--export-all',
+      `--base-path=${basePath}`,
+      '--listen=127.0.0.1',
+      `--port=${port}`,
+      basePath,
+    ],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 50; i++) {
     const up = await new Promise<boolean>((resolve) => {
       const sock = require_net().connect(port, '127.0.0.1');

@@ -4,8 +4,15 @@ import { join } from 'node:path';
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'dockyard.js');
 
 /** `dockyard serve` as a real child process (for crash and restart tests). Resolves once it prints ready. */
-export async function spawnServer(dataDir: string, extra: string[] = []): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--registry-port-base', '0', '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+export async function spawnServer(
+  dataDir: string,
+  extra: string[] = [],
+): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--registry-port-base', '0', '--log-level', 'warn', ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

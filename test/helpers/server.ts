@@ -10,14 +10,24 @@ export interface TestServer extends Running {
   adminAuth: string;
   sub: string;
   /** fetch against the API with admin auth unless headers.authorization is given. */
-  api(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; json: any; text: string; headers: Headers }>;
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; json: any; text: string; headers: Headers }>;
   cleanup(): Promise<void>;
 }
 
 /** Starts a real server on port 0 with a fresh temp data dir. */
-export async function startTestServer(overrides: Partial<DockyardConfig> = {}, dataDir?: string, options: Parameters<typeof startServer>[1] = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<DockyardConfig> = {},
+  dataDir?: string,
+  options: Parameters<typeof startServer>[1] = {},
+): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'dockyard-test-'));
-  const config = loadConfig({ env: {}, flags: { dataDir: dir, port: 0, registryPortBase: 0, logLevel: 'silent', engine: 'none', ...overrides } });
+  const config = loadConfig({
+    env: {},
+    flags: { dataDir: dir, port: 0, registryPortBase: 0, logLevel: 'silent', engine: 'none', ...overrides },
+  });
   const running = await startServer(config, options);
   const adminAuth = `DockyardKey ${running.platform.admin.key}`;
   const ts: TestServer = {

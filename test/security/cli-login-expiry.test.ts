@@ -20,7 +20,16 @@ test('an expired, unrenewable service-principal login fails loudly instead of ac
   const home = join(s.dataDir, 'expiry-cli');
   const cli = cliFor(s.dataDir, { DOCKYARD_CONFIG_DIR: home });
   const sp = await createSp(s, 'expiring');
-  const login = await cli('login', '--service-principal', '-u', sp.appId, '-p', sp.password, '--tenant', s.platform.tenantId);
+  const login = await cli(
+    'login',
+    '--service-principal',
+    '-u',
+    sp.appId,
+    '-p',
+    sp.password,
+    '--tenant',
+    s.platform.tenantId,
+  );
   assert.equal(login.code, 0, login.stderr);
   // As the service principal (no roles) creating a group is forbidden.
   const denied = await cli('group', 'create', '-n', 'sprg', '-l', 'eastus');
@@ -30,14 +39,25 @@ test('an expired, unrenewable service-principal login fails loudly instead of ac
   // The token expires and the secret no longer works (rotated): the refresh fails.
   const file = join(home, 'profile.json');
   const profile = JSON.parse(readFileSync(file, 'utf8'));
-  writeFileSync(file, JSON.stringify({ ...profile, expiresOn: Math.floor(Date.now() / 1000) - 60, refresh: { ...profile.refresh, secret: 'rotated-away' } }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      ...profile,
+      expiresOn: Math.floor(Date.now() / 1000) - 60,
+      refresh: { ...profile.refresh, secret: 'rotated-away' },
+    }),
+  );
   const r = await cli('group', 'create', '-n', 'sprg', '-l', 'eastus');
   assert.equal(r.code, 1, r.stdout);
   assert.match(r.stderr, /CliLoginExpired/);
   assert.match(r.stderr, /expiring|service principal/);
   assert.match(r.stderr, /dockyard login/);
   assert.match(r.stderr, /dockyard logout/);
-  assert.equal((await s.api(`/subscriptions/${s.sub}/resourceGroups/sprg?api-version=2022-09-01`)).status, 404, 'nothing was done as admin');
+  assert.equal(
+    (await s.api(`/subscriptions/${s.sub}/resourceGroups/sprg?api-version=2022-09-01`)).status,
+    404,
+    'nothing was done as admin',
+  );
 
   // az acr login-style token exchange and Key Vault calls do not fall back either.
   const acr = await cli('acr', 'login', '-n', 'whatever', '--expose-token');
@@ -50,7 +70,7 @@ test('an expired, unrenewable service-principal login fails loudly instead of ac
   assert.equal(asAdmin.code, 0, asAdmin.stderr);
 });
 
-test('a stored login for another server is not silently replaced by this server\'s admin key', async () => {
+test("a stored login for another server is not silently replaced by this server's admin key", async () => {
   const home = join(s.dataDir, 'other-cli');
   const cli = cliFor(s.dataDir, { DOCKYARD_CONFIG_DIR: home });
   assert.equal((await cli('login')).code, 0);

@@ -1,6 +1,16 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -53,8 +63,19 @@ async function createTaskWithSecrets(x: SecurityServer): Promise<void> {
       location: 'eastus',
       properties: {
         platform: { os: 'linux' },
-        step: { type: 'EncodedTask', encodedTaskContent: encoded('version: v1.1.0\nsteps:\n  - cmd: bash echo {{.Values.tok}}\n'), values: [{ name: 'tok', value: TASK_SECRET, isSecret: true }] },
-        credentials: { customRegistries: { 'other.example.com': { userName: { type: 'Opaque', value: 'someone' }, password: { type: 'Opaque', value: CRED_PASSWORD } } } },
+        step: {
+          type: 'EncodedTask',
+          encodedTaskContent: encoded('version: v1.1.0\nsteps:\n  - cmd: bash echo {{.Values.tok}}\n'),
+          values: [{ name: 'tok', value: TASK_SECRET, isSecret: true }],
+        },
+        credentials: {
+          customRegistries: {
+            'other.example.com': {
+              userName: { type: 'Opaque', value: 'someone' },
+              password: { type: 'Opaque', value: CRED_PASSWORD },
+            },
+          },
+        },
       },
     },
   });
@@ -73,15 +94,29 @@ test('after start and a few runs the data dir is 0700 and every file in it 0600 
     dirs.push(ctx);
     writeFileSync(join(ctx, 'hello.txt'), 'hi\n');
     execFileSync('tar', ['-czf', join(ctx, 'ctx.tar.gz'), '-C', ctx, 'hello.txt']);
-    const put = await fetch(up.json.uploadUrl, { method: 'PUT', headers: { 'content-type': 'application/gzip' }, body: readFileSync(join(ctx, 'ctx.tar.gz')) });
+    const put = await fetch(up.json.uploadUrl, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/gzip' },
+      body: readFileSync(join(ctx, 'ctx.tar.gz')),
+    });
     assert.equal(put.status, 201);
-    await runToEnd(x, { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded('version: v1.1.0\nsteps:\n  - cmd: bash echo hi\n'), sourceLocation: up.json.relativePath, values: [{ name: 'p', value: SET_SECRET, isSecret: true }], platform: { os: 'linux' } });
+    await runToEnd(x, {
+      type: 'EncodedTaskRunRequest',
+      encodedTaskContent: encoded('version: v1.1.0\nsteps:\n  - cmd: bash echo hi\n'),
+      sourceLocation: up.json.relativePath,
+      values: [{ name: 'p', value: SET_SECRET, isSecret: true }],
+      platform: { os: 'linux' },
+    });
     // A pushed blob (blobs/), through the data plane with the local admin's Basic credentials.
     const blob = Buffer.from('a blob\n');
     const digest = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
     const login = (await x.s.platform.registries.all())[0].login_server;
     const auth = `Basic ${Buffer.from(`00000000-0000-0000-0000-00000000ad01:${x.s.platform.admin.key}`).toString('base64')}`;
-    const pushed = await fetch(`http://${login}/v2/app/blobs/uploads/?digest=${digest}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/octet-stream' }, body: blob });
+    const pushed = await fetch(`http://${login}/v2/app/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/octet-stream' },
+      body: blob,
+    });
     assert.equal(pushed.status, 201, await pushed.text());
     assert.ok(existsSync(join(x.s.dataDir, 'blobs')), 'blobs exist');
 
@@ -122,12 +157,22 @@ test('the raw SQLite file holds no --set-secret value, task secret or credential
   dirs.push(x.s.dataDir);
   try {
     await createTaskWithSecrets(x);
-    await runToEnd(x, { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded('version: v1.1.0\nsteps:\n  - cmd: bash echo {{.Values.p}}\n'), values: [{ name: 'p', value: SET_SECRET, isSecret: true }], platform: { os: 'linux' } });
-    await runToEnd(x, { type: 'TaskRunRequest', taskId: `${x.registryId}/tasks/credtask`, overrideTaskStepProperties: { values: [{ name: 'tok', value: SET_SECRET, isSecret: true }] } });
+    await runToEnd(x, {
+      type: 'EncodedTaskRunRequest',
+      encodedTaskContent: encoded('version: v1.1.0\nsteps:\n  - cmd: bash echo {{.Values.p}}\n'),
+      values: [{ name: 'p', value: SET_SECRET, isSecret: true }],
+      platform: { os: 'linux' },
+    });
+    await runToEnd(x, {
+      type: 'TaskRunRequest',
+      taskId: `${x.registryId}/tasks/credtask`,
+      overrideTaskStepProperties: { values: [{ name: 'tok', value: SET_SECRET, isSecret: true }] },
+    });
     for (const phase of ['before checkpoint', 'after checkpoint']) {
       if (phase === 'after checkpoint') await checkpoint(x);
       const bytes = dbBytes(x.s.dataDir);
-      for (const secret of [SET_SECRET, TASK_SECRET, CRED_PASSWORD]) assert.ok(!bytes.includes(Buffer.from(secret)), `${secret} in the database file ${phase}`);
+      for (const secret of [SET_SECRET, TASK_SECRET, CRED_PASSWORD])
+        assert.ok(!bytes.includes(Buffer.from(secret)), `${secret} in the database file ${phase}`);
     }
     // Still usable: the task shows its secrets to whoever may read them with secure properties, the run has them.
     const task = await x.s.platform.tasks.taskStore.get(`${x.registryId}/tasks/credtask`);
@@ -145,18 +190,32 @@ test('plaintext secrets written by an older version are sealed on start and stil
   const dir = x.s.dataDir;
   dirs.push(dir);
   await createTaskWithSecrets(x);
-  const runId = await runToEnd(x, { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded('version: v1.1.0\nsteps:\n  - cmd: bash echo hi\n'), values: [{ name: 'p', value: SET_SECRET, isSecret: true }], platform: { os: 'linux' } });
+  const runId = await runToEnd(x, {
+    type: 'EncodedTaskRunRequest',
+    encodedTaskContent: encoded('version: v1.1.0\nsteps:\n  - cmd: bash echo hi\n'),
+    values: [{ name: 'p', value: SET_SECRET, isSecret: true }],
+    platform: { os: 'linux' },
+  });
   await x.s.stop();
 
   // Rewrite the rows the way the previous version stored them: plaintext JSON, run secrets inside `request`.
   const db = new Database(join(dir, 'dockyard.db'));
-  db.prepare('UPDATE tasks SET secure = ?').run(JSON.stringify({ 'value:tok': LEGACY_SECRET, 'cred:other.example.com:password': CRED_PASSWORD }));
+  db.prepare('UPDATE tasks SET secure = ?').run(
+    JSON.stringify({ 'value:tok': LEGACY_SECRET, 'cred:other.example.com:password': CRED_PASSWORD }),
+  );
   const row = db.prepare('SELECT request FROM runs WHERE run_id = ?').get(runId) as { request: string };
   const request = { ...JSON.parse(row.request), secureValues: { 'value:p': LEGACY_SECRET } };
-  db.prepare(`UPDATE runs SET request = ?, secure = '{}', result = ? WHERE run_id = ?`).run(JSON.stringify(request), JSON.stringify({ runErrorMessage: `boom ${LEGACY_SECRET}` }), runId);
+  db.prepare(`UPDATE runs SET request = ?, secure = '{}', result = ? WHERE run_id = ?`).run(
+    JSON.stringify(request),
+    JSON.stringify({ runErrorMessage: `boom ${LEGACY_SECRET}` }),
+    runId,
+  );
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
-  assert.ok(readFileSync(join(dir, 'dockyard.db')).includes(Buffer.from(LEGACY_SECRET)), 'the legacy plaintext is there before the upgrade');
+  assert.ok(
+    readFileSync(join(dir, 'dockyard.db')).includes(Buffer.from(LEGACY_SECRET)),
+    'the legacy plaintext is there before the upgrade',
+  );
 
   const again = await startSecurityServer(dir);
   try {

@@ -22,9 +22,15 @@ export interface SecurityServer {
 export async function startSecurityServer(dataDir?: string): Promise<SecurityServer> {
   const engine = new FakeEngine();
   const s = await startTestServer({}, dataDir, { engine: async () => engine });
-  const rg = await s.api(`/subscriptions/${s.sub}/resourcegroups/secrg?${RV}`, { method: 'PUT', body: { location: 'eastus' } });
+  const rg = await s.api(`/subscriptions/${s.sub}/resourcegroups/secrg?${RV}`, {
+    method: 'PUT',
+    body: { location: 'eastus' },
+  });
   assert.ok(rg.status === 200 || rg.status === 201, rg.text);
-  const reg = await s.api(`/subscriptions/${s.sub}/resourceGroups/secrg/providers/Microsoft.ContainerRegistry/registries/secreg?${REGV}`, { method: 'PUT', body: { location: 'eastus', sku: { name: 'Premium' } } });
+  const reg = await s.api(
+    `/subscriptions/${s.sub}/resourceGroups/secrg/providers/Microsoft.ContainerRegistry/registries/secreg?${REGV}`,
+    { method: 'PUT', body: { location: 'eastus', sku: { name: 'Premium' } } },
+  );
   assert.ok(reg.status === 200 || reg.status === 201, reg.text);
   const registryId = reg.json.id as string;
   const sp = await createSp(s, 'security-reader');

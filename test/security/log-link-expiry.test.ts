@@ -12,7 +12,10 @@ before(async () => {
   s = await startTestServer({}, undefined, { clock });
   const rg = `/subscriptions/${s.sub}/resourceGroups/logrg`;
   await s.api(`${rg}?api-version=2022-09-01`, { method: 'PUT', body: { location: 'eastus' } });
-  const r = await s.api(`${rg}/providers/Microsoft.ContainerRegistry/registries/logreg?api-version=2025-04-01`, { method: 'PUT', body: { location: 'eastus', sku: { name: 'Basic' } } });
+  const r = await s.api(`${rg}/providers/Microsoft.ContainerRegistry/registries/logreg?api-version=2025-04-01`, {
+    method: 'PUT',
+    body: { location: 'eastus', sku: { name: 'Basic' } },
+  });
   registryId = r.json.id;
 });
 after(async () => {
@@ -21,10 +24,15 @@ after(async () => {
 
 async function runAndLink(): Promise<{ runId: string; logLink: string }> {
   const content = Buffer.from('version: v1.1.0\nsteps:\n  - cmd: bash echo hello\n').toString('base64');
-  const run = await s.api(`${registryId}/scheduleRun?api-version=2019-06-01-preview`, { method: 'POST', body: { type: 'EncodedTaskRunRequest', encodedTaskContent: content, platform: { os: 'Linux' } } });
+  const run = await s.api(`${registryId}/scheduleRun?api-version=2019-06-01-preview`, {
+    method: 'POST',
+    body: { type: 'EncodedTaskRunRequest', encodedTaskContent: content, platform: { os: 'Linux' } },
+  });
   assert.ok(run.status < 300, run.text);
   const runId = run.json.runId ?? run.json.properties?.runId;
-  const link = await s.api(`${registryId}/runs/${runId}/listLogSasUrl?api-version=2019-06-01-preview`, { method: 'POST' });
+  const link = await s.api(`${registryId}/runs/${runId}/listLogSasUrl?api-version=2019-06-01-preview`, {
+    method: 'POST',
+  });
   assert.equal(link.status, 200, link.text);
   return { runId, logLink: link.json.logLink };
 }
@@ -49,7 +57,9 @@ test('a log link works until it expires, then answers LogLinkExpired; a fresh li
     assert.match(body.error.message, /expired at \d{4}-\d\d-\d\dT/);
   }
 
-  const fresh = await s.api(`${registryId}/runs/${runId}/listLogSasUrl?api-version=2019-06-01-preview`, { method: 'POST' });
+  const fresh = await s.api(`${registryId}/runs/${runId}/listLogSasUrl?api-version=2019-06-01-preview`, {
+    method: 'POST',
+  });
   assert.notEqual(fresh.json.logLink, logLink);
   assert.equal((await fetch(fresh.json.logLink)).status, 200);
 });

@@ -1,7 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger, DATA_DIR_PLACEHOLDER, knownSecrets, MASK, maskDeep, maskSecrets, registerDataDir, SecretSet } from '../../src/shared/index.js';
+import {
+  createLogger,
+  DATA_DIR_PLACEHOLDER,
+  knownSecrets,
+  MASK,
+  maskDeep,
+  maskSecrets,
+  registerDataDir,
+  SecretSet,
+} from '../../src/shared/index.js';
 import { envelopeBody } from '../../src/http/index.js';
 import { DockyardError } from '../../src/shared/index.js';
 
@@ -32,7 +41,10 @@ test('a run set feeds the process-wide set; the default set is the process-wide 
 test('data-dir paths become <data-dir>; a sibling path that merely shares the prefix is left alone', () => {
   const off = registerDataDir('/tmp/dockyard-mask-dir');
   try {
-    assert.equal(maskSecrets("ENOENT: open '/tmp/dockyard-mask-dir/work/x/Dockerfile'"), `ENOENT: open '${DATA_DIR_PLACEHOLDER}/work/x/Dockerfile'`);
+    assert.equal(
+      maskSecrets("ENOENT: open '/tmp/dockyard-mask-dir/work/x/Dockerfile'"),
+      `ENOENT: open '${DATA_DIR_PLACEHOLDER}/work/x/Dockerfile'`,
+    );
     assert.equal(maskSecrets('/tmp/dockyard-mask-dir2/y'), '/tmp/dockyard-mask-dir2/y');
   } finally {
     off();

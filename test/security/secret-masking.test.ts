@@ -46,16 +46,42 @@ test('a Key Vault secret used as `timeout:` is masked in runErrorMessage, the ru
   const { s } = x;
   const vault = s.platform.identity.vault;
   const admin = s.platform.admin.principal;
-  const { row } = await vault.createOrUpdate({ sub: s.sub, rg: 'secrg', name: 'secvault', location: 'eastus', creator: admin });
+  const { row } = await vault.createOrUpdate({
+    sub: s.sub,
+    rg: 'secrg',
+    name: 'secvault',
+    location: 'eastus',
+    creator: admin,
+  });
   await vault.setSecret(admin, 'secvault', 'dbpass', { value: KV_SECRET });
-  const yaml = ['version: v1.1.0', 'secrets:', '  - id: dbpass', '    keyvault: https://secvault.vault.azure.net/secrets/dbpass', 'steps:', '  - cmd: bash echo hi', '    timeout: {{.Secrets.dbpass}}', ''].join('\n');
+  const yaml = [
+    'version: v1.1.0',
+    'secrets:',
+    '  - id: dbpass',
+    '    keyvault: https://secvault.vault.azure.net/secrets/dbpass',
+    'steps:',
+    '  - cmd: bash echo hi',
+    '    timeout: {{.Secrets.dbpass}}',
+    '',
+  ].join('\n');
   const put = await s.api(`${x.registryId}/tasks/kvtask?${TASKV}`, {
     method: 'PUT',
-    body: { location: 'eastus', identity: { type: 'SystemAssigned' }, properties: { platform: { os: 'linux' }, step: { type: 'EncodedTask', encodedTaskContent: encoded(yaml) } } },
+    body: {
+      location: 'eastus',
+      identity: { type: 'SystemAssigned' },
+      properties: { platform: { os: 'linux' }, step: { type: 'EncodedTask', encodedTaskContent: encoded(yaml) } },
+    },
   });
   assert.ok(put.status === 200 || put.status === 201, put.text);
   const principalId = put.json.identity.principalId as string;
-  await vault.updatePolicies(row, 'add', [{ tenantId: s.platform.tenantId, objectId: principalId, applicationId: null, permissions: { keys: [], secrets: ['get'], certificates: [], storage: [] } }]);
+  await vault.updatePolicies(row, 'add', [
+    {
+      tenantId: s.platform.tenantId,
+      objectId: principalId,
+      applicationId: null,
+      permissions: { keys: [], secrets: ['get'], certificates: [], storage: [] },
+    },
+  ]);
 
   const runId = await runToEnd(x, { type: 'TaskRunRequest', taskId: `${x.registryId}/tasks/kvtask` });
   const { run, texts } = await everything(runId);
@@ -67,7 +93,12 @@ test('a Key Vault secret used as `timeout:` is masked in runErrorMessage, the ru
 
 test('a --set-secret value used as `timeout:` is masked in runErrorMessage, the run JSON and the log', async () => {
   const yaml = 'version: v1.1.0\nsteps:\n  - cmd: bash echo hi\n    timeout: {{.Values.pass}}\n';
-  const runId = await runToEnd(x, { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded(yaml), values: [{ name: 'pass', value: SET_SECRET, isSecret: true }], platform: { os: 'linux' } });
+  const runId = await runToEnd(x, {
+    type: 'EncodedTaskRunRequest',
+    encodedTaskContent: encoded(yaml),
+    values: [{ name: 'pass', value: SET_SECRET, isSecret: true }],
+    platform: { os: 'linux' },
+  });
   const { run, texts } = await everything(runId);
   assert.equal(run.status, 'Failed');
   assert.match(run.runErrorMessage, /\*\*\*/, run.runErrorMessage);
@@ -75,7 +106,10 @@ test('a --set-secret value used as `timeout:` is masked in runErrorMessage, the 
 });
 
 test('a secret in a build-arg and in step output is masked in the log, the dependency report and the run', async () => {
-  x.engine.onRun(() => true, (o) => ({ stdout: `container says: ${(o.args ?? []).join(' ')}\n` }));
+  x.engine.onRun(
+    () => true,
+    (o) => ({ stdout: `container says: ${(o.args ?? []).join(' ')}\n` }),
+  );
   const yaml = [
     'version: v1.1.0',
     'steps:',
@@ -83,7 +117,13 @@ test('a secret in a build-arg and in step output is masked in the log, the depen
     '  - cmd: bash echo token={{.Values.base}}',
     '',
   ].join('\n');
-  const runId = await runToEnd(x, { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded(yaml), sourceLocation: `file://${ctx}`, values: [{ name: 'base', value: BASE_SECRET, isSecret: true }], platform: { os: 'linux' } });
+  const runId = await runToEnd(x, {
+    type: 'EncodedTaskRunRequest',
+    encodedTaskContent: encoded(yaml),
+    sourceLocation: `file://${ctx}`,
+    values: [{ name: 'base', value: BASE_SECRET, isSecret: true }],
+    platform: { os: 'linux' },
+  });
   const { run, texts } = await everything(runId);
   const log = texts[3];
   assert.equal(run.status, 'Succeeded', log);
@@ -104,7 +144,12 @@ test('an API error body never echoes a secret the server knows', async () => {
 
 test('error messages show <data-dir>/..., never the absolute data dir', async () => {
   const yaml = 'version: v1.1.0\nsteps:\n  - build: -t {{.Run.Registry}}/app:{{.Run.ID}} -f missing.dockerfile .\n';
-  const runId = await runToEnd(x, { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded(yaml), sourceLocation: `file://${ctx}`, platform: { os: 'linux' } });
+  const runId = await runToEnd(x, {
+    type: 'EncodedTaskRunRequest',
+    encodedTaskContent: encoded(yaml),
+    sourceLocation: `file://${ctx}`,
+    platform: { os: 'linux' },
+  });
   const { run, texts } = await everything(runId);
   assert.equal(run.status, 'Failed');
   assert.match(run.runErrorMessage, /<data-dir>\/work\//, run.runErrorMessage);

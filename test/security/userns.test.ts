@@ -29,28 +29,38 @@ describe('user-namespace remapping of the private dockerd', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('starts remapped by default, onto dockremap\'s first subordinate ids, with the data root under <uid>.<gid>', async () => {
+  it("starts remapped by default, onto dockremap's first subordinate ids, with the data root under <uid>.<gid>", async () => {
     const root = await subordinateRoot(REMAP_USER);
     assert.ok(root.uid > 0 && root.gid > 0);
     assert.deepEqual(engine.remapRoot, root);
     assert.equal(engine.remapped, true);
     const info = (await engine.docker.info()) as { SecurityOptions: string[]; DockerRootDir: string };
-    assert.ok(info.SecurityOptions.some((o) => o.includes('name=userns')), info.SecurityOptions.join(','));
+    assert.ok(
+      info.SecurityOptions.some((o) => o.includes('name=userns')),
+      info.SecurityOptions.join(','),
+    );
     assert.equal(info.DockerRootDir, join(dir, 'data', 'docker', `${root.uid}.${root.gid}`));
   });
 
-  it('a step\'s root is a non-root host uid: uid_map and the owner of a file written to the bind-mounted workspace', async () => {
+  it("a step's root is a non-root host uid: uid_map and the owner of a file written to the bind-mounted workspace", async () => {
     const ws = join(dir, 'ws');
     await mkdir(ws);
     await writeFile(join(ws, 'in.txt'), 'from the host\n');
     await chownTree(ws, engine.remapRoot!); // what the task runner does with a run's workspace
     const out = collector();
     const r = await engine.run({
-      name: 'userns-writer', image: 'busybox', network: 'none', mounts: [{ source: ws, target: '/workspace' }], onOutput: out.onOutput,
+      name: 'userns-writer',
+      image: 'busybox',
+      network: 'none',
+      mounts: [{ source: ws, target: '/workspace' }],
+      onOutput: out.onOutput,
       args: ['sh', '-c', 'id -u; cat /proc/self/uid_map; cat /workspace/in.txt; echo written > /workspace/out.txt'],
     });
     assert.equal(r.exitCode, 0, out.text());
-    const [uid, map, echoed] = out.text().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    const [uid, map, echoed] = out
+      .text()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).join(' '));
     assert.equal(uid, '0'); // root inside...
     assert.equal(map, `0 ${engine.remapRoot!.uid} 65536`); // ...is the subordinate range outside
     assert.equal(echoed, 'from the host');
@@ -66,7 +76,11 @@ describe('user-namespace remapping of the private dockerd', () => {
     await writeFile(join(ro, 'f.txt'), 'keep\n');
     const out = collector();
     const r = await engine.run({
-      name: 'userns-denied', image: 'busybox', network: 'none', mounts: [{ source: ro, target: '/h' }], onOutput: out.onOutput,
+      name: 'userns-denied',
+      image: 'busybox',
+      network: 'none',
+      mounts: [{ source: ro, target: '/h' }],
+      onOutput: out.onOutput,
       args: ['sh', '-c', 'echo changed > /h/f.txt'],
     });
     assert.notEqual(r.exitCode, 0);
@@ -80,14 +94,26 @@ describe('user-namespace remapping of the private dockerd', () => {
     await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN cat /proc/self/uid_map > /map\n');
     const { imageId } = await engine.build({ contextDir: ctx, tags: ['userns/map:1'] });
     const out = collector();
-    const r = await engine.run({ name: 'userns-map', image: imageId, args: ['cat', '/map'], network: 'none', onOutput: out.onOutput });
+    const r = await engine.run({
+      name: 'userns-map',
+      image: imageId,
+      args: ['cat', '/map'],
+      network: 'none',
+      onOutput: out.onOutput,
+    });
     assert.equal(r.exitCode, 0);
     assert.equal(out.text().trim().split(/\s+/).join(' '), `0 ${engine.remapRoot!.uid} 65536`);
   });
 
   it('host-network steps opt out of the namespace (Docker refuses host networking otherwise): their root is host root', async () => {
     const out = collector();
-    const r = await engine.run({ name: 'userns-hostnet', image: 'busybox', args: ['cat', '/proc/self/uid_map'], network: 'host', onOutput: out.onOutput });
+    const r = await engine.run({
+      name: 'userns-hostnet',
+      image: 'busybox',
+      args: ['cat', '/proc/self/uid_map'],
+      network: 'host',
+      onOutput: out.onOutput,
+    });
     assert.equal(r.exitCode, 0, out.text());
     assert.equal(out.text().trim().split(/\s+/).join(' '), '0 0 4294967295');
   });

@@ -11,9 +11,20 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: ArmDeps): voi
 
   app.put<{ Params: P }>(`${BASE}/:name`, async (req, reply) => {
     const { sub, group } = await groupOf(req, deps, v);
-    await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/write', `${group.id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${req.params.name}`);
+    await authorize(
+      req,
+      deps,
+      'Microsoft.ManagedIdentity/userAssignedIdentities/write',
+      `${group.id}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${req.params.name}`,
+    );
     const body = bodyObject(req);
-    const { row, created } = await deps.identities.createOrUpdate(sub, group.name, req.params.name, (body.location as string | undefined) ?? group.location, tagsOf(body.tags));
+    const { row, created } = await deps.identities.createOrUpdate(
+      sub,
+      group.name,
+      req.params.name,
+      (body.location as string | undefined) ?? group.location,
+      tagsOf(body.tags),
+    );
     return reply.status(created ? 201 : 200).send(identityShape(row));
   });
 
@@ -40,10 +51,13 @@ export function registerIdentityRoutes(app: FastifyInstance, deps: ArmDeps): voi
     return armPage(req, (await deps.identities.list(sub, group.name)).map(identityShape));
   });
 
-  app.get<{ Params: { sub: string } }>('/subscriptions/:sub/providers/Microsoft.ManagedIdentity/userAssignedIdentities', async (req) => {
-    requireApiVersion(req, v);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', `/subscriptions/${sub}`);
-    return armPage(req, (await deps.identities.list(sub)).map(identityShape));
-  });
+  app.get<{ Params: { sub: string } }>(
+    '/subscriptions/:sub/providers/Microsoft.ManagedIdentity/userAssignedIdentities',
+    async (req) => {
+      requireApiVersion(req, v);
+      const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
+      await authorize(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', `/subscriptions/${sub}`);
+      return armPage(req, (await deps.identities.list(sub)).map(identityShape));
+    },
+  );
 }

@@ -11,7 +11,12 @@ export function registerArmRoutes(deps: ArmDeps) {
   return async function armPlugin(app: FastifyInstance): Promise<void> {
     app.setErrorHandler(errorHandlerFor('arm'));
     app.setNotFoundHandler((req, reply) => {
-      void reply.status(404).send({ error: { code: 'InvalidResourceType', message: `The resource type could not be found for path '${req.url.split('?')[0]}'.` } });
+      void reply.status(404).send({
+        error: {
+          code: 'InvalidResourceType',
+          message: `The resource type could not be found for path '${req.url.split('?')[0]}'.`,
+        },
+      });
     });
     registerResourceGroupRoutes(app, deps);
     registerRegistryRoutes(app, deps);

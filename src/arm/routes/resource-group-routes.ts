@@ -12,22 +12,47 @@ export function registerResourceGroupRoutes(app: FastifyInstance, deps: ArmDeps)
     requireApiVersion(req, v);
     requirePrincipal(req);
     const subs = await deps.subscriptions.list();
-    return armPage(req, subs.map((s) => ({ id: `/subscriptions/${s.subscription_id}`, subscriptionId: s.subscription_id, tenantId: s.tenant_id, displayName: s.display_name, state: 'Enabled' })));
+    return armPage(
+      req,
+      subs.map((s) => ({
+        id: `/subscriptions/${s.subscription_id}`,
+        subscriptionId: s.subscription_id,
+        tenantId: s.tenant_id,
+        displayName: s.display_name,
+        state: 'Enabled',
+      })),
+    );
   });
 
   app.get<{ Params: { sub: string } }>('/subscriptions/:sub', async (req) => {
     requireApiVersion(req, v);
     requirePrincipal(req);
     const s = await deps.subscriptions.get(req.params.sub);
-    return { id: `/subscriptions/${s.subscription_id}`, subscriptionId: s.subscription_id, tenantId: s.tenant_id, displayName: s.display_name, state: 'Enabled' };
+    return {
+      id: `/subscriptions/${s.subscription_id}`,
+      subscriptionId: s.subscription_id,
+      tenantId: s.tenant_id,
+      displayName: s.display_name,
+      state: 'Enabled',
+    };
   });
 
   app.put<{ Params: P }>('/subscriptions/:sub/resourcegroups/:rg', async (req, reply) => {
     requireApiVersion(req, v);
     const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    await authorize(req, deps, 'Microsoft.Resources/subscriptions/resourceGroups/write', `/subscriptions/${sub}/resourceGroups/${req.params.rg}`);
+    await authorize(
+      req,
+      deps,
+      'Microsoft.Resources/subscriptions/resourceGroups/write',
+      `/subscriptions/${sub}/resourceGroups/${req.params.rg}`,
+    );
     const body = bodyObject(req);
-    const { row, created } = await deps.groups.createOrUpdate(sub, req.params.rg, body.location as string | undefined, tagsOf(body.tags));
+    const { row, created } = await deps.groups.createOrUpdate(
+      sub,
+      req.params.rg,
+      body.location as string | undefined,
+      tagsOf(body.tags),
+    );
     return reply.status(created ? 201 : 200).send(groupShape(row));
   });
 
@@ -52,9 +77,15 @@ export function registerResourceGroupRoutes(app: FastifyInstance, deps: ArmDeps)
     const rows = await deps.groups.list(sub);
     const visible = [];
     for (const r of rows) {
-      if (await deps.authorizer.isAllowed(req.principal!, 'Microsoft.Resources/subscriptions/resourceGroups/read', r.id).catch(() => false)) visible.push(groupShape(r));
+      if (
+        await deps.authorizer
+          .isAllowed(req.principal!, 'Microsoft.Resources/subscriptions/resourceGroups/read', r.id)
+          .catch(() => false)
+      )
+        visible.push(groupShape(r));
     }
-    if (!req.principal) await authorize(req, deps, 'Microsoft.Resources/subscriptions/resourceGroups/read', `/subscriptions/${sub}`);
+    if (!req.principal)
+      await authorize(req, deps, 'Microsoft.Resources/subscriptions/resourceGroups/read', `/subscriptions/${sub}`);
     return armPage(req, visible);
   });
 

@@ -11,32 +11,38 @@ type Item = { id: string; name: string; type: string; location: string; tags: Re
  * `az acr show -n <name>` (no `-g`) this way. Only resources the caller may read are listed.
  */
 export function registerResourceListRoutes(app: FastifyInstance, deps: ArmDeps): void {
-  app.get<{ Params: { sub: string }; Querystring: Record<string, string> }>('/subscriptions/:sub/resources', async (req) => {
-    requireApiVersion(req, API_VERSIONS.resources);
-    requirePrincipal(req);
-    const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
-    const f = parseFilter(req.query.$filter);
-    const items: Item[] = [];
-    const want = (type: string) => !f.resourceType || f.resourceType === type.toLowerCase();
-    if (want('Microsoft.ContainerRegistry/registries')) {
-      for (const r of await deps.registries.list(sub)) if (await readable(req, deps, 'Microsoft.ContainerRegistry/registries/read', r.id)) items.push(registryShape(r) as Item);
-    }
-    if (want('Microsoft.ManagedIdentity/userAssignedIdentities')) {
-      for (const r of await deps.identities.list(sub)) {
-        const shape = identityShape(r) as Item;
-        if (await readable(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', shape.id)) items.push(shape);
+  app.get<{ Params: { sub: string }; Querystring: Record<string, string> }>(
+    '/subscriptions/:sub/resources',
+    async (req) => {
+      requireApiVersion(req, API_VERSIONS.resources);
+      requirePrincipal(req);
+      const sub = (await deps.subscriptions.get(req.params.sub)).subscription_id;
+      const f = parseFilter(req.query.$filter);
+      const items: Item[] = [];
+      const want = (type: string) => !f.resourceType || f.resourceType === type.toLowerCase();
+      if (want('Microsoft.ContainerRegistry/registries')) {
+        for (const r of await deps.registries.list(sub))
+          if (await readable(req, deps, 'Microsoft.ContainerRegistry/registries/read', r.id))
+            items.push(registryShape(r) as Item);
       }
-    }
-    for (const lister of deps.resourceListers ?? []) {
-      for (const { readAction, item } of await lister(sub)) {
-        if (want(item.type) && (await readable(req, deps, readAction, item.id))) items.push(item);
+      if (want('Microsoft.ManagedIdentity/userAssignedIdentities')) {
+        for (const r of await deps.identities.list(sub)) {
+          const shape = identityShape(r) as Item;
+          if (await readable(req, deps, 'Microsoft.ManagedIdentity/userAssignedIdentities/read', shape.id))
+            items.push(shape);
+        }
       }
-    }
-    const value = items
-      .filter((i) => !f.name || i.name.toLowerCase() === f.name)
-      .map((i) => ({ id: i.id, name: i.name, type: i.type, location: i.location, tags: i.tags ?? {} }));
-    return armPage(req, value);
-  });
+      for (const lister of deps.resourceListers ?? []) {
+        for (const { readAction, item } of await lister(sub)) {
+          if (want(item.type) && (await readable(req, deps, readAction, item.id))) items.push(item);
+        }
+      }
+      const value = items
+        .filter((i) => !f.name || i.name.toLowerCase() === f.name)
+        .map((i) => ({ id: i.id, name: i.name, type: i.type, location: i.location, tags: i.tags ?? {} }));
+      return armPage(req, value);
+    },
+  );
 }
 
 async function readable(req: FastifyRequest, deps: ArmDeps, action: string, scope: string): Promise<boolean> {

@@ -6,7 +6,10 @@ import { CliError } from '../errors.js';
 import { localAdminKey } from '../identity-login.js';
 
 /** az's `account show` shape (environmentName, id, isDefault, name, state, tenantId, user...). */
-export function accountShape(p: Pick<Profile, 'tenantId' | 'user' | 'subscriptionId' | 'subscriptionName'>, isDefault = true): Record<string, unknown> {
+export function accountShape(
+  p: Pick<Profile, 'tenantId' | 'user' | 'subscriptionId' | 'subscriptionName'>,
+  isDefault = true,
+): Record<string, unknown> {
   return {
     environmentName: 'AzureCloud',
     homeTenantId: p.tenantId,
@@ -28,14 +31,35 @@ export function accountCommands(): Command {
     if (profile) return accountShape(profile);
     if (!localAdminKey(conn)) throw new CliError('CliNotLoggedIn', 'Please run "dockyard login" to setup account.');
     const c = ctx.client();
-    const sub = await c.request<{ subscriptionId: string; displayName: string; tenantId: string }>(`/subscriptions/${await c.subscriptionId()}`, { query: { 'api-version': '2022-09-01' } });
-    return accountShape({ tenantId: sub.tenantId, subscriptionId: sub.subscriptionId, subscriptionName: sub.displayName, user: { name: 'admin@dockyard.local', type: 'user' } });
+    const sub = await c.request<{ subscriptionId: string; displayName: string; tenantId: string }>(
+      `/subscriptions/${await c.subscriptionId()}`,
+      { query: { 'api-version': '2022-09-01' } },
+    );
+    return accountShape({
+      tenantId: sub.tenantId,
+      subscriptionId: sub.subscriptionId,
+      subscriptionName: sub.displayName,
+      user: { name: 'admin@dockyard.local', type: 'user' },
+    });
   });
-  leaf(account.command('get-access-token').description('Get a token for utilities to access Dockyard.').option('--resource <resource>'), async () => {
-    const conn = resolveConnection();
-    const profile = loadProfile(conn.endpoint);
-    if (!profile) throw new CliError('CliNotLoggedIn', 'Please run "dockyard login" to setup account.');
-    return { accessToken: profile.accessToken, expiresOn: new Date(profile.expiresOn * 1000).toISOString(), expires_on: profile.expiresOn, subscription: profile.subscriptionId, tenant: profile.tenantId, tokenType: 'Bearer' };
-  });
+  leaf(
+    account
+      .command('get-access-token')
+      .description('Get a token for utilities to access Dockyard.')
+      .option('--resource <resource>'),
+    async () => {
+      const conn = resolveConnection();
+      const profile = loadProfile(conn.endpoint);
+      if (!profile) throw new CliError('CliNotLoggedIn', 'Please run "dockyard login" to setup account.');
+      return {
+        accessToken: profile.accessToken,
+        expiresOn: new Date(profile.expiresOn * 1000).toISOString(),
+        expires_on: profile.expiresOn,
+        subscription: profile.subscriptionId,
+        tenant: profile.tenantId,
+        tokenType: 'Bearer',
+      };
+    },
+  );
   return account;
 }

@@ -7,9 +7,15 @@ const PREMIUM_ONLY = 'Policies are only supported for managed registries in Prem
 
 async function premiumRegistry(ctx: CommandContext): Promise<Record<string, unknown>> {
   const name = requireOpt(ctx.opts, 'registry', '--registry/-r');
-  const reg = await findRegistry(ctx.client(), name, ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
+  const reg = await findRegistry(
+    ctx.client(),
+    name,
+    ctx.opts.resourceGroup as string | undefined,
+    ctx.opts.subscription,
+  );
   // As az: refused client-side for anything but Premium.
-  if ((reg.sku as { name?: string } | undefined)?.name !== 'Premium') throw new CliError('InvalidParameter', PREMIUM_ONLY);
+  if ((reg.sku as { name?: string } | undefined)?.name !== 'Premium')
+    throw new CliError('InvalidParameter', PREMIUM_ONLY);
   return reg;
 }
 
@@ -17,12 +23,16 @@ async function premiumRegistry(ctx: CommandContext): Promise<Record<string, unkn
 export function acrConfigCommands(): Command {
   const config = new Command('config').description('Configure policies for Azure Container Registries.');
   const retention = config.command('retention').description('Manage retention policy for Azure Container Registries.');
-  const common = (c: Command) => c.option('-r, --registry <registry>', 'The name of the container registry').option('-g, --resource-group <rg>');
+  const common = (c: Command) =>
+    c.option('-r, --registry <registry>', 'The name of the container registry').option('-g, --resource-group <rg>');
 
-  leaf(common(retention.command('show').description('Get the retention policy for an Azure Container Registry.')), async (ctx) => {
-    const reg = await premiumRegistry(ctx);
-    return (reg.policies as { retentionPolicy?: unknown } | undefined)?.retentionPolicy;
-  });
+  leaf(
+    common(retention.command('show').description('Get the retention policy for an Azure Container Registry.')),
+    async (ctx) => {
+      const reg = await premiumRegistry(ctx);
+      return (reg.policies as { retentionPolicy?: unknown } | undefined)?.retentionPolicy;
+    },
+  );
 
   leaf(
     common(retention.command('update').description('Update the retention policy for an Azure Container Registry.'))
@@ -31,14 +41,22 @@ export function acrConfigCommands(): Command {
       .option('--type <type>', 'The type of retention policy: UntaggedManifests'),
     async (ctx) => {
       const type = requireOpt(ctx.opts, 'type', '--type');
-      if (type !== 'UntaggedManifests') throw new CliError('CliUsage', `argument --type: invalid choice: '${type}' (choose from 'UntaggedManifests')`, 2);
+      if (type !== 'UntaggedManifests')
+        throw new CliError(
+          'CliUsage',
+          `argument --type: invalid choice: '${type}' (choose from 'UntaggedManifests')`,
+          2,
+        );
       const days = Number(ctx.opts.days);
-      if (!Number.isInteger(days) || days < 0 || days > 365) throw new CliError('CliUsage', 'argument --days: must be a whole number from 0 to 365', 2);
+      if (!Number.isInteger(days) || days < 0 || days > 365)
+        throw new CliError('CliUsage', 'argument --days: must be a whole number from 0 to 365', 2);
       const reg = await premiumRegistry(ctx);
       const policies = { ...((reg.policies as Record<string, unknown> | undefined) ?? {}) };
       const current = (policies.retentionPolicy as Record<string, unknown> | undefined) ?? {};
       policies.retentionPolicy = { ...current, days, ...(ctx.opts.status ? { status: ctx.opts.status } : {}) };
-      const updated = await ctx.client().request<{ policies?: { retentionPolicy?: unknown } }>(String(reg.id), { method: 'PATCH', query: { 'api-version': API.registries }, body: { properties: { policies } } });
+      const updated = await ctx.client().request<{
+        policies?: { retentionPolicy?: unknown };
+      }>(String(reg.id), { method: 'PATCH', query: { 'api-version': API.registries }, body: { properties: { policies } } });
       return updated.policies?.retentionPolicy;
     },
   );

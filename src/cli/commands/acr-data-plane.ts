@@ -8,5 +8,12 @@ import { acrTokenCommands } from './acr-token.js';
 
 /** The registry data-plane command groups under `dockyard acr`. */
 export function acrDataPlaneCommands(): Command[] {
-  return [acrLoginCommand(), acrCredentialCommands(), acrRepositoryCommands(), acrManifestCommands(), acrScopeMapCommands(), acrTokenCommands()];
+  return [
+    acrLoginCommand(),
+    acrCredentialCommands(),
+    acrRepositoryCommands(),
+    acrManifestCommands(),
+    acrScopeMapCommands(),
+    acrTokenCommands(),
+  ];
 }

@@ -22,7 +22,10 @@ export function writeAuthEntry(file: string, loginServer: string, username: stri
       cfg = {};
     }
   }
-  cfg.auths = { ...(cfg.auths ?? {}), [loginServer]: { auth: Buffer.from(`${username}:${password}`).toString('base64') } };
+  cfg.auths = {
+    ...(cfg.auths ?? {}),
+    [loginServer]: { auth: Buffer.from(`${username}:${password}`).toString('base64') },
+  };
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(cfg, null, 2), { mode: 0o600 });
 }
@@ -30,7 +33,11 @@ export function writeAuthEntry(file: string, loginServer: string, username: stri
 /** `dockyard acr login -n <registry> [--expose-token]`. */
 export function acrLoginCommand(): Command {
   return leaf(
-    new Command('login').description('Log in to an Azure Container Registry (writes credentials for podman/buildah/skopeo/docker).').option('-n, --name <name>').option('-t, --expose-token', 'Expose access token instead of writing a credentials file').option('-g, --resource-group <rg>'),
+    new Command('login')
+      .description('Log in to an Azure Container Registry (writes credentials for podman/buildah/skopeo/docker).')
+      .option('-n, --name <name>')
+      .option('-t, --expose-token', 'Expose access token instead of writing a credentials file')
+      .option('-g, --resource-group <rg>'),
     async (ctx) => {
       const name = requireOpt(ctx.opts, 'name', '--name/-n');
       const c = ctx.client();
@@ -38,7 +45,9 @@ export function acrLoginCommand(): Command {
       const loginServer = String(reg.loginServer);
       const token = await registryRefreshToken(c, loginServer);
       if (ctx.opts.exposeToken) {
-        ctx.warn(`You can perform manual login using the provided access token below, for example: 'docker login ${loginServer} --username ${NULL_GUID} --password-stdin'`);
+        ctx.warn(
+          `You can perform manual login using the provided access token below, for example: 'docker login ${loginServer} --username ${NULL_GUID} --password-stdin'`,
+        );
         return { accessToken: token, loginServer };
       }
       const file = authFilePath();

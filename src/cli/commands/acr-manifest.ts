@@ -27,7 +27,12 @@ export function acrManifestCommands(): Command {
       const reg: string = requireOpt({ registry }, 'registry', '--registry/-r');
       const repo: string = requireOpt({ repository }, 'repository', '--name/-n');
       const s = await sessionFor(ctx, reg);
-      return listManifests(s, repo, orderbyParam(ctx.opts.orderby), ctx.opts.top === undefined ? undefined : Number(ctx.opts.top));
+      return listManifests(
+        s,
+        repo,
+        orderbyParam(ctx.opts.orderby),
+        ctx.opts.top === undefined ? undefined : Number(ctx.opts.top),
+      );
     },
   );
   return manifest;

@@ -15,7 +15,11 @@ export function orderbyParam(v: unknown): string | undefined {
   if (v === undefined) return undefined;
   if (v === 'time_desc') return 'timedesc';
   if (v === 'time_asc') return 'timeasc';
-  throw new CliError('CliUsage', `argument --orderby: invalid choice: '${String(v)}' (choose from 'time_asc', 'time_desc')`, 2);
+  throw new CliError(
+    'CliUsage',
+    `argument --orderby: invalid choice: '${String(v)}' (choose from 'time_asc', 'time_desc')`,
+    2,
+  );
 }
 
 /** Splits `repo:tag` / `repo@sha256:...`. */
@@ -23,7 +27,8 @@ export function parseImage(image: string): { repository: string; tag?: string; d
   const at = image.indexOf('@');
   if (at > 0) return { repository: image.slice(0, at), digest: image.slice(at + 1) };
   const colon = image.lastIndexOf(':');
-  if (colon > 0 && !image.slice(colon).includes('/')) return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
+  if (colon > 0 && !image.slice(colon).includes('/'))
+    return { repository: image.slice(0, colon), tag: image.slice(colon + 1) };
   return { repository: image };
 }
 
@@ -37,7 +42,9 @@ export async function listManifests(s: RegistrySession, repo: string, orderby?: 
   const out: Json[] = [];
   let path: string | undefined = `/acr/v1/${repo}/_manifests?${q}`;
   while (path && (top === undefined || out.length < top)) {
-    const r: { body: { manifests: Json[] }; next?: string } = await s.requestWithLink<{ manifests: Json[] }>(path, [`repository:${repo}:metadata_read`]);
+    const r: { body: { manifests: Json[] }; next?: string } = await s.requestWithLink<{ manifests: Json[] }>(path, [
+      `repository:${repo}:metadata_read`,
+    ]);
     out.push(...r.body.manifests);
     path = r.next;
   }
@@ -46,8 +53,14 @@ export async function listManifests(s: RegistrySession, repo: string, orderby?: 
 
 /** `dockyard acr repository list|show|show-tags|show-manifests|delete|untag`. */
 export function acrRepositoryCommands(): Command {
-  const repo = new Command('repository').description('Manage repositories (image names) for Azure Container Registries.');
-  const common = (c: Command) => c.option('-n, --name <name>', 'The name of the container registry').option('--top <n>').option('--orderby <order>', 'time_asc or time_desc');
+  const repo = new Command('repository').description(
+    'Manage repositories (image names) for Azure Container Registries.',
+  );
+  const common = (c: Command) =>
+    c
+      .option('-n, --name <name>', 'The name of the container registry')
+      .option('--top <n>')
+      .option('--orderby <order>', 'time_asc or time_desc');
 
   leaf(common(repo.command('list').description('List repositories in an Azure Container Registry.')), async (ctx) => {
     const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
@@ -57,40 +70,62 @@ export function acrRepositoryCommands(): Command {
     return r.repositories;
   });
 
-  leaf(common(repo.command('show-tags').description('Show tags for a repository.')).option('--repository <repo>').option('--detail', 'Show detailed information'), async (ctx) => {
-    const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
-    const r = requireOpt(ctx.opts, 'repository', '--repository');
-    const q = new URLSearchParams();
-    const o = orderbyParam(ctx.opts.orderby);
-    if (o) q.set('orderby', o);
-    if (ctx.opts.top !== undefined) q.set('n', String(top(ctx.opts.top)));
-    const res = await s.request<{ tags: Json[] }>(`/acr/v1/${r}/_tags?${q}`, [`repository:${r}:metadata_read`]);
-    return ctx.opts.detail ? res.tags : res.tags.map((t) => t.name);
-  });
+  leaf(
+    common(repo.command('show-tags').description('Show tags for a repository.'))
+      .option('--repository <repo>')
+      .option('--detail', 'Show detailed information'),
+    async (ctx) => {
+      const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
+      const r = requireOpt(ctx.opts, 'repository', '--repository');
+      const q = new URLSearchParams();
+      const o = orderbyParam(ctx.opts.orderby);
+      if (o) q.set('orderby', o);
+      if (ctx.opts.top !== undefined) q.set('n', String(top(ctx.opts.top)));
+      const res = await s.request<{ tags: Json[] }>(`/acr/v1/${r}/_tags?${q}`, [`repository:${r}:metadata_read`]);
+      return ctx.opts.detail ? res.tags : res.tags.map((t) => t.name);
+    },
+  );
 
-  leaf(common(repo.command('show-manifests').description('Show manifests of a repository.')).option('--repository <repo>').option('--detail', 'Show detailed information'), async (ctx) => {
-    const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
-    const r = requireOpt(ctx.opts, 'repository', '--repository');
-    const ms = await listManifests(s, r, orderbyParam(ctx.opts.orderby), top(ctx.opts.top));
-    return ctx.opts.detail ? ms : ms.map((m) => ({ digest: m.digest, tags: m.tags, timestamp: m.lastUpdateTime }));
-  });
+  leaf(
+    common(repo.command('show-manifests').description('Show manifests of a repository.'))
+      .option('--repository <repo>')
+      .option('--detail', 'Show detailed information'),
+    async (ctx) => {
+      const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
+      const r = requireOpt(ctx.opts, 'repository', '--repository');
+      const ms = await listManifests(s, r, orderbyParam(ctx.opts.orderby), top(ctx.opts.top));
+      return ctx.opts.detail ? ms : ms.map((m) => ({ digest: m.digest, tags: m.tags, timestamp: m.lastUpdateTime }));
+    },
+  );
 
-  leaf(repo.command('show').description('Get the attributes of a repository or image.').option('-n, --name <name>').option('--repository <repo>').option('--image <image>'), async (ctx) => {
-    const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
-    if (ctx.opts.image) {
-      const img = parseImage(String(ctx.opts.image));
-      const scope = [`repository:${img.repository}:metadata_read`];
-      if (img.digest) return (await s.request<{ manifest: Json }>(`/acr/v1/${img.repository}/_manifests/${img.digest}`, scope)).manifest;
-      return (await s.request<{ tag: Json }>(`/acr/v1/${img.repository}/_tags/${img.tag ?? 'latest'}`, scope)).tag;
-    }
-    const r = requireOpt(ctx.opts, 'repository', '--repository');
-    return s.request(`/acr/v1/${r}`, [`repository:${r}:metadata_read`]);
-  });
+  leaf(
+    repo
+      .command('show')
+      .description('Get the attributes of a repository or image.')
+      .option('-n, --name <name>')
+      .option('--repository <repo>')
+      .option('--image <image>'),
+    async (ctx) => {
+      const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
+      if (ctx.opts.image) {
+        const img = parseImage(String(ctx.opts.image));
+        const scope = [`repository:${img.repository}:metadata_read`];
+        if (img.digest)
+          return (await s.request<{ manifest: Json }>(`/acr/v1/${img.repository}/_manifests/${img.digest}`, scope))
+            .manifest;
+        return (await s.request<{ tag: Json }>(`/acr/v1/${img.repository}/_tags/${img.tag ?? 'latest'}`, scope)).tag;
+      }
+      const r = requireOpt(ctx.opts, 'repository', '--repository');
+      return s.request(`/acr/v1/${r}`, [`repository:${r}:metadata_read`]);
+    },
+  );
 
   leaf(
     repo
       .command('update')
-      .description('Update the attributes (locks) of a repository or image: --write-enabled false locks it against overwrite and delete.')
+      .description(
+        'Update the attributes (locks) of a repository or image: --write-enabled false locks it against overwrite and delete.',
+      )
       .option('-n, --name <name>')
       .option('--repository <repo>')
       .option('--image <image>', 'repo:tag or repo@sha256:... (a bare repo means repo:latest)')
@@ -101,7 +136,12 @@ export function acrRepositoryCommands(): Command {
     async (ctx) => {
       const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
       const body: Json = {};
-      for (const [opt, key, flag] of [['deleteEnabled', 'deleteEnabled', '--delete-enabled'], ['writeEnabled', 'writeEnabled', '--write-enabled'], ['listEnabled', 'listEnabled', '--list-enabled'], ['readEnabled', 'readEnabled', '--read-enabled']] as const) {
+      for (const [opt, key, flag] of [
+        ['deleteEnabled', 'deleteEnabled', '--delete-enabled'],
+        ['writeEnabled', 'writeEnabled', '--write-enabled'],
+        ['listEnabled', 'listEnabled', '--list-enabled'],
+        ['readEnabled', 'readEnabled', '--read-enabled'],
+      ] as const) {
         const v = parseBool(ctx.opts[opt] as string | undefined, flag);
         if (v !== undefined) body[key] = v;
       }
@@ -111,7 +151,9 @@ export function acrRepositoryCommands(): Command {
       if (ctx.opts.image) {
         const img = parseImage(String(ctx.opts.image));
         repository = img.repository;
-        path = img.digest ? `/acr/v1/${repository}/_manifests/${img.digest}` : `/acr/v1/${repository}/_tags/${img.tag ?? 'latest'}`;
+        path = img.digest
+          ? `/acr/v1/${repository}/_manifests/${img.digest}`
+          : `/acr/v1/${repository}/_tags/${img.tag ?? 'latest'}`;
         pick = (r) => (img.digest ? r.manifest : r.tag);
       } else {
         repository = requireOpt(ctx.opts, 'repository', '--repository');
@@ -123,29 +165,47 @@ export function acrRepositoryCommands(): Command {
     },
   );
 
-  leaf(repo.command('delete').description('Delete a repository or image.').option('-n, --name <name>').option('--repository <repo>').option('--image <image>').option('-y, --yes', 'Do not prompt for confirmation'), async (ctx) => {
-    const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
-    if (ctx.opts.image) {
-      const img = parseImage(String(ctx.opts.image));
-      let digest = img.digest;
-      if (!digest) {
-        const t = await s.request<{ tag: Json }>(`/acr/v1/${img.repository}/_tags/${img.tag ?? 'latest'}`, [`repository:${img.repository}:metadata_read`]);
-        digest = String(t.tag.digest);
+  leaf(
+    repo
+      .command('delete')
+      .description('Delete a repository or image.')
+      .option('-n, --name <name>')
+      .option('--repository <repo>')
+      .option('--image <image>')
+      .option('-y, --yes', 'Do not prompt for confirmation'),
+    async (ctx) => {
+      const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
+      if (ctx.opts.image) {
+        const img = parseImage(String(ctx.opts.image));
+        let digest = img.digest;
+        if (!digest) {
+          const t = await s.request<{ tag: Json }>(`/acr/v1/${img.repository}/_tags/${img.tag ?? 'latest'}`, [
+            `repository:${img.repository}:metadata_read`,
+          ]);
+          digest = String(t.tag.digest);
+        }
+        await s.request(`/v2/${img.repository}/manifests/${digest}`, [`repository:${img.repository}:delete`], {
+          method: 'DELETE',
+        });
+        return undefined;
       }
-      await s.request(`/v2/${img.repository}/manifests/${digest}`, [`repository:${img.repository}:delete`], { method: 'DELETE' });
+      const r = requireOpt(ctx.opts, 'repository', '--repository');
+      await s.request(`/acr/v1/${r}`, [`repository:${r}:delete`], { method: 'DELETE' });
       return undefined;
-    }
-    const r = requireOpt(ctx.opts, 'repository', '--repository');
-    await s.request(`/acr/v1/${r}`, [`repository:${r}:delete`], { method: 'DELETE' });
-    return undefined;
-  });
+    },
+  );
 
-  leaf(repo.command('untag').description('Untag an image.').option('-n, --name <name>').option('--image <image>'), async (ctx) => {
-    const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
-    const img = parseImage(requireOpt(ctx.opts, 'image', '--image'));
-    if (!img.tag) throw new CliError('CliUsage', "argument --image: expected the format 'repository:tag'", 2);
-    await s.request(`/acr/v1/${img.repository}/_tags/${img.tag}`, [`repository:${img.repository}:delete`], { method: 'DELETE' });
-    return undefined;
-  });
+  leaf(
+    repo.command('untag').description('Untag an image.').option('-n, --name <name>').option('--image <image>'),
+    async (ctx) => {
+      const s = await sessionFor(ctx, requireOpt(ctx.opts, 'name', '--name/-n'));
+      const img = parseImage(requireOpt(ctx.opts, 'image', '--image'));
+      if (!img.tag) throw new CliError('CliUsage', "argument --image: expected the format 'repository:tag'", 2);
+      await s.request(`/acr/v1/${img.repository}/_tags/${img.tag}`, [`repository:${img.repository}:delete`], {
+        method: 'DELETE',
+      });
+      return undefined;
+    },
+  );
   return repo;
 }

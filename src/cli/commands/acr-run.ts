@@ -12,13 +12,29 @@ const isRemote = (c: string) => /^(https?|git|ssh|file|oci):\/\//i.test(c) || /^
 
 async function submit(ctx: CommandContext, body: Record<string, unknown>): Promise<unknown> {
   const c = ctx.client();
-  const reg = await findRegistry(c, requireOpt(ctx.opts, 'registry', '--registry/-r'), ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
+  const reg = await findRegistry(
+    c,
+    requireOpt(ctx.opts, 'registry', '--registry/-r'),
+    ctx.opts.resourceGroup as string | undefined,
+    ctx.opts.subscription,
+  );
   const context = body.sourceLocation as string | undefined;
   if (context && !isRemote(context) && !isNoContext(context)) {
-    body.sourceLocation = await uploadSource(c, String(reg.id), context, String(body.taskFilePath ?? body.dockerFilePath ?? 'Dockerfile'), TASK_API, ctx.info);
+    body.sourceLocation = await uploadSource(
+      c,
+      String(reg.id),
+      context,
+      String(body.taskFilePath ?? body.dockerFilePath ?? 'Dockerfile'),
+      TASK_API,
+      ctx.info,
+    );
   } else if (context && isRemote(context)) body.sourceLocation = normalizeContext(context);
   else delete body.sourceLocation;
-  const run = await c.request<Record<string, unknown>>(`${String(reg.id)}/scheduleRun`, { method: 'POST', query: { 'api-version': TASK_API }, body });
+  const run = await c.request<Record<string, unknown>>(`${String(reg.id)}/scheduleRun`, {
+    method: 'POST',
+    query: { 'api-version': TASK_API },
+    body,
+  });
   ctx.info(`Queued a run with ID: ${String(run.runId)}`);
   if (ctx.opts.wait === false) return run;
   ctx.info('Waiting for an agent...');
@@ -45,7 +61,12 @@ const platformOf = (p: unknown) => {
 /** `dockyard acr run` (quick run of a task file or a command) and `dockyard acr build` (quick Docker build). */
 export function quickRunCommands(acr: Command): void {
   leaf(
-    common(acr.command('run').description('Queues a quick run providing streaming logs for an Azure Container Registry.').argument('[source]', 'Local directory, git URL, or /dev/null'))
+    common(
+      acr
+        .command('run')
+        .description('Queues a quick run providing streaming logs for an Azure Container Registry.')
+        .argument('[source]', 'Local directory, git URL, or /dev/null'),
+    )
       .option('-f, --file <file>', 'The task template/definition file (- for stdin)')
       .option('--cmd <cmd>', 'Commands to execute')
       .option('--values <file>', 'The task values file')
@@ -58,7 +79,8 @@ export function quickRunCommands(acr: Command): void {
       const base = { values, timeout: o.timeout ? Number(o.timeout) : undefined, platform: platformOf(o.platform) };
       if (o.cmd || isNoContext(src) || o.file === '-') {
         let content: string;
-        if (o.cmd) content = `version: v1.1.0\nsteps:\n  - cmd: ${JSON.stringify(o.cmd)}\n    disableWorkingDirectoryOverride: true\n    timeout: ${o.timeout ?? 3600}\n`;
+        if (o.cmd)
+          content = `version: v1.1.0\nsteps:\n  - cmd: ${JSON.stringify(o.cmd)}\n    disableWorkingDirectoryOverride: true\n    timeout: ${o.timeout ?? 3600}\n`;
         else if (o.file === '-') content = readFileSync(0, 'utf8');
         else {
           const f = String(o.file ?? 'acb.yaml');
@@ -66,14 +88,31 @@ export function quickRunCommands(acr: Command): void {
           content = readFileSync(f, 'utf8');
         }
         const encodedValues = o.values ? Buffer.from(readFileSync(String(o.values))).toString('base64') : undefined;
-        return submit(ctx, { type: 'EncodedTaskRunRequest', encodedTaskContent: Buffer.from(content).toString('base64'), encodedValuesContent: encodedValues, ...base, sourceLocation: isNoContext(src) ? undefined : src });
+        return submit(ctx, {
+          type: 'EncodedTaskRunRequest',
+          encodedTaskContent: Buffer.from(content).toString('base64'),
+          encodedValuesContent: encodedValues,
+          ...base,
+          sourceLocation: isNoContext(src) ? undefined : src,
+        });
       }
-      return submit(ctx, { type: 'FileTaskRunRequest', taskFilePath: o.file ?? 'acb.yaml', valuesFilePath: o.values ?? null, ...base, sourceLocation: src });
+      return submit(ctx, {
+        type: 'FileTaskRunRequest',
+        taskFilePath: o.file ?? 'acb.yaml',
+        valuesFilePath: o.values ?? null,
+        ...base,
+        sourceLocation: src,
+      });
     },
   );
 
   leaf(
-    common(acr.command('build').description('Queues a quick build, providing streaming logs for an Azure Container Registry.').argument('<source>', 'Local directory or git URL'))
+    common(
+      acr
+        .command('build')
+        .description('Queues a quick build, providing streaming logs for an Azure Container Registry.')
+        .argument('<source>', 'Local directory or git URL'),
+    )
       .option('-t, --image <image>', 'The name and tag of the image (repeatable; {{.Run.ID}} allowed)', collect)
       .option('-f, --file <file>', 'The relative path of the Dockerfile', 'Dockerfile')
       .option('--build-arg <name=value>', 'Build argument (repeatable)', collect)

@@ -16,17 +16,30 @@ export const taskTable = (r: unknown) =>
     const trig = (t.trigger ?? {}) as Record<string, unknown>;
     const triggers: string[] = [];
     if ((trig.baseImageTrigger as { status?: string } | null)?.status === 'Enabled') triggers.push('BASE_IMAGE');
-    if (((trig.sourceTriggers as Array<{ status: string }> | null) ?? []).some((s) => s.status === 'Enabled')) triggers.push('SOURCE');
-    if (((trig.timerTriggers as Array<{ status: string }> | null) ?? []).some((s) => s.status === 'Enabled')) triggers.push('TIMER');
+    if (((trig.sourceTriggers as Array<{ status: string }> | null) ?? []).some((s) => s.status === 'Enabled'))
+      triggers.push('SOURCE');
+    if (((trig.timerTriggers as Array<{ status: string }> | null) ?? []).some((s) => s.status === 'Enabled'))
+      triggers.push('TIMER');
     const step = (t.step ?? {}) as Record<string, unknown>;
     const p = (t.platform ?? {}) as { os?: string };
-    return { NAME: t.name, PLATFORM: p.os ? p.os.charAt(0).toUpperCase() + p.os.slice(1) : ' ', STATUS: t.status, 'SOURCE REPOSITORY': step.contextPath ?? ' ', TRIGGERS: triggers.sort().join(', ') || ' ' };
+    return {
+      NAME: t.name,
+      PLATFORM: p.os ? p.os.charAt(0).toUpperCase() + p.os.slice(1) : ' ',
+      STATUS: t.status,
+      'SOURCE REPOSITORY': step.contextPath ?? ' ',
+      TRIGGERS: triggers.sort().join(', ') || ' ',
+    };
   });
 
 export async function taskPath(ctx: CommandContext): Promise<{ reg: Record<string, unknown>; path: string }> {
   const name = requireOpt(ctx.opts, 'name', '--name/-n');
   const registry = requireOpt(ctx.opts, 'registry', '--registry/-r');
-  const reg = await findRegistry(ctx.client(), registry, ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
+  const reg = await findRegistry(
+    ctx.client(),
+    registry,
+    ctx.opts.resourceGroup as string | undefined,
+    ctx.opts.subscription,
+  );
   return { reg, path: `${String(reg.id)}/tasks/${encodeURIComponent(name)}` };
 }
 
@@ -59,8 +72,15 @@ function taskOptions(cmd: Command, create: boolean): Command {
     .option('--schedule <cron>', 'Timer trigger: "cron" or "name:cron" (repeatable)', collect)
     .option('--auth-mode <mode>', 'Default or None')
     .option('--agent-pool <name>')
-    .option('--allow-privileged-steps <bool>', 'Dockyard: allow privileged step containers (root on the host; registry owners only; default false)');
-  if (create) cmd.option('--assign-identity [ids...]', 'Assign identities: none/[system] = system-assigned, or user-assigned resource ids');
+    .option(
+      '--allow-privileged-steps <bool>',
+      'Dockyard: allow privileged step containers (root on the host; registry owners only; default false)',
+    );
+  if (create)
+    cmd.option(
+      '--assign-identity [ids...]',
+      'Assign identities: none/[system] = system-assigned, or user-assigned resource ids',
+    );
   return cmd;
 }
 
@@ -70,7 +90,11 @@ function platformOf(p: string | undefined): Record<string, unknown> | undefined 
   return { os, architecture: architecture ?? 'amd64', variant: variant ?? null };
 }
 
-function triggerBody(o: Record<string, unknown>, context: string | undefined, create: boolean): Record<string, unknown> | undefined {
+function triggerBody(
+  o: Record<string, unknown>,
+  context: string | undefined,
+  create: boolean,
+): Record<string, unknown> | undefined {
   const t: Record<string, unknown> = {};
   const commit = parseBool(o.commitTriggerEnabled as string, '--commit-trigger-enabled');
   const pr = parseBool(o.pullRequestTriggerEnabled as string, '--pull-request-trigger-enabled');
@@ -82,91 +106,191 @@ function triggerBody(o: Record<string, unknown>, context: string | undefined, cr
     if (git && events.length) {
       const url = normalizeContext(context!);
       const ref = (url.split('#')[1] ?? '').split(':')[0] || 'master';
-      t.sourceTriggers = [{ name: 'defaultSourceTriggerName', sourceRepository: { repositoryUrl: url.split('#')[0], branch: ref, sourceControlType: 'Git', sourceControlAuthProperties: null }, sourceTriggerEvents: events, status: 'Enabled' }];
+      t.sourceTriggers = [
+        {
+          name: 'defaultSourceTriggerName',
+          sourceRepository: {
+            repositoryUrl: url.split('#')[0],
+            branch: ref,
+            sourceControlType: 'Git',
+            sourceControlAuthProperties: null,
+          },
+          sourceTriggerEvents: events,
+          status: 'Enabled',
+        },
+      ];
     } else if (!create) t.sourceTriggers = null;
   }
   const base = parseBool(o.baseImageTriggerEnabled as string, '--base-image-trigger-enabled');
   if (create || base !== undefined || o.baseImageTriggerType) {
-    t.baseImageTrigger = base === false ? null : { baseImageTriggerType: o.baseImageTriggerType ?? 'Runtime', name: 'defaultBaseimageTriggerName', status: 'Enabled' };
+    t.baseImageTrigger =
+      base === false
+        ? null
+        : {
+            baseImageTriggerType: o.baseImageTriggerType ?? 'Runtime',
+            name: 'defaultBaseimageTriggerName',
+            status: 'Enabled',
+          };
   }
   const schedules = o.schedule as string[] | undefined;
   if (schedules?.length) {
     t.timerTriggers = schedules.map((s, i) => {
       const m = /^([A-Za-z0-9_-]+):(.+)$/.exec(s);
-      return m && !/^\d/.test(m[1]) ? { name: m[1], schedule: m[2].trim(), status: 'Enabled' } : { name: `t${i + 1}`, schedule: s, status: 'Enabled' };
+      return m && !/^\d/.test(m[1])
+        ? { name: m[1], schedule: m[2].trim(), status: 'Enabled' }
+        : { name: `t${i + 1}`, schedule: s, status: 'Enabled' };
     });
   }
   return Object.keys(t).length ? t : undefined;
 }
 
 export function acrTaskCommands(): Command {
-  const task = new Command('task').description('Manage a collection of steps for building, testing and OS & Framework patching container images.');
+  const task = new Command('task').description(
+    'Manage a collection of steps for building, testing and OS & Framework patching container images.',
+  );
 
-  leaf(taskOptions(task.command('create').description('Creates a series of steps for building, testing and OS & Framework patching containers.'), true), async (ctx) => {
-    const o = ctx.opts;
-    const { reg, path } = await taskPath(ctx);
-    const step = buildStep({ context: o.context as string, file: o.file as string, cmd: o.cmd as string, image: o.image as string[], values: o.values as string, set: o.set as string[], setSecret: o.setSecret as string[], arg: o.arg as string[], secretArg: o.secretArg as string[], target: o.target as string, noPush: o.push === false, noCache: o.cache === false, timeout: o.timeout ? Number(o.timeout) : undefined });
-    const properties: Record<string, unknown> = {
-      status: o.status ?? 'Enabled',
-      platform: platformOf(o.platform as string) ?? { os: 'linux', architecture: 'amd64' },
-      agentConfiguration: { cpu: Number(o.cpu ?? 2) },
-      timeout: o.timeout ? Number(o.timeout) : 3600,
-      step,
-      trigger: triggerBody(o, o.context as string, true),
-      credentials: { sourceRegistry: { loginMode: o.authMode ?? 'Default' }, customRegistries: {} },
-    };
-    const privileged = parseBool(o.allowPrivilegedSteps as string, '--allow-privileged-steps');
-    if (privileged !== undefined) properties.allowPrivilegedSteps = privileged;
-    return ctx.client().request(path, { method: 'PUT', query: { 'api-version': TASK_API }, body: { location: reg.location, properties, identity: identityBody(o.assignIdentity as true | string[] | undefined) } });
-  }, taskTable);
+  leaf(
+    taskOptions(
+      task
+        .command('create')
+        .description('Creates a series of steps for building, testing and OS & Framework patching containers.'),
+      true,
+    ),
+    async (ctx) => {
+      const o = ctx.opts;
+      const { reg, path } = await taskPath(ctx);
+      const step = buildStep({
+        context: o.context as string,
+        file: o.file as string,
+        cmd: o.cmd as string,
+        image: o.image as string[],
+        values: o.values as string,
+        set: o.set as string[],
+        setSecret: o.setSecret as string[],
+        arg: o.arg as string[],
+        secretArg: o.secretArg as string[],
+        target: o.target as string,
+        noPush: o.push === false,
+        noCache: o.cache === false,
+        timeout: o.timeout ? Number(o.timeout) : undefined,
+      });
+      const properties: Record<string, unknown> = {
+        status: o.status ?? 'Enabled',
+        platform: platformOf(o.platform as string) ?? { os: 'linux', architecture: 'amd64' },
+        agentConfiguration: { cpu: Number(o.cpu ?? 2) },
+        timeout: o.timeout ? Number(o.timeout) : 3600,
+        step,
+        trigger: triggerBody(o, o.context as string, true),
+        credentials: { sourceRegistry: { loginMode: o.authMode ?? 'Default' }, customRegistries: {} },
+      };
+      const privileged = parseBool(o.allowPrivilegedSteps as string, '--allow-privileged-steps');
+      if (privileged !== undefined) properties.allowPrivilegedSteps = privileged;
+      return ctx.client().request(path, {
+        method: 'PUT',
+        query: { 'api-version': TASK_API },
+        body: {
+          location: reg.location,
+          properties,
+          identity: identityBody(o.assignIdentity as true | string[] | undefined),
+        },
+      });
+    },
+    taskTable,
+  );
 
-  leaf(taskOptions(task.command('update').description('Update a task.'), false), async (ctx) => {
-    const o = ctx.opts;
-    const { path } = await taskPath(ctx);
-    const properties: Record<string, unknown> = {};
-    if (o.status) properties.status = o.status;
-    if (o.platform) properties.platform = platformOf(o.platform as string);
-    if (o.timeout) properties.timeout = Number(o.timeout);
-    const privileged = parseBool(o.allowPrivilegedSteps as string, '--allow-privileged-steps');
-    if (privileged !== undefined) properties.allowPrivilegedSteps = privileged;
-    if (o.authMode) properties.credentials = { sourceRegistry: { loginMode: o.authMode } };
-    const stepChange: Record<string, unknown> = {};
-    if (o.context) stepChange.contextPath = isNoContext(o.context as string) ? null : normalizeContext(o.context as string);
-    if (o.file) stepChange.taskFilePath = o.file;
-    if (o.set || o.setSecret) stepChange.values = parseSetValues(o.set as string[], o.setSecret as string[]);
-    if (Object.keys(stepChange).length) properties.step = stepChange;
-    let context = o.context as string | undefined;
-    if (!context && (o.commitTriggerEnabled !== undefined || o.pullRequestTriggerEnabled !== undefined)) {
-      // Toggling source triggers keeps the task's own repository.
-      const current = await ctx.client().request<{ step?: { contextPath?: string | null } }>(path, { query: { 'api-version': TASK_API } });
-      context = current.step?.contextPath ?? undefined;
-    }
-    const trig = triggerBody(o, context, false);
-    if (trig) properties.trigger = trig;
-    return ctx.client().request(path, { method: 'PATCH', query: { 'api-version': TASK_API }, body: { properties } });
-  }, taskTable);
+  leaf(
+    taskOptions(task.command('update').description('Update a task.'), false),
+    async (ctx) => {
+      const o = ctx.opts;
+      const { path } = await taskPath(ctx);
+      const properties: Record<string, unknown> = {};
+      if (o.status) properties.status = o.status;
+      if (o.platform) properties.platform = platformOf(o.platform as string);
+      if (o.timeout) properties.timeout = Number(o.timeout);
+      const privileged = parseBool(o.allowPrivilegedSteps as string, '--allow-privileged-steps');
+      if (privileged !== undefined) properties.allowPrivilegedSteps = privileged;
+      if (o.authMode) properties.credentials = { sourceRegistry: { loginMode: o.authMode } };
+      const stepChange: Record<string, unknown> = {};
+      if (o.context)
+        stepChange.contextPath = isNoContext(o.context as string) ? null : normalizeContext(o.context as string);
+      if (o.file) stepChange.taskFilePath = o.file;
+      if (o.set || o.setSecret) stepChange.values = parseSetValues(o.set as string[], o.setSecret as string[]);
+      if (Object.keys(stepChange).length) properties.step = stepChange;
+      let context = o.context as string | undefined;
+      if (!context && (o.commitTriggerEnabled !== undefined || o.pullRequestTriggerEnabled !== undefined)) {
+        // Toggling source triggers keeps the task's own repository.
+        const current = await ctx
+          .client()
+          .request<{ step?: { contextPath?: string | null } }>(path, { query: { 'api-version': TASK_API } });
+        context = current.step?.contextPath ?? undefined;
+      }
+      const trig = triggerBody(o, context, false);
+      if (trig) properties.trigger = trig;
+      return ctx.client().request(path, { method: 'PATCH', query: { 'api-version': TASK_API }, body: { properties } });
+    },
+    taskTable,
+  );
 
-  leaf(task.command('show').description('Get the properties of a named task.').option('-n, --name <name>').option('-r, --registry <registry>').option('-g, --resource-group <rg>').option('--with-secure-properties', 'Show secure properties'), async (ctx) => {
-    const { path } = await taskPath(ctx);
-    if (ctx.opts.withSecureProperties) return ctx.client().request(`${path}/listDetails`, { method: 'POST', query: { 'api-version': TASK_API } });
-    return ctx.client().request(path, { query: { 'api-version': TASK_API } });
-  }, taskTable);
+  leaf(
+    task
+      .command('show')
+      .description('Get the properties of a named task.')
+      .option('-n, --name <name>')
+      .option('-r, --registry <registry>')
+      .option('-g, --resource-group <rg>')
+      .option('--with-secure-properties', 'Show secure properties'),
+    async (ctx) => {
+      const { path } = await taskPath(ctx);
+      if (ctx.opts.withSecureProperties)
+        return ctx.client().request(`${path}/listDetails`, { method: 'POST', query: { 'api-version': TASK_API } });
+      return ctx.client().request(path, { query: { 'api-version': TASK_API } });
+    },
+    taskTable,
+  );
 
-  leaf(task.command('list').description('List the tasks for a container registry.').option('-r, --registry <registry>').option('-g, --resource-group <rg>'), async (ctx) => {
-    const reg = await findRegistry(ctx.client(), requireOpt(ctx.opts, 'registry', '--registry/-r'), ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
-    return (await ctx.client().request<{ value: unknown[] }>(`${String(reg.id)}/tasks`, { query: { 'api-version': TASK_API } })).value;
-  }, taskTable);
+  leaf(
+    task
+      .command('list')
+      .description('List the tasks for a container registry.')
+      .option('-r, --registry <registry>')
+      .option('-g, --resource-group <rg>'),
+    async (ctx) => {
+      const reg = await findRegistry(
+        ctx.client(),
+        requireOpt(ctx.opts, 'registry', '--registry/-r'),
+        ctx.opts.resourceGroup as string | undefined,
+        ctx.opts.subscription,
+      );
+      return (
+        await ctx
+          .client()
+          .request<{ value: unknown[] }>(`${String(reg.id)}/tasks`, { query: { 'api-version': TASK_API } })
+      ).value;
+    },
+    taskTable,
+  );
 
-  leaf(task.command('delete').description('Delete a task.').option('-n, --name <name>').option('-r, --registry <registry>').option('-g, --resource-group <rg>').option('-y, --yes'), async (ctx) => {
-    const { path } = await taskPath(ctx);
-    await ctx.client().request(path, { method: 'DELETE', query: { 'api-version': TASK_API } });
-    return undefined;
-  });
+  leaf(
+    task
+      .command('delete')
+      .description('Delete a task.')
+      .option('-n, --name <name>')
+      .option('-r, --registry <registry>')
+      .option('-g, --resource-group <rg>')
+      .option('-y, --yes'),
+    async (ctx) => {
+      const { path } = await taskPath(ctx);
+      await ctx.client().request(path, { method: 'DELETE', query: { 'api-version': TASK_API } });
+      return undefined;
+    },
+  );
 
   leaf(
     task
       .command('run')
-      .description('Manually trigger a task that might otherwise be waiting for git commits or base image update triggers.')
+      .description(
+        'Manually trigger a task that might otherwise be waiting for git commits or base image update triggers.',
+      )
       .option('-n, --name <name>')
       .option('-r, --registry <registry>')
       .option('-g, --resource-group <rg>')
@@ -174,7 +298,10 @@ export function acrTaskCommands(): Command {
       .option('--set-secret <name=value>', 'Secret value (repeatable)', collect)
       .option('-f, --file <file>', 'Override the task file (relative to the context)')
       .option('-c, --context <context>', 'Override the context')
-      .option('--local-file <path>', 'Run this local task file instead of the task\'s own (same context, values and identity): an edit-run loop')
+      .option(
+        '--local-file <path>',
+        "Run this local task file instead of the task's own (same context, values and identity): an edit-run loop",
+      )
       .option('--no-logs', 'Wait for the run to finish without streaming its log (as az)')
       .option('--no-wait', 'Do not wait for the run to complete'),
     async (ctx) => {
@@ -187,14 +314,24 @@ export function acrTaskCommands(): Command {
       if (o.file) overrides.file = o.file;
       if (o.context) {
         // A local directory is uploaded, as az does; the server never reads the client's paths.
-        const local = !isNoContext(o.context as string) && !/^(https?|git|ssh|file|oci):\/\//i.test(o.context as string) && !/^git@/.test(o.context as string);
-        overrides.contextPath = local ? await uploadSource(c, String(reg.id), o.context as string, String(o.file ?? 'acb.yaml'), TASK_API, ctx.info) : normalizeContext(o.context as string);
+        const local =
+          !isNoContext(o.context as string) &&
+          !/^(https?|git|ssh|file|oci):\/\//i.test(o.context as string) &&
+          !/^git@/.test(o.context as string);
+        overrides.contextPath = local
+          ? await uploadSource(c, String(reg.id), o.context as string, String(o.file ?? 'acb.yaml'), TASK_API, ctx.info)
+          : normalizeContext(o.context as string);
       }
       if (o.localFile) {
-        if (!existsSync(String(o.localFile))) throw new CliError('CliUsage', `The file '${String(o.localFile)}' does not exist.`, 2);
+        if (!existsSync(String(o.localFile)))
+          throw new CliError('CliUsage', `The file '${String(o.localFile)}' does not exist.`, 2);
         overrides.encodedTaskContent = readFileSync(String(o.localFile)).toString('base64');
       }
-      const run = await c.request<Record<string, unknown>>(`${String(reg.id)}/scheduleRun`, { method: 'POST', query: { 'api-version': TASK_API }, body: { type: 'TaskRunRequest', taskId: path, overrideTaskStepProperties: overrides } });
+      const run = await c.request<Record<string, unknown>>(`${String(reg.id)}/scheduleRun`, {
+        method: 'POST',
+        query: { 'api-version': TASK_API },
+        body: { type: 'TaskRunRequest', taskId: path, overrideTaskStepProperties: overrides },
+      });
       ctx.info(`Queued a run with ID: ${String(run.runId)}`);
       if (o.wait === false) return run;
       ctx.info('Waiting for an agent...');
@@ -204,50 +341,123 @@ export function acrTaskCommands(): Command {
     },
   );
 
-  leaf(task.command('list-runs').description('List all of the executed runs for a registry.').option('-r, --registry <registry>').option('-g, --resource-group <rg>').option('-n, --name <task>', 'Filter by task name').option('--run-status <status>').option('--top <n>', 'Limit (15)', '15').option('--image <image>'), async (ctx) => {
-    const reg = await findRegistry(ctx.client(), requireOpt(ctx.opts, 'registry', '--registry/-r'), ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
-    const filters: string[] = [];
-    if (ctx.opts.name) filters.push(`TaskName eq '${String(ctx.opts.name)}'`);
-    if (ctx.opts.runStatus) filters.push(`Status eq '${String(ctx.opts.runStatus)}'`);
-    const r = await ctx.client().request<{ value: Array<Record<string, unknown>> }>(`${String(reg.id)}/runs`, { query: { 'api-version': TASK_API, $filter: filters.join(' and ') || undefined, $top: String(ctx.opts.top) } });
-    let runs = r.value;
-    if (ctx.opts.image) {
-      const [repo, tag] = String(ctx.opts.image).split(':');
-      runs = runs.filter((x) => ((x.outputImages as Array<{ repository: string; tag: string }> | null) ?? []).some((i) => i.repository === repo && (!tag || i.tag === tag)));
-    }
-    return runs;
-  }, runTable);
+  leaf(
+    task
+      .command('list-runs')
+      .description('List all of the executed runs for a registry.')
+      .option('-r, --registry <registry>')
+      .option('-g, --resource-group <rg>')
+      .option('-n, --name <task>', 'Filter by task name')
+      .option('--run-status <status>')
+      .option('--top <n>', 'Limit (15)', '15')
+      .option('--image <image>'),
+    async (ctx) => {
+      const reg = await findRegistry(
+        ctx.client(),
+        requireOpt(ctx.opts, 'registry', '--registry/-r'),
+        ctx.opts.resourceGroup as string | undefined,
+        ctx.opts.subscription,
+      );
+      const filters: string[] = [];
+      if (ctx.opts.name) filters.push(`TaskName eq '${String(ctx.opts.name)}'`);
+      if (ctx.opts.runStatus) filters.push(`Status eq '${String(ctx.opts.runStatus)}'`);
+      const r = await ctx.client().request<{
+        value: Array<Record<string, unknown>>;
+      }>(`${String(reg.id)}/runs`, { query: { 'api-version': TASK_API, $filter: filters.join(' and ') || undefined, $top: String(ctx.opts.top) } });
+      let runs = r.value;
+      if (ctx.opts.image) {
+        const [repo, tag] = String(ctx.opts.image).split(':');
+        runs = runs.filter((x) =>
+          ((x.outputImages as Array<{ repository: string; tag: string }> | null) ?? []).some(
+            (i) => i.repository === repo && (!tag || i.tag === tag),
+          ),
+        );
+      }
+      return runs;
+    },
+    runTable,
+  );
 
-  leaf(task.command('show-run').description('Get the properties of a run.').option('-r, --registry <registry>').option('-g, --resource-group <rg>').option('--run-id <id>'), async (ctx) => {
-    const reg = await findRegistry(ctx.client(), requireOpt(ctx.opts, 'registry', '--registry/-r'), ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
-    return ctx.client().request(`${String(reg.id)}/runs/${requireOpt(ctx.opts, 'runId', '--run-id')}`, { query: { 'api-version': TASK_API } });
-  }, runTable);
+  leaf(
+    task
+      .command('show-run')
+      .description('Get the properties of a run.')
+      .option('-r, --registry <registry>')
+      .option('-g, --resource-group <rg>')
+      .option('--run-id <id>'),
+    async (ctx) => {
+      const reg = await findRegistry(
+        ctx.client(),
+        requireOpt(ctx.opts, 'registry', '--registry/-r'),
+        ctx.opts.resourceGroup as string | undefined,
+        ctx.opts.subscription,
+      );
+      return ctx.client().request(`${String(reg.id)}/runs/${requireOpt(ctx.opts, 'runId', '--run-id')}`, {
+        query: { 'api-version': TASK_API },
+      });
+    },
+    runTable,
+  );
 
-  leaf(task.command('cancel-run').description('Cancel a run.').option('-r, --registry <registry>').option('-g, --resource-group <rg>').option('--run-id <id>'), async (ctx) => {
-    const reg = await findRegistry(ctx.client(), requireOpt(ctx.opts, 'registry', '--registry/-r'), ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
-    await ctx.client().request(`${String(reg.id)}/runs/${requireOpt(ctx.opts, 'runId', '--run-id')}/cancel`, { method: 'POST', query: { 'api-version': TASK_API } });
-    return undefined;
-  });
+  leaf(
+    task
+      .command('cancel-run')
+      .description('Cancel a run.')
+      .option('-r, --registry <registry>')
+      .option('-g, --resource-group <rg>')
+      .option('--run-id <id>'),
+    async (ctx) => {
+      const reg = await findRegistry(
+        ctx.client(),
+        requireOpt(ctx.opts, 'registry', '--registry/-r'),
+        ctx.opts.resourceGroup as string | undefined,
+        ctx.opts.subscription,
+      );
+      await ctx.client().request(`${String(reg.id)}/runs/${requireOpt(ctx.opts, 'runId', '--run-id')}/cancel`, {
+        method: 'POST',
+        query: { 'api-version': TASK_API },
+      });
+      return undefined;
+    },
+  );
 
-  leaf(task.command('logs').description('Show logs for a particular run.').option('-r, --registry <registry>').option('-g, --resource-group <rg>').option('-n, --name <task>').option('--run-id <id>').option('--image <image>').option('--no-format'), async (ctx) => {
-    const c = ctx.client();
-    const reg = await findRegistry(c, requireOpt(ctx.opts, 'registry', '--registry/-r'), ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
-    let runId = ctx.opts.runId as string | undefined;
-    if (!runId) {
-      const filter = ctx.opts.name ? `TaskName eq '${String(ctx.opts.name)}'` : undefined;
-      const r = await c.request<{ value: Array<Record<string, unknown>> }>(`${String(reg.id)}/runs`, { query: { 'api-version': TASK_API, $filter: filter, $top: '1' } });
-      if (!r.value.length) throw new CliError('RunNotFound', 'No runs found.');
-      runId = String(r.value[0].runId);
-      ctx.info('Showing logs of the last created run.');
-    }
-    ctx.info(`Run ID: ${runId}`);
-    try {
-      await streamRun(c, String(reg.id), runId, TASK_API);
-    } catch (err) {
-      if (!(err instanceof CliError) || !err.code.startsWith('Run')) throw err;
-    }
-    return undefined;
-  });
+  leaf(
+    task
+      .command('logs')
+      .description('Show logs for a particular run.')
+      .option('-r, --registry <registry>')
+      .option('-g, --resource-group <rg>')
+      .option('-n, --name <task>')
+      .option('--run-id <id>')
+      .option('--image <image>')
+      .option('--no-format'),
+    async (ctx) => {
+      const c = ctx.client();
+      const reg = await findRegistry(
+        c,
+        requireOpt(ctx.opts, 'registry', '--registry/-r'),
+        ctx.opts.resourceGroup as string | undefined,
+        ctx.opts.subscription,
+      );
+      let runId = ctx.opts.runId as string | undefined;
+      if (!runId) {
+        const filter = ctx.opts.name ? `TaskName eq '${String(ctx.opts.name)}'` : undefined;
+        const r = await c.request<{ value: Array<Record<string, unknown>> }>(`${String(reg.id)}/runs`, {
+          query: { 'api-version': TASK_API, $filter: filter, $top: '1' },
+        });
+        if (!r.value.length) throw new CliError('RunNotFound', 'No runs found.');
+        runId = String(r.value[0].runId);
+        ctx.info('Showing logs of the last created run.');
+      }
+      ctx.info(`Run ID: ${runId}`);
+      try {
+        await streamRun(c, String(reg.id), runId, TASK_API);
+      } catch (err) {
+        if (!(err instanceof CliError) || !err.code.startsWith('Run')) throw err;
+      }
+      return undefined;
+    },
+  );
 
   registerValidateCommands(task);
   task.addCommand(taskCredentialCommands());

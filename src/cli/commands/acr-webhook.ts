@@ -18,7 +18,11 @@ const webhookTable = (r: unknown) =>
     'PROVISIONING STATE': x.provisioningState,
   }));
 
-type EventRecord = { id: string; eventRequestMessage?: { content?: Record<string, unknown> }; eventResponseMessage?: { statusCode?: string } };
+type EventRecord = {
+  id: string;
+  eventRequestMessage?: { content?: Record<string, unknown> };
+  eventResponseMessage?: { statusCode?: string };
+};
 const eventsTable = (r: unknown) =>
   (r as EventRecord[]).map((e) => {
     const c = e.eventRequestMessage?.content ?? {};
@@ -47,18 +51,33 @@ export function parseHeaders(values: string[] | undefined): Record<string, strin
 
 function checkActions(actions: string[] | undefined): string[] | undefined {
   if (!actions) return undefined;
-  for (const a of actions) if (!ACTIONS.includes(a)) throw new CliError('CliUsage', `argument --actions: invalid choice: '${a}' (choose from ${ACTIONS.map((x) => `'${x}'`).join(', ')})`, 2);
+  for (const a of actions)
+    if (!ACTIONS.includes(a))
+      throw new CliError(
+        'CliUsage',
+        `argument --actions: invalid choice: '${a}' (choose from ${ACTIONS.map((x) => `'${x}'`).join(', ')})`,
+        2,
+      );
   return actions;
 }
 
 async function hookPath(ctx: CommandContext): Promise<{ path: string; reg: Record<string, unknown> }> {
   const name = requireOpt(ctx.opts, 'name', '--name/-n');
   const registry = requireOpt(ctx.opts, 'registry', '--registry/-r');
-  const reg = await findRegistry(ctx.client(), registry, ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
+  const reg = await findRegistry(
+    ctx.client(),
+    registry,
+    ctx.opts.resourceGroup as string | undefined,
+    ctx.opts.subscription,
+  );
   return { path: `${String(reg.id)}/webhooks/${encodeURIComponent(name)}`, reg };
 }
 
-const named = (c: Command) => c.option('-n, --name <name>', 'The name of the webhook').option('-r, --registry <registry>', 'The name of the container registry').option('-g, --resource-group <rg>');
+const named = (c: Command) =>
+  c
+    .option('-n, --name <name>', 'The name of the webhook')
+    .option('-r, --registry <registry>', 'The name of the container registry')
+    .option('-g, --resource-group <rg>');
 
 /** `dockyard acr webhook create|update|show|list|delete|ping|list-events|get-config` (ARM registries/{r}/webhooks). */
 export function acrWebhookCommands(): Command {
@@ -68,9 +87,18 @@ export function acrWebhookCommands(): Command {
   leaf(
     named(wh.command('create').description('Create a webhook for an Azure Container Registry.'))
       .option('--uri <uri>', 'The service URI for the webhook to post notifications')
-      .option('--actions <actions...>', 'Space-separated list of actions that trigger the webhook: push, delete, quarantine, chart_push, chart_delete')
-      .option('--headers <headers...>', "Space-separated custom headers in 'key[=value]' format (secrets: shown only by get-config)")
-      .option('--scope <scope>', "The scope of repositories where the event can be triggered, e.g. 'foo:*' or 'foo:bar'; empty means all")
+      .option(
+        '--actions <actions...>',
+        'Space-separated list of actions that trigger the webhook: push, delete, quarantine, chart_push, chart_delete',
+      )
+      .option(
+        '--headers <headers...>',
+        "Space-separated custom headers in 'key[=value]' format (secrets: shown only by get-config)",
+      )
+      .option(
+        '--scope <scope>',
+        "The scope of repositories where the event can be triggered, e.g. 'foo:*' or 'foo:bar'; empty means all",
+      )
       .option('--status <status>', 'enabled or disabled', 'enabled')
       .option('-l, --location <location>')
       .option('--tags <tags...>'),
@@ -78,10 +106,23 @@ export function acrWebhookCommands(): Command {
       const uri = requireOpt(ctx.opts, 'uri', '--uri');
       const actions = checkActions(requireOpt<string[]>(ctx.opts, 'actions', '--actions'));
       const { path, reg } = await hookPath(ctx);
-      const properties: Record<string, unknown> = { serviceUri: uri, actions, status: ctx.opts.status, scope: ctx.opts.scope ?? '' };
+      const properties: Record<string, unknown> = {
+        serviceUri: uri,
+        actions,
+        status: ctx.opts.status,
+        scope: ctx.opts.scope ?? '',
+      };
       const headers = parseHeaders(ctx.opts.headers as string[] | undefined);
       if (headers) properties.customHeaders = headers;
-      return ctx.client().request(path, { method: 'PUT', query: q, body: { location: ctx.opts.location ?? reg.location, properties, tags: parseTags(ctx.opts.tags as string[] | undefined) } });
+      return ctx.client().request(path, {
+        method: 'PUT',
+        query: q,
+        body: {
+          location: ctx.opts.location ?? reg.location,
+          properties,
+          tags: parseTags(ctx.opts.tags as string[] | undefined),
+        },
+      });
     },
     webhookTable,
   );
@@ -109,13 +150,26 @@ export function acrWebhookCommands(): Command {
     webhookTable,
   );
 
-  leaf(named(wh.command('show').description('Get the details of a webhook.')), async (ctx) => ctx.client().request((await hookPath(ctx)).path, { query: q }), webhookTable);
+  leaf(
+    named(wh.command('show').description('Get the details of a webhook.')),
+    async (ctx) => ctx.client().request((await hookPath(ctx)).path, { query: q }),
+    webhookTable,
+  );
 
   leaf(
-    wh.command('list').description('List all of the webhooks for an Azure Container Registry.').option('-r, --registry <registry>').option('-g, --resource-group <rg>'),
+    wh
+      .command('list')
+      .description('List all of the webhooks for an Azure Container Registry.')
+      .option('-r, --registry <registry>')
+      .option('-g, --resource-group <rg>'),
     async (ctx) => {
       const registry = requireOpt(ctx.opts, 'registry', '--registry/-r');
-      const reg = await findRegistry(ctx.client(), registry, ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
+      const reg = await findRegistry(
+        ctx.client(),
+        registry,
+        ctx.opts.resourceGroup as string | undefined,
+        ctx.opts.subscription,
+      );
       return (await ctx.client().request<{ value: unknown[] }>(`${String(reg.id)}/webhooks`, { query: q })).value;
     },
     webhookTable,
@@ -126,19 +180,33 @@ export function acrWebhookCommands(): Command {
     return undefined;
   });
 
-  leaf(named(wh.command('ping').description('Trigger a ping event for a webhook.')), async (ctx) => ctx.client().request(`${(await hookPath(ctx)).path}/ping`, { method: 'POST', query: q }));
+  leaf(named(wh.command('ping').description('Trigger a ping event for a webhook.')), async (ctx) =>
+    ctx.client().request(`${(await hookPath(ctx)).path}/ping`, { method: 'POST', query: q }),
+  );
 
   leaf(
-    named(wh.command('list-events').description('List recent events for a webhook (each delivery with its request and response).')),
-    async (ctx) => (await ctx.client().request<{ value: unknown[] }>(`${(await hookPath(ctx)).path}/listEvents`, { method: 'POST', query: q })).value,
+    named(
+      wh
+        .command('list-events')
+        .description('List recent events for a webhook (each delivery with its request and response).'),
+    ),
+    async (ctx) =>
+      (
+        await ctx
+          .client()
+          .request<{ value: unknown[] }>(`${(await hookPath(ctx)).path}/listEvents`, { method: 'POST', query: q })
+      ).value,
     eventsTable,
   );
 
   leaf(
-    named(wh.command('get-config').description('Get the service URI and custom headers for the webhook (they are secrets).')),
-    async (ctx) => ctx.client().request(`${(await hookPath(ctx)).path}/getCallbackConfig`, { method: 'POST', query: q }),
+    named(
+      wh
+        .command('get-config')
+        .description('Get the service URI and custom headers for the webhook (they are secrets).'),
+    ),
+    async (ctx) =>
+      ctx.client().request(`${(await hookPath(ctx)).path}/getCallbackConfig`, { method: 'POST', query: q }),
   );
   return wh;
 }
-
-

@@ -46,14 +46,21 @@ export function acrCommands(): Command {
       const c = ctx.client();
       const base = await rgPath(c, rg, ctx.opts.subscription);
       let location = ctx.opts.location as string | undefined;
-      if (!location) location = (await c.request<{ location: string }>(base, { query: { 'api-version': API.resources } })).location;
-      const avail = await c.request<{ nameAvailable: boolean; message?: string; reason?: string }>(`/subscriptions/${await c.subscriptionId(ctx.opts.subscription)}/providers/Microsoft.ContainerRegistry/checkNameAvailability`, {
-        method: 'POST',
-        query: { 'api-version': API.registries },
-        body: { name, type: 'Microsoft.ContainerRegistry/registries' },
-      });
-      if (!avail.nameAvailable && avail.reason === 'AlreadyExists') throw new CliError('AlreadyInUse', `The registry DNS name ${name.toLowerCase()} is already in use.`);
-      const properties: Record<string, unknown> = { adminUserEnabled: parseBool(ctx.opts.adminEnabled as string, '--admin-enabled') ?? false };
+      if (!location)
+        location = (await c.request<{ location: string }>(base, { query: { 'api-version': API.resources } })).location;
+      const avail = await c.request<{ nameAvailable: boolean; message?: string; reason?: string }>(
+        `/subscriptions/${await c.subscriptionId(ctx.opts.subscription)}/providers/Microsoft.ContainerRegistry/checkNameAvailability`,
+        {
+          method: 'POST',
+          query: { 'api-version': API.registries },
+          body: { name, type: 'Microsoft.ContainerRegistry/registries' },
+        },
+      );
+      if (!avail.nameAvailable && avail.reason === 'AlreadyExists')
+        throw new CliError('AlreadyInUse', `The registry DNS name ${name.toLowerCase()} is already in use.`);
+      const properties: Record<string, unknown> = {
+        adminUserEnabled: parseBool(ctx.opts.adminEnabled as string, '--admin-enabled') ?? false,
+      };
       const pub = parseBool(ctx.opts.publicNetworkEnabled as string, '--public-network-enabled');
       if (pub !== undefined) properties.publicNetworkAccess = pub ? 'Enabled' : 'Disabled';
       const trusted = parseBool(ctx.opts.allowTrustedServices as string, '--allow-trusted-services');
@@ -68,18 +75,33 @@ export function acrCommands(): Command {
     registryTable,
   );
 
-  leaf(acr.command('show').description('Get the details of an Azure Container Registry.').option('-n, --name <name>').option('-g, --resource-group <rg>'), async (ctx) => {
-    const name = requireOpt(ctx.opts, 'name', '--name/-n');
-    return findRegistry(ctx.client(), name, ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
-  }, registryTable);
+  leaf(
+    acr
+      .command('show')
+      .description('Get the details of an Azure Container Registry.')
+      .option('-n, --name <name>')
+      .option('-g, --resource-group <rg>'),
+    async (ctx) => {
+      const name = requireOpt(ctx.opts, 'name', '--name/-n');
+      return findRegistry(ctx.client(), name, ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
+    },
+    registryTable,
+  );
 
-  leaf(acr.command('list').description('List all container registries under the current subscription.').option('-g, --resource-group <rg>'), async (ctx) => {
-    const c = ctx.client();
-    const path = ctx.opts.resourceGroup
-      ? `${await rgPath(c, ctx.opts.resourceGroup as string, ctx.opts.subscription)}/providers/Microsoft.ContainerRegistry/registries`
-      : `/subscriptions/${await c.subscriptionId(ctx.opts.subscription)}/providers/Microsoft.ContainerRegistry/registries`;
-    return (await c.request<{ value: unknown[] }>(path, { query: { 'api-version': API.registries } })).value;
-  }, registryTable);
+  leaf(
+    acr
+      .command('list')
+      .description('List all container registries under the current subscription.')
+      .option('-g, --resource-group <rg>'),
+    async (ctx) => {
+      const c = ctx.client();
+      const path = ctx.opts.resourceGroup
+        ? `${await rgPath(c, ctx.opts.resourceGroup as string, ctx.opts.subscription)}/providers/Microsoft.ContainerRegistry/registries`
+        : `/subscriptions/${await c.subscriptionId(ctx.opts.subscription)}/providers/Microsoft.ContainerRegistry/registries`;
+      return (await c.request<{ value: unknown[] }>(path, { query: { 'api-version': API.registries } })).value;
+    },
+    registryTable,
+  );
 
   leaf(
     acr
@@ -122,23 +144,40 @@ export function acrCommands(): Command {
     registryTable,
   );
 
-  leaf(acr.command('delete').description('Delete an Azure Container Registry.').option('-n, --name <name>').option('-g, --resource-group <rg>').option('-y, --yes'), async (ctx) => {
-    const name = requireOpt(ctx.opts, 'name', '--name/-n');
-    const c = ctx.client();
-    const reg = await findRegistry(c, name, ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
-    await c.request(String(reg.id), { method: 'DELETE', query: { 'api-version': API.registries } });
-    return undefined;
-  });
+  leaf(
+    acr
+      .command('delete')
+      .description('Delete an Azure Container Registry.')
+      .option('-n, --name <name>')
+      .option('-g, --resource-group <rg>')
+      .option('-y, --yes'),
+    async (ctx) => {
+      const name = requireOpt(ctx.opts, 'name', '--name/-n');
+      const c = ctx.client();
+      const reg = await findRegistry(c, name, ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
+      await c.request(String(reg.id), { method: 'DELETE', query: { 'api-version': API.registries } });
+      return undefined;
+    },
+  );
 
-  leaf(acr.command('check-name').description('Checks if a container registry name is valid and available for use.').option('-n, --name <name>'), async (ctx) => {
-    const name = requireOpt(ctx.opts, 'name', '--name/-n');
-    const c = ctx.client();
-    return c.request(`/subscriptions/${await c.subscriptionId(ctx.opts.subscription)}/providers/Microsoft.ContainerRegistry/checkNameAvailability`, {
-      method: 'POST',
-      query: { 'api-version': API.registries },
-      body: { name, type: 'Microsoft.ContainerRegistry/registries' },
-    });
-  });
+  leaf(
+    acr
+      .command('check-name')
+      .description('Checks if a container registry name is valid and available for use.')
+      .option('-n, --name <name>'),
+    async (ctx) => {
+      const name = requireOpt(ctx.opts, 'name', '--name/-n');
+      const c = ctx.client();
+      return c.request(
+        `/subscriptions/${await c.subscriptionId(ctx.opts.subscription)}/providers/Microsoft.ContainerRegistry/checkNameAvailability`,
+        {
+          method: 'POST',
+          query: { 'api-version': API.registries },
+          body: { name, type: 'Microsoft.ContainerRegistry/registries' },
+        },
+      );
+    },
+  );
 
   acr.addCommand(networkRuleCommands());
   acr.addCommand(acrImportCommand());
@@ -158,29 +197,69 @@ function networkRuleCommands(): Command {
     const ip = requireOpt(ctx.opts, 'ipAddress', '--ip-address');
     const c = ctx.client();
     const reg = await findRegistry(c, name, ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
-    const set = (reg.networkRuleSet as { defaultAction: string; ipRules: Array<{ ipAddressOrRange: string }> } | null) ?? { defaultAction: 'Allow', ipRules: [] };
+    const set = (reg.networkRuleSet as {
+      defaultAction: string;
+      ipRules: Array<{ ipAddressOrRange: string }>;
+    } | null) ?? { defaultAction: 'Allow', ipRules: [] };
     let rules = set.ipRules ?? [];
     if (add) {
-      if (rules.some((r) => r.ipAddressOrRange === ip)) throw new CliError('InvalidParameter', `IP rule '${ip}' already exists.`);
+      if (rules.some((r) => r.ipAddressOrRange === ip))
+        throw new CliError('InvalidParameter', `IP rule '${ip}' already exists.`);
       rules = [...rules, { ipAddressOrRange: ip }];
     } else {
-      if (!rules.some((r) => r.ipAddressOrRange === ip)) throw new CliError('ResourceNotFound', `IP rule '${ip}' does not exist.`);
+      if (!rules.some((r) => r.ipAddressOrRange === ip))
+        throw new CliError('ResourceNotFound', `IP rule '${ip}' does not exist.`);
       rules = rules.filter((r) => r.ipAddressOrRange !== ip);
     }
     const res = await c.request<Record<string, unknown>>(String(reg.id), {
       method: 'PATCH',
       query: { 'api-version': API.registries },
-      body: { properties: { networkRuleSet: { defaultAction: set.defaultAction, ipRules: rules.map((r) => ({ action: 'Allow', ipAddressOrRange: r.ipAddressOrRange })) } } },
+      body: {
+        properties: {
+          networkRuleSet: {
+            defaultAction: set.defaultAction,
+            ipRules: rules.map((r) => ({ action: 'Allow', ipAddressOrRange: r.ipAddressOrRange })),
+          },
+        },
+      },
     });
     return res.networkRuleSet;
   };
-  leaf(nr.command('add').description('Add a network rule.').option('-n, --name <name>').option('-g, --resource-group <rg>').option('--ip-address <ip>', 'IPv4 address or CIDR range'), (ctx) => change(ctx, true));
-  leaf(nr.command('remove').description('Remove a network rule.').option('-n, --name <name>').option('-g, --resource-group <rg>').option('--ip-address <ip>'), (ctx) => change(ctx, false));
-  leaf(nr.command('list').description('List network rules.').option('-n, --name <name>').option('-g, --resource-group <rg>'), async (ctx) => {
-    const name = requireOpt(ctx.opts, 'name', '--name/-n');
-    const reg = await findRegistry(ctx.client(), name, ctx.opts.resourceGroup as string | undefined, ctx.opts.subscription);
-    const set = reg.networkRuleSet as { ipRules?: unknown[] } | null;
-    return { ipRules: set?.ipRules ?? [] };
-  });
+  leaf(
+    nr
+      .command('add')
+      .description('Add a network rule.')
+      .option('-n, --name <name>')
+      .option('-g, --resource-group <rg>')
+      .option('--ip-address <ip>', 'IPv4 address or CIDR range'),
+    (ctx) => change(ctx, true),
+  );
+  leaf(
+    nr
+      .command('remove')
+      .description('Remove a network rule.')
+      .option('-n, --name <name>')
+      .option('-g, --resource-group <rg>')
+      .option('--ip-address <ip>'),
+    (ctx) => change(ctx, false),
+  );
+  leaf(
+    nr
+      .command('list')
+      .description('List network rules.')
+      .option('-n, --name <name>')
+      .option('-g, --resource-group <rg>'),
+    async (ctx) => {
+      const name = requireOpt(ctx.opts, 'name', '--name/-n');
+      const reg = await findRegistry(
+        ctx.client(),
+        name,
+        ctx.opts.resourceGroup as string | undefined,
+        ctx.opts.subscription,
+      );
+      const set = reg.networkRuleSet as { ipRules?: unknown[] } | null;
+      return { ipRules: set?.ipRules ?? [] };
+    },
+  );
   return nr;
 }

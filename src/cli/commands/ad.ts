@@ -31,23 +31,42 @@ export function adCommands(): Command {
       if (role) {
         const sub = await c.subscriptionId(ctx.opts.subscription);
         const isGuid = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(role);
-        const defs = await c.request<{ value: Obj[] }>(`/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions`, { query: { 'api-version': AUTHZ_API, ...(isGuid ? {} : { $filter: `roleName eq '${role}'` }) } });
+        const defs = await c.request<{ value: Obj[] }>(
+          `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions`,
+          { query: { 'api-version': AUTHZ_API, ...(isGuid ? {} : { $filter: `roleName eq '${role}'` }) } },
+        );
         const def = defs.value.find((d) => !isGuid || String(d.name).toLowerCase() === role.toLowerCase());
         if (!def) throw new CliError('RoleDefinitionNotFound', `Role '${role}' doesn't exist.`);
         defId = String(def.id);
       }
-      const created = await c.request<{ appId: string; objectId: string; displayName: string; password: string; tenant: string }>('/dockyard/v1/servicePrincipals', {
+      const created = await c.request<{
+        appId: string;
+        objectId: string;
+        displayName: string;
+        password: string;
+        tenant: string;
+      }>('/dockyard/v1/servicePrincipals', {
         method: 'POST',
         body: ctx.opts.name ? { displayName: String(ctx.opts.name) } : {},
       });
       for (const scope of scopes) {
-        await c.request(`${scope.replace(/\/+$/, '')}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, {
-          method: 'PUT',
-          query: { 'api-version': AUTHZ_API },
-          body: { properties: { roleDefinitionId: defId, principalId: created.objectId, principalType: 'ServicePrincipal' } },
-        });
+        await c.request(
+          `${scope.replace(/\/+$/, '')}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`,
+          {
+            method: 'PUT',
+            query: { 'api-version': AUTHZ_API },
+            body: {
+              properties: { roleDefinitionId: defId, principalId: created.objectId, principalType: 'ServicePrincipal' },
+            },
+          },
+        );
       }
-      return { appId: created.appId, displayName: created.displayName, password: created.password, tenant: created.tenant };
+      return {
+        appId: created.appId,
+        displayName: created.displayName,
+        password: created.password,
+        tenant: created.tenant,
+      };
     },
   );
   return ad;

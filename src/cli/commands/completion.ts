@@ -18,7 +18,9 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** A bash completion script (zsh loads it through bashcompinit): completes command paths and their options. */
 export function completionScript(program: Command, shell: 'bash' | 'zsh'): string {
-  const cases = [...completionTable(program)].map(([path, words]) => `    ${quote(path)}) echo ${quote(words.join(' '))} ;;`).join('\n');
+  const cases = [...completionTable(program)]
+    .map(([path, words]) => `    ${quote(path)}) echo ${quote(words.join(' '))} ;;`)
+    .join('\n');
   const bash = `_dockyard_words() {
   case "$1" in
 ${cases}
@@ -37,7 +39,8 @@ _dockyard() {
 }
 complete -F _dockyard dockyard
 `;
-  if (shell === 'bash') return `# dockyard completion for bash: source <(dockyard completion bash), or save it under /etc/bash_completion.d/\n${bash}`;
+  if (shell === 'bash')
+    return `# dockyard completion for bash: source <(dockyard completion bash), or save it under /etc/bash_completion.d/\n${bash}`;
   return `#compdef dockyard\n# dockyard completion for zsh: source <(dockyard completion zsh) in ~/.zshrc\nautoload -U +X bashcompinit && bashcompinit\n${bash}`;
 }
 
@@ -47,7 +50,8 @@ export function completionCommand(): Command {
     .description('Print a shell completion script: source <(dockyard completion bash) (or zsh).')
     .argument('<shell>', 'bash | zsh')
     .action((shell: string, _opts: unknown, cmd: Command) => {
-      if (shell !== 'bash' && shell !== 'zsh') throw new CliError('CliUsage', `unsupported shell '${shell}': use bash or zsh`, 2);
+      if (shell !== 'bash' && shell !== 'zsh')
+        throw new CliError('CliUsage', `unsupported shell '${shell}': use bash or zsh`, 2);
       let root = cmd;
       while (root.parent) root = root.parent;
       process.stdout.write(completionScript(root, shell));
@@ -62,6 +66,10 @@ export function serveCommandStub(): Command {
     .allowUnknownOption()
     .allowExcessArguments()
     .action(() => {
-      throw new CliError('CliUsage', 'run `dockyard serve` through the dockyard executable (npx dockyard serve, or npm start)', 2);
+      throw new CliError(
+        'CliUsage',
+        'run `dockyard serve` through the dockyard executable (npx dockyard serve, or npm start)',
+        2,
+      );
     });
 }

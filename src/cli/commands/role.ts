@@ -27,7 +27,11 @@ export async function resolvePrincipal(c: ApiClient, assignee: string): Promise<
   try {
     return await c.request<ResolvedPrincipal>(`/dockyard/v1/principals/${encodeURIComponent(assignee)}`);
   } catch (err) {
-    if (err instanceof CliError && err.code === 'PrincipalNotFound') throw new CliError('PrincipalNotFound', `Cannot find user or service principal in graph database for '${assignee}'. If the assignee is an appId, make sure the corresponding service principal is created.`);
+    if (err instanceof CliError && err.code === 'PrincipalNotFound')
+      throw new CliError(
+        'PrincipalNotFound',
+        `Cannot find user or service principal in graph database for '${assignee}'. If the assignee is an appId, make sure the corresponding service principal is created.`,
+      );
     throw err;
   }
 }
@@ -35,7 +39,10 @@ export async function resolvePrincipal(c: ApiClient, assignee: string): Promise<
 async function roleDefinitions(c: ApiClient, sub: string, name?: string): Promise<Obj[]> {
   const query: Record<string, string> = { 'api-version': AUTHZ_API };
   if (name && !GUID.test(name)) query.$filter = `roleName eq '${name}'`;
-  const r = await c.request<{ value: Obj[] }>(`/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions`, { query });
+  const r = await c.request<{ value: Obj[] }>(
+    `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions`,
+    { query },
+  );
   const all = r.value.map(flatten);
   return name && GUID.test(name) ? all.filter((d) => String(d.name).toLowerCase() === name.toLowerCase()) : all;
 }
@@ -57,7 +64,13 @@ async function decorate(c: ApiClient, sub: string, items: Obj[]): Promise<Obj[]>
   const principals = new Map<string, string>();
   for (const a of items) {
     const pid = String(a.principalId);
-    if (!principals.has(pid)) principals.set(pid, await resolvePrincipal(c, pid).then((p) => p.appId ?? p.displayName).catch(() => ''));
+    if (!principals.has(pid))
+      principals.set(
+        pid,
+        await resolvePrincipal(c, pid)
+          .then((p) => p.appId ?? p.displayName)
+          .catch(() => ''),
+      );
   }
   return items.map((a) => ({
     ...a,
@@ -67,7 +80,12 @@ async function decorate(c: ApiClient, sub: string, items: Obj[]): Promise<Obj[]>
   }));
 }
 
-const table = (r: unknown) => (Array.isArray(r) ? r : [r]).map((a: Obj) => ({ Principal: a.principalName ?? a.principalId, Role: a.roleDefinitionName ?? a.roleDefinitionId, Scope: a.scope }));
+const table = (r: unknown) =>
+  (Array.isArray(r) ? r : [r]).map((a: Obj) => ({
+    Principal: a.principalName ?? a.principalId,
+    Role: a.roleDefinitionName ?? a.roleDefinitionId,
+    Scope: a.scope,
+  }));
 
 async function listAssignments(ctx: CommandContext, c: ApiClient): Promise<Obj[]> {
   const sub = await c.subscriptionId(ctx.opts.subscription);
@@ -80,7 +98,8 @@ async function listAssignments(ctx: CommandContext, c: ApiClient): Promise<Obj[]
   }
   const r = await c.request<{ value: Obj[] }>(`${scope}/providers/Microsoft.Authorization/roleAssignments`, { query });
   let items = r.value.map(flatten);
-  if (!ctx.opts.all && (ctx.opts.scope || ctx.opts.resourceGroup)) items = items.filter((a) => String(a.scope).toLowerCase() === scope.toLowerCase());
+  if (!ctx.opts.all && (ctx.opts.scope || ctx.opts.resourceGroup))
+    items = items.filter((a) => String(a.scope).toLowerCase() === scope.toLowerCase());
   if (ctx.opts.role) {
     const def = (await roleDefinitions(c, sub, String(ctx.opts.role)))[0];
     if (!def) throw new CliError('RoleDefinitionNotFound', `Role '${String(ctx.opts.role)}' doesn't exist.`);
@@ -92,11 +111,19 @@ async function listAssignments(ctx: CommandContext, c: ApiClient): Promise<Obj[]
 export function roleCommands(): Command {
   const role = new Command('role').description('Manage Azure role-based access control (Azure RBAC).');
   const assignment = role.command('assignment').description('Manage role assignments.');
-  const scoped = (cmd: Command) => cmd.option('--scope <scope>', 'Scope at which the role assignment applies').option('-g, --resource-group <rg>', 'Use it only if the role assignment applies to a resource group');
+  const scoped = (cmd: Command) =>
+    cmd
+      .option('--scope <scope>', 'Scope at which the role assignment applies')
+      .option('-g, --resource-group <rg>', 'Use it only if the role assignment applies to a resource group');
 
   leaf(
-    scoped(assignment.command('create').description('Create a new role assignment for a user, group, or service principal.'))
-      .option('--assignee <assignee>', 'Represent a user, group, or service principal (object id, app id, or identity resource id)')
+    scoped(
+      assignment.command('create').description('Create a new role assignment for a user, group, or service principal.'),
+    )
+      .option(
+        '--assignee <assignee>',
+        'Represent a user, group, or service principal (object id, app id, or identity resource id)',
+      )
       .option('--assignee-object-id <id>', 'Use this parameter instead of --assignee to bypass graph lookups')
       .option('--assignee-principal-type <type>', 'User, Group, ServicePrincipal, ForeignGroup')
       .option('--role <role>', 'Role name or id')
@@ -104,20 +131,34 @@ export function roleCommands(): Command {
     async (ctx) => {
       const c = ctx.client();
       const roleName = requireOpt(ctx.opts, 'role', '--role');
-      if (!ctx.opts.assignee && !ctx.opts.assigneeObjectId) throw new CliError('CliUsage', 'usage error: --assignee STRING | --assignee-object-id GUID', 2);
+      if (!ctx.opts.assignee && !ctx.opts.assigneeObjectId)
+        throw new CliError('CliUsage', 'usage error: --assignee STRING | --assignee-object-id GUID', 2);
       const sub = await c.subscriptionId(ctx.opts.subscription);
       const def = (await roleDefinitions(c, sub, roleName))[0];
       if (!def) throw new CliError('RoleDefinitionNotFound', `Role '${roleName}' doesn't exist.`);
       const principal = ctx.opts.assigneeObjectId
-        ? { objectId: String(ctx.opts.assigneeObjectId), type: String(ctx.opts.assigneePrincipalType ?? 'ServicePrincipal') }
+        ? {
+            objectId: String(ctx.opts.assigneeObjectId),
+            type: String(ctx.opts.assigneePrincipalType ?? 'ServicePrincipal'),
+          }
         : await resolvePrincipal(c, String(ctx.opts.assignee));
       const scope = await scopeOf(ctx, c);
       const principalType = ctx.opts.assigneePrincipalType ?? (principal.type === 'User' ? 'User' : 'ServicePrincipal');
-      const created = await c.request<Obj>(`${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`, {
-        method: 'PUT',
-        query: { 'api-version': AUTHZ_API },
-        body: { properties: { roleDefinitionId: def.id, principalId: principal.objectId, principalType, ...(ctx.opts.description ? { description: ctx.opts.description } : {}) } },
-      });
+      const created = await c.request<Obj>(
+        `${scope}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}`,
+        {
+          method: 'PUT',
+          query: { 'api-version': AUTHZ_API },
+          body: {
+            properties: {
+              roleDefinitionId: def.id,
+              principalId: principal.objectId,
+              principalType,
+              ...(ctx.opts.description ? { description: ctx.opts.description } : {}),
+            },
+          },
+        },
+      );
       const flat = flatten(created);
       return { ...flat, resourceGroup: rgOf(String(flat.scope)) ?? null };
     },
@@ -125,18 +166,25 @@ export function roleCommands(): Command {
   );
 
   leaf(
-    scoped(assignment.command('list').description('List role assignments.')).option('--assignee <assignee>').option('--role <role>').option('--all', 'Show all assignments under the current subscription'),
+    scoped(assignment.command('list').description('List role assignments.'))
+      .option('--assignee <assignee>')
+      .option('--role <role>')
+      .option('--all', 'Show all assignments under the current subscription'),
     async (ctx) => listAssignments(ctx, ctx.client()),
     table,
   );
 
   leaf(
-    scoped(assignment.command('delete').description('Delete role assignments.')).option('--assignee <assignee>').option('--role <role>').option('--ids <ids...>', 'Space-separated role assignment ids'),
+    scoped(assignment.command('delete').description('Delete role assignments.'))
+      .option('--assignee <assignee>')
+      .option('--role <role>')
+      .option('--ids <ids...>', 'Space-separated role assignment ids'),
     async (ctx) => {
       const c = ctx.client();
       let ids = (ctx.opts.ids as string[] | undefined) ?? [];
       if (ids.length === 0) {
-        if (!ctx.opts.assignee && !ctx.opts.role) throw new CliError('CliUsage', 'usage error: --ids | --assignee ... | --role ...', 2);
+        if (!ctx.opts.assignee && !ctx.opts.role)
+          throw new CliError('CliUsage', 'usage error: --ids | --assignee ... | --role ...', 2);
         ids = (await listAssignments(ctx, c)).map((a) => String(a.id));
         if (ids.length === 0) {
           ctx.warn('No matched assignments were found to delete');
@@ -150,7 +198,12 @@ export function roleCommands(): Command {
 
   const definition = role.command('definition').description('Manage role definitions.');
   leaf(
-    definition.command('list').description('List role definitions.').option('-n, --name <name>', "A role's name or id").option('--custom-role-only', 'Custom roles only').option('--scope <scope>'),
+    definition
+      .command('list')
+      .description('List role definitions.')
+      .option('-n, --name <name>', "A role's name or id")
+      .option('--custom-role-only', 'Custom roles only')
+      .option('--scope <scope>'),
     async (ctx) => {
       const c = ctx.client();
       const sub = await c.subscriptionId(ctx.opts.subscription);
@@ -159,7 +212,12 @@ export function roleCommands(): Command {
         .filter((d) => !ctx.opts.customRoleOnly || d.type === 'CustomRole')
         .map((d) => ({ ...d, roleType: d.type, type: 'Microsoft.Authorization/roleDefinitions' }));
     },
-    (r) => (Array.isArray(r) ? r : [r]).map((d: Obj) => ({ Name: d.roleName, Type: d.roleType, Description: d.description })),
+    (r) =>
+      (Array.isArray(r) ? r : [r]).map((d: Obj) => ({
+        Name: d.roleName,
+        Type: d.roleType,
+        Description: d.description,
+      })),
   );
   return role;
 }

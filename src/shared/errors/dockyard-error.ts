@@ -7,7 +7,11 @@ export class DockyardError extends Error {
   readonly detail: unknown;
   readonly headers: Record<string, string>;
 
-  constructor(code: ErrorCode, message?: string, options: { detail?: unknown; headers?: Record<string, string>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options: { detail?: unknown; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
     super(message ?? ERRORS[code].message, { cause: options.cause });
     this.name = 'DockyardError';
     this.code = code;

@@ -36,11 +36,14 @@ export const ERRORS = {
   PAGINATION_NUMBER_INVALID: oci(400, 'invalid number of results requested'),
   TAG_INVALID: oci(400, 'manifest tag did not match URI'),
   UNKNOWN: oci(500, 'unknown error'),
-  REGISTRY_DISALLOWED_OPERATION: oci(405, 'The operation is disallowed on this registry, repository or image. View troubleshooting steps at https://aka.ms/acr/faq/#why-does-my-pull-or-push-request-fail-with-disallowed-operation'),
+  REGISTRY_DISALLOWED_OPERATION: oci(
+    405,
+    'The operation is disallowed on this registry, repository or image. View troubleshooting steps at https://aka.ms/acr/faq/#why-does-my-pull-or-push-request-fail-with-disallowed-operation',
+  ),
 
   // ARM / az-facing codes
   InvalidApiVersionParameter: arm(400, 'The api-version is invalid.'),
-  MissingApiVersionParameter: arm(400, "The api-version query parameter (?api-version=) is required for all requests."),
+  MissingApiVersionParameter: arm(400, 'The api-version query parameter (?api-version=) is required for all requests.'),
   InvalidRequestContent: arm(400, 'The request content was invalid and could not be deserialized.'),
   Request_UnsupportedQuery: arm(400, 'Unsupported query.'),
   InvalidParameter: arm(400, 'A parameter is invalid.'),
@@ -57,7 +60,10 @@ export const ERRORS = {
   InvalidAuthenticationToken: arm(401, 'The access token is invalid.'),
   ExpiredAuthenticationToken: arm(401, 'The access token expiry UTC time is earlier than current UTC time.'),
   AuthorizationFailed: arm(403, 'The client does not have authorization to perform the action.'),
-  LinkedAuthorizationFailed: arm(403, 'The client has permission to perform the action on the scope, but not the action(s) it needs on a linked scope (such as assign/action on a user-assigned identity).'),
+  LinkedAuthorizationFailed: arm(
+    403,
+    'The client has permission to perform the action on the scope, but not the action(s) it needs on a linked scope (such as assign/action on a user-assigned identity).',
+  ),
   RoleAssignmentExists: arm(409, 'The role assignment already exists.'),
   RoleDefinitionNotFound: arm(404, 'The role definition could not be found.'),
   RoleAssignmentNotFound: arm(404, 'The role assignment could not be found.'),
@@ -70,13 +76,19 @@ export const ERRORS = {
   RunNotFound: arm(404, 'The run could not be found.'),
   LogLinkExpired: arm(403, 'The log link has expired; request a new one.'),
   OperationNotAllowed: arm(400, 'The operation is not allowed.'),
-  SourceLocationNotAllowed: arm(400, 'The source location is not allowed: use a git URL, an uploaded context or /dev/null (host directories are never server-side sources).'),
+  SourceLocationNotAllowed: arm(
+    400,
+    'The source location is not allowed: use a git URL, an uploaded context or /dev/null (host directories are never server-side sources).',
+  ),
   PathOutsideContext: arm(400, 'The path (task file, values file or Dockerfile) is outside the build context.'),
   ImportSourceNetworkDenied: arm(403, "The source registry's network rules do not allow the import."),
   InternalServerError: arm(500, 'An internal error occurred.'),
   DashboardNotBuilt: arm(503, 'The web dashboard has not been built: run "npm run build:web".'),
   DashboardProxyForbidden: arm(403, 'The dashboard registry proxy only serves loopback clients.'),
-  WebhookTargetNotAllowed: arm(400, 'The webhook service URI is not allowed: only loopback and the hosts in webhookAllowedHosts may receive webhooks.'),
+  WebhookTargetNotAllowed: arm(
+    400,
+    'The webhook service URI is not allowed: only loopback and the hosts in webhookAllowedHosts may receive webhooks.',
+  ),
 
   // OAuth / token endpoints (ACR /oauth2/*, identity service, IMDS)
   invalid_request: oauth(400, 'The request is missing a required parameter or is malformed.'),
@@ -116,7 +128,10 @@ export const ERRORS = {
   CliNotLoggedIn: cli(1, 'Please run "dockyard login" to set up an account.'),
   CliTrustStore: cli(1, 'Could not install the local CA into the system trust store.'),
   CliAzCloud: cli(1, 'Could not register the Dockyard cloud with the Azure CLI.'),
-  CliLoginExpired: cli(1, 'The stored login has expired and could not be renewed: run "dockyard login" again, or "dockyard logout" to use the local admin.'),
+  CliLoginExpired: cli(
+    1,
+    'The stored login has expired and could not be renewed: run "dockyard login" again, or "dockyard logout" to use the local admin.',
+  ),
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -63,7 +63,11 @@ export interface BlobStore {
    * Appends a stream to an upload, hashing as it writes. `expectedLength` (when given) must match the bytes read,
    * `maxSize` caps the total. On any failure the upload is truncated back to its previous size.
    */
-  appendUpload(id: string, data: Readable, options?: { expectedLength?: number; maxSize?: number }): Promise<UploadState>;
+  appendUpload(
+    id: string,
+    data: Readable,
+    options?: { expectedLength?: number; maxSize?: number },
+  ): Promise<UploadState>;
   /** Verifies the digest and atomically makes the blob visible (idempotent if it already exists). Ends the upload. */
   commitUpload(id: string, expectedDigest: string): Promise<BlobInfo>;
   abortUpload(id: string): Promise<void>;

@@ -71,7 +71,11 @@ export class FsBlobStore implements BlobStore {
       return null;
     }
     const s = await fh.stat();
-    const stream = createReadStream('', { fd: fh, highWaterMark: SEND_CHUNK, ...(range ? { start: range.start, end: range.end } : {}) });
+    const stream = createReadStream('', {
+      fd: fh,
+      highWaterMark: SEND_CHUNK,
+      ...(range ? { start: range.start, end: range.end } : {}),
+    });
     return { info: { digest, size: s.size }, stream };
   }
 
@@ -122,7 +126,11 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  appendUpload(id: string, data: Readable, options: { expectedLength?: number; maxSize?: number } = {}): Promise<UploadState> {
+  appendUpload(
+    id: string,
+    data: Readable,
+    options: { expectedLength?: number; maxSize?: number } = {},
+  ): Promise<UploadState> {
     return this.exclusive(id, async () => {
       const path = this.uploadPath(id);
       const before = await this.uploadState(id);
@@ -136,14 +144,16 @@ export class FsBlobStore implements BlobStore {
         transform(chunk: Buffer, _enc, cb) {
           written += chunk.length;
           if (limit !== undefined && before.size + written > limit) return cb(new UploadTooLargeError(limit));
-          if (options.expectedLength !== undefined && written > options.expectedLength) return cb(new LengthMismatchError(options.expectedLength, written));
+          if (options.expectedLength !== undefined && written > options.expectedLength)
+            return cb(new LengthMismatchError(options.expectedLength, written));
           hash.update(chunk);
           cb(null, chunk);
         },
       });
       try {
         await pipeline(data, tap, createWriteStream(path, { flags: 'a', mode: 0o600, highWaterMark: READ_CHUNK }));
-        if (options.expectedLength !== undefined && written !== options.expectedLength) throw new LengthMismatchError(options.expectedLength, written);
+        if (options.expectedLength !== undefined && written !== options.expectedLength)
+          throw new LengthMismatchError(options.expectedLength, written);
       } catch (err) {
         await truncate(path, before.size).catch(() => undefined);
         this.hashes.set(id, state);
@@ -203,7 +213,8 @@ export class FsBlobStore implements BlobStore {
 async function rehash(path: string, size: number): Promise<{ hash: Hash; size: number }> {
   const hash = createHash('sha256');
   if (size > 0) {
-    for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK })) hash.update(chunk as Buffer);
+    for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK }))
+      hash.update(chunk as Buffer);
   }
   return { hash, size };
 }

@@ -48,7 +48,11 @@ export class MemoryBlobStore implements BlobStore {
     return parts ? { id, size: parts.reduce((n, p) => n + p.length, 0) } : null;
   }
 
-  async appendUpload(id: string, data: Readable, options: { expectedLength?: number; maxSize?: number } = {}): Promise<UploadState> {
+  async appendUpload(
+    id: string,
+    data: Readable,
+    options: { expectedLength?: number; maxSize?: number } = {},
+  ): Promise<UploadState> {
     const parts = this.uploads.get(id);
     if (!parts) throw new UploadUnknownError(id);
     const before = parts.reduce((n, p) => n + p.length, 0);
@@ -60,7 +64,8 @@ export class MemoryBlobStore implements BlobStore {
       if (options.maxSize !== undefined && before + n > options.maxSize) throw new UploadTooLargeError(options.maxSize);
       chunks.push(b);
     }
-    if (options.expectedLength !== undefined && n !== options.expectedLength) throw new LengthMismatchError(options.expectedLength, n);
+    if (options.expectedLength !== undefined && n !== options.expectedLength)
+      throw new LengthMismatchError(options.expectedLength, n);
     parts.push(...chunks);
     return { id, size: before + n };
   }

@@ -24,7 +24,7 @@ export async function buildImage(docker: Docker, o: BuildOptions, remapped = fal
     rm: true,
     forcerm: true,
     version: '1',
-    networkmode: remapped && (o.network ?? 'host') === 'host' ? 'none' : o.network ?? 'host',
+    networkmode: remapped && (o.network ?? 'host') === 'host' ? 'none' : (o.network ?? 'host'),
   };
   if (o.tags?.length) query.t = o.tags;
   if (o.buildArgs && Object.keys(o.buildArgs).length) query.buildargs = o.buildArgs;
@@ -34,10 +34,16 @@ export async function buildImage(docker: Docker, o: BuildOptions, remapped = fal
   if (o.pull) query.pull = true;
   if (Object.keys(registryconfig).length) query.registryconfig = registryconfig;
   if (o.signal) query.abortSignal = o.signal;
-  void ctx.bytes.then((n) => o.onOutput?.(`Sending build context to Docker daemon  ${humanSize(n)}\n`, 'stdout'), () => undefined);
+  void ctx.bytes.then(
+    (n) => o.onOutput?.(`Sending build context to Docker daemon  ${humanSize(n)}\n`, 'stdout'),
+    () => undefined,
+  );
   let imageId: string | undefined;
   try {
-    const stream = (await docker.buildImage(ctx.stream, query as Docker.ImageBuildOptions)) as unknown as NodeJS.ReadableStream;
+    const stream = (await docker.buildImage(
+      ctx.stream,
+      query as Docker.ImageBuildOptions,
+    )) as unknown as NodeJS.ReadableStream;
     const aux = await consumeJsonStream(stream, (text, s) => {
       const m = /^Successfully built ([0-9a-f]{12,64})\s*$/m.exec(text);
       if (m && !imageId) imageId = m[1];
@@ -63,7 +69,11 @@ export async function pushImage(docker: Docker, o: PushOptions): Promise<PushRes
   o.onOutput?.(`The push refers to repository [${repo}]\n`, 'stdout');
   try {
     const image = docker.getImage(o.image);
-    const stream = (await image.push({ tag, authconfig: o.auth ?? {}, abortSignal: o.signal } as never)) as unknown as NodeJS.ReadableStream;
+    const stream = (await image.push({
+      tag,
+      authconfig: o.auth ?? {},
+      abortSignal: o.signal,
+    } as never)) as unknown as NodeJS.ReadableStream;
     const aux = await consumeJsonStream(stream, (text, s) => {
       if (text.startsWith('The push refers to repository')) return;
       o.onOutput?.(text, s);
@@ -87,7 +97,10 @@ export async function pullImage(docker: Docker, o: PullOptions): Promise<{ image
   const at = o.image.indexOf('@');
   const query: Record<string, unknown> = at >= 0 ? { fromImage: o.image } : { fromImage: repo, tag };
   try {
-    const stream = (await docker.createImage((o.auth ?? {}) as Docker.AuthConfig, { ...query, abortSignal: o.signal } as never)) as unknown as NodeJS.ReadableStream;
+    const stream = (await docker.createImage(
+      (o.auth ?? {}) as Docker.AuthConfig,
+      { ...query, abortSignal: o.signal } as never,
+    )) as unknown as NodeJS.ReadableStream;
     await consumeJsonStream(stream, o.onOutput);
   } catch (err) {
     if (o.signal?.aborted) throw abortError('pull');

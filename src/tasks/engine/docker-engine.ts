@@ -2,11 +2,27 @@ import { createReadStream } from 'node:fs';
 import Docker from 'dockerode';
 import { DockyardError } from '../../shared/index.js';
 import type {
-  BuildOptions, BuildResult, ContainerEngine, ImageInfo, PullOptions, PushOptions, PushResult, RunOptions, RunResult, VolumeFile,
+  BuildOptions,
+  BuildResult,
+  ContainerEngine,
+  ImageInfo,
+  PullOptions,
+  PushOptions,
+  PushResult,
+  RunOptions,
+  RunResult,
+  VolumeFile,
 } from './container-engine.js';
 import { buildImage, pullImage, pushImage } from './docker-build.js';
 import { runContainer } from './docker-run.js';
-import { startDockerd, pingSocket, type DockerdHandle, type EngineUserns, type RemapRoot, type StorageDriver } from './dockerd.js';
+import {
+  startDockerd,
+  pingSocket,
+  type DockerdHandle,
+  type EngineUserns,
+  type RemapRoot,
+  type StorageDriver,
+} from './dockerd.js';
 import { consumeJsonStream } from './json-message.js';
 import { parseImageRef, splitRepoTag } from './image-ref.js';
 import { dirToTar, filesToTar, ensureHelperImage } from './volume-io.js';
@@ -71,7 +87,8 @@ export class DockerEngine implements ContainerEngine {
     try {
       await this.docker.getVolume(name).remove({ force: true });
     } catch (err) {
-      if (statusOf(err) !== 404) throw new DockyardError('EngineOperationFailed', `cannot remove volume ${name}: ${(err as Error).message}`);
+      if (statusOf(err) !== 404)
+        throw new DockyardError('EngineOperationFailed', `cannot remove volume ${name}: ${(err as Error).message}`);
     }
   }
 
@@ -103,13 +120,21 @@ export class DockerEngine implements ContainerEngine {
     try {
       await this.docker.getContainer(name).remove({ force });
     } catch (err) {
-      if (statusOf(err) !== 404) throw new DockyardError('EngineOperationFailed', `cannot remove container ${name}: ${(err as Error).message}`);
+      if (statusOf(err) !== 404)
+        throw new DockyardError('EngineOperationFailed', `cannot remove container ${name}: ${(err as Error).message}`);
     }
   }
 
   async removeContainersByLabel(key: string, value: string): Promise<number> {
     const list = await this.docker.listContainers({ all: true, filters: { label: [`${key}=${value}`] } });
-    await Promise.all(list.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      list.map((c) =>
+        this.docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     return list.length;
   }
 
@@ -144,7 +169,8 @@ export class DockerEngine implements ContainerEngine {
     try {
       await this.docker.getImage(ref).remove({ force, noprune: false });
     } catch (err) {
-      if (statusOf(err) !== 404) throw new DockyardError('EngineOperationFailed', `cannot remove image ${ref}: ${(err as Error).message}`);
+      if (statusOf(err) !== 404)
+        throw new DockyardError('EngineOperationFailed', `cannot remove image ${ref}: ${(err as Error).message}`);
     }
   }
 
@@ -157,7 +183,9 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async loadImageArchive(tarPath: string): Promise<string[]> {
-    const stream = (await this.docker.loadImage(createReadStream(tarPath), { quiet: true } as never)) as unknown as NodeJS.ReadableStream;
+    const stream = (await this.docker.loadImage(createReadStream(tarPath), {
+      quiet: true,
+    } as never)) as unknown as NodeJS.ReadableStream;
     const loaded: string[] = [];
     await consumeJsonStream(stream, (text) => {
       const m = /^Loaded image(?: ID)?: (\S+)/.exec(text);
@@ -179,11 +207,22 @@ export class DockerEngine implements ContainerEngine {
 export async function createDockerEngine(opts: DockerEngineOptions): Promise<DockerEngine> {
   if (opts.dockerHost) {
     const socket = opts.dockerHost.replace(/^unix:\/\//, '');
-    if (!(await pingSocket(socket, 5000))) throw new DockyardError('EngineUnavailable', `no docker daemon answers on ${opts.dockerHost}`);
+    if (!(await pingSocket(socket, 5000)))
+      throw new DockyardError('EngineUnavailable', `no docker daemon answers on ${opts.dockerHost}`);
     const info = (await new Docker({ socketPath: socket }).info().catch(() => ({}))) as { SecurityOptions?: string[] };
-    return new DockerEngine(socket, undefined, (info.SecurityOptions ?? []).some((o) => /name=userns/.test(o)));
+    return new DockerEngine(
+      socket,
+      undefined,
+      (info.SecurityOptions ?? []).some((o) => /name=userns/.test(o)),
+    );
   }
   if (!opts.dataDir) throw new DockyardError('EngineUnavailable', 'a data dir or a docker host is required');
-  const daemon = await startDockerd({ dataDir: opts.dataDir, execRoot: opts.execRoot, storageDriver: opts.storageDriver, startTimeoutMs: opts.startTimeoutMs, userns: opts.userns });
+  const daemon = await startDockerd({
+    dataDir: opts.dataDir,
+    execRoot: opts.execRoot,
+    storageDriver: opts.storageDriver,
+    startTimeoutMs: opts.startTimeoutMs,
+    userns: opts.userns,
+  });
   return new DockerEngine(daemon.socketPath, daemon);
 }

@@ -85,7 +85,11 @@ function startFailureCode(msg: string): number {
   return 125;
 }
 
-async function createWithPull(docker: Docker, o: RunOptions, spec: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+async function createWithPull(
+  docker: Docker,
+  o: RunOptions,
+  spec: Docker.ContainerCreateOptions,
+): Promise<Docker.Container> {
   try {
     return await docker.createContainer(spec);
   } catch (err) {
@@ -100,7 +104,10 @@ async function createWithPull(docker: Docker, o: RunOptions, spec: Docker.Contai
 export async function runContainer(docker: Docker, o: RunOptions, remapped = false): Promise<RunResult> {
   const result: RunResult = { exitCode: 0, timedOut: false, aborted: false, containerId: '' };
   if (o.signal?.aborted) return { ...result, exitCode: 137, aborted: true };
-  await docker.getContainer(o.name).remove({ force: true }).catch(() => undefined);
+  await docker
+    .getContainer(o.name)
+    .remove({ force: true })
+    .catch(() => undefined);
   let container: Docker.Container;
   try {
     container = await createWithPull(docker, o, containerSpec(o, remapped));

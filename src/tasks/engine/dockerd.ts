@@ -102,7 +102,10 @@ export async function startDockerd(opts: DockerdOptions): Promise<DockerdHandle>
   const execRoot = opts.execRoot ?? (await defaultExecRoot(dataDir));
   const socketPath = join(execRoot, 'docker.sock');
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
-    throw new DockyardError('EngineUnavailable', `docker socket path too long (${socketPath}); choose a shorter exec root`);
+    throw new DockyardError(
+      'EngineUnavailable',
+      `docker socket path too long (${socketPath}); choose a shorter exec root`,
+    );
   }
   const pidFile = join(dataDir, 'dockerd.pid');
   const logFile = join(dataDir, 'dockerd.log');
@@ -120,7 +123,17 @@ export async function startDockerd(opts: DockerdOptions): Promise<DockerdHandle>
   let lastError: unknown;
   for (const driver of drivers) {
     try {
-      const handle = await launch({ ...opts, userns, dataRoot, execRoot, socketPath, pidFile, logFile, configFile, driver });
+      const handle = await launch({
+        ...opts,
+        userns,
+        dataRoot,
+        execRoot,
+        socketPath,
+        pidFile,
+        logFile,
+        configFile,
+        driver,
+      });
       return { ...handle, traversable };
     } catch (err) {
       lastError = err;
@@ -144,16 +157,29 @@ interface LaunchSpec extends DockerdOptions {
 async function launch(s: LaunchSpec): Promise<DockerdHandle> {
   const ns = `dockyard-${createHash('sha256').update(s.dataRoot).digest('hex').slice(0, 8)}`;
   const args = [
-    '--data-root', s.dataRoot,
-    '--exec-root', s.execRoot,
-    '--pidfile', s.pidFile,
-    '--config-file', s.configFile,
-    '-H', `unix://${s.socketPath}`,
-    '--iptables=false', '--ip6tables=false', '--ip-masq=false', '--bridge=none', '--userland-proxy=false',
-    '--storage-driver', s.driver,
-    '--containerd-namespace', ns,
-    '--containerd-plugins-namespace', `${ns}-plugins`,
-    '--shutdown-timeout', String(s.shutdownTimeoutSec ?? 2),
+    '--data-root',
+    s.dataRoot,
+    '--exec-root',
+    s.execRoot,
+    '--pidfile',
+    s.pidFile,
+    '--config-file',
+    s.configFile,
+    '-H',
+    `unix://${s.socketPath}`,
+    '--iptables=false',
+    '--ip6tables=false',
+    '--ip-masq=false',
+    '--bridge=none',
+    '--userland-proxy=false',
+    '--storage-driver',
+    s.driver,
+    '--containerd-namespace',
+    ns,
+    '--containerd-plugins-namespace',
+    `${ns}-plugins`,
+    '--shutdown-timeout',
+    String(s.shutdownTimeoutSec ?? 2),
   ];
   // `default` makes dockerd create the dockremap user and its subordinate ranges when scripts/setup.sh has not.
   if (s.userns === 'remap') args.push('--userns-remap', 'default');
@@ -172,7 +198,12 @@ async function launch(s: LaunchSpec): Promise<DockerdHandle> {
   const deadline = started + (s.startTimeoutMs ?? 60_000);
   for (;;) {
     if (exited) break;
-    if (await access(s.socketPath).then(() => true, () => false)) {
+    if (
+      await access(s.socketPath).then(
+        () => true,
+        () => false,
+      )
+    ) {
       if (await pingSocket(s.socketPath)) break;
     }
     if (Date.now() > deadline) {
@@ -184,7 +215,10 @@ async function launch(s: LaunchSpec): Promise<DockerdHandle> {
   }
   if (exited || !child.pid) {
     const tail = (await readFile(s.logFile, 'utf8').catch(() => '')).split('\n').slice(-8).join('\n');
-    throw new DockyardError('EngineUnavailable', `${exited ?? 'dockerd failed'} (storage driver ${s.driver}); log tail:\n${tail}`);
+    throw new DockyardError(
+      'EngineUnavailable',
+      `${exited ?? 'dockerd failed'} (storage driver ${s.driver}); log tail:\n${tail}`,
+    );
   }
   const pid = child.pid;
   const startMs = Date.now() - started;
@@ -218,7 +252,17 @@ async function launch(s: LaunchSpec): Promise<DockerdHandle> {
       throw new DockyardError('EngineUnavailable', `dockerd --userns-remap: ${(err as Error).message}`);
     }
   }
-  return { socketPath: s.socketPath, pid, storageDriver: s.driver, dataRoot: s.dataRoot, execRoot: s.execRoot, logFile: s.logFile, startMs, remapRoot, stop };
+  return {
+    socketPath: s.socketPath,
+    pid,
+    storageDriver: s.driver,
+    dataRoot: s.dataRoot,
+    execRoot: s.execRoot,
+    logFile: s.logFile,
+    startMs,
+    remapRoot,
+    stop,
+  };
 }
 
 /**

@@ -3,7 +3,16 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { DockyardError } from '../../shared/index.js';
 import type {
-  BuildOptions, BuildResult, ContainerEngine, ImageInfo, PullOptions, PushOptions, PushResult, RunOptions, RunResult, VolumeFile,
+  BuildOptions,
+  BuildResult,
+  ContainerEngine,
+  ImageInfo,
+  PullOptions,
+  PushOptions,
+  PushResult,
+  RunOptions,
+  RunResult,
+  VolumeFile,
 } from './container-engine.js';
 import { parseImageRef, splitRepoTag } from './image-ref.js';
 
@@ -53,7 +62,10 @@ export class FakeEngine implements ContainerEngine {
 
   /** Scripts runs whose image (or name) matches. Later registrations win. */
   onRun(match: string | RegExp | ((o: RunOptions) => boolean), handler: FakeRunHandler | FakeRunBehaviour): this {
-    const m = typeof match === 'function' ? match : (o: RunOptions) => (typeof match === 'string' ? o.image === match || o.name === match : match.test(o.image));
+    const m =
+      typeof match === 'function'
+        ? match
+        : (o: RunOptions) => (typeof match === 'string' ? o.image === match || o.name === match : match.test(o.image));
     this.handlers.unshift({ match: m, handler: typeof handler === 'function' ? handler : () => handler });
     return this;
   }
@@ -70,11 +82,19 @@ export class FakeEngine implements ContainerEngine {
     const { onOutput, signal, pullAuth, ...rest } = o;
     this.record('build', { ...rest, pullAuthHosts: Object.keys(pullAuth ?? {}) });
     if (signal?.aborted) throw new DockyardError('EngineOperationFailed', 'build was cancelled');
-    const dfPath = isAbsolute(o.dockerfile ?? '') ? (o.dockerfile as string) : join(o.contextDir, o.dockerfile ?? 'Dockerfile');
+    const dfPath = isAbsolute(o.dockerfile ?? '')
+      ? (o.dockerfile as string)
+      : join(o.contextDir, o.dockerfile ?? 'Dockerfile');
     const text = await readFile(dfPath, 'utf8').catch(() => {
-      throw new DockyardError('EngineBuildFailed', `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${dfPath}: no such file or directory`);
+      throw new DockyardError(
+        'EngineBuildFailed',
+        `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${dfPath}: no such file or directory`,
+      );
     });
-    const instructions = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const instructions = text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     const size = await dirSize(o.contextDir);
     onOutput?.(`Sending build context to Docker daemon  ${size}B\n`, 'stdout');
     let id = sha(`${text}|${JSON.stringify(o.buildArgs ?? {})}|${o.target ?? ''}`);
@@ -90,7 +110,10 @@ export class FakeEngine implements ContainerEngine {
     onOutput?.(`Successfully built ${id.slice(0, 12)}\n`, 'stdout');
     for (const t of o.tags ?? []) {
       this.images.set(normalise(t), `sha256:${id}`);
-      onOutput?.(`Successfully tagged ${t.includes(':') && t.lastIndexOf(':') > t.lastIndexOf('/') ? t : `${t}:latest`}\n`, 'stdout');
+      onOutput?.(
+        `Successfully tagged ${t.includes(':') && t.lastIndexOf(':') > t.lastIndexOf('/') ? t : `${t}:latest`}\n`,
+        'stdout',
+      );
     }
     return { imageId: `sha256:${id}` };
   }
@@ -102,7 +125,8 @@ export class FakeEngine implements ContainerEngine {
     o.onOutput?.(`The push refers to repository [${repo}]\n`, 'stdout');
     if (!id) throw new DockyardError('EnginePushFailed', `An image does not exist locally with the tag: ${repo}`);
     const host = parseImageRef(o.image).registry;
-    if (this.failingRegistries.has(host)) throw new DockyardError('EnginePushFailed', 'unauthorized: authentication required');
+    if (this.failingRegistries.has(host))
+      throw new DockyardError('EnginePushFailed', 'unauthorized: authentication required');
     const layer = id.slice(7, 19);
     const digest = `sha256:${sha(`${id}|${repo}`)}`;
     o.onOutput?.(`${layer}: Preparing\n${layer}: Pushed\n${tag}: digest: ${digest} size: 524\n`, 'stdout');
@@ -138,11 +162,17 @@ export class FakeEngine implements ContainerEngine {
     if (o.keep) this.containers.set(o.name, o.labels ?? {});
     if (b.hang) {
       return new Promise((resolve) => {
-        const timer = o.timeoutMs ? setTimeout(() => resolve({ exitCode: 137, timedOut: true, aborted: false, containerId }), o.timeoutMs) : undefined;
-        signal?.addEventListener('abort', () => {
-          if (timer) clearTimeout(timer);
-          resolve({ exitCode: 137, timedOut: false, aborted: true, containerId });
-        }, { once: true });
+        const timer = o.timeoutMs
+          ? setTimeout(() => resolve({ exitCode: 137, timedOut: true, aborted: false, containerId }), o.timeoutMs)
+          : undefined;
+        signal?.addEventListener(
+          'abort',
+          () => {
+            if (timer) clearTimeout(timer);
+            resolve({ exitCode: 137, timedOut: false, aborted: true, containerId });
+          },
+          { once: true },
+        );
       });
     }
     return { exitCode: b.exitCode ?? 0, timedOut: false, aborted: false, containerId };
@@ -191,7 +221,9 @@ export class FakeEngine implements ContainerEngine {
   }
 
   async inspectImage(ref: string): Promise<ImageInfo> {
-    const id = ref.startsWith('sha256:') ? [...this.images.values()].find((v) => v === ref) : this.images.get(normalise(ref));
+    const id = ref.startsWith('sha256:')
+      ? [...this.images.values()].find((v) => v === ref)
+      : this.images.get(normalise(ref));
     if (!id) return { exists: false, repoTags: [], repoDigests: [], labels: {} };
     const tags = [...this.images.entries()].filter(([, v]) => v === id).map(([k]) => k);
     return { exists: true, id, repoTags: tags, repoDigests: this.repoDigests.get(id) ?? [], labels: {} };

@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 /** Decodes the octal escapes (\040 etc.) of /proc/self/mountinfo fields. */
-const unescapeMount = (s: string): string => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+const unescapeMount = (s: string): string =>
+  s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 /** Mount points at or below any of `roots`, deepest first. */
 export async function mountsUnder(roots: string[]): Promise<string[]> {

@@ -1,11 +1,32 @@
 export type {
-  BuildOptions, BuildResult, ContainerEngine, ImageInfo, OnOutput, OutputStream, PullOptions, PushAuth, PushOptions, PushResult,
-  RegistryCredential, RunMount, RunOptions, RunResult, VolumeFile,
+  BuildOptions,
+  BuildResult,
+  ContainerEngine,
+  ImageInfo,
+  OnOutput,
+  OutputStream,
+  PullOptions,
+  PushAuth,
+  PushOptions,
+  PushResult,
+  RegistryCredential,
+  RunMount,
+  RunOptions,
+  RunResult,
+  VolumeFile,
 } from './container-engine.js';
 export { DockerEngine, createDockerEngine, type DockerEngineOptions } from './docker-engine.js';
 export {
-  startDockerd, pingSocket, defaultExecRoot, subordinateRoot, REMAP_USER,
-  type DockerdHandle, type DockerdOptions, type EngineUserns, type RemapRoot, type StorageDriver,
+  startDockerd,
+  pingSocket,
+  defaultExecRoot,
+  subordinateRoot,
+  REMAP_USER,
+  type DockerdHandle,
+  type DockerdOptions,
+  type EngineUserns,
+  type RemapRoot,
+  type StorageDriver,
 } from './dockerd.js';
 export { FakeEngine, type FakeCall, type FakeRunBehaviour, type FakeRunHandler } from './fake-engine.js';
 export { parseImageRef, splitRepoTag, registryHostOf, repoDigestFor, type ImageRef } from './image-ref.js';

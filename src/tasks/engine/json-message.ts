@@ -28,7 +28,10 @@ export function renderJsonMessage(m: JsonMessage): string {
 }
 
 export class JsonMessageError extends Error {
-  constructor(message: string, readonly code?: number) {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
     super(message);
     this.name = 'JsonMessageError';
   }
@@ -38,7 +41,10 @@ export class JsonMessageError extends Error {
  * Consumes a JSON-lines progress stream, forwards rendered text to onOutput and collects `aux` payloads.
  * Rejects with JsonMessageError on the first error message (after the stream ends).
  */
-export function consumeJsonStream(stream: NodeJS.ReadableStream, onOutput?: OnOutput): Promise<Record<string, unknown>[]> {
+export function consumeJsonStream(
+  stream: NodeJS.ReadableStream,
+  onOutput?: OnOutput,
+): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
     const aux: Record<string, unknown>[] = [];
     let buf = '';

@@ -36,7 +36,8 @@ export function dirToTar(hostDir: string, subPath?: string): NodeJS.ReadableStre
   const extract = tar.extract();
   if (prefix) {
     const parts = prefix.split('/');
-    for (let i = 1; i <= parts.length; i++) out.entry({ name: parts.slice(0, i).join('/'), type: 'directory', mode: 0o755 });
+    for (let i = 1; i <= parts.length; i++)
+      out.entry({ name: parts.slice(0, i).join('/'), type: 'directory', mode: 0o755 });
   }
   extract.on('entry', (header, stream, next) => {
     const h = { ...header, name: prefix ? `${prefix}/${header.name}` : header.name };
@@ -64,7 +65,10 @@ export async function ensureHelperImage(docker: Docker): Promise<string> {
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
-  const stream = (await docker.importImage(Readable.from([Buffer.concat(chunks)]) as never, { repo: 'dockyard-internal/volume-helper', tag: '1' })) as NodeJS.ReadableStream;
+  const stream = (await docker.importImage(Readable.from([Buffer.concat(chunks)]) as never, {
+    repo: 'dockyard-internal/volume-helper',
+    tag: '1',
+  })) as NodeJS.ReadableStream;
   await new Promise<void>((res, rej) => {
     stream.on('data', () => undefined);
     stream.on('end', () => res());

@@ -17,15 +17,31 @@ export interface EngineBootstrapOptions {
 }
 
 /** What `dockyard serve` calls once: a ready engine with the offline base images present. */
-export async function startEngineWithLibrary(o: EngineBootstrapOptions): Promise<{ engine: DockerEngine; library: LibraryImageResult[] }> {
+export async function startEngineWithLibrary(
+  o: EngineBootstrapOptions,
+): Promise<{ engine: DockerEngine; library: LibraryImageResult[] }> {
   const t0 = Date.now();
-  const engine = await createDockerEngine({ dataDir: o.dataDir, dockerHost: o.dockerHost, storageDriver: o.storageDriver, userns: o.userns });
-  o.onLog?.(engine.dockerd
-    ? `Started private dockerd (pid ${engine.dockerd.pid}, ${engine.dockerd.storageDriver}${engine.remapped ? ', userns-remap' : ''}) in ${Date.now() - t0} ms on ${engine.dockerSocketPath}`
-    : `Using docker daemon at ${engine.dockerSocketPath}`);
-  if (engine.dockerd?.traversable?.length) o.onLog?.(`userns-remap: gave o+x to ${engine.dockerd.traversable.join(', ')} so remapped root reaches the data root`);
+  const engine = await createDockerEngine({
+    dataDir: o.dataDir,
+    dockerHost: o.dockerHost,
+    storageDriver: o.storageDriver,
+    userns: o.userns,
+  });
+  o.onLog?.(
+    engine.dockerd
+      ? `Started private dockerd (pid ${engine.dockerd.pid}, ${engine.dockerd.storageDriver}${engine.remapped ? ', userns-remap' : ''}) in ${Date.now() - t0} ms on ${engine.dockerSocketPath}`
+      : `Using docker daemon at ${engine.dockerSocketPath}`,
+  );
+  if (engine.dockerd?.traversable?.length)
+    o.onLog?.(
+      `userns-remap: gave o+x to ${engine.dockerd.traversable.join(', ')} so remapped root reaches the data root`,
+    );
   try {
-    const library = await ensureLibraryImages(engine, { workDir: join(o.dataDir, 'library'), only: o.library, onLog: o.onLog });
+    const library = await ensureLibraryImages(engine, {
+      workDir: join(o.dataDir, 'library'),
+      only: o.library,
+      onLog: o.onLog,
+    });
     return { engine, library };
   } catch (err) {
     await engine.close();

@@ -12,7 +12,9 @@ interface LockPackage {
 
 /** Packages needed at run time: every non-dev package of the lock file, plus `tsx` (the launcher runs src/ through it). */
 export async function runtimePackages(projectRoot: string): Promise<string[]> {
-  const lock = JSON.parse(await readFile(join(projectRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockPackage> };
+  const lock = JSON.parse(await readFile(join(projectRoot, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockPackage>;
+  };
   const pkgs = lock.packages;
   const wanted = new Set<string>();
   for (const [path, p] of Object.entries(pkgs)) if (path.startsWith('node_modules/') && !p.dev) wanted.add(path);
@@ -20,7 +22,7 @@ export async function runtimePackages(projectRoot: string): Promise<string[]> {
   const queue = ['node_modules/tsx'];
   while (queue.length) {
     const path = queue.pop() as string;
-    if (!pkgs[path] || wanted.has(path) && path !== 'node_modules/tsx') continue;
+    if (!pkgs[path] || (wanted.has(path) && path !== 'node_modules/tsx')) continue;
     wanted.add(path);
     const deps = { ...pkgs[path].dependencies, ...pkgs[path].optionalDependencies };
     for (const dep of Object.keys(deps)) {
@@ -56,5 +58,6 @@ export async function addCliBundle(l: LayerBuilder, projectRoot: string, dest: s
     // Nested node_modules of a package come with its tree; skip its dev-only nested packages? Keep them: correct over tiny.
     await l.tree(`${dest}/${p}`, join(projectRoot, p), (h) => !h.includes(`${sep}.cache${sep}`));
   }
-  if (existsSync(join(projectRoot, 'tsconfig.json'))) await l.file(`${dest}/tsconfig.json`, join(projectRoot, 'tsconfig.json'), 0o644);
+  if (existsSync(join(projectRoot, 'tsconfig.json')))
+    await l.file(`${dest}/tsconfig.json`, join(projectRoot, 'tsconfig.json'), 0o644);
 }

@@ -49,7 +49,11 @@ so that tasks run without pulling anything from the internet.
 async function baseRootfs(l: LayerBuilder, busybox: string): Promise<void> {
   await l.file('bin/busybox', busybox, 0o755);
   const { stdout } = await execFileAsync(busybox, ['--list']);
-  for (const applet of stdout.split('\n').map((s) => s.trim()).filter(Boolean).sort()) {
+  for (const applet of stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .sort()) {
     if (applet !== 'busybox' && !applet.includes('/')) l.symlink(`bin/${applet}`, 'busybox');
   }
   l.symlink('usr/bin/env', '/bin/env');
@@ -89,19 +93,32 @@ export async function defineImage(name: LibraryImageName, src: LibrarySources): 
       await l.binaryWithLibs('usr/bin/git', src.git);
       l.symlink('usr/lib/git-core/git', '/usr/bin/git');
       // `docker build <git URL>` runs `git submodule update`, a shell script with its helpers.
-      for (const script of ['git-submodule', 'git-sh-setup', 'git-sh-i18n']) await l.file(`usr/lib/git-core/${script}`, `/usr/lib/git-core/${script}`, 0o755);
+      for (const script of ['git-submodule', 'git-sh-setup', 'git-sh-i18n'])
+        await l.file(`usr/lib/git-core/${script}`, `/usr/lib/git-core/${script}`, 0o755);
       await l.binaryWithLibs('usr/lib/git-core/git-sh-i18n--envsubst', '/usr/lib/git-core/git-sh-i18n--envsubst');
       l.symlink('usr/lib/git-core/git-submodule--helper', '/usr/bin/git');
       l.buffer('usr/local/bin/docker-entrypoint.sh', DOCKER_ENTRYPOINT, 0o755);
-      return { name, tag: 'latest', layer: l, config: { env: [PATH_ENV], entrypoint: ['docker-entrypoint.sh'], cmd: ['sh'], createdBy } };
+      return {
+        name,
+        tag: 'latest',
+        layer: l,
+        config: { env: [PATH_ENV], entrypoint: ['docker-entrypoint.sh'], cmd: ['sh'], createdBy },
+      };
     case 'dockyard/cli':
       await baseRootfs(l, src.busybox);
       await l.binaryWithLibs('usr/local/bin/node', src.node);
       await addCliBundle(l, src.projectRoot, 'app');
       l.symlink('usr/local/bin/dockyard', '/app/bin/dockyard.js');
       return {
-        name, tag: 'latest', layer: l,
-        config: { env: [PATH_ENV, 'NODE_ENV=production', 'HOME=/root'], entrypoint: ['/usr/local/bin/node', '/app/bin/dockyard.js'], cmd: [], createdBy },
+        name,
+        tag: 'latest',
+        layer: l,
+        config: {
+          env: [PATH_ENV, 'NODE_ENV=production', 'HOME=/root'],
+          entrypoint: ['/usr/local/bin/node', '/app/bin/dockyard.js'],
+          cmd: [],
+          createdBy,
+        },
       };
   }
 }

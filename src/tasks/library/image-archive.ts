@@ -28,26 +28,36 @@ const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).dige
 
 /** Builds the OCI config and manifest for one image made of `layers`. Deterministic for equal inputs. */
 export function describeImage(layers: WrittenLayer[], c: ImageConfigInput): ImageDescriptor {
-  const runConfig: Record<string, unknown> = { Env: c.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] };
+  const runConfig: Record<string, unknown> = {
+    Env: c.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+  };
   if (c.entrypoint) runConfig.Entrypoint = c.entrypoint;
   if (c.cmd) runConfig.Cmd = c.cmd;
   if (c.workingDir) runConfig.WorkingDir = c.workingDir;
   if (c.labels) runConfig.Labels = c.labels;
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64',
-    os: 'linux',
-    created: CREATED,
-    config: runConfig,
-    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
-    history: [{ created: CREATED, created_by: c.createdBy }],
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: CREATED,
+      config: runConfig,
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+      history: [{ created: CREATED, created_by: c.createdBy }],
+    }),
+  );
   const configDigest = sha(config);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: l.diffId, size: l.size })),
-  }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+      layers: layers.map((l) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        digest: l.diffId,
+        size: l.size,
+      })),
+    }),
+  );
   return { config, configDigest, manifest, manifestDigest: sha(manifest), layers };
 }
 
@@ -64,8 +74,12 @@ export async function writeImageArchive(outPath: string, img: ImageDescriptor, t
   pack.entry({ name: 'blobs/sha256', type: 'directory', mode: 0o755, mtime });
   for (const l of img.layers) {
     await new Promise<void>((res, rej) => {
-      const w = pack.entry({ name: blob(l.diffId), size: l.size, mode: 0o644, mtime }, (err) => (err ? rej(err) : res()));
-      createReadStream(l.path).on('error', rej).pipe(w as unknown as NodeJS.WritableStream);
+      const w = pack.entry({ name: blob(l.diffId), size: l.size, mode: 0o644, mtime }, (err) =>
+        err ? rej(err) : res(),
+      );
+      createReadStream(l.path)
+        .on('error', rej)
+        .pipe(w as unknown as NodeJS.WritableStream);
     });
   }
   const add = (name: string, body: Buffer | string): void => {
@@ -75,17 +89,26 @@ export async function writeImageArchive(outPath: string, img: ImageDescriptor, t
   add(blob(img.configDigest), img.config);
   add(blob(img.manifestDigest), img.manifest);
   add('oci-layout', JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  add('index.json', JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: tags.map((t) => ({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      digest: img.manifestDigest,
-      size: img.manifest.length,
-      annotations: { 'io.containerd.image.name': t, 'org.opencontainers.image.ref.name': t.slice(t.lastIndexOf(':') + 1) },
-    })),
-  }));
-  add('manifest.json', JSON.stringify([{ Config: blob(img.configDigest), RepoTags: tags, Layers: img.layers.map((l) => blob(l.diffId)) }]));
+  add(
+    'index.json',
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: tags.map((t) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: img.manifestDigest,
+        size: img.manifest.length,
+        annotations: {
+          'io.containerd.image.name': t,
+          'org.opencontainers.image.ref.name': t.slice(t.lastIndexOf(':') + 1),
+        },
+      })),
+    }),
+  );
+  add(
+    'manifest.json',
+    JSON.stringify([{ Config: blob(img.configDigest), RepoTags: tags, Layers: img.layers.map((l) => blob(l.diffId)) }]),
+  );
   pack.finalize();
   await done;
 }

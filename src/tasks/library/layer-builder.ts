@@ -80,7 +80,8 @@ export class LayerBuilder {
       const p = `${path}/${name}`;
       if (st.isDirectory()) await this.tree(p, h, filter);
       else if (st.isSymbolicLink()) this.symlink(p, await readlink(h));
-      else if (st.isFile()) this.put(p, { type: 'file', mode: st.mode & 0o7777, host: h, size: st.size, mtimeMs: st.mtimeMs });
+      else if (st.isFile())
+        this.put(p, { type: 'file', mode: st.mode & 0o7777, host: h, size: st.size, mtimeMs: st.mtimeMs });
     }
     return this;
   }
@@ -125,7 +126,9 @@ export class LayerBuilder {
       else {
         await new Promise<void>((res, rej) => {
           const w = pack.entry({ ...common, mode: e.mode, size: e.size }, (err) => (err ? rej(err) : res()));
-          createReadStream(e.host).on('error', rej).pipe(w as unknown as NodeJS.WritableStream);
+          createReadStream(e.host)
+            .on('error', rej)
+            .pipe(w as unknown as NodeJS.WritableStream);
         });
       }
     }
@@ -137,7 +140,9 @@ export class LayerBuilder {
 
 /** Absolute paths of the shared libraries `ldd` lists for a binary (none for static binaries). */
 export async function sharedLibraries(binary: string): Promise<string[]> {
-  const { stdout } = await execFileAsync('ldd', [binary]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+  const { stdout } = await execFileAsync('ldd', [binary]).catch((err: { stdout?: string }) => ({
+    stdout: err.stdout ?? '',
+  }));
   const libs: string[] = [];
   for (const line of stdout.split('\n')) {
     const m = /=>\s+(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);

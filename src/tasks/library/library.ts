@@ -3,7 +3,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DockyardError } from '../../shared/index.js';
 import type { ContainerEngine, OnOutput, PushAuth, PushResult } from '../engine/index.js';
-import { DEFAULT_SOURCES, defineImage, LIBRARY_IMAGES, type LibraryImageName, type LibraryImageSpec, type LibrarySources } from './definitions.js';
+import {
+  DEFAULT_SOURCES,
+  defineImage,
+  LIBRARY_IMAGES,
+  type LibraryImageName,
+  type LibraryImageSpec,
+  type LibrarySources,
+} from './definitions.js';
 import { describeImage, writeImageArchive, type ImageDescriptor } from './image-archive.js';
 
 /** Bumped when the way images are assembled changes, so every library image is rebuilt once. */
@@ -50,7 +57,10 @@ function sourcesOf(o: LibraryOptions): LibrarySources {
 const fileName = (name: string): string => name.replace(/[^a-z0-9.-]+/g, '_');
 
 async function readState(workDir: string): Promise<Record<string, StateEntry>> {
-  return JSON.parse(await readFile(join(workDir, 'state.json'), 'utf8').catch(() => '{}')) as Record<string, StateEntry>;
+  return JSON.parse(await readFile(join(workDir, 'state.json'), 'utf8').catch(() => '{}')) as Record<
+    string,
+    StateEntry
+  >;
 }
 
 async function writeState(workDir: string, state: Record<string, StateEntry>): Promise<void> {
@@ -60,7 +70,10 @@ async function writeState(workDir: string, state: Record<string, StateEntry>): P
 }
 
 /** Writes one library image's archive (OCI layout + docker-archive) and returns its descriptor. */
-async function materialise(spec: LibraryImageSpec, o: LibraryOptions): Promise<{ img: ImageDescriptor; archivePath: string; fingerprint: string; ref: string }> {
+async function materialise(
+  spec: LibraryImageSpec,
+  o: LibraryOptions,
+): Promise<{ img: ImageDescriptor; archivePath: string; fingerprint: string; ref: string }> {
   const ref = `${spec.name}:${spec.tag}`;
   const fingerprint = `${LIBRARY_FORMAT}:${spec.layer.fingerprint()}:${JSON.stringify(spec.config)}`;
   const base = join(o.workDir, fileName(spec.name));
@@ -91,7 +104,15 @@ export async function ensureLibraryImages(engine: ContainerEngine, o: LibraryOpt
       if (!o.force && prev && prev.fingerprint === fingerprint) {
         const info = await engine.inspectImage(ref);
         if (info.exists && info.id === prev.imageId) {
-          results.push({ name, ref, imageId: prev.imageId, manifestDigest: prev.manifestDigest, archivePath: prev.archivePath, skipped: true, ms: Date.now() - t0 });
+          results.push({
+            name,
+            ref,
+            imageId: prev.imageId,
+            manifestDigest: prev.manifestDigest,
+            archivePath: prev.archivePath,
+            skipped: true,
+            ms: Date.now() - t0,
+          });
           continue;
         }
       }
@@ -102,11 +123,27 @@ export async function ensureLibraryImages(engine: ContainerEngine, o: LibraryOpt
       const archivePath = o.keepArchives ? m.archivePath : undefined;
       const info = await engine.inspectImage(ref);
       if (!info.exists || info.id !== m.img.configDigest) {
-        throw new DockyardError('LibraryImageFailed', `loading ${ref} gave ${info.id ?? 'nothing'}, expected ${m.img.configDigest}`);
+        throw new DockyardError(
+          'LibraryImageFailed',
+          `loading ${ref} gave ${info.id ?? 'nothing'}, expected ${m.img.configDigest}`,
+        );
       }
-      state[name] = { fingerprint: m.fingerprint, imageId: m.img.configDigest, manifestDigest: m.img.manifestDigest, archivePath };
+      state[name] = {
+        fingerprint: m.fingerprint,
+        imageId: m.img.configDigest,
+        manifestDigest: m.img.manifestDigest,
+        archivePath,
+      };
       await writeState(o.workDir, state);
-      results.push({ name, ref, imageId: m.img.configDigest, manifestDigest: m.img.manifestDigest, archivePath, skipped: false, ms: Date.now() - t0 });
+      results.push({
+        name,
+        ref,
+        imageId: m.img.configDigest,
+        manifestDigest: m.img.manifestDigest,
+        archivePath,
+        skipped: false,
+        ms: Date.now() - t0,
+      });
       o.onLog?.(`Loaded ${ref} (${m.img.configDigest.slice(7, 19)}) in ${Date.now() - t0} ms`);
     } catch (err) {
       if (err instanceof DockyardError) throw err;
@@ -120,7 +157,11 @@ export async function ensureLibraryImages(engine: ContainerEngine, o: LibraryOpt
  * Writes a library image as a tar that is both an OCI image layout and a docker-archive
  * (`docker load -i`, `skopeo copy oci-archive:`/`docker-archive:`). Returns the manifest digest.
  */
-export async function exportLibraryImage(name: LibraryImageName, outPath: string, o: LibraryOptions): Promise<{ manifestDigest: string; imageId: string }> {
+export async function exportLibraryImage(
+  name: LibraryImageName,
+  outPath: string,
+  o: LibraryOptions,
+): Promise<{ manifestDigest: string; imageId: string }> {
   await mkdir(o.workDir, { recursive: true });
   const m = await materialise(await defineImage(name, sourcesOf(o)), o);
   await mkdir(dirname(resolve(outPath)), { recursive: true });

@@ -1,1 +1,10 @@
-export { planTask, stepEnv, ROOT_ID, DEFAULT_NETWORK, type Plan, type PlannedStep, type PlanResult, type PlanOptions } from './plan.js';
+export {
+  planTask,
+  stepEnv,
+  ROOT_ID,
+  DEFAULT_NETWORK,
+  type Plan,
+  type PlannedStep,
+  type PlanResult,
+  type PlanOptions,
+} from './plan.js';

@@ -60,13 +60,24 @@ export function planTask(task: Task, options: PlanOptions = {}): PlanResult {
     if (s.when.length === 0) {
       if (prev) p.dependsOn.push(prev.id);
     } else if (s.when.includes('-')) {
-      if (s.when.length > 1) err(s, `step ${s.id}: "-" cannot be combined with other step IDs in when`, 'use when: ["-"] alone to start at once');
+      if (s.when.length > 1)
+        err(
+          s,
+          `step ${s.id}: "-" cannot be combined with other step IDs in when`,
+          'use when: ["-"] alone to start at once',
+        );
     } else {
       for (const dep of s.when) {
         if (dep === s.id) err(s, `step ${s.id} cannot depend on itself`);
         else if (!seen.has(dep)) {
           const later = task.steps.some((x) => x.id === dep);
-          err(s, `${dep} does not exist as a vertex`, later ? `${dep} is defined later in the file; when may only name earlier steps` : `no step has the id ${dep}`);
+          err(
+            s,
+            `${dep} does not exist as a vertex`,
+            later
+              ? `${dep} is defined later in the file; when may only name earlier steps`
+              : `no step has the id ${dep}`,
+          );
         } else if (!p.dependsOn.includes(dep)) p.dependsOn.push(dep);
       }
     }
@@ -101,8 +112,16 @@ export function planTask(task: Task, options: PlanOptions = {}): PlanResult {
   }
   return {
     plan: {
-      version: task.version, stepTimeout: task.stepTimeout, env: task.env, secrets: task.secrets, networks: task.networks,
-      defaultNetwork: task.networks.length === 0 ? defaultNetwork : undefined, volumes: task.volumes, steps, roots, order,
+      version: task.version,
+      stepTimeout: task.stepTimeout,
+      env: task.env,
+      secrets: task.secrets,
+      networks: task.networks,
+      defaultNetwork: task.networks.length === 0 ? defaultNetwork : undefined,
+      volumes: task.volumes,
+      steps,
+      roots,
+      order,
     },
     errors,
   };

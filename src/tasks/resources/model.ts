@@ -67,7 +67,12 @@ export interface TimerTrigger {
 
 export interface SourceTrigger {
   name: string;
-  sourceRepository: { repositoryUrl: string; branch: string; sourceControlType: string; sourceControlAuthProperties: null };
+  sourceRepository: {
+    repositoryUrl: string;
+    branch: string;
+    sourceControlType: string;
+    sourceControlAuthProperties: null;
+  };
   sourceTriggerEvents: Array<'commit' | 'pullrequest'>;
   status: 'Enabled' | 'Disabled';
 }

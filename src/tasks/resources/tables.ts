@@ -87,7 +87,10 @@ export const taskMigrations: MigrationSet = {
   '202612010001-tasks-run-secure': {
     async up(db) {
       // Rows written before this column keep their secure values in `request` until RunStore.sealLegacyRows moves them.
-      await db.schema.alterTable('runs').addColumn('secure', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+      await db.schema
+        .alterTable('runs')
+        .addColumn('secure', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
     },
   },
   '202612010002-tasks-runs-by-registry': {

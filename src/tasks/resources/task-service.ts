@@ -17,7 +17,10 @@ import {
 
 /** What the task service needs from the identity module (system-assigned lifetimes, user-assigned lookups). */
 export interface TaskIdentityPort {
-  createSystemAssigned(resourceId: string, displayName: string): Promise<{ principalId: string; clientId: string; tenantId: string }>;
+  createSystemAssigned(
+    resourceId: string,
+    displayName: string,
+  ): Promise<{ principalId: string; clientId: string; tenantId: string }>;
   deleteSystemAssigned(principalId: string): Promise<void>;
   findUserAssigned(resourceId: string): Promise<{ principalId: string; clientId: string; tenantId: string } | null>;
 }
@@ -39,9 +42,13 @@ export interface TaskCaller {
 /** `allowPrivilegedSteps` of a request body (undefined when absent); turning it on needs a registry owner. */
 function privilegedSwitch(v: unknown, caller: TaskCaller): boolean | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw new DockyardError('InvalidParameter', "The task property 'allowPrivilegedSteps' must be true or false.");
+  if (typeof v !== 'boolean')
+    throw new DockyardError('InvalidParameter', "The task property 'allowPrivilegedSteps' must be true or false.");
   if (v && !caller.registryOwner) {
-    throw new DockyardError('AuthorizationFailed', "Only a principal allowed 'Microsoft.ContainerRegistry/registries/write' on the registry (Owner, Contributor) may set allowPrivilegedSteps: privileged steps get root on the Dockyard host.");
+    throw new DockyardError(
+      'AuthorizationFailed',
+      "Only a principal allowed 'Microsoft.ContainerRegistry/registries/write' on the registry (Owner, Contributor) may set allowPrivilegedSteps: privileged steps get root on the Dockyard host.",
+    );
   }
   return v;
 }
@@ -61,11 +68,21 @@ export class TaskService {
   /** A task's context, file paths and watched repositories must be sources a run may use (refused when stored). */
   private async checkSources(p: TaskProperties): Promise<void> {
     await checkStepSources(this.sourcePolicy, p.step as Parameters<typeof checkStepSources>[1]);
-    for (const t of p.trigger?.sourceTriggers ?? []) await checkSourceLocation(this.sourcePolicy, t.sourceRepository?.repositoryUrl);
+    for (const t of p.trigger?.sourceTriggers ?? [])
+      await checkSourceLocation(this.sourcePolicy, t.sourceRepository?.repositoryUrl);
   }
 
-  async createOrReplace(registry: RegistryRef, name: string, body: Body, caller: TaskCaller = { registryOwner: false }): Promise<{ task: Task; created: boolean }> {
-    if (!NAME_RE.test(name)) throw new DockyardError('InvalidResourceName', `Task name '${name}' is invalid. It must be 5-50 characters of letters, numbers, hyphens and underscores.`);
+  async createOrReplace(
+    registry: RegistryRef,
+    name: string,
+    body: Body,
+    caller: TaskCaller = { registryOwner: false },
+  ): Promise<{ task: Task; created: boolean }> {
+    if (!NAME_RE.test(name))
+      throw new DockyardError(
+        'InvalidResourceName',
+        `Task name '${name}' is invalid. It must be 5-50 characters of letters, numbers, hyphens and underscores.`,
+      );
     const id = `${registry.id}/tasks/${name}`;
     const existing = await this.store.get(id);
     const props = obj(body.properties, 'properties') ?? {};
@@ -106,7 +123,12 @@ export class TaskService {
   }
 
   /** PATCH (TaskUpdateParameters): only the given properties change. */
-  async update(task: Task, registryId: string, body: Body, caller: TaskCaller = { registryOwner: false }): Promise<Task> {
+  async update(
+    task: Task,
+    registryId: string,
+    body: Body,
+    caller: TaskCaller = { registryOwner: false },
+  ): Promise<Task> {
     const props = obj(body.properties, 'properties') ?? {};
     const next: Task = structuredClone(task);
     const p = next.properties;
@@ -117,18 +139,22 @@ export class TaskService {
     if (props.status !== undefined) p.status = enumOf(props.status, ['Enabled', 'Disabled'], 'status');
     if (props.platform !== undefined) p.platform = parsePlatform(obj(props.platform, 'platform'));
     if (props.timeout !== undefined) p.timeout = parseTimeout(props.timeout);
-    if (props.agentConfiguration !== undefined) p.agentConfiguration = { cpu: Number((obj(props.agentConfiguration, 'agentConfiguration') ?? {}).cpu ?? 2) };
+    if (props.agentConfiguration !== undefined)
+      p.agentConfiguration = { cpu: Number((obj(props.agentConfiguration, 'agentConfiguration') ?? {}).cpu ?? 2) };
     if (props.step !== undefined) {
       const stepBody = obj(props.step, 'step') ?? {};
       const merged = { ...(p.step as unknown as Body), ...stepBody };
-      for (const k of Object.keys(next.secure)) if (k.startsWith('value:') && stepBody.values !== undefined) delete next.secure[k];
+      for (const k of Object.keys(next.secure))
+        if (k.startsWith('value:') && stepBody.values !== undefined) delete next.secure[k];
       p.step = parseStep(merged, next.secure) ?? p.step;
     }
     if (props.trigger !== undefined) p.trigger = mergeTrigger(p.trigger, obj(props.trigger, 'trigger'));
-    if (props.credentials !== undefined) p.credentials = mergeCredentials(p.credentials, obj(props.credentials, 'credentials'), next.secure);
+    if (props.credentials !== undefined)
+      p.credentials = mergeCredentials(p.credentials, obj(props.credentials, 'credentials'), next.secure);
     if (body.tags !== undefined) next.tags = (obj(body.tags, 'tags') as Record<string, string>) ?? {};
     if (props.step !== undefined || props.trigger !== undefined) await this.checkSources(p);
-    if (body.identity !== undefined) next.identity = await this.applyIdentity(next, task.identity, obj(body.identity, 'identity'), false);
+    if (body.identity !== undefined)
+      next.identity = await this.applyIdentity(next, task.identity, obj(body.identity, 'identity'), false);
     await this.store.put(next, registryId);
     await this.notifySaved(next);
     return next;
@@ -144,7 +170,12 @@ export class TaskService {
   }
 
   /** Sets the identity block; a system-assigned identity is created with the task and deleted when it goes. */
-  private async applyIdentity(task: Task, current: TaskIdentity | null, body: Body | undefined, replace: boolean): Promise<TaskIdentity | null> {
+  private async applyIdentity(
+    task: Task,
+    current: TaskIdentity | null,
+    body: Body | undefined,
+    replace: boolean,
+  ): Promise<TaskIdentity | null> {
     if (!body) return replace ? (current ?? null) : current;
     const type = String(body.type ?? 'None');
     const wantsSystem = /systemassigned/i.test(type);
@@ -173,21 +204,38 @@ export class TaskService {
       }
       if (Object.keys(user).length === 0) user = null;
     }
-    const t: TaskIdentity['type'] = wantsSystem && user ? 'SystemAssigned, UserAssigned' : wantsSystem ? 'SystemAssigned' : user ? 'UserAssigned' : 'None';
+    const t: TaskIdentity['type'] =
+      wantsSystem && user
+        ? 'SystemAssigned, UserAssigned'
+        : wantsSystem
+          ? 'SystemAssigned'
+          : user
+            ? 'UserAssigned'
+            : 'None';
     if (t === 'None') return null;
-    return { type: t, principalId: wantsSystem ? principalId : null, tenantId: wantsSystem ? tenantId : null, userAssignedIdentities: user };
+    return {
+      type: t,
+      principalId: wantsSystem ? principalId : null,
+      tenantId: wantsSystem ? tenantId : null,
+      userAssignedIdentities: user,
+    };
   }
 }
 
 function obj(v: unknown, what: string): Body | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw new DockyardError('InvalidRequestContent', `'${what}' must be an object.`);
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new DockyardError('InvalidRequestContent', `'${what}' must be an object.`);
   return v as Body;
 }
 
 function enumOf<T extends string>(v: unknown, allowed: readonly T[], what: string): T {
   const f = allowed.find((a) => a.toLowerCase() === String(v).toLowerCase());
-  if (!f) throw new DockyardError('InvalidParameter', `The value '${String(v)}' of '${what}' is invalid. Allowed values: ${allowed.join(', ')}.`);
+  if (!f)
+    throw new DockyardError(
+      'InvalidParameter',
+      `The value '${String(v)}' of '${what}' is invalid. Allowed values: ${allowed.join(', ')}.`,
+    );
   return f;
 }
 
@@ -195,7 +243,10 @@ function parseTimeout(v: unknown): number {
   if (v === undefined || v === null) return TIMEOUT_DEFAULT;
   const n = Number(v);
   if (!Number.isInteger(n) || n < TIMEOUT_MIN || n > TIMEOUT_MAX) {
-    throw new DockyardError('InvalidParameter', `The timeout '${String(v)}' is invalid. It must be an integer between ${TIMEOUT_MIN} and ${TIMEOUT_MAX} seconds.`);
+    throw new DockyardError(
+      'InvalidParameter',
+      `The timeout '${String(v)}' is invalid. It must be an integer between ${TIMEOUT_MIN} and ${TIMEOUT_MAX} seconds.`,
+    );
   }
   return n;
 }
@@ -203,14 +254,17 @@ function parseTimeout(v: unknown): number {
 export function parsePlatform(p: Body | undefined): TaskProperties['platform'] {
   const os = String(p?.os ?? 'linux').toLowerCase();
   const architecture = String(p?.architecture ?? 'amd64').toLowerCase();
-  if (!['linux', 'windows'].includes(os)) throw new DockyardError('InvalidParameter', `The platform OS '${os}' is invalid. Allowed values: Linux, Windows.`);
-  if (!['amd64', 'arm', 'arm64', '386', 'x86'].includes(architecture)) throw new DockyardError('InvalidParameter', `The platform architecture '${architecture}' is invalid.`);
+  if (!['linux', 'windows'].includes(os))
+    throw new DockyardError('InvalidParameter', `The platform OS '${os}' is invalid. Allowed values: Linux, Windows.`);
+  if (!['amd64', 'arm', 'arm64', '386', 'x86'].includes(architecture))
+    throw new DockyardError('InvalidParameter', `The platform architecture '${architecture}' is invalid.`);
   return { os, architecture, variant: (p?.variant as string | null) ?? null };
 }
 
 function parseValues(v: unknown, secure: Record<string, string>, prefix: string): SetValue[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new DockyardError('InvalidRequestContent', "'values' must be a list of {name, value, isSecret}.");
+  if (!Array.isArray(v))
+    throw new DockyardError('InvalidRequestContent', "'values' must be a list of {name, value, isSecret}.");
   return v.map((raw) => {
     const e = raw as Body;
     const name = String(e.name ?? '');
@@ -228,14 +282,31 @@ function parseStep(s: Body | undefined, secure: Record<string, string>): TaskSte
   if (!s) return null;
   const type = enumOf(s.type, ['FileTask', 'EncodedTask', 'Docker'] as const, 'step.type');
   const contextPath = (s.contextPath as string | null | undefined) ?? null;
-  const base = { contextPath, contextAccessToken: null, baseImageDependencies: (s.baseImageDependencies as TaskStep['baseImageDependencies']) ?? null };
+  const base = {
+    contextPath,
+    contextAccessToken: null,
+    baseImageDependencies: (s.baseImageDependencies as TaskStep['baseImageDependencies']) ?? null,
+  };
   if (type === 'FileTask') {
     if (!s.taskFilePath) throw new DockyardError('InvalidParameter', "A FileTask step needs 'taskFilePath'.");
-    return { type, ...base, taskFilePath: String(s.taskFilePath), valuesFilePath: (s.valuesFilePath as string | null) ?? null, values: parseValues(s.values, secure, 'value') };
+    return {
+      type,
+      ...base,
+      taskFilePath: String(s.taskFilePath),
+      valuesFilePath: (s.valuesFilePath as string | null) ?? null,
+      values: parseValues(s.values, secure, 'value'),
+    };
   }
   if (type === 'EncodedTask') {
-    if (!s.encodedTaskContent) throw new DockyardError('InvalidParameter', "An EncodedTask step needs 'encodedTaskContent'.");
-    return { type, ...base, encodedTaskContent: String(s.encodedTaskContent), encodedValuesContent: (s.encodedValuesContent as string | null) ?? null, values: parseValues(s.values, secure, 'value') };
+    if (!s.encodedTaskContent)
+      throw new DockyardError('InvalidParameter', "An EncodedTask step needs 'encodedTaskContent'.");
+    return {
+      type,
+      ...base,
+      encodedTaskContent: String(s.encodedTaskContent),
+      encodedValuesContent: (s.encodedValuesContent as string | null) ?? null,
+      values: parseValues(s.values, secure, 'value'),
+    };
   }
   return {
     type,
@@ -250,29 +321,56 @@ function parseStep(s: Body | undefined, secure: Record<string, string>): TaskSte
 }
 
 function parseTrigger(t: Body | undefined): TaskTrigger | null {
-  if (!t) return { baseImageTrigger: { baseImageTriggerType: 'Runtime', name: 'defaultBaseimageTriggerName', status: 'Enabled', updateTriggerEndpoint: null, updateTriggerPayloadType: 'Default' }, sourceTriggers: null, timerTriggers: null };
+  if (!t)
+    return {
+      baseImageTrigger: {
+        baseImageTriggerType: 'Runtime',
+        name: 'defaultBaseimageTriggerName',
+        status: 'Enabled',
+        updateTriggerEndpoint: null,
+        updateTriggerPayloadType: 'Default',
+      },
+      sourceTriggers: null,
+      timerTriggers: null,
+    };
   return mergeTrigger(null, t);
 }
 
 function mergeTrigger(current: TaskTrigger | null, t: Body | undefined): TaskTrigger | null {
   if (!t) return current;
-  const next: TaskTrigger = current ? structuredClone(current) : { baseImageTrigger: null, sourceTriggers: null, timerTriggers: null };
+  const next: TaskTrigger = current
+    ? structuredClone(current)
+    : { baseImageTrigger: null, sourceTriggers: null, timerTriggers: null };
   if (t.baseImageTrigger !== undefined) {
     const b = t.baseImageTrigger as Body | null;
     next.baseImageTrigger = b
       ? {
-          baseImageTriggerType: enumOf(b.baseImageTriggerType ?? 'Runtime', ['All', 'Runtime'] as const, 'baseImageTriggerType'),
+          baseImageTriggerType: enumOf(
+            b.baseImageTriggerType ?? 'Runtime',
+            ['All', 'Runtime'] as const,
+            'baseImageTriggerType',
+          ),
           name: String(b.name ?? 'defaultBaseimageTriggerName'),
           status: enumOf(b.status ?? 'Enabled', ['Enabled', 'Disabled'] as const, 'baseImageTrigger.status'),
           updateTriggerEndpoint: (b.updateTriggerEndpoint as string | null) ?? null,
-          updateTriggerPayloadType: enumOf(b.updateTriggerPayloadType ?? 'Default', ['Default', 'Token'] as const, 'updateTriggerPayloadType'),
+          updateTriggerPayloadType: enumOf(
+            b.updateTriggerPayloadType ?? 'Default',
+            ['Default', 'Token'] as const,
+            'updateTriggerPayloadType',
+          ),
         }
       : null;
   }
   if (t.sourceTriggers !== undefined) next.sourceTriggers = (t.sourceTriggers as TaskTrigger['sourceTriggers']) ?? null;
   if (t.timerTriggers !== undefined) {
     const list = (t.timerTriggers as Body[] | null) ?? null;
-    next.timerTriggers = list ? list.map((x) => ({ name: String(x.name), schedule: validSchedule(String(x.schedule)), status: enumOf(x.status ?? 'Enabled', ['Enabled', 'Disabled'] as const, 'timer status') })) : null;
+    next.timerTriggers = list
+      ? list.map((x) => ({
+          name: String(x.name),
+          schedule: validSchedule(String(x.schedule)),
+          status: enumOf(x.status ?? 'Enabled', ['Enabled', 'Disabled'] as const, 'timer status'),
+        }))
+      : null;
   }
   return next;
 }
@@ -283,11 +381,18 @@ const validSchedule = (s: string): string => {
 };
 
 /** Custom registry credentials: a `null` entry removes it; secret values go to `secure`, never into properties. */
-function mergeCredentials(current: TaskProperties['credentials'], c: Body | undefined, secure: Record<string, string>): TaskProperties['credentials'] {
-  const next = current ? structuredClone(current) : { sourceRegistry: { loginMode: 'Default' as const }, customRegistries: {} };
+function mergeCredentials(
+  current: TaskProperties['credentials'],
+  c: Body | undefined,
+  secure: Record<string, string>,
+): TaskProperties['credentials'] {
+  const next = current
+    ? structuredClone(current)
+    : { sourceRegistry: { loginMode: 'Default' as const }, customRegistries: {} };
   if (!c) return next;
   const src = obj(c.sourceRegistry, 'sourceRegistry');
-  if (src?.loginMode !== undefined) next.sourceRegistry.loginMode = enumOf(src.loginMode, ['Default', 'None'] as const, 'loginMode');
+  if (src?.loginMode !== undefined)
+    next.sourceRegistry.loginMode = enumOf(src.loginMode, ['Default', 'None'] as const, 'loginMode');
   for (const [server, raw] of Object.entries(obj(c.customRegistries, 'customRegistries') ?? {})) {
     if (raw === null) {
       delete next.customRegistries[server];
@@ -296,7 +401,11 @@ function mergeCredentials(current: TaskProperties['credentials'], c: Body | unde
       continue;
     }
     const e = raw as Body;
-    const entry: CustomRegistryCredential = { userName: null, password: null, identity: (e.identity as string | null) ?? null };
+    const entry: CustomRegistryCredential = {
+      userName: null,
+      password: null,
+      identity: (e.identity as string | null) ?? null,
+    };
     for (const field of ['userName', 'password'] as const) {
       const f = e[field] as { type?: string; value?: string } | null | undefined;
       if (!f || f.value === undefined || f.value === null) continue;
@@ -306,7 +415,11 @@ function mergeCredentials(current: TaskProperties['credentials'], c: Body | unde
         entry.password = { type, value: null };
       } else entry[field] = { type, value: String(f.value) };
     }
-    if (!entry.identity && !entry.userName) throw new DockyardError('InvalidParameter', `Credentials for '${server}' need a username and password or an identity.`);
+    if (!entry.identity && !entry.userName)
+      throw new DockyardError(
+        'InvalidParameter',
+        `Credentials for '${server}' need a username and password or an identity.`,
+      );
     next.customRegistries[server] = entry;
   }
   return next;

@@ -7,7 +7,9 @@ export function taskShape(task: Task, withSecure = false): Record<string, unknow
   const valuesKey = p.step.type === 'Docker' ? 'arguments' : 'values';
   const prefix = p.step.type === 'Docker' ? 'arg' : 'value';
   if (withSecure) {
-    step[valuesKey] = (step[valuesKey] as Array<{ name: string; value: string | null; isSecret: boolean }>).map((v) => (v.isSecret ? { ...v, value: task.secure[`${prefix}:${v.name}`] ?? null } : v));
+    step[valuesKey] = (step[valuesKey] as Array<{ name: string; value: string | null; isSecret: boolean }>).map((v) =>
+      v.isSecret ? { ...v, value: task.secure[`${prefix}:${v.name}`] ?? null } : v,
+    );
   }
   let credentials: Record<string, unknown> | null = null;
   if (p.credentials) {
@@ -16,7 +18,9 @@ export function taskShape(task: Task, withSecure = false): Record<string, unknow
       custom[server] = withSecure
         ? {
             identity: c.identity,
-            password: c.password ? { type: c.password.type, value: c.password.value ?? task.secure[`cred:${server}:password`] ?? null } : null,
+            password: c.password
+              ? { type: c.password.type, value: c.password.value ?? task.secure[`cred:${server}:password`] ?? null }
+              : null,
             userName: c.userName,
           }
         : { identity: c.identity, password: null, userName: null };

@@ -36,7 +36,15 @@ export class TaskStore {
     await this.db
       .insertInto('tasks')
       .values(row)
-      .onConflict((oc) => oc.column('id_lower').doUpdateSet({ properties: row.properties, identity: row.identity, secure: row.secure, tags: row.tags, location: row.location }))
+      .onConflict((oc) =>
+        oc.column('id_lower').doUpdateSet({
+          properties: row.properties,
+          identity: row.identity,
+          secure: row.secure,
+          tags: row.tags,
+          location: row.location,
+        }),
+      )
       .execute();
   }
 
@@ -46,7 +54,12 @@ export class TaskStore {
   }
 
   async listByRegistry(registryId: string): Promise<Task[]> {
-    const rows = await this.db.selectFrom('tasks').selectAll().where('registry_id_lower', '=', registryId.toLowerCase()).orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('registry_id_lower', '=', registryId.toLowerCase())
+      .orderBy('name')
+      .execute();
     return rows.map((r) => this.toTask(r));
   }
 
@@ -60,7 +73,11 @@ export class TaskStore {
 
   /** Rows written before sealing (plaintext JSON): sealed in place. Returns how many changed. */
   async sealLegacyRows(): Promise<number> {
-    const rows = await this.db.selectFrom('tasks').select(['id_lower', 'secure']).where('secure', 'not like', 'enc:%').execute();
+    const rows = await this.db
+      .selectFrom('tasks')
+      .select(['id_lower', 'secure'])
+      .where('secure', 'not like', 'enc:%')
+      .execute();
     for (const r of rows) {
       await this.db
         .updateTable('tasks')

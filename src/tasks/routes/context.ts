@@ -32,15 +32,27 @@ export interface TaskRouteDeps {
   sourcePolicy: SourcePolicy;
 }
 
-export const TASK_API_VERSIONS = ['2025-03-01-preview', '2019-06-01-preview', '2019-04-01', '2018-09-01', '2025-04-01', '2023-07-01'];
+export const TASK_API_VERSIONS = [
+  '2025-03-01-preview',
+  '2019-06-01-preview',
+  '2019-04-01',
+  '2018-09-01',
+  '2025-04-01',
+  '2023-07-01',
+];
 
 export type RegParams = { sub: string; rg: string; registry: string };
-export const REG_BASE = '/subscriptions/:sub/resourcegroups/:rg/providers/Microsoft.ContainerRegistry/registries/:registry';
+export const REG_BASE =
+  '/subscriptions/:sub/resourcegroups/:rg/providers/Microsoft.ContainerRegistry/registries/:registry';
 
 export async function registryFor(req: FastifyRequest<{ Params: RegParams }>, deps: TaskRouteDeps, action: string) {
   requireApiVersion(req, TASK_API_VERSIONS);
   const reg = await deps.registries.find(req.params.sub, req.params.rg, req.params.registry);
-  if (!reg) throw new DockyardError('ResourceNotFound', `The Resource 'Microsoft.ContainerRegistry/registries/${req.params.registry}' under resource group '${req.params.rg}' was not found.`);
+  if (!reg)
+    throw new DockyardError(
+      'ResourceNotFound',
+      `The Resource 'Microsoft.ContainerRegistry/registries/${req.params.registry}' under resource group '${req.params.rg}' was not found.`,
+    );
   const principal = await authorizeRequest(req, deps.authorizer, action, reg.id);
   return { reg, principal };
 }
@@ -48,6 +60,10 @@ export async function registryFor(req: FastifyRequest<{ Params: RegParams }>, de
 export function body(req: FastifyRequest): Record<string, unknown> {
   const b = req.body;
   if (b === undefined || b === null || b === '') return {};
-  if (typeof b !== 'object' || Array.isArray(b)) throw new DockyardError('InvalidRequestContent', 'The request content was invalid and could not be deserialized: expected a JSON object.');
+  if (typeof b !== 'object' || Array.isArray(b))
+    throw new DockyardError(
+      'InvalidRequestContent',
+      'The request content was invalid and could not be deserialized: expected a JSON object.',
+    );
   return b as Record<string, unknown>;
 }

@@ -12,11 +12,14 @@ export function requestedUserIdentities(identity: unknown): string[] {
   if (!/userassigned/i.test(String(b.type ?? ''))) return [];
   const users = b.userAssignedIdentities;
   if (!users || typeof users !== 'object') return [];
-  return Object.entries(users as Record<string, unknown>).filter(([, v]) => v !== null).map(([k]) => k);
+  return Object.entries(users as Record<string, unknown>)
+    .filter(([, v]) => v !== null)
+    .map(([k]) => k);
 }
 
 /** The user-assigned identity ids a task already holds. */
-export const userIdentitiesOf = (identity: TaskIdentity | null | undefined): string[] => Object.keys(identity?.userAssignedIdentities ?? {});
+export const userIdentitiesOf = (identity: TaskIdentity | null | undefined): string[] =>
+  Object.keys(identity?.userAssignedIdentities ?? {});
 
 /**
  * Linked authorization, as ARM does it: a principal that may write a task must also hold

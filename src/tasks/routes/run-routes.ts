@@ -22,7 +22,8 @@ function splitValues(raw: unknown): { values: SetValue[]; secure: Record<string,
     if (v.isSecret) {
       secure[`value:${name}`] = String(v.value ?? '');
       values.push({ name, value: null, isSecret: true });
-    } else values.push({ name, value: v.value === null || v.value === undefined ? null : String(v.value), isSecret: false });
+    } else
+      values.push({ name, value: v.value === null || v.value === undefined ? null : String(v.value), isSecret: false });
   }
   return { values, secure };
 }
@@ -33,7 +34,8 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     const b = body(req);
     const type = String(b.type ?? '');
     const sourceLocation = (b.sourceLocation as string | undefined) ?? undefined;
-    const uploaded = sourceLocation && sourceLocation.startsWith('source/') ? deps.uploads.pathOf(sourceLocation) : null;
+    const uploaded =
+      sourceLocation && sourceLocation.startsWith('source/') ? deps.uploads.pathOf(sourceLocation) : null;
     const contextPath = uploaded ? null : (sourceLocation ?? null);
     let run;
     if (type === 'TaskRunRequest') {
@@ -41,8 +43,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
       const parsed = parseResourceId(taskId);
       const taskName = parsed?.segments.find(([t]) => t.toLowerCase() === 'tasks')?.[1] ?? taskId;
       const task = await deps.taskStore.get(`${reg.id}/tasks/${taskName}`);
-      if (!task) throw new DockyardError('ResourceNotFound', `The task '${taskName}' was not found in registry '${reg.name}'.`);
-      if (task.properties.status === 'Disabled') throw new DockyardError('OperationNotAllowed', `The task '${task.name}' is disabled.`);
+      if (!task)
+        throw new DockyardError('ResourceNotFound', `The task '${taskName}' was not found in registry '${reg.name}'.`);
+      if (task.properties.status === 'Disabled')
+        throw new DockyardError('OperationNotAllowed', `The task '${task.name}' is disabled.`);
       const o = (b.overrideTaskStepProperties as Record<string, unknown> | undefined) ?? {};
       const { values, secure } = splitValues(o.values);
       const overrideContext = o.contextPath ? String(o.contextPath) : undefined;
@@ -51,12 +55,20 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
       if (o.file) checkContextRelativePath(String(o.file), 'task file');
       // Other code (another context, task file or content) running with the task's user-assigned identities is an
       // attachment of those identities: it needs assign/action on them, as attaching them to a task does.
-      if (o.file || overrideContext || o.encodedTaskContent) await requireAssignOnIdentities(deps.authorizer, principal, userIdentitiesOf(task.identity), { action: SCHEDULE, scope: reg.id });
+      if (o.file || overrideContext || o.encodedTaskContent)
+        await requireAssignOnIdentities(deps.authorizer, principal, userIdentitiesOf(task.identity), {
+          action: SCHEDULE,
+          scope: reg.id,
+        });
       run = await scheduler.runTask(task, reg, {
         values,
         secureValues: secure,
         ...(o.file ? { taskFilePath: String(o.file) } : {}),
-        ...(overrideUpload ? { uploadedContext: overrideUpload } : overrideContext ? { contextPath: overrideContext } : {}),
+        ...(overrideUpload
+          ? { uploadedContext: overrideUpload }
+          : overrideContext
+            ? { contextPath: overrideContext }
+            : {}),
         ...(o.encodedTaskContent ? { encodedTaskContent: String(o.encodedTaskContent) } : {}),
       });
     } else if (type === 'EncodedTaskRunRequest' || type === 'FileTaskRunRequest' || type === 'DockerBuildRequest') {
@@ -64,9 +76,25 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
       let step: TaskProperties['step'];
       if (type === 'EncodedTaskRunRequest') {
         if (!b.encodedTaskContent) throw new DockyardError('InvalidParameter', "'encodedTaskContent' is required.");
-        step = { type: 'EncodedTask', contextPath, contextAccessToken: null, encodedTaskContent: String(b.encodedTaskContent), encodedValuesContent: (b.encodedValuesContent as string) ?? null, values, baseImageDependencies: null };
+        step = {
+          type: 'EncodedTask',
+          contextPath,
+          contextAccessToken: null,
+          encodedTaskContent: String(b.encodedTaskContent),
+          encodedValuesContent: (b.encodedValuesContent as string) ?? null,
+          values,
+          baseImageDependencies: null,
+        };
       } else if (type === 'FileTaskRunRequest') {
-        step = { type: 'FileTask', contextPath, contextAccessToken: null, taskFilePath: String(b.taskFilePath ?? 'acb.yaml'), valuesFilePath: (b.valuesFilePath as string) ?? null, values, baseImageDependencies: null };
+        step = {
+          type: 'FileTask',
+          contextPath,
+          contextAccessToken: null,
+          taskFilePath: String(b.taskFilePath ?? 'acb.yaml'),
+          valuesFilePath: (b.valuesFilePath as string) ?? null,
+          values,
+          baseImageDependencies: null,
+        };
       } else {
         step = {
           type: 'Docker',
@@ -84,8 +112,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
       await checkStepSources(deps.sourcePolicy, step as Parameters<typeof checkStepSources>[1]);
       if (requestedUserIdentities(b.identity).length) {
         // Quick runs carry no identity in ACR's API; asking for one is refused as an attachment would be without rights.
-        await requireAssignOnIdentities(deps.authorizer, principal, requestedUserIdentities(b.identity), { action: SCHEDULE, scope: reg.id });
-        throw new DockyardError('InvalidParameter', 'Quick runs (acr run, acr build) cannot carry an identity: create a task with --assign-identity and run it.');
+        await requireAssignOnIdentities(deps.authorizer, principal, requestedUserIdentities(b.identity), {
+          action: SCHEDULE,
+          scope: reg.id,
+        });
+        throw new DockyardError(
+          'InvalidParameter',
+          'Quick runs (acr run, acr build) cannot carry an identity: create a task with --assign-identity and run it.',
+        );
       }
       run = await scheduler.quickRun(reg, {
         step,
@@ -96,42 +130,55 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
         uploadedContext: uploaded,
       });
     } else {
-      throw new DockyardError('InvalidParameter', `The run request type '${type}' is invalid. Allowed: TaskRunRequest, EncodedTaskRunRequest, FileTaskRunRequest, DockerBuildRequest.`);
+      throw new DockyardError(
+        'InvalidParameter',
+        `The run request type '${type}' is invalid. Allowed: TaskRunRequest, EncodedTaskRunRequest, FileTaskRunRequest, DockerBuildRequest.`,
+      );
     }
     return reply.status(200).send(runShape(run));
   });
 
   // Newest first, a page at a time: `$top` caps the total (as ACR does), `$skipToken` (in nextLink) continues
   // after the last run of the previous page (keyset on the run sequence, so the cost of a page is flat).
-  app.get<{ Params: RegParams; Querystring: { $filter?: string; $top?: string; $skipToken?: string } }>(`${REG_BASE}/runs`, async (req) => {
-    const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/read');
-    const filter = req.query.$filter ?? '';
-    const task = /TaskName eq '([^']+)'/i.exec(filter)?.[1];
-    const status = /Status eq '([^']+)'/i.exec(filter)?.[1];
-    const token = skipTokenOf<{ s?: number; r?: number }>(req);
-    if (token && (!Number.isSafeInteger(token.s) || (token.r !== undefined && !Number.isSafeInteger(token.r)))) throw new DockyardError('InvalidParameter', "The query parameter '$skipToken' is invalid.");
-    const remaining = token ? token.r : topOf(req);
-    const size = Math.min(pageSizeOf(req), remaining ?? Infinity);
-    const runs = await deps.runs.list(reg.name, { taskName: task, status, top: size + 1, beforeSeq: token?.s });
-    const page = runs.slice(0, size);
-    const left = remaining === undefined ? undefined : remaining - page.length;
-    const more = runs.length > size && (left === undefined || left > 0);
-    const body: { value: unknown[]; nextLink?: string } = { value: page.map(runShape) };
-    if (more) body.nextLink = nextLinkFor(req, encodeSkipToken({ s: page[page.length - 1].seq, ...(left === undefined ? {} : { r: left }) }));
-    return body;
-  });
+  app.get<{ Params: RegParams; Querystring: { $filter?: string; $top?: string; $skipToken?: string } }>(
+    `${REG_BASE}/runs`,
+    async (req) => {
+      const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/read');
+      const filter = req.query.$filter ?? '';
+      const task = /TaskName eq '([^']+)'/i.exec(filter)?.[1];
+      const status = /Status eq '([^']+)'/i.exec(filter)?.[1];
+      const token = skipTokenOf<{ s?: number; r?: number }>(req);
+      if (token && (!Number.isSafeInteger(token.s) || (token.r !== undefined && !Number.isSafeInteger(token.r))))
+        throw new DockyardError('InvalidParameter', "The query parameter '$skipToken' is invalid.");
+      const remaining = token ? token.r : topOf(req);
+      const size = Math.min(pageSizeOf(req), remaining ?? Infinity);
+      const runs = await deps.runs.list(reg.name, { taskName: task, status, top: size + 1, beforeSeq: token?.s });
+      const page = runs.slice(0, size);
+      const left = remaining === undefined ? undefined : remaining - page.length;
+      const more = runs.length > size && (left === undefined || left > 0);
+      const body: { value: unknown[]; nextLink?: string } = { value: page.map(runShape) };
+      if (more)
+        body.nextLink = nextLinkFor(
+          req,
+          encodeSkipToken({ s: page[page.length - 1].seq, ...(left === undefined ? {} : { r: left }) }),
+        );
+      return body;
+    },
+  );
 
   app.get<{ Params: RP }>(`${REG_BASE}/runs/:runId`, async (req) => {
     const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/read');
     const run = await deps.runs.get(reg.name, req.params.runId);
-    if (!run) throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
+    if (!run)
+      throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
     return runShape(run);
   });
 
   app.post<{ Params: RP }>(`${REG_BASE}/runs/:runId/cancel`, async (req, reply) => {
     const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/cancel/action');
     const run = await deps.runs.get(reg.name, req.params.runId);
-    if (!run) throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
+    if (!run)
+      throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
     if (TERMINAL.includes(run.status)) return reply.status(200).send();
     if (!deps.queue.cancel(reg.name, run.runId)) {
       // Not yet claimed: cancel the queued row directly.
@@ -146,7 +193,8 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
   app.post<{ Params: RP }>(`${REG_BASE}/runs/:runId/listLogSasUrl`, async (req) => {
     const { reg } = await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action');
     const run = await deps.runs.get(reg.name, req.params.runId);
-    if (!run) throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
+    if (!run)
+      throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
     const expiresAt = new Date(deps.clock.now().getTime() + deps.logLinkTtlMs);
     const logLink = `${deps.endpoint()}/dockyard/v1/logs/${mintLogLinkToken(run, expiresAt)}`;
     // The Azure CLI streams `logArtifactLink` with a plain GET (its `logLink` path needs an Azure Storage host name):
@@ -166,23 +214,32 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
  * (runs/log-links.ts). A run followed before its link expired streams to its end.
  */
 export function registerLogAndUploadRoutes(app: FastifyInstance, deps: TaskRouteDeps): void {
-  app.get<{ Params: { token: string }; Querystring: { follow?: string } }>('/dockyard/v1/logs/:token', async (req, reply) => {
-    const claims = parseLogLinkToken(req.params.token);
-    const run = claims ? await deps.runs.get(claims.registryName, claims.runId) : null;
-    const verdict = claims && run ? verifyLogLink(claims, run.logToken, deps.clock.now()) : 'invalid';
-    if (!claims || !run || verdict === 'invalid') throw new DockyardError('ResourceNotFound', 'The log was not found.');
-    if (verdict === 'expired') {
-      throw new DockyardError('LogLinkExpired', `The log link expired at ${new Date(claims.expiresAt * 1000).toISOString()}; request a new one (az acr task logs).`);
-    }
-    const follow = req.query.follow === '1' || req.query.follow === 'true';
-    const stream = deps.logs.stream(run.registryName, run.runId, follow, async () => {
-      const r = await deps.runs.get(run.registryName, run.runId);
-      return !r || TERMINAL.includes(r.status);
-    });
-    const current = await deps.runs.get(run.registryName, run.runId);
-    void reply.header('content-type', 'text/plain; charset=utf-8').header('x-ms-meta-Complete', current && TERMINAL.includes(current.status) ? current.status.toLowerCase() : '');
-    return reply.send(stream);
-  });
+  app.get<{ Params: { token: string }; Querystring: { follow?: string } }>(
+    '/dockyard/v1/logs/:token',
+    async (req, reply) => {
+      const claims = parseLogLinkToken(req.params.token);
+      const run = claims ? await deps.runs.get(claims.registryName, claims.runId) : null;
+      const verdict = claims && run ? verifyLogLink(claims, run.logToken, deps.clock.now()) : 'invalid';
+      if (!claims || !run || verdict === 'invalid')
+        throw new DockyardError('ResourceNotFound', 'The log was not found.');
+      if (verdict === 'expired') {
+        throw new DockyardError(
+          'LogLinkExpired',
+          `The log link expired at ${new Date(claims.expiresAt * 1000).toISOString()}; request a new one (az acr task logs).`,
+        );
+      }
+      const follow = req.query.follow === '1' || req.query.follow === 'true';
+      const stream = deps.logs.stream(run.registryName, run.runId, follow, async () => {
+        const r = await deps.runs.get(run.registryName, run.runId);
+        return !r || TERMINAL.includes(r.status);
+      });
+      const current = await deps.runs.get(run.registryName, run.runId);
+      void reply
+        .header('content-type', 'text/plain; charset=utf-8')
+        .header('x-ms-meta-Complete', current && TERMINAL.includes(current.status) ? current.status.toLowerCase() : '');
+      return reply.send(stream);
+    },
+  );
 
   app.put<{ Params: { token: string } }>('/dockyard/v1/uploads/:token', async (req, reply) => {
     await deps.uploads.receive(req.params.token, req.raw);

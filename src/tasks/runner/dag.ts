@@ -13,7 +13,10 @@ export interface StepOutcome {
  * Runs the `when` graph: a step starts when every step it waits for has finished; independent steps run in
  * parallel. The first failure of a step without `ignoreErrors` aborts the run; steps not started stay `skipped`.
  */
-export async function runGraph(state: RunState, steps: RunnableStep[]): Promise<{ outcomes: Map<string, StepOutcome>; failure?: { stepId: string; error: string } }> {
+export async function runGraph(
+  state: RunState,
+  steps: RunnableStep[],
+): Promise<{ outcomes: Map<string, StepOutcome>; failure?: { stepId: string; error: string } }> {
   const outcomes = new Map<string, StepOutcome>(steps.map((s) => [s.id, { status: 'skipped', elapsedSeconds: 0 }]));
   const done = new Map<string, Promise<boolean>>();
   const abort = new AbortController();
@@ -26,8 +29,13 @@ export async function runGraph(state: RunState, steps: RunnableStep[]): Promise<
     const p = (async () => {
       const deps = await Promise.all(step.dependsOn.map((id) => start(steps.find((s) => s.id === id)!)));
       if (deps.some((ok) => !ok) || runSignal.aborted) return false;
-      const wdLabel = step.type === 'push' ? (step.workingDirectory ?? state.source.subdir) : (step.workingDirectory ?? state.source.subdir);
-      state.log.line(`Executing step ID: ${step.id}. Timeout(sec): ${step.timeout}, Working directory: '${wdLabel ?? ''}', Network: '${step.network ?? 'host'}'`);
+      const wdLabel =
+        step.type === 'push'
+          ? (step.workingDirectory ?? state.source.subdir)
+          : (step.workingDirectory ?? state.source.subdir);
+      state.log.line(
+        `Executing step ID: ${step.id}. Timeout(sec): ${step.timeout}, Working directory: '${wdLabel ?? ''}', Network: '${step.network ?? 'host'}'`,
+      );
       if (step.startDelay > 0) {
         state.log.line(`Waiting ${step.startDelay} seconds before executing step ID: ${step.id}`);
         await sleep(step.startDelay * 1000, runSignal);
@@ -45,7 +53,9 @@ export async function runGraph(state: RunState, steps: RunnableStep[]): Promise<
         if (timeout.aborted && !state.signal.aborted) msg = 'timed out';
         if (/context deadline exceeded/.test(msg)) msg = msg.replace(/context deadline exceeded/g, 'timed out');
         if (step.ignoreErrors && !state.signal.aborted) {
-          state.log.line(`Step ID: ${step.id} encountered an error: ${msg}, but is set to ignore errors. Continuing...`);
+          state.log.line(
+            `Step ID: ${step.id} encountered an error: ${msg}, but is set to ignore errors. Continuing...`,
+          );
           outcomes.set(step.id, { status: 'successful', elapsedSeconds, error: msg });
           return true;
         }

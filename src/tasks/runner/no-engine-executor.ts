@@ -4,6 +4,9 @@ import type { RunContext, RunExecutor, RunOutcome } from '../runs/run-queue.js';
 export class NoEngineExecutor implements RunExecutor {
   async execute(ctx: RunContext): Promise<RunOutcome> {
     ctx.log.line('No container engine is configured for this Dockyard server (engine: none).');
-    return { status: 'Failed', errorMessage: 'No container engine is configured; start `dockyard serve --engine docker` to run tasks.' };
+    return {
+      status: 'Failed',
+      errorMessage: 'No container engine is configured; start `dockyard serve --engine docker` to run tasks.',
+    };
   }
 }

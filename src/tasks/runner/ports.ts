@@ -22,7 +22,13 @@ export interface RunnerDeps {
   /** Credentials with which a run logs in to its own registry (ACR's source-registry access, loginMode Default). */
   sourceRegistryCredential(registry: RunnerRegistry): Promise<{ username: string; password: string }>;
   /** Binds a step container to the identities it may use through the workload token endpoint. */
-  createWorkloadBinding(input: { identities: string[]; defaultIdentity?: string; trustedService: 'tasks'; expiresAt: Date; isActive?: () => boolean }): Promise<{ secret: string; endpoint: string }>;
+  createWorkloadBinding(input: {
+    identities: string[];
+    defaultIdentity?: string;
+    trustedService: 'tasks';
+    expiresAt: Date;
+    isActive?: () => boolean;
+  }): Promise<{ secret: string; endpoint: string }>;
   revokeWorkloadBinding(secret: string): Promise<void>;
   /** Where runs keep their working copies. */
   workDir: string;
@@ -54,9 +60,15 @@ export interface TaskFileLoadInput {
 }
 
 /** Renders, parses and plans a task file (the task-file module), or throws a TaskFileInvalid/TemplateError. */
-export type TaskFileLoader = (input: TaskFileLoadInput) => Promise<{ plan: import('./plan-types.js').RunnablePlan; secretValues: string[] }>;
+export type TaskFileLoader = (
+  input: TaskFileLoadInput,
+) => Promise<{ plan: import('./plan-types.js').RunnablePlan; secretValues: string[] }>;
 
-export type DockerfileScanner = (text: string, buildArgs: Record<string, string>, target?: string) => import('./plan-types.js').ScannedDependencies;
+export type DockerfileScanner = (
+  text: string,
+  buildArgs: Record<string, string>,
+  target?: string,
+) => import('./plan-types.js').ScannedDependencies;
 
 /** The run variables a task file renders with (`.Run.*`). */
 export interface RunVars {

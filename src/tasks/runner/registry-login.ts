@@ -12,7 +12,11 @@ const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
 async function errorText(res: Response): Promise<string> {
   const text = await res.text();
   try {
-    const j = JSON.parse(text) as { errors?: Array<{ code: string; message: string }>; error?: string; error_description?: string };
+    const j = JSON.parse(text) as {
+      errors?: Array<{ code: string; message: string }>;
+      error?: string;
+      error_description?: string;
+    };
     if (j.errors?.length) return `${j.errors[0].code.toLowerCase()}: ${j.errors[0].message}`;
     if (j.error) return `${j.error}: ${j.error_description ?? ''}`.trim();
   } catch {
@@ -31,7 +35,8 @@ export async function exchangeAadToken(loginServer: string, aadToken: string, si
   });
   if (!res.ok) throw new DockyardError('UNAUTHORIZED', await errorText(res));
   const j = (await res.json()) as { refresh_token?: string };
-  if (!j.refresh_token) throw new DockyardError('UNAUTHORIZED', 'the registry answered the exchange without a refresh token');
+  if (!j.refresh_token)
+    throw new DockyardError('UNAUTHORIZED', 'the registry answered the exchange without a refresh token');
   return j.refresh_token;
 }
 
@@ -46,18 +51,31 @@ export async function verifyLogin(loginServer: string, cred: DockerCredential, s
   if (!realm) throw new DockyardError('UNAUTHORIZED', `unexpected challenge from ${loginServer}: ${challenge}`);
   const url = new URL(realm);
   url.searchParams.set('service', service);
-  const res = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}` }, signal });
+  const res = await fetch(url, {
+    headers: { authorization: `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}` },
+    signal,
+  });
   if (!res.ok) throw new DockyardError('UNAUTHORIZED', await errorText(res));
 }
 
 /** The principal behind a credential's `identity`: `[system]` or a user-assigned identity's client id. */
 export function principalForIdentity(identity: string, taskIdentity: TaskIdentity | null): string {
   if (identity.toLowerCase() === '[system]') {
-    if (!taskIdentity?.principalId) throw new DockyardError('InvalidParameter', 'The credential uses the system-assigned identity, but the task has none. Run `acr task identity assign`.');
+    if (!taskIdentity?.principalId)
+      throw new DockyardError(
+        'InvalidParameter',
+        'The credential uses the system-assigned identity, but the task has none. Run `acr task identity assign`.',
+      );
     return taskIdentity.principalId;
   }
-  const found = Object.values(taskIdentity?.userAssignedIdentities ?? {}).find((u) => u.clientId.toLowerCase() === identity.toLowerCase());
-  if (!found) throw new DockyardError('InvalidParameter', `The credential uses identity '${identity}', which is not assigned to the task.`);
+  const found = Object.values(taskIdentity?.userAssignedIdentities ?? {}).find(
+    (u) => u.clientId.toLowerCase() === identity.toLowerCase(),
+  );
+  if (!found)
+    throw new DockyardError(
+      'InvalidParameter',
+      `The credential uses identity '${identity}', which is not assigned to the task.`,
+    );
   return found.principalId;
 }
 
@@ -72,14 +90,22 @@ export async function resolveCredential(
 ): Promise<DockerCredential> {
   const vault = c.userName?.type === 'Vaultsecret' || c.password?.type === 'Vaultsecret';
   if (vault) {
-    if (!c.identity) throw new DockyardError('InvalidParameter', `Credentials for ${loginServer} reference Key Vault secrets but name no identity to read them.`);
+    if (!c.identity)
+      throw new DockyardError(
+        'InvalidParameter',
+        `Credentials for ${loginServer} reference Key Vault secrets but name no identity to read them.`,
+      );
     const principal = principalForIdentity(c.identity, taskIdentity);
     const read = async (f: CustomRegistryCredential['userName'], key: string) =>
       f?.type === 'Vaultsecret' ? deps.readSecret(principal, String(f.value)) : (f?.value ?? secure[key] ?? '');
     return { username: await read(c.userName, ''), password: await read(c.password, `cred:${loginServer}:password`) };
   }
   if (c.userName) return { username: String(c.userName.value), password: secure[`cred:${loginServer}:password`] ?? '' };
-  if (!c.identity) throw new DockyardError('InvalidParameter', `Credentials for ${loginServer} have neither a username nor an identity.`);
+  if (!c.identity)
+    throw new DockyardError(
+      'InvalidParameter',
+      `Credentials for ${loginServer} have neither a username nor an identity.`,
+    );
   const principal = principalForIdentity(c.identity, taskIdentity);
   const aad = await deps.identityToken(principal, AAD_REGISTRY_RESOURCE, 'tasks');
   const refresh = await exchangeAadToken(loginServer, aad, signal);
@@ -89,6 +115,7 @@ export async function resolveCredential(
 /** Docker's config.json for step containers (shared `home` volume), with ACR's source header. */
 export function dockerConfigJson(creds: Map<string, DockerCredential>): string {
   const auths: Record<string, { auth: string }> = {};
-  for (const [server, c] of creds) auths[server] = { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') };
+  for (const [server, c] of creds)
+    auths[server] = { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') };
   return JSON.stringify({ auths, HttpHeaders: { 'X-Meta-Source-Client': 'azure/acr/tasks' } }, null, 2);
 }

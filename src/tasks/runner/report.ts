@@ -20,16 +20,29 @@ export function buildReport(state: RunState, gitHeadRevision?: string): { text: 
     outputImages.push({ registry: p.registry, repository: p.repository, tag: p.tag ?? '', digest });
   }
   for (const [, b] of state.built) {
-    const runtime = b.deps.runtime ? dependencyRef(b.deps.runtime, b.deps.runtime === 'scratch:latest' ? undefined : b.depDigests.get(b.deps.runtime)) : null;
+    const runtime = b.deps.runtime
+      ? dependencyRef(
+          b.deps.runtime,
+          b.deps.runtime === 'scratch:latest' ? undefined : b.depDigests.get(b.deps.runtime),
+        )
+      : null;
     const buildtime = b.deps.buildtime.map((r) => dependencyRef(r, b.depDigests.get(r)));
     const tags = b.tags.length ? b.tags : [null];
     for (const tag of tags) {
       let image: OutputImage | null = null;
       if (tag) {
         const p = parseImageRef(tag);
-        image = { registry: p.registry, repository: p.repository, tag: p.tag ?? '', digest: state.pushed.get(tag) ?? '' };
+        image = {
+          registry: p.registry,
+          repository: p.repository,
+          tag: p.tag ?? '',
+          digest: state.pushed.get(tag) ?? '',
+        };
       }
-      const entry: Record<string, unknown> = { image: image ? clean(image) : null, 'runtime-dependency': runtime ? clean(runtime) : null };
+      const entry: Record<string, unknown> = {
+        image: image ? clean(image) : null,
+        'runtime-dependency': runtime ? clean(runtime) : null,
+      };
       if (buildtime.length) entry['buildtime-dependency'] = buildtime.map(clean);
       entry.git = gitHeadRevision ? { 'git-head-revision': gitHeadRevision } : {};
       entries.push(entry);
@@ -41,4 +54,9 @@ export function buildReport(state: RunState, gitHeadRevision?: string): { text: 
   return { text: secrets.mask(text), result: secrets.maskDeep({ outputImages, dependencies }) };
 }
 
-const clean = (i: OutputImage) => ({ registry: i.registry, repository: i.repository, tag: i.tag, ...(i.digest ? { digest: i.digest } : {}) });
+const clean = (i: OutputImage) => ({
+  registry: i.registry,
+  repository: i.repository,
+  tag: i.tag,
+  ...(i.digest ? { digest: i.digest } : {}),
+});

@@ -23,7 +23,12 @@ export const GIT_ALLOWED_PROTOCOLS = 'file:http:https:git:ssh';
 
 /** Environment for every git command a run or trigger starts. */
 export function gitEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: GIT_ALLOWED_PROTOCOLS, GIT_PROTOCOL_FROM_USER: '0' };
+  return {
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ALLOW_PROTOCOL: GIT_ALLOWED_PROTOCOLS,
+    GIT_PROTOCOL_FROM_USER: '0',
+  };
 }
 
 const REMOTE_URL = /^(https?|git|ssh):\/\/[^-]/i;
@@ -31,7 +36,10 @@ const SCP_LIKE = /^git@[^-][^:]*:/;
 const NOT_ALLOWED = 'SourceLocationNotAllowed';
 
 const refuse = (location: string, why: string): DockyardError =>
-  new DockyardError(NOT_ALLOWED, `The source location '${location}' is not allowed: ${why}. Use a git URL (file:// for a local repository), an uploaded context, or /dev/null; the CLI uploads local directories.`);
+  new DockyardError(
+    NOT_ALLOWED,
+    `The source location '${location}' is not allowed: ${why}. Use a git URL (file:// for a local repository), an uploaded context, or /dev/null; the CLI uploads local directories.`,
+  );
 
 /** The URL part of `url#ref:dir`. */
 const urlOf = (location: string): string => {
@@ -80,10 +88,15 @@ export async function checkSourceLocation(policy: SourcePolicy, location: string
   const dir = await real(path);
   if (!dir) throw refuse(location, 'it is not a git repository');
   const dataDir = policy.dataDir ? ((await real(policy.dataDir)) ?? resolve(policy.dataDir)) : null;
-  if (dataDir && (isInside(dataDir, dir) || isInside(dir, dataDir))) throw refuse(location, "it is inside the server's data directory");
+  if (dataDir && (isInside(dataDir, dir) || isInside(dir, dataDir)))
+    throw refuse(location, "it is inside the server's data directory");
   if (policy.allowedLocalContextRoots.length) {
     const roots = await Promise.all(policy.allowedLocalContextRoots.map(async (r) => (await real(r)) ?? resolve(r)));
-    if (!roots.some((r) => isInside(r, dir))) throw refuse(location, 'it is not under a directory listed in allowedLocalContextRoots (--allow-local-context-root)');
+    if (!roots.some((r) => isInside(r, dir)))
+      throw refuse(
+        location,
+        'it is not under a directory listed in allowedLocalContextRoots (--allow-local-context-root)',
+      );
   }
   if (!(await isRepositoryRoot(dir))) throw refuse(location, 'it is not a git repository');
 }
@@ -95,7 +108,11 @@ export async function checkSourceLocation(policy: SourcePolicy, location: string
 export function checkContextRelativePath(path: string | null | undefined, what: string): void {
   if (path === null || path === undefined || path === '' || path === '-') return;
   const n = posix.normalize(path.replaceAll('\\', '/'));
-  if (posix.isAbsolute(n) || n === '..' || n.startsWith('../')) throw new DockyardError('PathOutsideContext', `The ${what} '${path}' is outside the build context; it must be a relative path inside it.`);
+  if (posix.isAbsolute(n) || n === '..' || n.startsWith('../'))
+    throw new DockyardError(
+      'PathOutsideContext',
+      `The ${what} '${path}' is outside the build context; it must be a relative path inside it.`,
+    );
 }
 
 /**
@@ -104,18 +121,31 @@ export function checkContextRelativePath(path: string | null | undefined, what: 
  * and is the same in both cases.
  */
 export async function resolveInsideContext(root: string, base: string, rel: string, what: string): Promise<string> {
-  if (isAbsolute(rel) || posix.isAbsolute(rel.replaceAll('\\', '/'))) throw new DockyardError('PathOutsideContext', `The ${what} '${rel}' is outside the build context; it must be a relative path inside it.`);
+  if (isAbsolute(rel) || posix.isAbsolute(rel.replaceAll('\\', '/')))
+    throw new DockyardError(
+      'PathOutsideContext',
+      `The ${what} '${rel}' is outside the build context; it must be a relative path inside it.`,
+    );
   const realRoot = (await real(root)) ?? resolve(root);
   const target = await real(resolve(base, rel));
   // One message for "missing" and "leads outside": the answer must not tell which host paths exist.
-  if (!target || !isInside(realRoot, target)) throw new DockyardError('PathOutsideContext', `The ${what} '${rel}' was not found inside the build context (it does not exist, or it leads outside the context).`);
+  if (!target || !isInside(realRoot, target))
+    throw new DockyardError(
+      'PathOutsideContext',
+      `The ${what} '${rel}' was not found inside the build context (it does not exist, or it leads outside the context).`,
+    );
   return target;
 }
 
 /** A task step's or quick run's source and paths, checked before it is stored or queued. */
 export async function checkStepSources(
   policy: SourcePolicy,
-  step: { contextPath?: string | null; taskFilePath?: string | null; valuesFilePath?: string | null; dockerFilePath?: string | null },
+  step: {
+    contextPath?: string | null;
+    taskFilePath?: string | null;
+    valuesFilePath?: string | null;
+    dockerFilePath?: string | null;
+  },
 ): Promise<void> {
   await checkSourceLocation(policy, step.contextPath);
   checkContextRelativePath(step.taskFilePath, 'task file');

@@ -32,7 +32,8 @@ export function splitContext(context: string): { url: string; ref?: string; dir:
 
 const safeSubdir = (dir: string): string => {
   const n = normalize(dir || '.');
-  if (n.startsWith('..') || n.startsWith(sep)) throw new DockyardError('InvalidParameter', `The context folder '${dir}' leaves the repository.`);
+  if (n.startsWith('..') || n.startsWith(sep))
+    throw new DockyardError('InvalidParameter', `The context folder '${dir}' leaves the repository.`);
   return n === '.' ? '' : n;
 };
 
@@ -41,39 +42,69 @@ const safeSubdir = (dir: string): string => {
  * nothing (`/dev/null`). The location is checked against the source policy first (no host directories, no data dir,
  * no `ext::` transports); refs that look like options are refused.
  */
-export async function materialiseSource(contextPath: string | null, dest: string, policy: SourcePolicy, opts: { signal?: AbortSignal; checkout?: { commit: string; ref?: string } } = {}): Promise<Source> {
+export async function materialiseSource(
+  contextPath: string | null,
+  dest: string,
+  policy: SourcePolicy,
+  opts: { signal?: AbortSignal; checkout?: { commit: string; ref?: string } } = {},
+): Promise<Source> {
   await mkdir(dest, { recursive: true });
   if (!contextPath || contextPath === '/dev/null') return { root: dest, subdir: '' };
   await checkSourceLocation(policy, contextPath);
   const { url, ref, dir } = splitContext(contextPath);
   const subdir = safeSubdir(dir);
-  if (ref && (ref.startsWith('-') || !/^[\w./-]+$/.test(ref))) throw new DockyardError('InvalidParameter', `The git reference '${ref}' is invalid.`);
-  if (/^oci:\/\//i.test(url)) throw new DockyardError('InvalidParameter', `failed to download context. OCI artifact contexts ('${url}') are not supported by Dockyard.`);
+  if (ref && (ref.startsWith('-') || !/^[\w./-]+$/.test(ref)))
+    throw new DockyardError('InvalidParameter', `The git reference '${ref}' is invalid.`);
+  if (/^oci:\/\//i.test(url))
+    throw new DockyardError(
+      'InvalidParameter',
+      `failed to download context. OCI artifact contexts ('${url}') are not supported by Dockyard.`,
+    );
   try {
-    await exec('git', ['clone', '--quiet', '--no-hardlinks', ...(ref ? ['--branch', ref] : []), '--', url, dest], { timeout: 300_000, signal: opts.signal, env: gitEnv() });
+    await exec('git', ['clone', '--quiet', '--no-hardlinks', ...(ref ? ['--branch', ref] : []), '--', url, dest], {
+      timeout: 300_000,
+      signal: opts.signal,
+      env: gitEnv(),
+    });
   } catch (err) {
-    throw new DockyardError('InvalidParameter', `failed to download context. Please check if the URL is incorrect. If it has credentials, please check if they are expired (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})`);
+    throw new DockyardError(
+      'InvalidParameter',
+      `failed to download context. Please check if the URL is incorrect. If it has credentials, please check if they are expired (${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()})`,
+    );
   }
   if (opts.checkout) await checkoutCommit(dest, opts.checkout, opts.signal);
   await widenModes(dest);
   const head = (await exec('git', ['-C', dest, 'rev-parse', 'HEAD'], { env: gitEnv() })).stdout.trim();
-  const branch = (await exec('git', ['-C', dest, 'rev-parse', '--abbrev-ref', 'HEAD'], { env: gitEnv() }).catch(() => ({ stdout: '' }))).stdout.trim();
-  if (subdir) await resolveInsideContext(dest, dest, subdir, 'context folder').catch(() => {
-    throw new DockyardError('InvalidParameter', `The folder '${subdir}' does not exist in the repository.`);
-  });
+  const branch = (
+    await exec('git', ['-C', dest, 'rev-parse', '--abbrev-ref', 'HEAD'], { env: gitEnv() }).catch(() => ({
+      stdout: '',
+    }))
+  ).stdout.trim();
+  if (subdir)
+    await resolveInsideContext(dest, dest, subdir, 'context folder').catch(() => {
+      throw new DockyardError('InvalidParameter', `The folder '${subdir}' does not exist in the repository.`);
+    });
   return { root: dest, subdir, gitHeadRevision: head, branch: branch === 'HEAD' ? ref : branch, repositoryUrl: url };
 }
 
 /** A triggered run builds the commit that fired it, even if the branch moved on (pull-request refs are fetched). */
 async function checkoutCommit(dest: string, c: { commit: string; ref?: string }, signal?: AbortSignal): Promise<void> {
-  if (!/^[0-9a-f]{40,64}$/.test(c.commit)) throw new DockyardError('InvalidParameter', `The commit '${c.commit}' is invalid.`);
+  if (!/^[0-9a-f]{40,64}$/.test(c.commit))
+    throw new DockyardError('InvalidParameter', `The commit '${c.commit}' is invalid.`);
   const git = (...args: string[]) => exec('git', ['-C', dest, ...args], { timeout: 300_000, signal, env: gitEnv() });
-  const present = await git('cat-file', '-e', `${c.commit}^{commit}`).then(() => true, () => false);
-  if (!present && c.ref && /^refs\/[\w./-]+$/.test(c.ref)) await git('fetch', '--quiet', 'origin', c.ref).catch(() => undefined);
+  const present = await git('cat-file', '-e', `${c.commit}^{commit}`).then(
+    () => true,
+    () => false,
+  );
+  if (!present && c.ref && /^refs\/[\w./-]+$/.test(c.ref))
+    await git('fetch', '--quiet', 'origin', c.ref).catch(() => undefined);
   try {
     await git('checkout', '--quiet', '--detach', c.commit);
   } catch (err) {
-    throw new DockyardError('InvalidParameter', `failed to check out commit ${c.commit}: ${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`);
+    throw new DockyardError(
+      'InvalidParameter',
+      `failed to check out commit ${c.commit}: ${String((err as { stderr?: string }).stderr ?? (err as Error).message).trim()}`,
+    );
   }
 }
 

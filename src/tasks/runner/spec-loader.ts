@@ -21,7 +21,8 @@ export const loadTaskFileWithSpec: TaskFileLoader = async (input) => {
     run: input.run,
   };
   let result = processTaskFile(base);
-  if (!result.ok) throw new DockyardError(result.errors[0]?.code ?? 'TaskFileInvalid', describe(input.fileName, result.errors));
+  if (!result.ok)
+    throw new DockyardError(result.errors[0]?.code ?? 'TaskFileInvalid', describe(input.fileName, result.errors));
   const declared = result.plan?.secrets ?? [];
   const secretValues: string[] = [];
   if (declared.length) {
@@ -32,7 +33,8 @@ export const loadTaskFileWithSpec: TaskFileLoader = async (input) => {
       secretValues.push(v);
     }
     result = processTaskFile({ ...base, secrets });
-    if (!result.ok) throw new DockyardError(result.errors[0]?.code ?? 'TaskFileInvalid', describe(input.fileName, result.errors));
+    if (!result.ok)
+      throw new DockyardError(result.errors[0]?.code ?? 'TaskFileInvalid', describe(input.fileName, result.errors));
   }
   const plan: RunnablePlan = result.plan!;
   return { plan, secretValues };

@@ -39,7 +39,8 @@ export interface RunState {
   allowPrivileged: boolean;
 }
 
-const PRIVILEGED_OFF = 'privileged steps are off for this task: the registry owner can enable them with `az acr task update --allow-privileged-steps true` (properties.allowPrivilegedSteps)';
+const PRIVILEGED_OFF =
+  'privileged steps are off for this task: the registry owner can enable them with `az acr task update --allow-privileged-steps true` (properties.allowPrivilegedSteps)';
 
 export class StepFailure extends Error {
   constructor(message: string) {
@@ -53,10 +54,14 @@ export const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (ms <= 0 || signal.aborted) return resolve();
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /** Merges task env under step env (a step's own key wins), as acb does. */
@@ -69,7 +74,8 @@ export function mergeEnv(taskEnv: string[], stepEnv: string[]): string[] {
   return [...out.values()];
 }
 
-const stripQuotes = (v: string) => (v.length >= 2 && ((v[0] === "'" && v.endsWith("'")) || (v[0] === '"' && v.endsWith('"'))) ? v.slice(1, -1) : v);
+const stripQuotes = (v: string) =>
+  v.length >= 2 && ((v[0] === "'" && v.endsWith("'")) || (v[0] === '"' && v.endsWith('"'))) ? v.slice(1, -1) : v;
 
 function envRecord(list: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -97,7 +103,8 @@ function hostDirFor(state: RunState, step: RunnableStep): string {
   return join(state.source.root, wd ?? '');
 }
 
-const authFor = (state: RunState, image: string): RegistryCredential | undefined => state.creds.get(parseImageRef(image).registry);
+const authFor = (state: RunState, image: string): RegistryCredential | undefined =>
+  state.creds.get(parseImageRef(image).registry);
 
 /** `docker build`: scan dependencies, build with the logged-in credentials for FROM pulls. */
 export async function execBuild(state: RunState, step: RunnableStep): Promise<void> {
@@ -109,12 +116,19 @@ export async function execBuild(state: RunState, step: RunnableStep): Promise<vo
   try {
     if (b.contextKind === 'git' && b.git) {
       contextRoot = join(state.source.root, step.id);
-      await materialiseSource(`${b.git.url}${b.git.ref || b.git.dir ? `#${b.git.ref ?? ''}${b.git.dir ? `:${b.git.dir}` : ''}` : ''}`, contextRoot, state.policy, { signal: state.signal });
+      await materialiseSource(
+        `${b.git.url}${b.git.ref || b.git.dir ? `#${b.git.ref ?? ''}${b.git.dir ? `:${b.git.dir}` : ''}` : ''}`,
+        contextRoot,
+        state.policy,
+        { signal: state.signal },
+      );
       contextDir = await resolveInsideContext(contextRoot, contextRoot, b.git.dir ?? '.', 'build context');
     } else if (b.contextKind === 'local') {
       contextDir = await resolveInsideContext(contextRoot, hostDirFor(state, step), b.context || '.', 'build context');
     } else {
-      throw new StepFailure(`build contexts of kind '${b.contextKind}' are not supported by Dockyard; use a local path or a git URL`);
+      throw new StepFailure(
+        `build contexts of kind '${b.contextKind}' are not supported by Dockyard; use a local path or a git URL`,
+      );
     }
   } catch (err) {
     if (err instanceof StepFailure || state.signal.aborted) throw err;
@@ -147,13 +161,27 @@ export async function execBuild(state: RunState, step: RunnableStep): Promise<vo
   state.log.line(`Launching container with name: ${step.id}`);
   const pullAuth: Record<string, RegistryCredential> = Object.fromEntries(state.creds);
   try {
-    await state.engine.build({ contextDir, dockerfile, tags: b.tags, buildArgs, target: b.target, noCache: b.otherFlags.includes('--no-cache'), pull: b.otherFlags.includes('--pull'), pullAuth, network: 'host', onOutput: (c) => state.log.write(c), signal: state.signal });
+    await state.engine.build({
+      contextDir,
+      dockerfile,
+      tags: b.tags,
+      buildArgs,
+      target: b.target,
+      noCache: b.otherFlags.includes('--no-cache'),
+      pull: b.otherFlags.includes('--pull'),
+      pullAuth,
+      network: 'host',
+      onOutput: (c) => state.log.write(c),
+      signal: state.signal,
+    });
   } catch (err) {
     if (state.signal.aborted) throw err;
     throw new StepFailure((err as Error).message);
   }
   const depDigests = new Map<string, string>();
-  for (const ref of [deps.runtime, ...deps.buildtime].filter((r): r is string => Boolean(r) && r !== 'scratch:latest')) {
+  for (const ref of [deps.runtime, ...deps.buildtime].filter(
+    (r): r is string => Boolean(r) && r !== 'scratch:latest',
+  )) {
     const info = await state.engine.inspectImage(ref).catch(() => null);
     const d = repoDigestFor(ref, info?.repoDigests) ?? state.knownDigest(ref);
     if (d) depDigests.set(ref, d);
@@ -172,7 +200,12 @@ export async function execPush(state: RunState, step: RunnableStep): Promise<voi
     for (let attempt = 1; attempt <= 3; attempt++) {
       state.log.line(`Pushing image: ${image}, attempt ${attempt}`);
       try {
-        const r = await state.engine.push({ image, auth: cred ? { ...cred, serveraddress: host } : undefined, onOutput: (c) => state.log.write(c), signal: state.signal });
+        const r = await state.engine.push({
+          image,
+          auth: cred ? { ...cred, serveraddress: host } : undefined,
+          onOutput: (c) => state.log.write(c),
+          signal: state.signal,
+        });
         state.pushed.set(image, r.digest);
         lastErr = null;
         break;
@@ -188,10 +221,16 @@ export async function execPush(state: RunState, step: RunnableStep): Promise<voi
 }
 
 /** docker run flags allowed before the image in a `cmd` (the common ones; others are refused clearly). */
-function applyRunFlags(flags: string[], opts: { env: string[]; entrypoint?: string; workdir?: string; user?: string; privileged?: boolean }) {
+function applyRunFlags(
+  flags: string[],
+  opts: { env: string[]; entrypoint?: string; workdir?: string; user?: string; privileged?: boolean },
+) {
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i];
-    const [name, inline] = f.includes('=') && f.startsWith('--') ? [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)] : [f, undefined];
+    const [name, inline] =
+      f.includes('=') && f.startsWith('--')
+        ? [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]
+        : [f, undefined];
     const val = () => inline ?? flags[++i];
     if (name === '-e' || name === '--env') opts.env.push(val());
     else if (name === '--entrypoint') opts.entrypoint = val();
@@ -199,16 +238,26 @@ function applyRunFlags(flags: string[], opts: { env: string[]; entrypoint?: stri
     else if (name === '-u' || name === '--user') opts.user = val();
     else if (name === '--privileged') opts.privileged = true;
     else if (name === '--rm' || name === '-i' || name === '-t' || name === '-it') continue;
-    else throw new StepFailure(`unsupported docker run flag '${f}' in cmd (supported: -e/--env, --entrypoint, -w/--workdir, -u/--user, --privileged, --rm)`);
+    else
+      throw new StepFailure(
+        `unsupported docker run flag '${f}' in cmd (supported: -e/--env, --entrypoint, -w/--workdir, -u/--user, --privileged, --rm)`,
+      );
   }
 }
 
 /** Runs a `cmd` step container with ACR's mounts: /workspace, the shared home, the daemon socket, task volumes. */
 export async function execCmd(state: RunState, step: RunnableStep): Promise<void> {
   const c = step.cmd!;
-  const extra = { env: [] as string[], entrypoint: step.entryPoint, workdir: workdirOf(step, state.source.subdir), user: step.user, privileged: step.privileged };
+  const extra = {
+    env: [] as string[],
+    entrypoint: step.entryPoint,
+    workdir: workdirOf(step, state.source.subdir),
+    user: step.user,
+    privileged: step.privileged,
+  };
   applyRunFlags(c.runFlags, extra);
-  if (extra.privileged && !state.allowPrivileged) throw new StepFailure(`step ${step.id} asks for a privileged container: ${PRIVILEGED_OFF}`);
+  if (extra.privileged && !state.allowPrivileged)
+    throw new StepFailure(`step ${step.id} asks for a privileged container: ${PRIVILEGED_OFF}`);
   const mounts: RunMount[] = [
     { source: state.source.root, target: '/workspace' },
     { source: state.homeVolume, target: '/acb/home' },
@@ -223,7 +272,12 @@ export async function execCmd(state: RunState, step: RunnableStep): Promise<void
   if (step.pull) {
     state.log.line('Step specified pull. Performing an explicit pull...');
     const cred = authFor(state, c.image);
-    await state.engine.pull({ image: c.image, auth: cred ? { ...cred, serveraddress: parseImageRef(c.image).registry } : undefined, onOutput: (x) => state.log.write(x), signal: state.signal });
+    await state.engine.pull({
+      image: c.image,
+      auth: cred ? { ...cred, serveraddress: parseImageRef(c.image).registry } : undefined,
+      onOutput: (x) => state.log.write(x),
+      signal: state.signal,
+    });
     state.dockerApi.ownImage(c.image);
   }
   const runs = 1 + Math.max(0, step.repeat);
@@ -264,7 +318,10 @@ export async function execCmd(state: RunState, step: RunnableStep): Promise<void
       }
       if (state.signal.aborted) throw new StepFailure('canceled');
       const why = r.timedOut ? 'timed out' : `exit status ${r.exitCode}`;
-      const retryable = !r.timedOut && attempt < step.retries && (step.retryOnErrors.length === 0 || step.retryOnErrors.some((e) => output.includes(e)));
+      const retryable =
+        !r.timedOut &&
+        attempt < step.retries &&
+        (step.retryOnErrors.length === 0 || step.retryOnErrors.some((e) => output.includes(e)));
       if (!retryable) {
         state.log.line(`Container failed during run: ${step.id}. No retries remaining.`);
         errors.push(why);

@@ -6,7 +6,13 @@ import type { RunContext, RunExecutor, RunOutcome } from '../runs/run-queue.js';
 import type { RunRequest } from '../runs/model.js';
 import { chownTree, extractUpload, materialiseSource, type Source } from './source.js';
 import { resolveInsideContext, type SourcePolicy } from './source-policy.js';
-import { dockerConfigJson, principalForIdentity, resolveCredential, verifyLogin, type DockerCredential } from './registry-login.js';
+import {
+  dockerConfigJson,
+  principalForIdentity,
+  resolveCredential,
+  verifyLogin,
+  type DockerCredential,
+} from './registry-login.js';
 import { runGraph } from './dag.js';
 import { buildReport } from './report.js';
 import type { RunState } from './step-exec.js';
@@ -16,26 +22,63 @@ import { RunDockerProxy } from '../sandbox/index.js';
 
 class RunSetupError extends Error {}
 
-
 /** The principal a `secrets:` entry is read with: its clientID's identity, else the system-assigned one, else the only user-assigned one. */
 function secretPrincipal(req: RunRequest, clientID?: string): string {
   if (clientID) return principalForIdentity(clientID, req.identity);
   if (req.identity?.principalId) return req.identity.principalId;
   const users = Object.values(req.identity?.userAssignedIdentities ?? {});
   if (users.length === 1) return users[0].principalId;
-  throw new RunSetupError('failed to resolve secrets: the task has no managed identity to read Key Vault secrets with (use --assign-identity, or clientID in the secret)');
+  throw new RunSetupError(
+    'failed to resolve secrets: the task has no managed identity to read Key Vault secrets with (use --assign-identity, or clientID in the secret)',
+  );
 }
 
 /** A Docker-type task/`acr build`: build then (unless no-push) push, like acb build. */
 function dockerPlan(req: RunRequest, runId: string, registryLogin: string): RunnablePlan {
   const s = req.step as Extract<RunRequest['step'], { type: 'Docker' }>;
-  const tags = s.imageNames.map((n) => n.replaceAll('{{.Run.ID}}', runId).replaceAll('$ID', runId)).map((n) => (n.includes('/') && /[.:]|^localhost$/.test(n.split('/')[0]) ? n : `${registryLogin}/${n}`));
-  const args = s.arguments.map((a) => `${a.name}=${a.isSecret ? (req.secureValues[`arg:${a.name}`] ?? '') : (a.value ?? '')}`);
-  const base = { env: [], timeout: 28800, disableWorkingDirectoryOverride: false, privileged: false, detach: false, keep: false, ports: [], expose: [], startDelay: 0, retries: 0, retryDelay: 5, retryOnErrors: [], repeat: 0, pull: false, ignoreErrors: false, volumeMounts: [] };
+  const tags = s.imageNames
+    .map((n) => n.replaceAll('{{.Run.ID}}', runId).replaceAll('$ID', runId))
+    .map((n) => (n.includes('/') && /[.:]|^localhost$/.test(n.split('/')[0]) ? n : `${registryLogin}/${n}`));
+  const args = s.arguments.map(
+    (a) => `${a.name}=${a.isSecret ? (req.secureValues[`arg:${a.name}`] ?? '') : (a.value ?? '')}`,
+  );
+  const base = {
+    env: [],
+    timeout: 28800,
+    disableWorkingDirectoryOverride: false,
+    privileged: false,
+    detach: false,
+    keep: false,
+    ports: [],
+    expose: [],
+    startDelay: 0,
+    retries: 0,
+    retryDelay: 5,
+    retryOnErrors: [],
+    repeat: 0,
+    pull: false,
+    ignoreErrors: false,
+    volumeMounts: [],
+  };
   const steps: RunnableStep[] = [
-    { ...base, id: 'build', type: 'build', dependsOn: [], build: { tags, dockerfile: s.dockerFilePath, buildArgs: args, target: s.target ?? undefined, context: '.', contextKind: 'local', otherFlags: s.noCache ? ['--no-cache'] : [] } },
+    {
+      ...base,
+      id: 'build',
+      type: 'build',
+      dependsOn: [],
+      build: {
+        tags,
+        dockerfile: s.dockerFilePath,
+        buildArgs: args,
+        target: s.target ?? undefined,
+        context: '.',
+        contextKind: 'local',
+        otherFlags: s.noCache ? ['--no-cache'] : [],
+      },
+    },
   ];
-  if (s.isPushEnabled && tags.length && !req.noPush) steps.push({ ...base, id: 'push', type: 'push', timeout: 3600, dependsOn: ['build'], push: tags });
+  if (s.isPushEnabled && tags.length && !req.noPush)
+    steps.push({ ...base, id: 'push', type: 'push', timeout: 3600, dependsOn: ['build'], push: tags });
   return { env: [], volumes: [], steps };
 }
 
@@ -73,7 +116,12 @@ export class TaskRunner implements RunExecutor {
         try {
           source = req.uploadedContext
             ? await extractUpload(req.uploadedContext, workspace)
-            : await materialiseSource(step.contextPath, workspace, this.policy, { signal, checkout: req.trigger.sourceTrigger ? { commit: req.trigger.sourceTrigger.commitId, ref: req.trigger.gitRef } : undefined });
+            : await materialiseSource(step.contextPath, workspace, this.policy, {
+                signal,
+                checkout: req.trigger.sourceTrigger
+                  ? { commit: req.trigger.sourceTrigger.commitId, ref: req.trigger.gitRef }
+                  : undefined,
+              });
         } catch (err) {
           log.line(`Error: ${(err as Error).message}`);
           return { status: 'Failed', errorMessage: (err as Error).message };
@@ -101,7 +149,10 @@ export class TaskRunner implements RunExecutor {
       for (const v of Object.values(req.secureValues)) log.addSecret(v);
       let plan: RunnablePlan;
       try {
-        plan = step.type === 'Docker' ? dockerPlan(req, run.runId, registry.loginServer) : await this.loadPlan(req, source, runVars, (v) => log.addSecret(v));
+        plan =
+          step.type === 'Docker'
+            ? dockerPlan(req, run.runId, registry.loginServer)
+            : await this.loadPlan(req, source, runVars, (v) => log.addSecret(v));
       } catch (err) {
         log.line(`Error: ${(err as Error).message}`);
         return { status: 'Failed', errorMessage: (err as Error).message };
@@ -110,15 +161,17 @@ export class TaskRunner implements RunExecutor {
       log.line(`Using ${homeVolume} as the home volume`);
       await engine.createVolume(homeVolume, label);
       createdVolumes.push(homeVolume);
-      log.line("Skip creating network: acb_default_network (Dockyard runs steps on the host network)");
+      log.line('Skip creating network: acb_default_network (Dockyard runs steps on the host network)');
 
       // Registry logins: custom registries with the task's credentials, then the run's own registry.
       log.line('Setting up Docker configuration...');
       log.line('Successfully set up Docker configuration');
       const creds = new Map<string, DockerCredential>();
       const logins: Array<[string, () => Promise<DockerCredential>]> = [];
-      for (const [server, c] of Object.entries(req.credentials?.customRegistries ?? {})) logins.push([server, () => resolveCredential(deps, server, c, req.secureValues, req.identity, signal)]);
-      if ((req.credentials?.sourceRegistry.loginMode ?? 'Default') !== 'None' && !creds.has(registry.loginServer)) logins.push([registry.loginServer, () => deps.sourceRegistryCredential(registry)]);
+      for (const [server, c] of Object.entries(req.credentials?.customRegistries ?? {}))
+        logins.push([server, () => resolveCredential(deps, server, c, req.secureValues, req.identity, signal)]);
+      if ((req.credentials?.sourceRegistry.loginMode ?? 'Default') !== 'None' && !creds.has(registry.loginServer))
+        logins.push([registry.loginServer, () => deps.sourceRegistryCredential(registry)]);
       for (const [server, resolve] of logins) {
         log.line(`Logging in to registry: ${server}`);
         try {
@@ -133,18 +186,40 @@ export class TaskRunner implements RunExecutor {
         }
         log.line(`Successfully logged into ${server}`);
       }
-      await engine.writeFilesToVolume(homeVolume, { '.docker/config.json': { content: dockerConfigJson(creds), mode: 0o600 } });
+      await engine.writeFilesToVolume(homeVolume, {
+        '.docker/config.json': { content: dockerConfigJson(creds), mode: 0o600 },
+      });
 
       // Identity for step containers: the workload token endpoint bound to this run only.
-      const baseEnv: Record<string, string> = { HOME: '/acb/home', DOCKYARD_ENDPOINT: deps.apiEndpoint(), DOCKER_CONFIG: '/acb/home/.docker' };
-      const identities = [req.identity?.principalId, ...Object.values(req.identity?.userAssignedIdentities ?? {}).map((u) => u.principalId)].filter((x): x is string => Boolean(x));
+      const baseEnv: Record<string, string> = {
+        HOME: '/acb/home',
+        DOCKYARD_ENDPOINT: deps.apiEndpoint(),
+        DOCKER_CONFIG: '/acb/home/.docker',
+      };
+      const identities = [
+        req.identity?.principalId,
+        ...Object.values(req.identity?.userAssignedIdentities ?? {}).map((u) => u.principalId),
+      ].filter((x): x is string => Boolean(x));
       if (identities.length) {
-        const b = await deps.createWorkloadBinding({ identities, defaultIdentity: identities[0], trustedService: 'tasks', expiresAt: new Date(Date.now() + run.timeout * 1000), isActive: () => stepsRunning && !signal.aborted });
+        const b = await deps.createWorkloadBinding({
+          identities,
+          defaultIdentity: identities[0],
+          trustedService: 'tasks',
+          expiresAt: new Date(Date.now() + run.timeout * 1000),
+          isActive: () => stepsRunning && !signal.aborted,
+        });
         bindingSecret = b.secret;
         const secret = b.secret;
-        signal.addEventListener('abort', () => void deps.revokeWorkloadBinding(secret).catch(() => undefined), { once: true });
+        signal.addEventListener('abort', () => void deps.revokeWorkloadBinding(secret).catch(() => undefined), {
+          once: true,
+        });
         log.addSecret(b.secret);
-        Object.assign(baseEnv, { IDENTITY_ENDPOINT: b.endpoint, IDENTITY_HEADER: b.secret, MSI_ENDPOINT: b.endpoint, MSI_SECRET: b.secret });
+        Object.assign(baseEnv, {
+          IDENTITY_ENDPOINT: b.endpoint,
+          IDENTITY_HEADER: b.secret,
+          MSI_ENDPOINT: b.endpoint,
+          MSI_SECRET: b.secret,
+        });
       }
 
       // Task volumes (secret files)
@@ -206,7 +281,12 @@ export class TaskRunner implements RunExecutor {
         }
       }
       const report = buildReport(state, source.gitHeadRevision);
-      if (failure) return { status: 'Failed', errorMessage: `failed to run step ID: ${failure.stepId}: ${failure.error}`, result: report.result };
+      if (failure)
+        return {
+          status: 'Failed',
+          errorMessage: `failed to run step ID: ${failure.stepId}: ${failure.error}`,
+          result: report.result,
+        };
       if (report.text) {
         log.line('The following dependencies were found:');
         log.line('');
@@ -230,26 +310,39 @@ export class TaskRunner implements RunExecutor {
     }
   }
 
-  private async loadPlan(req: RunRequest, source: Source, runVars: RunVars, mask: (v: string) => void): Promise<RunnablePlan> {
+  private async loadPlan(
+    req: RunRequest,
+    source: Source,
+    runVars: RunVars,
+    mask: (v: string) => void,
+  ): Promise<RunnablePlan> {
     const step = req.step;
     let text: string;
     let valuesFile: string | undefined;
     let fileName: string;
     if (step.type === 'EncodedTask') {
       text = Buffer.from(step.encodedTaskContent, 'base64').toString('utf8');
-      valuesFile = step.encodedValuesContent ? Buffer.from(step.encodedValuesContent, 'base64').toString('utf8') : undefined;
+      valuesFile = step.encodedValuesContent
+        ? Buffer.from(step.encodedValuesContent, 'base64').toString('utf8')
+        : undefined;
       fileName = 'acb.yaml';
     } else if (step.type === 'FileTask') {
       // Resolved with symlinks followed, then checked to stay inside the context (a link to /etc/shadow is refused).
       const base = join(source.root, source.subdir);
       text = await readFile(await resolveInsideContext(source.root, base, step.taskFilePath, 'task file'), 'utf8');
       fileName = step.taskFilePath;
-      if (step.valuesFilePath) valuesFile = await readFile(await resolveInsideContext(source.root, base, step.valuesFilePath, 'values file'), 'utf8');
+      if (step.valuesFilePath)
+        valuesFile = await readFile(
+          await resolveInsideContext(source.root, base, step.valuesFilePath, 'values file'),
+          'utf8',
+        );
     } else throw new RunSetupError('unsupported step type');
     const taskValues = step.values ?? [];
     const all = [...taskValues, ...req.values];
     const set = all.filter((v) => !v.isSecret).map((v) => ({ name: v.name, value: v.value ?? '' }));
-    const setSecret = all.filter((v) => v.isSecret).map((v) => ({ name: v.name, value: req.secureValues[`value:${v.name}`] ?? '' }));
+    const setSecret = all
+      .filter((v) => v.isSecret)
+      .map((v) => ({ name: v.name, value: req.secureValues[`value:${v.name}`] ?? '' }));
     const { plan, secretValues } = await this.deps.loadTaskFile({
       text,
       fileName,

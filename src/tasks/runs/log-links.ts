@@ -17,10 +17,14 @@ export interface LogLinkClaims {
   signed: string;
 }
 
-const sign = (logToken: string, signed: string): Buffer => createHmac('sha256', logToken).update(`log-link:${signed}`).digest();
+const sign = (logToken: string, signed: string): Buffer =>
+  createHmac('sha256', logToken).update(`log-link:${signed}`).digest();
 
 /** A token for `run`'s log valid until `expiresAt` (a Date). */
-export function mintLogLinkToken(run: { registryName: string; runId: string; logToken: string }, expiresAt: Date): string {
+export function mintLogLinkToken(
+  run: { registryName: string; runId: string; logToken: string },
+  expiresAt: Date,
+): string {
   const ref = Buffer.from(`${run.registryName}/${run.runId}`, 'utf8').toString('base64url');
   const signed = `${ref}.${Math.floor(expiresAt.getTime() / 1000)}`;
   return `${signed}.${sign(run.logToken, signed).toString('base64url')}`;
@@ -33,7 +37,13 @@ export function parseLogLinkToken(token: string): LogLinkClaims | null {
   const ref = Buffer.from(m[1], 'base64url').toString('utf8');
   const slash = ref.indexOf('/');
   if (slash <= 0 || slash === ref.length - 1) return null;
-  return { registryName: ref.slice(0, slash), runId: ref.slice(slash + 1), expiresAt: Number(m[2]), signature: Buffer.from(m[3], 'base64url'), signed: `${m[1]}.${m[2]}` };
+  return {
+    registryName: ref.slice(0, slash),
+    runId: ref.slice(slash + 1),
+    expiresAt: Number(m[2]),
+    signature: Buffer.from(m[3], 'base64url'),
+    signed: `${m[1]}.${m[2]}`,
+  };
 }
 
 /** `valid`, `expired` (signature good, time passed) or `invalid` (wrong signature). */

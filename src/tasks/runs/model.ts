@@ -8,9 +8,21 @@ export interface RunTrigger {
   kind: 'Manual' | 'Commit' | 'PullRequest' | 'Timer' | 'Image Update';
   /** For source triggers: the ref whose commit fired the run (`refs/heads/main`, `refs/pull/7/head`). */
   gitRef?: string;
-  sourceTrigger?: { id: string; eventType: string; commitId: string; pullRequestId: string | null; repositoryUrl: string; branchName: string; providerType: string };
+  sourceTrigger?: {
+    id: string;
+    eventType: string;
+    commitId: string;
+    pullRequestId: string | null;
+    repositoryUrl: string;
+    branchName: string;
+    providerType: string;
+  };
   timerTrigger?: { timerTriggerName: string; scheduleOccurrence: string };
-  imageUpdateTrigger?: { id: string; timestamp: string; images: Array<{ registry: string; repository: string; tag: string; digest: string }> };
+  imageUpdateTrigger?: {
+    id: string;
+    timestamp: string;
+    images: Array<{ registry: string; repository: string; tag: string; digest: string }>;
+  };
 }
 
 /** Everything needed to execute a run, captured when it is queued (durable, so a queued run survives restarts). */
@@ -48,7 +60,12 @@ export interface RunResult {
   outputImages?: OutputImage[];
   runErrorMessage?: string | null;
   /** Base images the run depended on (for base-image triggers). */
-  dependencies?: Array<{ image: OutputImage | null; runtime: OutputImage | null; buildtime: OutputImage[]; gitHeadRevision?: string }>;
+  dependencies?: Array<{
+    image: OutputImage | null;
+    runtime: OutputImage | null;
+    buildtime: OutputImage[];
+    gitHeadRevision?: string;
+  }>;
 }
 
 export interface RunRecord {

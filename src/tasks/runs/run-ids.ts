@@ -19,8 +19,17 @@ export async function nextRunId(db: Kysely<TaskTables>, registryName: string): P
     const row = await trx.selectFrom('run_counters').selectAll().where('registry_name', '=', key).executeTakeFirst();
     const prefix = row?.prefix ?? prefixFor(key);
     const seq = row?.next ?? 1;
-    if (row) await trx.updateTable('run_counters').set({ next: seq + 1 }).where('registry_name', '=', key).execute();
-    else await trx.insertInto('run_counters').values({ registry_name: key, prefix, next: seq + 1 }).execute();
+    if (row)
+      await trx
+        .updateTable('run_counters')
+        .set({ next: seq + 1 })
+        .where('registry_name', '=', key)
+        .execute();
+    else
+      await trx
+        .insertInto('run_counters')
+        .values({ registry_name: key, prefix, next: seq + 1 })
+        .execute();
     return { runId: `${prefix}${seq.toString(36)}`, seq };
   };
   return db.isTransaction ? allocate(db) : db.transaction().execute(allocate);

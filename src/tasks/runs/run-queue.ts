@@ -58,10 +58,14 @@ export class RunQueue {
   }
 
   async start(): Promise<void> {
-    const interrupted = await this.store.failInterrupted('The run was interrupted because the Dockyard server stopped while it was in progress.');
+    const interrupted = await this.store.failInterrupted(
+      'The run was interrupted because the Dockyard server stopped while it was in progress.',
+    );
     for (const r of interrupted) {
       const w = this.logs.writer(r.registryName, r.runId);
-      w.plain(`Run ID: ${r.runId} failed after ${goDuration(Date.now() - Date.parse(r.startTime ?? r.createTime))}. Error: The run was interrupted because the Dockyard server stopped while it was in progress.`);
+      w.plain(
+        `Run ID: ${r.runId} failed after ${goDuration(Date.now() - Date.parse(r.startTime ?? r.createTime))}. Error: The run was interrupted because the Dockyard server stopped while it was in progress.`,
+      );
       w.close();
       this.log.warn({ runId: r.runId, registry: r.registryName }, 'run interrupted by a server stop marked Failed');
     }
@@ -150,14 +154,19 @@ export class RunQueue {
       const reason = controller.signal.reason;
       status = reason === 'timeout' ? 'Timeout' : reason === 'shutdown' ? 'Failed' : 'Canceled';
       result.runErrorMessage =
-        reason === 'timeout' ? `The run exceeded its timeout of ${run.timeout} seconds.` : reason === 'shutdown' ? 'The run was interrupted because the Dockyard server stopped.' : 'The run was canceled.';
+        reason === 'timeout'
+          ? `The run exceeded its timeout of ${run.timeout} seconds.`
+          : reason === 'shutdown'
+            ? 'The run was interrupted because the Dockyard server stopped.'
+            : 'The run was canceled.';
     }
     // Everything the run produced is masked with the run's secrets before it is stored or shown (the log already is).
     result = log.secrets.maskDeep(result);
     const took = goDuration(Date.now() - started);
     if (status === 'Succeeded') log.plain(`Run ID: ${run.runId} was successful after ${took}`);
     else if (status === 'Canceled') log.plain(`Run ID: ${run.runId} was canceled after ${took}`);
-    else if (status === 'Timeout') log.plain(`Run ID: ${run.runId} timed out after ${took}. Error: ${result.runErrorMessage}`);
+    else if (status === 'Timeout')
+      log.plain(`Run ID: ${run.runId} timed out after ${took}. Error: ${result.runErrorMessage}`);
     else log.plain(`Run ID: ${run.runId} failed after ${took}. Error: ${result.runErrorMessage ?? 'unknown error'}`);
     await this.store.setStatus(run, status, result);
     log.close();

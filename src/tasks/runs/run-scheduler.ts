@@ -30,16 +30,30 @@ export class RunScheduler {
     private readonly queue: RunQueue,
   ) {}
 
-  async runTask(task: Task, registry: RegistryInfo, overrides: TaskRunOverrides = {}, trigger: RunTrigger = { kind: 'Manual' }): Promise<RunRecord> {
+  async runTask(
+    task: Task,
+    registry: RegistryInfo,
+    overrides: TaskRunOverrides = {},
+    trigger: RunTrigger = { kind: 'Manual' },
+  ): Promise<RunRecord> {
     const step = structuredClone(task.properties.step);
     if (overrides.contextPath !== undefined) step.contextPath = overrides.contextPath;
     let runStep = step;
     if (overrides.encodedTaskContent !== undefined) {
       const values = step.type === 'Docker' ? [] : step.values;
-      runStep = { type: 'EncodedTask', contextPath: step.contextPath, contextAccessToken: null, encodedTaskContent: overrides.encodedTaskContent, encodedValuesContent: null, values, baseImageDependencies: null };
+      runStep = {
+        type: 'EncodedTask',
+        contextPath: step.contextPath,
+        contextAccessToken: null,
+        encodedTaskContent: overrides.encodedTaskContent,
+        encodedValuesContent: null,
+        values,
+        baseImageDependencies: null,
+      };
     }
     if (overrides.taskFilePath !== undefined) {
-      if (step.type !== 'FileTask') throw new DockyardError('InvalidParameter', 'Overriding the task file is only supported for file-based tasks.');
+      if (step.type !== 'FileTask')
+        throw new DockyardError('InvalidParameter', 'Overriding the task file is only supported for file-based tasks.');
       step.taskFilePath = overrides.taskFilePath;
     }
     // Secret values of the task come along; run overrides win.
@@ -61,10 +75,14 @@ export class RunScheduler {
       uploadedContext: overrides.uploadedContext ?? null,
       trigger,
       // The switch covers the task's own definition: a run that replaces the task file content does not inherit it.
-      allowPrivilegedSteps: task.properties.allowPrivilegedSteps === true && overrides.encodedTaskContent === undefined && overrides.taskFilePath === undefined,
+      allowPrivilegedSteps:
+        task.properties.allowPrivilegedSteps === true &&
+        overrides.encodedTaskContent === undefined &&
+        overrides.taskFilePath === undefined,
     };
     const auto = trigger.kind !== 'Manual';
-    const runType: RunType = runStep.type === 'Docker' ? (auto ? 'AutoBuild' : 'QuickBuild') : auto ? 'AutoRun' : 'QuickRun';
+    const runType: RunType =
+      runStep.type === 'Docker' ? (auto ? 'AutoBuild' : 'QuickBuild') : auto ? 'AutoRun' : 'QuickRun';
     const run = await this.runs.create(request, runType, task.properties.timeout);
     this.queue.notify();
     return run;
@@ -84,7 +102,10 @@ export class RunScheduler {
   ): Promise<RunRecord> {
     const timeout = input.timeout ?? TIMEOUT_DEFAULT;
     if (!Number.isInteger(timeout) || timeout < TIMEOUT_MIN || timeout > TIMEOUT_MAX) {
-      throw new DockyardError('InvalidParameter', `The timeout '${timeout}' is invalid. It must be between ${TIMEOUT_MIN} and ${TIMEOUT_MAX} seconds.`);
+      throw new DockyardError(
+        'InvalidParameter',
+        `The timeout '${timeout}' is invalid. It must be between ${TIMEOUT_MIN} and ${TIMEOUT_MAX} seconds.`,
+      );
     }
     const request: RunRequest = {
       registryName: registry.name,

@@ -8,7 +8,8 @@ import { TERMINAL, type RunRecord, type RunRequest, type RunResult, type RunStat
 type RunRow = TaskTables['runs'];
 
 /** Authenticated context of a run's sealed secure values: a row's ciphertext cannot be moved to another run. */
-const secureContext = (registryName: string, runId: string): string => `runs/${registryName.toLowerCase()}/${runId}/secure`;
+const secureContext = (registryName: string, runId: string): string =>
+  `runs/${registryName.toLowerCase()}/${runId}/secure`;
 
 /**
  * Runs as rows. A run's secret values (`request.secureValues`) live sealed in their own column; results are masked
@@ -53,7 +54,12 @@ export class RunStore {
   }
 
   async get(registryName: string, runId: string): Promise<RunRecord | null> {
-    const r = await this.db.selectFrom('runs').selectAll().where('registry_name', '=', registryName.toLowerCase()).where('run_id', '=', runId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('registry_name', '=', registryName.toLowerCase())
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
     return r ? this.toRecord(r) : null;
   }
 
@@ -63,19 +69,30 @@ export class RunStore {
   }
 
   /** Newest first; `beforeSeq` continues a previous page (keyset on the `runs_registry_seq` index). */
-  async list(registryName: string, filter: { taskName?: string; status?: string; top?: number; beforeSeq?: number } = {}): Promise<RunRecord[]> {
+  async list(
+    registryName: string,
+    filter: { taskName?: string; status?: string; top?: number; beforeSeq?: number } = {},
+  ): Promise<RunRecord[]> {
     let q = this.db.selectFrom('runs').selectAll().where('registry_name', '=', registryName.toLowerCase());
     if (filter.taskName) q = q.where('task_name', '=', filter.taskName);
     if (filter.status) q = q.where('status', '=', filter.status);
     if (filter.beforeSeq !== undefined) q = q.where('seq', '<', filter.beforeSeq);
-    const rows = await q.orderBy('seq', 'desc').limit(filter.top ?? 1000).execute();
+    const rows = await q
+      .orderBy('seq', 'desc')
+      .limit(filter.top ?? 1000)
+      .execute();
     return rows.map((r) => this.toRecord(r));
   }
 
   /** Atomically moves the oldest queued run to Started; returns it, or null when none is queued. */
   /** How many runs are in each non-terminal status (`Queued`, `Started`, `Running`), for metrics. */
   async countActive(): Promise<Record<'Queued' | 'Started' | 'Running', number>> {
-    const rows = await this.db.selectFrom('runs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('status', 'in', ['Queued', 'Started', 'Running']).groupBy('status').execute();
+    const rows = await this.db
+      .selectFrom('runs')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', 'in', ['Queued', 'Started', 'Running'])
+      .groupBy('status')
+      .execute();
     const out = { Queued: 0, Started: 0, Running: 0 };
     for (const r of rows) out[r.status as keyof typeof out] = Number(r.n);
     return out;
@@ -83,7 +100,14 @@ export class RunStore {
 
   async claimNext(): Promise<RunRecord | null> {
     for (;;) {
-      const next = await this.db.selectFrom('runs').selectAll().where('status', '=', 'Queued').orderBy('create_time').orderBy('seq').limit(1).executeTakeFirst();
+      const next = await this.db
+        .selectFrom('runs')
+        .selectAll()
+        .where('status', '=', 'Queued')
+        .orderBy('create_time')
+        .orderBy('seq')
+        .limit(1)
+        .executeTakeFirst();
       if (!next) return null;
       const now = new Date().toISOString();
       const res = await this.db
@@ -93,17 +117,25 @@ export class RunStore {
         .where('run_id', '=', next.run_id)
         .where('status', '=', 'Queued')
         .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1) return this.toRecord({ ...next, status: 'Started', start_time: now, last_updated_time: now });
+      if (Number(res.numUpdatedRows) === 1)
+        return this.toRecord({ ...next, status: 'Started', start_time: now, last_updated_time: now });
     }
   }
 
   async setStatus(run: RunRecord, status: RunStatus, result?: RunResult): Promise<void> {
     const now = new Date().toISOString();
     const terminal = TERMINAL.includes(status);
-    const masked = result ? maskDeep(result, new SecretSet().addAll(Object.values(run.request.secureValues)), knownSecrets) : undefined;
+    const masked = result
+      ? maskDeep(result, new SecretSet().addAll(Object.values(run.request.secureValues)), knownSecrets)
+      : undefined;
     await this.db
       .updateTable('runs')
-      .set({ status, last_updated_time: now, ...(terminal ? { finish_time: now } : {}), ...(masked ? { result: JSON.stringify(masked) } : {}) })
+      .set({
+        status,
+        last_updated_time: now,
+        ...(terminal ? { finish_time: now } : {}),
+        ...(masked ? { result: JSON.stringify(masked) } : {}),
+      })
       .where('registry_name', '=', run.registryName.toLowerCase())
       .where('run_id', '=', run.runId)
       .execute();
@@ -116,7 +148,12 @@ export class RunStore {
     for (const r of rows) {
       await this.db
         .updateTable('runs')
-        .set({ status: 'Failed', finish_time: now, last_updated_time: now, result: JSON.stringify({ ...JSON.parse(r.result), runErrorMessage: reason }) })
+        .set({
+          status: 'Failed',
+          finish_time: now,
+          last_updated_time: now,
+          result: JSON.stringify({ ...JSON.parse(r.result), runErrorMessage: reason }),
+        })
         .where('registry_name', '=', r.registry_name)
         .where('run_id', '=', r.run_id)
         .execute();
@@ -156,7 +193,9 @@ export class RunStore {
   private toRecord(r: RunRow): RunRecord {
     const request = JSON.parse(r.request) as RunRequest;
     // A row not sealed yet (written by an older version) still has its values in `request`.
-    const secure = isSealed(r.secure) ? this.cipher.open<Record<string, string>>(r.secure, secureContext(r.registry_name, r.run_id)) : (request.secureValues ?? {});
+    const secure = isSealed(r.secure)
+      ? this.cipher.open<Record<string, string>>(r.secure, secureContext(r.registry_name, r.run_id))
+      : (request.secureValues ?? {});
     knownSecrets.addAll(Object.values(secure));
     return rowToRecord(r, { ...request, secureValues: secure });
   }

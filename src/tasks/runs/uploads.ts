@@ -40,7 +40,8 @@ export class Uploads {
     const m = /^source\/([A-Za-z0-9_-]{20,64})\.tar\.gz$/.exec(relativePath);
     if (!m) throw new DockyardError('InvalidParameter', `The source location '${relativePath}' is invalid.`);
     const p = join(this.dir, `${m[1]}.tar.gz`);
-    if (!existsSync(p)) throw new DockyardError('InvalidParameter', `The source location '${relativePath}' was not uploaded.`);
+    if (!existsSync(p))
+      throw new DockyardError('InvalidParameter', `The source location '${relativePath}' was not uploaded.`);
     return p;
   }
 }

@@ -18,7 +18,10 @@ export interface RunScope {
 
 /** A request the run-scoped Docker API refuses (answered 403 with a Docker-style `{"message"}` body). */
 export class PolicyDenied extends Error {
-  constructor(message: string, readonly status = 403) {
+  constructor(
+    message: string,
+    readonly status = 403,
+  ) {
     super(message);
     this.name = 'PolicyDenied';
   }
@@ -63,9 +66,12 @@ const dec = (s: string): string => {
 export function classify(method: string, rawPath: string): Route {
   const path = stripVersion(rawPath);
   const deny = (): never => {
-    throw new PolicyDenied(`the run-scoped Docker API does not allow ${method} ${path} (Dockyard task steps may only manage their own run's containers, images and volumes)`);
+    throw new PolicyDenied(
+      `the run-scoped Docker API does not allow ${method} ${path} (Dockyard task steps may only manage their own run's containers, images and volumes)`,
+    );
   };
-  if ((method === 'GET' || method === 'HEAD') && ['/_ping', '/version', '/info'].includes(path)) return { kind: 'open' };
+  if ((method === 'GET' || method === 'HEAD') && ['/_ping', '/version', '/info'].includes(path))
+    return { kind: 'open' };
   if (method === 'POST' && path === '/auth') return { kind: 'open' };
   if (method === 'GET' && /^\/distribution\/.+\/json$/.test(path)) return { kind: 'open' };
   if (method === 'POST' && path === '/containers/create') return { kind: 'containerCreate' };
@@ -73,18 +79,21 @@ export function classify(method: string, rawPath: string): Route {
   let m = /^\/containers\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
   if (m && m[1] !== 'prune') {
     const suffix = m[2] ?? '';
-    if (suffix === '' ? method === 'DELETE' : (CONTAINER_OPS[method] ?? []).includes(suffix)) return { kind: 'container', id: dec(m[1]), suffix };
+    if (suffix === '' ? method === 'DELETE' : (CONTAINER_OPS[method] ?? []).includes(suffix))
+      return { kind: 'container', id: dec(m[1]), suffix };
     return deny();
   }
   m = /^\/exec\/([^/]+)\/(start|resize|json)$/.exec(path);
-  if (m && (method === 'POST' ? m[2] !== 'json' : method === 'GET' && m[2] === 'json')) return { kind: 'exec', id: dec(m[1]), suffix: m[2] };
+  if (m && (method === 'POST' ? m[2] !== 'json' : method === 'GET' && m[2] === 'json'))
+    return { kind: 'exec', id: dec(m[1]), suffix: m[2] };
   if (method === 'POST' && path === '/build') return { kind: 'build' };
   if (method === 'POST' && path === '/images/create') return { kind: 'imagePull' };
   if (method === 'GET' && path === '/images/json') return { kind: 'imageList' };
   m = /^\/images\/(.+)\/(json|history|push|tag|get)$/.exec(path);
   if (m && !['search', 'load', 'prune'].includes(m[1])) {
     const op = m[2] as 'json' | 'history' | 'push' | 'tag' | 'get';
-    if ((op === 'push' || op === 'tag') === (method === 'POST') && (method === 'POST' || method === 'GET')) return { kind: 'image', name: dec(m[1]), op };
+    if ((op === 'push' || op === 'tag') === (method === 'POST') && (method === 'POST' || method === 'GET'))
+      return { kind: 'image', name: dec(m[1]), op };
     return deny();
   }
   m = /^\/images\/(.+)$/.exec(path);
@@ -126,10 +135,13 @@ export function imageKey(ref: string): string {
 /** `remote=` of a build: only http(s) and git URLs (the daemon would otherwise read a local path). */
 export function checkBuildQuery(q: URLSearchParams): void {
   const remote = q.get('remote');
-  if (remote && !/^(https?:\/\/|git:\/\/|git@|github\.com\/)/i.test(remote)) throw new PolicyDenied(`build context '${remote}' refused: only http(s) and git URLs may be remote contexts`);
+  if (remote && !/^(https?:\/\/|git:\/\/|git@|github\.com\/)/i.test(remote))
+    throw new PolicyDenied(`build context '${remote}' refused: only http(s) and git URLs may be remote contexts`);
   const net = q.get('networkmode');
-  if (net && !['default', 'host', 'none', 'bridge'].includes(net)) throw new PolicyDenied(`build network mode '${net}' refused (allowed: default, host, none)`);
-  for (const k of ['cgroupparent', 'isolation']) if (q.get(k)) throw new PolicyDenied(`build option '${k}' is not allowed`);
+  if (net && !['default', 'host', 'none', 'bridge'].includes(net))
+    throw new PolicyDenied(`build network mode '${net}' refused (allowed: default, host, none)`);
+  for (const k of ['cgroupparent', 'isolation'])
+    if (q.get(k)) throw new PolicyDenied(`build option '${k}' is not allowed`);
 }
 
 /** What the create check needs to know about other objects (answered by the daemon, or a fake in tests). */
@@ -150,21 +162,33 @@ const SOCKET_PATHS = new Set(['/var/run/docker.sock', '/run/docker.sock']);
 async function bindSource(src: string, scope: RunScope): Promise<string> {
   const p = normalize(src).replace(/\/+$/, '') || '/';
   if (SOCKET_PATHS.has(p) || p === scope.proxySocketPath) return scope.proxySocketPath;
-  if (p === '/workspace' || p === scope.workspaceRoot) return realpath(scope.workspaceRoot).catch(() => scope.workspaceRoot);
+  if (p === '/workspace' || p === scope.workspaceRoot)
+    return realpath(scope.workspaceRoot).catch(() => scope.workspaceRoot);
   if (p.startsWith('/workspace/') || p.startsWith(`${scope.workspaceRoot}/`)) {
-    throw new PolicyDenied(`bind mount of '${src}' refused: mount the whole workspace (-v /workspace:<path>) and use a working directory below it`);
+    throw new PolicyDenied(
+      `bind mount of '${src}' refused: mount the whole workspace (-v /workspace:<path>) and use a working directory below it`,
+    );
   }
-  throw new PolicyDenied(`bind mount of '${src}' refused: steps may only mount the run's workspace (/workspace), its own volumes and the Docker socket`);
+  throw new PolicyDenied(
+    `bind mount of '${src}' refused: steps may only mount the run's workspace (/workspace), its own volumes and the Docker socket`,
+  );
 }
 
 async function volumeSource(name: string, scope: RunScope, lookup: OwnershipLookup, created: string[]): Promise<void> {
   const state = await lookup.volume(name);
-  if (state === 'foreign') throw new PolicyDenied(`volume '${name}' belongs to another run: steps may only mount their own run's volumes`);
+  if (state === 'foreign')
+    throw new PolicyDenied(`volume '${name}' belongs to another run: steps may only mount their own run's volumes`);
   if (state === 'missing') created.push(name);
   void scope;
 }
 
-const HOST_MODES: Array<[string, string]> = [['PidMode', 'host PID namespace'], ['IpcMode', 'host IPC namespace'], ['UTSMode', 'host UTS namespace'], ['UsernsMode', 'host user namespace'], ['CgroupnsMode', 'host cgroup namespace']];
+const HOST_MODES: Array<[string, string]> = [
+  ['PidMode', 'host PID namespace'],
+  ['IpcMode', 'host IPC namespace'],
+  ['UTSMode', 'host UTS namespace'],
+  ['UsernsMode', 'host user namespace'],
+  ['CgroupnsMode', 'host cgroup namespace'],
+];
 
 type Json = Record<string, unknown>;
 
@@ -172,7 +196,9 @@ type Json = Record<string, unknown>;
 async function checkHostConfig(hc: Json, scope: RunScope, lookup: OwnershipLookup): Promise<void> {
   const priv = scope.allowPrivileged;
   const refuse = (what: string): never => {
-    throw new PolicyDenied(`${what} refused: privileged steps are off for this task (the registry owner can enable them with allowPrivilegedSteps / --allow-privileged-steps true)`);
+    throw new PolicyDenied(
+      `${what} refused: privileged steps are off for this task (the registry owner can enable them with allowPrivilegedSteps / --allow-privileged-steps true)`,
+    );
   };
   if (hc.Privileged === true && !priv) refuse('privileged container');
   for (const [key, what] of HOST_MODES) {
@@ -186,8 +212,10 @@ async function checkHostConfig(hc: Json, scope: RunScope, lookup: OwnershipLooku
   }
   const nonEmpty = (k: string) => Array.isArray(hc[k]) && (hc[k] as unknown[]).length > 0;
   if (!priv) {
-    for (const k of ['Devices', 'DeviceRequests', 'DeviceCgroupRules', 'CapAdd']) if (nonEmpty(k)) refuse(k === 'CapAdd' ? 'adding capabilities' : `host devices (${k})`);
-    for (const opt of (hc.SecurityOpt as string[] | null) ?? []) if (!/^no-new-privileges(:true|=true)?$/.test(opt)) refuse(`security option '${opt}'`);
+    for (const k of ['Devices', 'DeviceRequests', 'DeviceCgroupRules', 'CapAdd'])
+      if (nonEmpty(k)) refuse(k === 'CapAdd' ? 'adding capabilities' : `host devices (${k})`);
+    for (const opt of (hc.SecurityOpt as string[] | null) ?? [])
+      if (!/^no-new-privileges(:true|=true)?$/.test(opt)) refuse(`security option '${opt}'`);
     if (hc.MaskedPaths != null || hc.ReadonlyPaths != null) refuse('changing masked/read-only /proc paths');
     if (hc.Sysctls && Object.keys(hc.Sysctls as object).length) refuse('sysctls');
   }
@@ -199,7 +227,8 @@ async function checkHostConfig(hc: Json, scope: RunScope, lookup: OwnershipLooku
     const id = await lookup.ownContainer(net.slice('container:'.length));
     if (!id) throw new PolicyDenied(`network mode '${net}' refused: not a container of this run`);
     hc.NetworkMode = `container:${id}`;
-  } else if (net && !['default', 'host', 'none', 'bridge'].includes(net)) throw new PolicyDenied(`network mode '${net}' refused (allowed: default, host, none)`);
+  } else if (net && !['default', 'host', 'none', 'bridge'].includes(net))
+    throw new PolicyDenied(`network mode '${net}' refused (allowed: default, host, none)`);
   const from: string[] = [];
   for (const v of (hc.VolumesFrom as string[] | null) ?? []) {
     const [ref, mode] = v.split(':');
@@ -232,7 +261,8 @@ async function checkMounts(hc: Json, scope: RunScope, lookup: OwnershipLookup): 
     const type = String(m.Type ?? 'volume');
     if (type === 'bind') m.Source = await bindSource(String(m.Source ?? ''), scope);
     else if (type === 'volume') {
-      if ((m.VolumeOptions as Json | undefined)?.DriverConfig) throw new PolicyDenied('volume driver options are not allowed in mounts');
+      if ((m.VolumeOptions as Json | undefined)?.DriverConfig)
+        throw new PolicyDenied('volume driver options are not allowed in mounts');
       if (m.Source) await volumeSource(String(m.Source), scope, lookup, created);
     } else if (type !== 'tmpfs') throw new PolicyDenied(`mount type '${type}' is not allowed`);
   }
@@ -244,7 +274,11 @@ async function checkMounts(hc: Json, scope: RunScope, lookup: OwnershipLookup): 
  * socket and `/workspace` binds map to the run's proxy socket and workspace, container references become full ids.
  * Returns named volumes that do not exist yet (the proxy creates them with the run label before forwarding).
  */
-export async function checkContainerCreate(body: Json, scope: RunScope, lookup: OwnershipLookup): Promise<{ createVolumes: string[] }> {
+export async function checkContainerCreate(
+  body: Json,
+  scope: RunScope,
+  lookup: OwnershipLookup,
+): Promise<{ createVolumes: string[] }> {
   body.Labels = { ...((body.Labels as Record<string, string> | null) ?? {}), [RUN_LABEL]: scope.runKey };
   const hc = ((body.HostConfig as Json | null) ?? {}) as Json;
   body.HostConfig = hc;
@@ -255,12 +289,15 @@ export async function checkContainerCreate(body: Json, scope: RunScope, lookup: 
 
 /** `POST /containers/{id}/exec` bodies: no privileged exec unless the owner allowed privileged steps. */
 export function checkExecCreate(body: Json, scope: RunScope): void {
-  if (body.Privileged === true && !scope.allowPrivileged) throw new PolicyDenied('privileged exec refused: privileged steps are off for this task (allowPrivilegedSteps)');
+  if (body.Privileged === true && !scope.allowPrivileged)
+    throw new PolicyDenied('privileged exec refused: privileged steps are off for this task (allowPrivilegedSteps)');
 }
 
 /** `POST /volumes/create`: local driver without options (a bind-style local volume could expose any host path). */
 export function checkVolumeCreate(body: Json, scope: RunScope): void {
-  if (body.Driver && body.Driver !== 'local') throw new PolicyDenied(`volume driver '${String(body.Driver)}' is not allowed`);
-  if (body.DriverOpts && Object.keys(body.DriverOpts as object).length) throw new PolicyDenied('volume driver options are not allowed (they can mount host paths)');
+  if (body.Driver && body.Driver !== 'local')
+    throw new PolicyDenied(`volume driver '${String(body.Driver)}' is not allowed`);
+  if (body.DriverOpts && Object.keys(body.DriverOpts as object).length)
+    throw new PolicyDenied('volume driver options are not allowed (they can mount host paths)');
   body.Labels = { ...((body.Labels as Record<string, string> | null) ?? {}), [RUN_LABEL]: scope.runKey };
 }

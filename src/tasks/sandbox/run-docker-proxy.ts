@@ -4,8 +4,18 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  checkBuildQuery, checkContainerCreate, checkExecCreate, checkVolumeCreate, classify, imageKey, PolicyDenied, RUN_LABEL, scopedFilters,
-  type OwnershipLookup, type Route, type RunScope,
+  checkBuildQuery,
+  checkContainerCreate,
+  checkExecCreate,
+  checkVolumeCreate,
+  classify,
+  imageKey,
+  PolicyDenied,
+  RUN_LABEL,
+  scopedFilters,
+  type OwnershipLookup,
+  type Route,
+  type RunScope,
 } from './policy.js';
 import { forwardHeaders, parseObject, rawError, rawRequestHead, readBounded, upstreamJson } from './upstream.js';
 
@@ -23,7 +33,9 @@ export interface RunDockerProxyOptions extends Omit<RunScope, 'proxySocketPath'>
   onDenied?(message: string): void;
 }
 
-type Prepared = { path: string; body?: Buffer; after?: (status: number, tail: string) => void; filterList?: boolean } | { status: number; message: string };
+type Prepared =
+  | { path: string; body?: Buffer; after?: (status: number, tail: string) => void; filterList?: boolean }
+  | { status: number; message: string };
 
 async function socketDir(baseDir?: string): Promise<string> {
   for (const base of [baseDir, '/run/dockyard/runs', join(tmpdir(), 'dkyr')]) {
@@ -60,7 +72,10 @@ export class RunDockerProxy {
     const server = createServer();
     const proxy = new RunDockerProxy(opts, dir, socketPath, server);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void proxy.handle(req, res));
-    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => void proxy.handleUpgrade(req, socket, head));
+    server.on(
+      'upgrade',
+      (req: IncomingMessage, socket: Socket, head: Buffer) => void proxy.handleUpgrade(req, socket, head),
+    );
     server.on('connection', (s: Socket) => {
       proxy.sockets.add(s);
       s.on('close', () => proxy.sockets.delete(s));
@@ -74,7 +89,12 @@ export class RunDockerProxy {
   }
 
   get scope(): RunScope {
-    return { runKey: this.opts.runKey, workspaceRoot: this.opts.workspaceRoot, allowPrivileged: this.opts.allowPrivileged, proxySocketPath: this.socketPath };
+    return {
+      runKey: this.opts.runKey,
+      workspaceRoot: this.opts.workspaceRoot,
+      allowPrivileged: this.opts.allowPrivileged,
+      proxySocketPath: this.socketPath,
+    };
   }
 
   /** Records an image as the run's (built or pulled by the runner's own steps). */
@@ -143,12 +163,21 @@ export class RunDockerProxy {
         // Images cached by other runs are not handed out: the client pulls them (the registry checks its rights).
         if (image && !this.usableImage(image)) return { status: 404, message: `No such image: ${image}` };
         const { createVolumes } = await checkContainerCreate(body, this.scope, this.lookup);
-        for (const v of createVolumes) await upstreamJson(this.opts.upstreamSocket, 'POST', '/volumes/create', { Name: v, Labels: { [RUN_LABEL]: this.opts.runKey } });
+        for (const v of createVolumes)
+          await upstreamJson(this.opts.upstreamSocket, 'POST', '/volumes/create', {
+            Name: v,
+            Labels: { [RUN_LABEL]: this.opts.runKey },
+          });
         return { path: withQuery(url.pathname), body: Buffer.from(JSON.stringify(body)) };
       }
       case 'container': {
         const c = await this.container(route.id);
-        if (!c.id) return c.exists ? this.denied(`container '${route.id}' belongs to another run: steps may only use their own run's containers`) : { status: 404, message: `No such container: ${route.id}` };
+        if (!c.id)
+          return c.exists
+            ? this.denied(
+                `container '${route.id}' belongs to another run: steps may only use their own run's containers`,
+              )
+            : { status: 404, message: `No such container: ${route.id}` };
         const path = withQuery(`${version}/containers/${c.id}${route.suffix ? `/${route.suffix}` : ''}`);
         if (route.suffix === 'exec') {
           const body = parseObject(await readBounded(req, CREATE_BODY_LIMIT));
@@ -174,7 +203,10 @@ export class RunDockerProxy {
         const from = q.get('fromImage') ?? '';
         const tag = q.get('tag');
         const ref = tag ? (tag.startsWith('sha256:') ? `${from}@${tag}` : `${from}:${tag}`) : from;
-        return { path: withQuery(url.pathname), after: (status, tail) => status === 200 && !/"error(Detail)?"\s*:/.test(tail) && this.ownImage(ref) };
+        return {
+          path: withQuery(url.pathname),
+          after: (status, tail) => status === 200 && !/"error(Detail)?"\s*:/.test(tail) && this.ownImage(ref),
+        };
       }
       case 'imageList':
         return { path: withQuery(url.pathname), filterList: true };
@@ -183,13 +215,17 @@ export class RunDockerProxy {
       case 'volumeCreate': {
         const body = parseObject(await readBounded(req, CREATE_BODY_LIMIT));
         checkVolumeCreate(body, this.scope);
-        if (body.Name && (await this.lookup.volume(String(body.Name))) === 'foreign') return this.denied(`volume '${String(body.Name)}' belongs to another run`);
+        if (body.Name && (await this.lookup.volume(String(body.Name))) === 'foreign')
+          return this.denied(`volume '${String(body.Name)}' belongs to another run`);
         return { path: withQuery(url.pathname), body: Buffer.from(JSON.stringify(body)) };
       }
       case 'volume': {
         const state = await this.lookup.volume(route.name);
         if (state === 'missing') return { status: 404, message: `get ${route.name}: no such volume` };
-        if (state === 'foreign') return this.denied(`volume '${route.name}' belongs to another run: steps may only use their own run's volumes`);
+        if (state === 'foreign')
+          return this.denied(
+            `volume '${route.name}' belongs to another run: steps may only use their own run's volumes`,
+          );
         return { path: withQuery(url.pathname) };
       }
     }
@@ -201,7 +237,9 @@ export class RunDockerProxy {
     const readOnly = route.op === 'json' || route.op === 'history';
     if (!(this.ownsImage(name) || ((readOnly || route.op === 'tag') && this.shared(name)))) {
       if (readOnly) return { status: 404, message: `No such image: ${name}` };
-      return this.denied(`image '${name}' was not built or pulled by this run: steps may only ${route.op} their own run's images`);
+      return this.denied(
+        `image '${name}' was not built or pulled by this run: steps may only ${route.op} their own run's images`,
+      );
     }
     if (route.op === 'tag') {
       const repo = q.get('repo') ?? '';
@@ -214,7 +252,9 @@ export class RunDockerProxy {
   private afterBuild(status: number, tail: string, tags: string[]): void {
     if (status !== 200 || /"error(Detail)?"\s*:/.test(tail)) return;
     for (const t of tags) this.ownImage(t);
-    const id = /"aux":\{"ID":"sha256:([0-9a-f]{64})"\}/.exec(tail)?.[1] ?? /Successfully built ([0-9a-f]{12,64})/.exec(tail)?.[1];
+    const id =
+      /"aux":\{"ID":"sha256:([0-9a-f]{64})"\}/.exec(tail)?.[1] ??
+      /Successfully built ([0-9a-f]{12,64})/.exec(tail)?.[1];
     if (id) this.ownImage(id);
   }
 
@@ -240,21 +280,29 @@ export class RunDockerProxy {
     }
     if ('status' in prep) {
       req.resume();
-      res.writeHead(prep.status, { 'content-type': 'application/json' }).end(`${JSON.stringify({ message: prep.message })}\n`);
+      res
+        .writeHead(prep.status, { 'content-type': 'application/json' })
+        .end(`${JSON.stringify({ message: prep.message })}\n`);
       return;
     }
     const p = prep;
-    const up = request({ socketPath: this.opts.upstreamSocket, method: req.method, path: p.path, headers: forwardHeaders(req, p.body) }, (ures) => {
-      if (p.filterList) return void this.filterImageList(ures, res);
-      res.writeHead(ures.statusCode ?? 502, ures.headers);
-      res.flushHeaders(); // `wait` answers its headers at once and the body at exit: the docker CLI starts after them
-      let tail = '';
-      if (p.after) ures.on('data', (c: Buffer) => (tail = (tail + c.toString('utf8')).slice(-4096)));
-      ures.on('end', () => p.after?.(ures.statusCode ?? 0, tail));
-      ures.pipe(res);
-    });
+    const up = request(
+      { socketPath: this.opts.upstreamSocket, method: req.method, path: p.path, headers: forwardHeaders(req, p.body) },
+      (ures) => {
+        if (p.filterList) return void this.filterImageList(ures, res);
+        res.writeHead(ures.statusCode ?? 502, ures.headers);
+        res.flushHeaders(); // `wait` answers its headers at once and the body at exit: the docker CLI starts after them
+        let tail = '';
+        if (p.after) ures.on('data', (c: Buffer) => (tail = (tail + c.toString('utf8')).slice(-4096)));
+        ures.on('end', () => p.after?.(ures.statusCode ?? 0, tail));
+        ures.pipe(res);
+      },
+    );
     up.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `docker daemon: ${err.message}` }));
+      if (!res.headersSent)
+        res
+          .writeHead(502, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: `docker daemon: ${err.message}` }));
       else res.destroy();
     });
     res.on('close', () => {
@@ -279,7 +327,13 @@ export class RunDockerProxy {
       } catch {
         list = [];
       }
-      const mine = Array.isArray(list) ? list.filter((i) => (i.RepoTags ?? []).some((t) => this.usableImage(t)) || this.ownsImage(String(i.Id ?? '').replace(/^sha256:/, ''))) : [];
+      const mine = Array.isArray(list)
+        ? list.filter(
+            (i) =>
+              (i.RepoTags ?? []).some((t) => this.usableImage(t)) ||
+              this.ownsImage(String(i.Id ?? '').replace(/^sha256:/, '')),
+          )
+        : [];
       res.writeHead(ures.statusCode ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(mine));
     });
   }
@@ -291,8 +345,11 @@ export class RunDockerProxy {
     let prep: Prepared;
     try {
       const route = classify(req.method ?? 'GET', url.pathname);
-      const hijackable = (route.kind === 'container' && route.suffix === 'attach') || (route.kind === 'exec' && route.suffix === 'start');
-      if (!hijackable) throw new PolicyDenied(`the run-scoped Docker API does not allow upgrading ${req.method} ${url.pathname}`);
+      const hijackable =
+        (route.kind === 'container' && route.suffix === 'attach') ||
+        (route.kind === 'exec' && route.suffix === 'start');
+      if (!hijackable)
+        throw new PolicyDenied(`the run-scoped Docker API does not allow upgrading ${req.method} ${url.pathname}`);
       prep = await this.prepare(req, route, url);
     } catch (err) {
       prep = this.refuse(err);

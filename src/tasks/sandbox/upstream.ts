@@ -3,24 +3,37 @@ import type { Socket } from 'node:net';
 import { PolicyDenied } from './policy.js';
 
 /** One small JSON call to the real daemon (inspects, volume creation): answers status and parsed body. */
-export function upstreamJson(socketPath: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> | null }> {
+export function upstreamJson(
+  socketPath: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> | null }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request({ socketPath, method, path, headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: Record<string, unknown> | null = null;
-        try {
-          json = text ? (JSON.parse(text) as Record<string, unknown>) : null;
-        } catch {
-          json = null;
-        }
-        resolve({ status: res.statusCode ?? 500, json });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        socketPath,
+        method,
+        path,
+        headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: Record<string, unknown> | null = null;
+          try {
+            json = text ? (JSON.parse(text) as Record<string, unknown>) : null;
+          } catch {
+            json = null;
+          }
+          resolve({ status: res.statusCode ?? 500, json });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -79,5 +92,7 @@ export function rawRequestHead(req: IncomingMessage, path: string): string {
 export function rawError(socket: Socket, status: number, message: string): void {
   const body = JSON.stringify({ message });
   const reason = status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : status === 400 ? 'Bad Request' : 'Error';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

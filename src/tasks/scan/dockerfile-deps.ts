@@ -1,6 +1,12 @@
 /** Runtime and buildtime dependencies of a Dockerfile, following acb's scanner (ACR §4.3), via dockerfile-ast. */
 import { DockerfileParser } from 'dockerfile-ast';
-import { normaliseImageReference, parseImageReference, type ImageRecord, type NormaliseOptions, type ReferenceResolver } from './image-reference.js';
+import {
+  normaliseImageReference,
+  parseImageReference,
+  type ImageRecord,
+  type NormaliseOptions,
+  type ReferenceResolver,
+} from './image-reference.js';
 
 export interface ScanOptions extends NormaliseOptions {
   /** `--build-arg` values (win over ARG defaults). `NAME` alone means "from the environment" and is ignored here. */
@@ -25,7 +31,10 @@ export interface DependencyScan {
 }
 
 export class DockerfileScanError extends Error {
-  constructor(message: string, readonly line: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
     super(message);
     this.name = 'DockerfileScanError';
   }
@@ -44,13 +53,16 @@ function argMap(a: ScanOptions['buildArgs']): Map<string, string> {
 
 /** $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alt} from the known args (unknown = empty). */
 export function expandArgs(s: string, args: Map<string, string>): string {
-  return s.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, braced, op, word, bare) => {
-    const name = braced ?? bare;
-    const v = args.get(name);
-    if (op === '-') return v ? v : word;
-    if (op === '+') return v ? word : '';
-    return v ?? '';
-  });
+  return s.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_m, braced, op, word, bare) => {
+      const name = braced ?? bare;
+      const v = args.get(name);
+      if (op === '-') return v ? v : word;
+      if (op === '+') return v ? word : '';
+      return v ?? '';
+    },
+  );
 }
 
 const unquote = (s: string) => s.replace(/^(['"])(.*)\1$/, '$2');
@@ -71,8 +83,12 @@ export function scanDockerfile(text: string, options: ScanOptions = {}): Depende
         if (i >= 0 && !args.has(name)) args.set(name, unquote(expandArgs(v.slice(i + 1), args)));
       }
     } else if (kw === 'FROM') {
-      const words = ins.getArguments().map((a) => a.getValue()).filter((w) => !w.startsWith('--'));
-      if (words.length === 0) throw new DockerfileScanError(`unable to understand line ${line}: FROM needs an image`, line);
+      const words = ins
+        .getArguments()
+        .map((a) => a.getValue())
+        .filter((w) => !w.startsWith('--'));
+      if (words.length === 0)
+        throw new DockerfileScanError(`unable to understand line ${line}: FROM needs an image`, line);
       if (words.length !== 1 && !(words.length === 3 && words[1].toLowerCase() === 'as')) {
         throw new DockerfileScanError(`unable to understand line ${line}: ${ins.getTextContent?.() ?? 'FROM'}`, line);
       }

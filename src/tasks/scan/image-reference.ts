@@ -29,7 +29,10 @@ export interface ImageRecord {
 }
 
 export class InvalidReferenceError extends Error {
-  constructor(readonly ref: string, reason: string) {
+  constructor(
+    readonly ref: string,
+    reason: string,
+  ) {
     super(`invalid reference format "${ref}": ${reason}`);
     this.name = 'InvalidReferenceError';
   }
@@ -45,7 +48,11 @@ export function parseImageReference(ref: string): ImageReference {
   if (ref === '') throw new InvalidReferenceError(ref, 'empty reference');
   const m = REFERENCE.exec(ref);
   if (!m) {
-    if (/[A-Z]/.test(ref.split(/[:@]/)[0].split('/').slice(1).join('/') || (isDomain(ref.split('/')[0]) ? '' : ref.split(/[:@]/)[0]))) {
+    if (
+      /[A-Z]/.test(
+        ref.split(/[:@]/)[0].split('/').slice(1).join('/') || (isDomain(ref.split('/')[0]) ? '' : ref.split(/[:@]/)[0]),
+      )
+    ) {
       throw new InvalidReferenceError(ref, 'repository name must be lowercase');
     }
     throw new InvalidReferenceError(ref, 'does not match the reference grammar');
@@ -70,14 +77,16 @@ export interface NormaliseOptions {
 
 /** ACR's normalisation: `:latest` when no tag/digest; Docker Hub + `library/` for unqualified single names. */
 export function normaliseImageReference(ref: string, options: NormaliseOptions = {}): ImageRecord {
-  if (ref === 'scratch') return { registry: '', repository: 'scratch', tag: 'latest', digest: '', reference: 'scratch:latest' };
+  if (ref === 'scratch')
+    return { registry: '', repository: 'scratch', tag: 'latest', digest: '', reference: 'scratch:latest' };
   const p = parseImageReference(ref);
   const defaultRegistry = options.defaultRegistry ?? DOCKER_HUB;
   let registry = p.registry;
   let repository = p.repository;
   if (!registry) {
     registry = defaultRegistry;
-    if ((registry === DOCKER_HUB || registry === 'docker.io') && !repository.includes('/')) repository = `library/${repository}`;
+    if ((registry === DOCKER_HUB || registry === 'docker.io') && !repository.includes('/'))
+      repository = `library/${repository}`;
   } else if (registry === 'docker.io' || registry === 'index.docker.io') {
     registry = DOCKER_HUB;
     if (!repository.includes('/')) repository = `library/${repository}`;

@@ -4,8 +4,15 @@ import type { TaskFileIssue } from './types.js';
 
 /** Built-in aliases: each is a template snippet rendered afterwards. */
 export const BUILTIN_ALIASES: Record<string, string> = {
-  ID: '{{.Run.ID}}', SharedVolume: '{{.Run.SharedVolume}}', Registry: '{{.Run.Registry}}', RegistryName: '{{.Run.RegistryName}}',
-  Date: '{{.Run.Date}}', OS: '{{.Run.OS}}', Architecture: '{{.Run.Architecture}}', Commit: '{{.Run.Commit}}', Branch: '{{.Run.Branch}}',
+  ID: '{{.Run.ID}}',
+  SharedVolume: '{{.Run.SharedVolume}}',
+  Registry: '{{.Run.Registry}}',
+  RegistryName: '{{.Run.RegistryName}}',
+  Date: '{{.Run.Date}}',
+  OS: '{{.Run.OS}}',
+  Architecture: '{{.Run.Architecture}}',
+  Commit: '{{.Run.Commit}}',
+  Branch: '{{.Run.Branch}}',
 };
 
 /** Dockyard's default image aliases (usable as the first word of `cmd` without the directive). Configurable. */
@@ -22,7 +29,13 @@ export interface AliasResult {
   issues: TaskFileIssue[];
 }
 
-const issue = (message: string, line: number, column: number, hint?: string): TaskFileIssue => ({ code: 'TaskFileInvalid', message, line, column, hint });
+const issue = (message: string, line: number, column: number, hint?: string): TaskFileIssue => ({
+  code: 'TaskFileInvalid',
+  message,
+  line,
+  column,
+  hint,
+});
 
 function parseAliasMap(text: string): Record<string, string> {
   const doc = parseDocument(text);
@@ -30,7 +43,9 @@ function parseAliasMap(text: string): Record<string, string> {
   const root = doc.contents;
   const values = isMap(root) ? (root.get('alias', true) as unknown) : undefined;
   const source = isMap(values) ? values.get('values', true) : root;
-  if (isMap(source)) for (const p of source.items) if (isScalar(p.key)) out[String(p.key.value)] = isScalar(p.value) ? String(p.value.value ?? '') : '';
+  if (isMap(source))
+    for (const p of source.items)
+      if (isScalar(p.key)) out[String(p.key.value)] = isScalar(p.value) ? String(p.value.value ?? '') : '';
   return out;
 }
 
@@ -58,8 +73,17 @@ export function applyAliases(text: string, options: AliasOptions = {}): AliasRes
           for (const item of src.items) {
             const p = isScalar(item) ? String(item.value) : '';
             const pos = lc.linePos((item as { range?: number[] }).range?.[0] ?? 0);
-            if (/^https?:\/\//i.test(p)) issues.push(issue(`remote alias source ${p} is not supported offline`, pos.line, pos.col, 'copy the file into the context'));
-            else if (!options.readSource) issues.push(issue(`alias source ${p} cannot be read here`, pos.line, pos.col));
+            if (/^https?:\/\//i.test(p))
+              issues.push(
+                issue(
+                  `remote alias source ${p} is not supported offline`,
+                  pos.line,
+                  pos.col,
+                  'copy the file into the context',
+                ),
+              );
+            else if (!options.readSource)
+              issues.push(issue(`alias source ${p} cannot be read here`, pos.line, pos.col));
             else {
               try {
                 Object.assign(aliases, parseAliasMap(options.readSource(p)));
@@ -74,7 +98,8 @@ export function applyAliases(text: string, options: AliasOptions = {}): AliasRes
           for (const p of values.items) {
             const k = isScalar(p.key) ? String(p.key.value) : '';
             const pos = lc.linePos((p.key as { range?: number[] }).range?.[0] ?? 0);
-            if (!/^[A-Za-z0-9]+$/.test(k)) issues.push(issue(`alias name "${k}" must be alphanumeric`, pos.line, pos.col));
+            if (!/^[A-Za-z0-9]+$/.test(k))
+              issues.push(issue(`alias name "${k}" must be alphanumeric`, pos.line, pos.col));
             else aliases[k] = isScalar(p.value) ? String(p.value.value ?? '') : '';
           }
         }
@@ -82,7 +107,8 @@ export function applyAliases(text: string, options: AliasOptions = {}): AliasRes
         if (d !== undefined) {
           const v = isScalar(d) ? String(d.value) : '';
           const pos = lc.linePos((d as { range?: number[] }).range?.[0] ?? 0);
-          if (v.length !== 1 || /[A-Za-z0-9\s]/.test(v)) issues.push(issue(`alias directive "${v}" must be a single non-alphanumeric character`, pos.line, pos.col));
+          if (v.length !== 1 || /[A-Za-z0-9\s]/.test(v))
+            issues.push(issue(`alias directive "${v}" must be a single non-alphanumeric character`, pos.line, pos.col));
           else directive = v;
         }
       }
@@ -95,7 +121,12 @@ export function applyAliases(text: string, options: AliasOptions = {}): AliasRes
   return { text: substitute(body, directive, aliases, options.imageAliases ?? DEFAULT_IMAGE_ALIASES), issues };
 }
 
-function substitute(text: string, directive: string, aliases: Record<string, string>, images: Record<string, string>): string {
+function substitute(
+  text: string,
+  directive: string,
+  aliases: Record<string, string>,
+  images: Record<string, string>,
+): string {
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -116,5 +147,6 @@ function substitute(text: string, directive: string, aliases: Record<string, str
   }
   // Image aliases as the first word of a cmd.
   return out.replace(/^(\s*(?:-\s+)?cmd:\s*["']?)([A-Za-z0-9]+)(?=\s|["']|$)/gm, (all, pre: string, word: string) =>
-    Object.prototype.hasOwnProperty.call(images, word) ? pre + images[word] : all);
+    Object.prototype.hasOwnProperty.call(images, word) ? pre + images[word] : all,
+  );
 }

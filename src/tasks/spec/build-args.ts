@@ -3,10 +3,45 @@ import { shellWords } from './shell-words.js';
 import type { BuildArgs } from './types.js';
 
 const VALUE_FLAGS = new Set([
-  '-t', '--tag', '-f', '--file', '--build-arg', '--target', '--label', '--cache-from', '--cache-to', '--network', '--platform',
-  '--add-host', '--cgroup-parent', '--cpu-period', '--cpu-quota', '--cpu-shares', '-c', '--cpuset-cpus', '--cpuset-mems', '-m',
-  '--memory', '--memory-swap', '--shm-size', '--ulimit', '--isolation', '--security-opt', '--iidfile', '--secret', '--ssh',
-  '--output', '-o', '--progress', '--build-context', '--allow', '--attest', '--sbom', '--provenance', '--metadata-file', '--builder',
+  '-t',
+  '--tag',
+  '-f',
+  '--file',
+  '--build-arg',
+  '--target',
+  '--label',
+  '--cache-from',
+  '--cache-to',
+  '--network',
+  '--platform',
+  '--add-host',
+  '--cgroup-parent',
+  '--cpu-period',
+  '--cpu-quota',
+  '--cpu-shares',
+  '-c',
+  '--cpuset-cpus',
+  '--cpuset-mems',
+  '-m',
+  '--memory',
+  '--memory-swap',
+  '--shm-size',
+  '--ulimit',
+  '--isolation',
+  '--security-opt',
+  '--iidfile',
+  '--secret',
+  '--ssh',
+  '--output',
+  '-o',
+  '--progress',
+  '--build-context',
+  '--allow',
+  '--attest',
+  '--sbom',
+  '--provenance',
+  '--metadata-file',
+  '--builder',
 ]);
 
 /** Splits a git context `url#ref:dir` (Docker's syntax). */
@@ -24,7 +59,13 @@ export function parseGitContext(ctx: string): { url: string; ref?: string; dir?:
 export function contextKind(ctx: string): BuildArgs['contextKind'] {
   if (/^oci:\/\//i.test(ctx)) return 'oci';
   const base = ctx.split('#')[0];
-  if (/^git@|^git:\/\//.test(ctx) || /\.git$/i.test(base) || /\/_git\//.test(base) || (/^(https?:\/\/)?github\.com\//.test(base) && ctx.includes('#'))) return 'git';
+  if (
+    /^git@|^git:\/\//.test(ctx) ||
+    /\.git$/i.test(base) ||
+    /\/_git\//.test(base) ||
+    (/^(https?:\/\/)?github\.com\//.test(base) && ctx.includes('#'))
+  )
+    return 'git';
   if (/^https?:\/\//i.test(ctx)) return /\.git$/i.test(base) ? 'git' : 'tarball';
   return 'local';
 }
@@ -32,7 +73,15 @@ export function contextKind(ctx: string): BuildArgs['contextKind'] {
 /** Throws Error with a message when the string cannot be parsed. */
 export function parseBuildArgs(raw: string): BuildArgs {
   const words = shellWords(raw);
-  const r: BuildArgs = { raw, tags: [], dockerfile: 'Dockerfile', buildArgs: [], context: '.', contextKind: 'local', otherFlags: [] };
+  const r: BuildArgs = {
+    raw,
+    tags: [],
+    dockerfile: 'Dockerfile',
+    buildArgs: [],
+    context: '.',
+    contextKind: 'local',
+    otherFlags: [],
+  };
   let context: string | undefined;
   let dockerfileSet = false;
   for (let i = 0; i < words.length; i++) {
@@ -47,11 +96,23 @@ export function parseBuildArgs(raw: string): BuildArgs {
         value = words[++i];
       }
       switch (flag) {
-        case '-t': case '--tag': r.tags.push(value!); break;
-        case '-f': case '--file': r.dockerfile = value!; dockerfileSet = true; break;
-        case '--build-arg': r.buildArgs.push(value!); break;
-        case '--target': r.target = value; break;
-        default: r.otherFlags.push(value === undefined ? flag : `${flag}=${value}`);
+        case '-t':
+        case '--tag':
+          r.tags.push(value!);
+          break;
+        case '-f':
+        case '--file':
+          r.dockerfile = value!;
+          dockerfileSet = true;
+          break;
+        case '--build-arg':
+          r.buildArgs.push(value!);
+          break;
+        case '--target':
+          r.target = value;
+          break;
+        default:
+          r.otherFlags.push(value === undefined ? flag : `${flag}=${value}`);
       }
     } else {
       context = w;

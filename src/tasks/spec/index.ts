@@ -9,13 +9,28 @@ import type { TaskFileIssue } from './types.js';
 export type * from './types.js';
 export type { TaskFileInput, TaskFileResult } from './process.js';
 export { processTaskFile } from './process.js';
-export { runValues, parseSetArgs, mergeValues, parseValuesFile, buildTemplateData, shellQuote, type RunContext, type ValueMap } from './values.js';
+export {
+  runValues,
+  parseSetArgs,
+  mergeValues,
+  parseValuesFile,
+  buildTemplateData,
+  shellQuote,
+  type RunContext,
+  type ValueMap,
+} from './values.js';
 export { applyAliases, BUILTIN_ALIASES, DEFAULT_IMAGE_ALIASES, type AliasOptions } from './aliases.js';
 export { parseBuildArgs, parseGitContext, contextKind } from './build-args.js';
 export { parseCmdArgs, normalisePush, withDefaultTag } from './cmd-args.js';
 export { shellWords } from './shell-words.js';
 export { keyVaultUrlError, keyVaultResource, isGuid, secretError } from './secrets.js';
-export { stripCommentLines, sniffVersion, aliasesEnabledFor, SUPPORTED_VERSIONS, DEFAULT_VERSION } from './preprocess.js';
+export {
+  stripCommentLines,
+  sniffVersion,
+  aliasesEnabledFor,
+  SUPPORTED_VERSIONS,
+  DEFAULT_VERSION,
+} from './preprocess.js';
 export { parseTaskYaml } from './task.js';
 export { taskFileRoutes } from './routes.js';
 export { evaluateTaskFile, TaskFileRequestSchema, type TaskFileRequest, type TaskFileAnswer } from './evaluate.js';

@@ -61,7 +61,11 @@ export class RenderPool {
   private closed = false;
 
   constructor(options: RenderPoolOptions = {}) {
-    this.slots = Array.from({ length: Math.max(1, options.size ?? 1) }, () => ({ worker: null, ready: null, busy: false }));
+    this.slots = Array.from({ length: Math.max(1, options.size ?? 1) }, () => ({
+      worker: null,
+      ready: null,
+      busy: false,
+    }));
     this.deadlineMs = options.deadlineMs ?? 5000;
     this.maxQueue = options.maxQueue ?? 32;
     this.maxHeapMb = options.maxHeapMb ?? 256;
@@ -69,8 +73,12 @@ export class RenderPool {
 
   /** Renders (and plans) one task file; rejects with TemplateError when the deadline passes or the worker dies. */
   render(input: RenderRequest['input']): Promise<RenderOutcome> {
-    if (this.closed) return Promise.reject(new DockyardError('EngineUnavailable', 'The task file renderer is shutting down.'));
-    if (this.queue.length >= this.maxQueue) return Promise.reject(new DockyardError('TOOMANYREQUESTS', 'Too many task files are being rendered; retry later.'));
+    if (this.closed)
+      return Promise.reject(new DockyardError('EngineUnavailable', 'The task file renderer is shutting down.'));
+    if (this.queue.length >= this.maxQueue)
+      return Promise.reject(
+        new DockyardError('TOOMANYREQUESTS', 'Too many task files are being rendered; retry later.'),
+      );
     return new Promise((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
       this.pump();
@@ -79,13 +87,16 @@ export class RenderPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new DockyardError('EngineUnavailable', 'The task file renderer is shutting down.'));
-    await Promise.all(this.slots.map(async (s) => {
-      const w = s.worker;
-      s.worker = null;
-      s.ready = null;
-      if (w) await w.terminate();
-    }));
+    for (const job of this.queue.splice(0))
+      job.reject(new DockyardError('EngineUnavailable', 'The task file renderer is shutting down.'));
+    await Promise.all(
+      this.slots.map(async (s) => {
+        const w = s.worker;
+        s.worker = null;
+        s.ready = null;
+        if (w) await w.terminate();
+      }),
+    );
   }
 
   private pump(): void {
@@ -134,7 +145,9 @@ export class RenderPool {
     try {
       w = await this.start(slot);
     } catch (e) {
-      job.reject(new DockyardError('InternalServerError', `The task file renderer could not start: ${(e as Error).message}`));
+      job.reject(
+        new DockyardError('InternalServerError', `The task file renderer could not start: ${(e as Error).message}`),
+      );
       return;
     }
     const id = this.nextId++;
@@ -150,13 +163,26 @@ export class RenderPool {
         if (m.id !== id) return;
         finish();
         if (m.result) job.resolve(m.result);
-        else job.reject(new DockyardError('InternalServerError', `The task file could not be rendered: ${m.error ?? 'unknown error'}`));
+        else
+          job.reject(
+            new DockyardError(
+              'InternalServerError',
+              `The task file could not be rendered: ${m.error ?? 'unknown error'}`,
+            ),
+          );
       };
       const onError = (err: Error & { code?: string }) => {
         finish();
         this.discard(slot, w);
         const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        job.reject(new DockyardError('TemplateError', oom ? `The template was stopped: rendering it needed more than ${this.maxHeapMb} MiB of memory.` : `The template could not be rendered: ${err.message}`));
+        job.reject(
+          new DockyardError(
+            'TemplateError',
+            oom
+              ? `The template was stopped: rendering it needed more than ${this.maxHeapMb} MiB of memory.`
+              : `The template could not be rendered: ${err.message}`,
+          ),
+        );
       };
       const onExit = () => {
         finish();
@@ -166,7 +192,12 @@ export class RenderPool {
       const timer = setTimeout(() => {
         finish();
         this.discard(slot, w);
-        job.reject(new DockyardError('TemplateError', `The template was stopped: rendering took longer than ${this.deadlineMs} ms.`));
+        job.reject(
+          new DockyardError(
+            'TemplateError',
+            `The template was stopped: rendering took longer than ${this.deadlineMs} ms.`,
+          ),
+        );
       }, this.deadlineMs);
       w.on('message', onMessage);
       w.once('error', onError);

@@ -16,7 +16,9 @@ if (port) {
     try {
       const r = processTaskFile(msg.input);
       // Plain JSON crosses the thread boundary (the plan is answered as JSON anyway).
-      const result = JSON.parse(JSON.stringify({ ok: r.ok, errors: r.errors, warnings: r.warnings, rendered: r.rendered, plan: r.plan }));
+      const result = JSON.parse(
+        JSON.stringify({ ok: r.ok, errors: r.errors, warnings: r.warnings, rendered: r.rendered, plan: r.plan }),
+      );
       port.postMessage({ id: msg.id, result });
     } catch (e) {
       port.postMessage({ id: msg.id, error: e instanceof Error ? e.message : String(e) });

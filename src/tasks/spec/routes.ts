@@ -12,10 +12,17 @@ const Body = z.object({
   values: z.union([z.string().max(1024 * 1024), z.record(z.string(), z.unknown())]).optional(),
   set: z.array(z.string()).max(500).optional(),
   setSecret: z.array(z.string()).max(500).optional(),
-  run: z.object({
-    id: z.string().optional(), registry: z.string().optional(), os: z.string().optional(), architecture: z.string().optional(),
-    commit: z.string().optional(), branch: z.string().optional(), taskName: z.string().optional(),
-  }).optional(),
+  run: z
+    .object({
+      id: z.string().optional(),
+      registry: z.string().optional(),
+      os: z.string().optional(),
+      architecture: z.string().optional(),
+      commit: z.string().optional(),
+      branch: z.string().optional(),
+      taskName: z.string().optional(),
+    })
+    .optional(),
 });
 
 export interface TaskFileRoutesOptions {
@@ -32,10 +39,18 @@ export const taskFileRoutes: FastifyPluginAsync<TaskFileRoutesOptions> = async (
   const handle = (render: boolean) => async (req: FastifyRequest) => {
     requirePrincipal(req);
     const parsed = Body.safeParse(req.body);
-    if (!parsed.success) throw new DockyardError('InvalidRequestContent', `invalid body: ${parsed.error.issues[0]?.message ?? 'bad request'}`);
+    if (!parsed.success)
+      throw new DockyardError(
+        'InvalidRequestContent',
+        `invalid body: ${parsed.error.issues[0]?.message ?? 'bad request'}`,
+      );
     const b = parsed.data;
     const r = await pool.render({
-      text: b.content, fileName: b.fileName, values: b.values, setValues: b.set, secretValues: b.setSecret,
+      text: b.content,
+      fileName: b.fileName,
+      values: b.values,
+      setValues: b.set,
+      secretValues: b.setSecret,
       run: { ...(opts.run ?? {}), ...(b.run ?? {}), date: new Date() },
     });
     // The shared masking function (src/shared/masking.ts) over everything returned, errors included.

@@ -27,7 +27,11 @@ export function keyVaultResource(u: string): string {
   return `https://${host.split('.').slice(1).join('.')}`;
 }
 
-export interface SecretInput { id?: string; keyvault?: string; clientID?: string }
+export interface SecretInput {
+  id?: string;
+  keyvault?: string;
+  clientID?: string;
+}
 
 /** Returns acb's message for the first problem of one secret, or null. */
 export function secretError(s: SecretInput, templated: boolean): string | null {

@@ -6,12 +6,57 @@ import { parseBuildArgs } from './build-args.js';
 import { normalisePush, parseCmdArgs } from './cmd-args.js';
 
 export const STEP_KEYS = [
-  'id', 'cmd', 'build', 'push', 'when', 'env', 'timeout', 'workingDirectory', 'disableWorkingDirectoryOverride', 'entryPoint', 'user',
-  'network', 'isolation', 'cpus', 'privileged', 'detach', 'keep', 'ports', 'expose', 'startDelay', 'retries', 'retryDelay', 'retryOnErrors',
-  'repeat', 'pull', 'cmdDownloadRetries', 'cmdDownloadRetryDelay', 'ignoreErrors', 'cache', 'volumeMounts', 'exitedWith', 'exitedWithout',
+  'id',
+  'cmd',
+  'build',
+  'push',
+  'when',
+  'env',
+  'timeout',
+  'workingDirectory',
+  'disableWorkingDirectoryOverride',
+  'entryPoint',
+  'user',
+  'network',
+  'isolation',
+  'cpus',
+  'privileged',
+  'detach',
+  'keep',
+  'ports',
+  'expose',
+  'startDelay',
+  'retries',
+  'retryDelay',
+  'retryOnErrors',
+  'repeat',
+  'pull',
+  'cmdDownloadRetries',
+  'cmdDownloadRetryDelay',
+  'ignoreErrors',
+  'cache',
+  'volumeMounts',
+  'exitedWith',
+  'exitedWithout',
 ];
-const ONLY_CMD_BUILD = ['workingDirectory', 'disableWorkingDirectoryOverride', 'user', 'network', 'isolation', 'cpus', 'privileged', 'detach',
-  'keep', 'ports', 'expose', 'retries', 'retryDelay', 'retryOnErrors', 'repeat', 'volumeMounts'];
+const ONLY_CMD_BUILD = [
+  'workingDirectory',
+  'disableWorkingDirectoryOverride',
+  'user',
+  'network',
+  'isolation',
+  'cpus',
+  'privileged',
+  'detach',
+  'keep',
+  'ports',
+  'expose',
+  'retries',
+  'retryDelay',
+  'retryOnErrors',
+  'repeat',
+  'volumeMounts',
+];
 const ONLY_CMD = ['entryPoint', 'pull', 'cmdDownloadRetries', 'cmdDownloadRetryDelay'];
 
 export const DEFAULT_STEP_TIMEOUT = 600;
@@ -21,13 +66,24 @@ export function validateEnv(r: Reader, node: Node | null | undefined, name: stri
   const env = r.strList(node, name);
   if (isSeq(node)) {
     env.forEach((e, i) => {
-      if (!e.includes('=')) r.error((node.items as Node[])[i], `invalid env entry "${e}": each entry must be KEY=VALUE`, 'e.g. - MY_VAR=value');
+      if (!e.includes('='))
+        r.error(
+          (node.items as Node[])[i],
+          `invalid env entry "${e}": each entry must be KEY=VALUE`,
+          'e.g. - MY_VAR=value',
+        );
     });
   }
   return env.filter((e) => e.includes('='));
 }
 
-export function parseStep(r: Reader, node: Node, index: number, stepTimeout: number, defaultWd: string | undefined): Step | null {
+export function parseStep(
+  r: Reader,
+  node: Node,
+  index: number,
+  stepTimeout: number,
+  defaultWd: string | undefined,
+): Step | null {
   if (!isMap(node)) {
     r.error(node, `step ${index}: a step must be a map with a cmd, build, or push property`);
     return null;
@@ -40,7 +96,11 @@ export function parseStep(r: Reader, node: Node, index: number, stepTimeout: num
     return null;
   }
   if (types.length > 1) {
-    r.error(e.get(types[1])!.key, 'step must only contain a single build, cmd, or push property', `this step has ${types.join(' and ')}`);
+    r.error(
+      e.get(types[1])!.key,
+      'step must only contain a single build, cmd, or push property',
+      `this step has ${types.join(' and ')}`,
+    );
     return null;
   }
   const type = types[0];
@@ -51,19 +111,43 @@ export function parseStep(r: Reader, node: Node, index: number, stepTimeout: num
   if (idRaw === '') r.error(idNode, 'step ID cannot be empty');
 
   const step: Step = {
-    index, id, idGenerated: idRaw === undefined, type, when: [], env: [], timeout: stepTimeout,
-    workingDirectory: undefined, disableWorkingDirectoryOverride: false, privileged: false, detach: false, keep: false,
-    ports: [], expose: [], startDelay: 0, retries: 0, retryDelay: DEFAULT_RETRY_DELAY, retryOnErrors: [], repeat: 0, pull: false,
-    cmdDownloadRetries: 0, cmdDownloadRetryDelay: 0, ignoreErrors: false, volumeMounts: [], exitedWith: [], exitedWithout: [],
+    index,
+    id,
+    idGenerated: idRaw === undefined,
+    type,
+    when: [],
+    env: [],
+    timeout: stepTimeout,
+    workingDirectory: undefined,
+    disableWorkingDirectoryOverride: false,
+    privileged: false,
+    detach: false,
+    keep: false,
+    ports: [],
+    expose: [],
+    startDelay: 0,
+    retries: 0,
+    retryDelay: DEFAULT_RETRY_DELAY,
+    retryOnErrors: [],
+    repeat: 0,
+    pull: false,
+    cmdDownloadRetries: 0,
+    cmdDownloadRetryDelay: 0,
+    ignoreErrors: false,
+    volumeMounts: [],
+    exitedWith: [],
+    exitedWithout: [],
     pos: r.pos(node),
   };
 
   const typeNode = v(type);
   if (type === 'push') {
     let images: string[] = [];
-    if (isScalar(typeNode) && typeof typeNode.value === 'string' && typeNode.value.trim() !== '') images = [typeNode.value];
+    if (isScalar(typeNode) && typeof typeNode.value === 'string' && typeNode.value.trim() !== '')
+      images = [typeNode.value];
     else images = r.strList(typeNode, 'push');
-    if (images.length === 0) r.error(typeNode ?? node, 'push: at least one image is required', 'push: ["$Registry/app:$ID"]');
+    if (images.length === 0)
+      r.error(typeNode ?? node, 'push: at least one image is required', 'push: ["$Registry/app:$ID"]');
     images.filter((i) => /\s/.test(i.trim())).forEach((i) => r.error(typeNode, `push: invalid image reference "${i}"`));
     step.push = normalisePush(images.filter((i) => i.trim() !== ''));
   } else {
@@ -79,7 +163,8 @@ export function parseStep(r: Reader, node: Node, index: number, stepTimeout: num
     }
   }
 
-  for (const k of ONLY_CMD_BUILD) if (type === 'push' && e.has(k)) r.warn(e.get(k)!.key, `"${k}" has no effect on a push step`);
+  for (const k of ONLY_CMD_BUILD)
+    if (type === 'push' && e.has(k)) r.warn(e.get(k)!.key, `"${k}" has no effect on a push step`);
   for (const k of ONLY_CMD) if (type !== 'cmd' && e.has(k)) r.warn(e.get(k)!.key, `"${k}" only applies to cmd steps`);
   if (e.has('cache') && type !== 'build') r.warn(e.get('cache')!.key, '"cache" only applies to build steps');
 
@@ -88,7 +173,8 @@ export function parseStep(r: Reader, node: Node, index: number, stepTimeout: num
   const timeout = r.int(v('timeout'), 'timeout');
   if (timeout !== undefined) step.timeout = timeout > 0 ? timeout : stepTimeout;
   step.workingDirectory = r.str(v('workingDirectory'), 'workingDirectory') ?? defaultWd;
-  step.disableWorkingDirectoryOverride = r.bool(v('disableWorkingDirectoryOverride'), 'disableWorkingDirectoryOverride') ?? false;
+  step.disableWorkingDirectoryOverride =
+    r.bool(v('disableWorkingDirectoryOverride'), 'disableWorkingDirectoryOverride') ?? false;
   step.entryPoint = r.str(v('entryPoint'), 'entryPoint');
   step.user = r.str(v('user'), 'user');
   step.network = r.str(v('network'), 'network');
@@ -114,7 +200,8 @@ export function parseStep(r: Reader, node: Node, index: number, stepTimeout: num
   step.ignoreErrors = r.bool(v('ignoreErrors'), 'ignoreErrors') ?? false;
   const cache = r.str(v('cache'), 'cache');
   if (cache !== undefined) {
-    if (cache !== 'enabled' && cache !== 'disabled') r.error(v('cache'), `invalid cache value "${cache}": must be enabled or disabled`);
+    if (cache !== 'enabled' && cache !== 'disabled')
+      r.error(v('cache'), `invalid cache value "${cache}": must be enabled or disabled`);
     else step.cache = cache;
   }
   step.volumeMounts = parseVolumeMounts(r, v('volumeMounts'));
@@ -141,7 +228,8 @@ function parseVolumeMounts(r: Reader, node: Node | null | undefined): VolumeMoun
     const mountPath = r.str(e.get('mountPath')?.value, 'mountPath');
     if (!name) r.error(item, 'volumeMount is missing a name');
     else if (!mountPath) r.error(item, `volumeMount ${name} is missing a mountPath`);
-    else if (paths.has(mountPath)) r.error(e.get('mountPath')!.value, `mountPath ${mountPath} is used twice in this step`);
+    else if (paths.has(mountPath))
+      r.error(e.get('mountPath')!.value, `mountPath ${mountPath} is used twice in this step`);
     else {
       paths.add(mountPath);
       out.push({ name, mountPath });

@@ -6,7 +6,17 @@ import { secretError } from './secrets.js';
 import { aliasesEnabledFor, DEFAULT_VERSION, SUPPORTED_VERSIONS } from './preprocess.js';
 import type { Network, Secret, Step, Task, TaskFileIssue, Volume } from './types.js';
 
-const TOP_KEYS = ['version', 'stepTimeout', 'workingDirectory', 'env', 'secrets', 'networks', 'volumes', 'alias', 'steps'];
+const TOP_KEYS = [
+  'version',
+  'stepTimeout',
+  'workingDirectory',
+  'env',
+  'secrets',
+  'networks',
+  'volumes',
+  'alias',
+  'steps',
+];
 const VOLUME_NAME = /^[a-zA-Z0-9-_]+$/;
 const FILE_NAME = /^[a-zA-Z0-9-_.]+$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -30,7 +40,19 @@ export function parseTaskYaml(text: string, _options: ParseOptions = {}): ParseR
     const e = doc.errors[0];
     const p = lc.linePos(e.pos[0]);
     const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    return { task: null, errors: [{ code: 'TaskFileInvalid', message: `yaml: line ${p.line}: ${msg}`, line: p.line, column: p.col, hint: 'check indentation and quoting; values containing ": " or starting with "{" need quotes' }], warnings: [] };
+    return {
+      task: null,
+      errors: [
+        {
+          code: 'TaskFileInvalid',
+          message: `yaml: line ${p.line}: ${msg}`,
+          line: p.line,
+          column: p.col,
+          hint: 'check indentation and quoting; values containing ": " or starting with "{" need quotes',
+        },
+      ],
+      warnings: [],
+    };
   }
   const root = doc.contents as Node | null;
   if (!isMap(root)) {
@@ -44,10 +66,15 @@ export function parseTaskYaml(text: string, _options: ParseOptions = {}): ParseR
   let version = DEFAULT_VERSION;
   if (versionRaw !== undefined) {
     if (!SUPPORTED_VERSIONS.includes(versionRaw.toLowerCase())) {
-      r.error(v('version'), `invalid version specified: "${versionRaw}", the current version is "${DEFAULT_VERSION}"`, `use one of ${SUPPORTED_VERSIONS.join(', ')}`);
+      r.error(
+        v('version'),
+        `invalid version specified: "${versionRaw}", the current version is "${DEFAULT_VERSION}"`,
+        `use one of ${SUPPORTED_VERSIONS.join(', ')}`,
+      );
     } else version = versionRaw;
   }
-  if (e.has('alias') && !aliasesEnabledFor(version)) r.warn(e.get('alias')!.key, 'alias is only processed for version >= v1.1.0', 'set version: v1.1.0');
+  if (e.has('alias') && !aliasesEnabledFor(version))
+    r.warn(e.get('alias')!.key, 'alias is only processed for version >= v1.1.0', 'set version: v1.1.0');
 
   const st = r.int(v('stepTimeout'), 'stepTimeout');
   const stepTimeout = st !== undefined && st > 0 ? st : DEFAULT_STEP_TIMEOUT;
@@ -59,8 +86,17 @@ export function parseTaskYaml(text: string, _options: ParseOptions = {}): ParseR
 
   const stepsNode = v('steps');
   const steps: Step[] = [];
-  if (!e.has('steps') || stepsNode === null || stepsNode === undefined || (isScalar(stepsNode) && stepsNode.value === null)) {
-    r.error(e.get('steps')?.key ?? root, 'the task file has no steps', 'add a steps: list with at least one cmd, build, or push step');
+  if (
+    !e.has('steps') ||
+    stepsNode === null ||
+    stepsNode === undefined ||
+    (isScalar(stepsNode) && stepsNode.value === null)
+  ) {
+    r.error(
+      e.get('steps')?.key ?? root,
+      'the task file has no steps',
+      'add a steps: list with at least one cmd, build, or push step',
+    );
   } else if (!isSeq(stepsNode)) {
     r.error(stepsNode, 'steps must be a list', 'each step starts with "- ", e.g. "  - cmd: bash echo hi"');
   } else {
@@ -74,11 +110,27 @@ export function parseTaskYaml(text: string, _options: ParseOptions = {}): ParseR
   for (const s of steps) {
     for (const m of s.volumeMounts) {
       if (!volumeNames.has(m.name)) {
-        r.errors.push({ code: 'TaskFileInvalid', message: `step ${s.id}: volumeMount ${m.name} does not match any volume`, line: s.pos.line, column: s.pos.column, hint: 'declare it under top-level volumes:' });
+        r.errors.push({
+          code: 'TaskFileInvalid',
+          message: `step ${s.id}: volumeMount ${m.name} does not match any volume`,
+          line: s.pos.line,
+          column: s.pos.column,
+          hint: 'declare it under top-level volumes:',
+        });
       }
     }
   }
-  const task: Task = { version, stepTimeout, workingDirectory, env, secrets, networks, volumes, steps, aliasesEnabled: aliasesEnabledFor(version) };
+  const task: Task = {
+    version,
+    stepTimeout,
+    workingDirectory,
+    env,
+    secrets,
+    networks,
+    volumes,
+    steps,
+    aliasesEnabled: aliasesEnabledFor(version),
+  };
   return { task, errors: r.errors, warnings: r.warnings };
 }
 
@@ -105,8 +157,16 @@ function parseSecrets(r: Reader, node: Node | null | undefined): Secret[] {
     };
     const err = secretError(s, false);
     if (err) {
-      const at = err.includes('client') ? e.get('clientID')?.value : err.includes('keyvault') ? (e.get('keyvault')?.value ?? m) : (e.get('id')?.value ?? m);
-      r.error(at, err, err.includes('guid') ? 'clientID is the client ID (a GUID) of a user-assigned identity of the task' : undefined);
+      const at = err.includes('client')
+        ? e.get('clientID')?.value
+        : err.includes('keyvault')
+          ? (e.get('keyvault')?.value ?? m)
+          : (e.get('id')?.value ?? m);
+      r.error(
+        at,
+        err,
+        err.includes('guid') ? 'clientID is the client ID (a GUID) of a user-assigned identity of the task' : undefined,
+      );
       continue;
     }
     if (out.some((x) => x.id === s.id)) {
@@ -129,8 +189,11 @@ function parseNetworks(r: Reader, node: Node | null | undefined): Network[] {
     }
     if (out.some((n) => n.name === name)) r.error(e.get('name')!.value, `duplicate network name: ${name}`);
     out.push({
-      name, driver: r.str(e.get('driver')?.value, 'driver'), ipv6: r.bool(e.get('ipv6')?.value, 'ipv6') ?? false,
-      skipCreation: r.bool(e.get('skipCreation')?.value, 'skipCreation') ?? false, isDefault: r.bool(e.get('isDefault')?.value, 'isDefault') ?? false,
+      name,
+      driver: r.str(e.get('driver')?.value, 'driver'),
+      ipv6: r.bool(e.get('ipv6')?.value, 'ipv6') ?? false,
+      skipCreation: r.bool(e.get('skipCreation')?.value, 'skipCreation') ?? false,
+      isDefault: r.bool(e.get('isDefault')?.value, 'isDefault') ?? false,
     });
   }
   return out;
@@ -156,8 +219,10 @@ function parseVolumes(r: Reader, node: Node | null | undefined): Volume[] {
       for (const p of (secretNode as YAMLMap).items) {
         const file = isScalar(p.key) ? String(p.key.value) : '';
         const val = r.str(p.value as Node, file) ?? '';
-        if (!FILE_NAME.test(file)) r.error(p.key, `invalid secret file name "${file}" in volume ${name}: must match ^[a-zA-Z0-9-_.]+$`);
-        else if (!BASE64.test(val)) r.error(p.value, `secret ${file} in volume ${name} must be base64-encoded`, 'use {{ .Secrets.x | b64enc }}');
+        if (!FILE_NAME.test(file))
+          r.error(p.key, `invalid secret file name "${file}" in volume ${name}: must match ^[a-zA-Z0-9-_.]+$`);
+        else if (!BASE64.test(val))
+          r.error(p.value, `secret ${file} in volume ${name} must be base64-encoded`, 'use {{ .Secrets.x | b64enc }}');
         else secret[file] = val;
       }
     }

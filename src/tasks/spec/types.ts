@@ -12,10 +12,27 @@ export interface TaskFileIssue {
   hint?: string;
 }
 
-export interface Secret { id: string; keyvault?: string; clientID?: string; pos: SourcePos }
-export interface Network { name: string; driver?: string; ipv6: boolean; skipCreation: boolean; isDefault: boolean }
-export interface Volume { name: string; secret: Record<string, string> }
-export interface VolumeMount { name: string; mountPath: string }
+export interface Secret {
+  id: string;
+  keyvault?: string;
+  clientID?: string;
+  pos: SourcePos;
+}
+export interface Network {
+  name: string;
+  driver?: string;
+  ipv6: boolean;
+  skipCreation: boolean;
+  isDefault: boolean;
+}
+export interface Volume {
+  name: string;
+  secret: Record<string, string>;
+}
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+}
 
 export interface BuildArgs {
   /** The raw `build:` string. */

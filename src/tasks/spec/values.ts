@@ -55,7 +55,8 @@ export function parseSetArgs(entries: string[] = []): { values: Record<string, s
   return { values, invalid };
 }
 
-const isPlainMap = (v: unknown): v is ValueMap => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isPlainMap = (v: unknown): v is ValueMap =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 /**
  * ACR's merge: `override` wins key by key; nested maps merge; a null in the override deletes the key;

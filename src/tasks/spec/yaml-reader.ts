@@ -54,7 +54,11 @@ export class Reader {
     if (isScalar(node)) {
       if (node.value === null) return undefined;
       if (typeof node.value === 'number' && Number.isInteger(node.value)) return node.value;
-      this.error(node, `${name}: cannot unmarshal ${JSON.stringify(String(node.value))} into int`, `${name} must be a whole number`);
+      this.error(
+        node,
+        `${name}: cannot unmarshal ${JSON.stringify(String(node.value))} into int`,
+        `${name} must be a whole number`,
+      );
       return undefined;
     }
     this.error(node, `${name}: cannot unmarshal ${isSeq(node) ? '!!seq' : '!!map'} into int`);
@@ -66,7 +70,11 @@ export class Reader {
     if (isScalar(node)) {
       if (node.value === null) return undefined;
       if (typeof node.value === 'boolean') return node.value;
-      this.error(node, `${name}: cannot unmarshal ${JSON.stringify(String(node.value))} into bool`, `${name} must be true or false`);
+      this.error(
+        node,
+        `${name}: cannot unmarshal ${JSON.stringify(String(node.value))} into bool`,
+        `${name} must be true or false`,
+      );
       return undefined;
     }
     this.error(node, `${name}: expected true or false`);
@@ -77,7 +85,11 @@ export class Reader {
     if (node === null || node === undefined) return [];
     if (isScalar(node) && node.value === null) return [];
     if (!isSeq(node)) {
-      this.error(node, `${name}: cannot unmarshal ${isMap(node) ? '!!map' : '!!str'} into []string`, `${name} must be a list, e.g. ${name}: ["a", "b"]`);
+      this.error(
+        node,
+        `${name}: cannot unmarshal ${isMap(node) ? '!!map' : '!!str'} into []string`,
+        `${name} must be a list, e.g. ${name}: ["a", "b"]`,
+      );
       return [];
     }
     const out: string[] = [];

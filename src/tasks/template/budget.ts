@@ -36,7 +36,14 @@ interface Active extends Budget {
   tripped: TemplateLimitError | null;
 }
 
-const UNBOUNDED: Active = { maxSize: DEFAULT_MAX_OUTPUT, maxWork: Number.MAX_SAFE_INTEGER, deadline: Number.POSITIVE_INFINITY, timeoutMs: 0, spent: 0, tripped: null };
+const UNBOUNDED: Active = {
+  maxSize: DEFAULT_MAX_OUTPUT,
+  maxWork: Number.MAX_SAFE_INTEGER,
+  deadline: Number.POSITIVE_INFINITY,
+  timeoutMs: 0,
+  spent: 0,
+  tripped: null,
+};
 let active: Active = UNBOUNDED;
 
 /** Runs `fn` under `budget` (rendering is synchronous, so one active budget at a time; nesting restores the outer). */
@@ -73,7 +80,7 @@ export function spend(units = 1): void {
   const before = active.spent;
   active.spent += units;
   if (active.spent > active.maxWork) trip(`template exceeded its work budget (${active.maxWork} units)`);
-  if ((before >>> 12) !== (active.spent >>> 12) && Date.now() > active.deadline) {
+  if (before >>> 12 !== active.spent >>> 12 && Date.now() > active.deadline) {
     trip(`template exceeded its time budget (${active.timeoutMs} ms)`);
   }
 }

@@ -47,7 +47,8 @@ function length(item: unknown): number {
 }
 
 function indexArg(v: unknown, cap: number): number {
-  if (kindOf(v) !== 'int') throw new Error(`cannot index slice/array with type ${kindOf(v) === 'float' ? 'float64' : kindOf(v)}`);
+  if (kindOf(v) !== 'int')
+    throw new Error(`cannot index slice/array with type ${kindOf(v) === 'float' ? 'float64' : kindOf(v)}`);
   const x = Number(v);
   if (x < 0 || x >= cap) throw new Error(`index out of range: ${x}`);
   return x;
@@ -85,7 +86,10 @@ function slice(item: unknown, ...indexes: unknown[]): unknown {
     if (ix[i] < 0 || ix[i] > len) throw new Error(`index out of range: ${ix[i]}`);
   });
   if (ix[0] > ix[1]) throw new Error(`invalid slice index: ${ix[0]} > ${ix[1]}`);
-  if (k === 'string') return Buffer.from(item as string, 'utf8').subarray(ix[0], ix[1]).toString('utf8');
+  if (k === 'string')
+    return Buffer.from(item as string, 'utf8')
+      .subarray(ix[0], ix[1])
+      .toString('utf8');
   return (item as unknown[]).slice(ix[0], ix[1]);
 }
 
@@ -95,7 +99,10 @@ function evalArgs(args: unknown[]): string {
 }
 
 export function htmlEscape(s: string): string {
-  return s.replace(/[&'<>"\0]/g, (c) => ({ '&': '&amp;', "'": '&#39;', '<': '&lt;', '>': '&gt;', '"': '&#34;', '\0': '\uFFFD' })[c]!);
+  return s.replace(
+    /[&'<>"\0]/g,
+    (c) => ({ '&': '&amp;', "'": '&#39;', '<': '&lt;', '>': '&gt;', '"': '&#34;', '\0': '\uFFFD' })[c]!,
+  );
 }
 
 export function jsEscape(s: string): string {
@@ -146,10 +153,14 @@ export const builtinFuncs: FuncMap = {
   le: f(['value', 'value'], (a, b) => lt(a, b) || eq(a, b)),
   gt: f(['value', 'value'], (a, b) => !(lt(a, b) || eq(a, b))),
   ge: f(['value', 'value'], (a, b) => !lt(a, b)),
-  call: f(['value'], (fn, ...args) => {
-    if (typeof fn !== 'function') throw new Error(`non-function of type ${kindOf(fn)}`);
-    return fn(...args);
-  }, 'value'),
+  call: f(
+    ['value'],
+    (fn, ...args) => {
+      if (typeof fn !== 'function') throw new Error(`non-function of type ${kindOf(fn)}`);
+      return fn(...args);
+    },
+    'value',
+  ),
 };
 
 export { isMap };

@@ -7,7 +7,12 @@ import type { TreeSet } from './parser.js';
 import { DEFAULT_MAX_WORK, rethrowTripped, TemplateLimitError, withBudget } from './budget.js';
 
 export class TemplateExecError extends Error {
-  constructor(readonly templateName: string, readonly line: number, readonly column: number, readonly detail: string) {
+  constructor(
+    readonly templateName: string,
+    readonly line: number,
+    readonly column: number,
+    readonly detail: string,
+  ) {
     super(detail);
     this.name = 'TemplateExecError';
   }
@@ -27,7 +32,10 @@ export interface ExecLimits {
   maxWork?: number;
 }
 
-interface Var { name: string; value: unknown }
+interface Var {
+  name: string;
+  value: unknown;
+}
 
 const NO_FINAL = Symbol('missingVal');
 type Final = unknown | typeof NO_FINAL;
@@ -54,8 +62,19 @@ export class Executor {
 
   run(data: unknown): string {
     const root = this.trees.get(this.name);
-    if (!root) throw new TemplateExecError(this.name, 1, 1, `template: ${this.name}: "${this.name}" is an incomplete or empty template`);
-    const budget = { maxSize: this.limits.maxOutput, maxWork: this.limits.maxWork ?? DEFAULT_MAX_WORK, deadline: this.deadline, timeoutMs: this.limits.timeoutMs };
+    if (!root)
+      throw new TemplateExecError(
+        this.name,
+        1,
+        1,
+        `template: ${this.name}: "${this.name}" is an incomplete or empty template`,
+      );
+    const budget = {
+      maxSize: this.limits.maxOutput,
+      maxWork: this.limits.maxWork ?? DEFAULT_MAX_WORK,
+      deadline: this.deadline,
+      timeoutMs: this.limits.timeoutMs,
+    };
     return withBudget(budget, () => {
       try {
         this.walk([{ name: '$', value: data }], data, root);
@@ -75,27 +94,38 @@ export class Executor {
     const nl = this.text.lastIndexOf('\n', this.node.pos - 1);
     const col = this.node.pos - nl;
     const where = this.node.label ? ` at <${this.node.label}>` : '';
-    throw new TemplateExecError(this.name, this.node.line, col,
-      `template: ${this.name}:${this.node.line}:${col}: executing "${this.current}"${where}: ${msg}`);
+    throw new TemplateExecError(
+      this.name,
+      this.node.line,
+      col,
+      `template: ${this.name}:${this.node.line}:${col}: executing "${this.current}"${where}: ${msg}`,
+    );
   }
 
   private tick(): void {
     this.steps++;
-    if (this.steps > this.limits.maxSteps) this.errorf(`template exceeded its step budget (${this.limits.maxSteps} steps)`);
-    if ((this.steps & 255) === 0 && Date.now() > this.deadline) this.errorf(`template exceeded its time budget (${this.limits.timeoutMs} ms)`);
+    if (this.steps > this.limits.maxSteps)
+      this.errorf(`template exceeded its step budget (${this.limits.maxSteps} steps)`);
+    if ((this.steps & 255) === 0 && Date.now() > this.deadline)
+      this.errorf(`template exceeded its time budget (${this.limits.timeoutMs} ms)`);
   }
 
   private write(s: string): void {
     this.outLen += s.length;
-    if (this.outLen > this.limits.maxOutput) this.errorf(`template output exceeds the limit of ${this.limits.maxOutput} characters`);
+    if (this.outLen > this.limits.maxOutput)
+      this.errorf(`template output exceeds the limit of ${this.limits.maxOutput} characters`);
     this.out.push(s);
   }
 
   private walk(vars: Var[], dot: unknown, node: Node): void {
     this.tick();
     switch (node.kind) {
-      case 'text': this.write(node.text); return;
-      case 'list': for (const n of node.nodes) this.walk(vars, dot, n); return;
+      case 'text':
+        this.write(node.text);
+        return;
+      case 'list':
+        for (const n of node.nodes) this.walk(vars, dot, n);
+        return;
       case 'action': {
         const v = this.evalPipeline(vars, dot, node.pipe);
         if (node.pipe.decl.length === 0) this.printValue(node.pipe, v);
@@ -110,11 +140,17 @@ export class Executor {
         vars.length = mark;
         return;
       }
-      case 'range': this.walkRange(vars, dot, node); return;
-      case 'template': this.walkTemplate(vars, dot, node); return;
+      case 'range':
+        this.walkRange(vars, dot, node);
+        return;
+      case 'template':
+        this.walkTemplate(vars, dot, node);
+        return;
       case 'break':
-      case 'continue': throw new Control(node.kind);
-      default: this.errorf(`unknown node: ${node.kind}`);
+      case 'continue':
+        throw new Control(node.kind);
+      default:
+        this.errorf(`unknown node: ${node.kind}`);
     }
   }
 
@@ -237,9 +273,13 @@ export class Executor {
     this.tick();
     const first = cmd.args[0];
     switch (first.kind) {
-      case 'field': this.at(first, argString(first)); return this.evalFieldChain(dot, dot, first.ident, cmd.args, final);
-      case 'chain': return this.evalChain(vars, dot, first, cmd.args, final);
-      case 'identifier': return this.evalFunction(vars, dot, first.name, first, cmd.args, final);
+      case 'field':
+        this.at(first, argString(first));
+        return this.evalFieldChain(dot, dot, first.ident, cmd.args, final);
+      case 'chain':
+        return this.evalChain(vars, dot, first, cmd.args, final);
+      case 'identifier':
+        return this.evalFunction(vars, dot, first.name, first, cmd.args, final);
       case 'pipe':
         this.at(first, argString(first));
         this.notAFunction(cmd.args, final);
@@ -257,16 +297,27 @@ export class Executor {
     this.at(first, argString(first));
     this.notAFunction(cmd.args, final);
     switch (first.kind) {
-      case 'bool': return first.value;
-      case 'dot': return dot;
-      case 'nil': this.errorf('nil is not a command');
+      case 'bool':
+        return first.value;
+      case 'dot':
+        return dot;
+      case 'nil':
+        this.errorf('nil is not a command');
       // falls through (unreachable)
-      case 'number': return idealConstant(first, (m) => this.errorf(m));
-      case 'string': return first.text;
+      case 'number':
+        return idealConstant(first, (m) => this.errorf(m));
+      case 'string':
+        return first.text;
     }
   }
 
-  private evalChain(vars: Var[], dot: unknown, chain: Extract<ArgNode, { kind: 'chain' }>, args: ArgNode[], final: Final): unknown {
+  private evalChain(
+    vars: Var[],
+    dot: unknown,
+    chain: Extract<ArgNode, { kind: 'chain' }>,
+    args: ArgNode[],
+    final: Final,
+  ): unknown {
     this.at(chain, argString(chain));
     if (chain.node.kind === 'nil') this.errorf(`indirection through explicit nil in ${argString(chain)}`);
     const pipe = this.evalArg(vars, dot, null, chain.node);
@@ -301,13 +352,22 @@ export class Executor {
     return this.evalCall(vars, dot, fn, name, node, args.slice(1), final);
   }
 
-  private evalCall(vars: Var[], dot: unknown, fn: GoFunc, name: string, node: ArgNode, args: ArgNode[], final: Final): unknown {
+  private evalCall(
+    vars: Var[],
+    dot: unknown,
+    fn: GoFunc,
+    name: string,
+    node: ArgNode,
+    args: ArgNode[],
+    final: Final,
+  ): unknown {
     const numIn = args.length + (final !== NO_FINAL ? 1 : 0);
     const nParams = fn.params.length + (fn.variadic ? 1 : 0);
     let numFixed = args.length;
     if (fn.variadic) {
       numFixed = fn.params.length;
-      if (numIn < numFixed) this.errorf(`wrong number of args for ${name}: want at least ${numFixed} got ${args.length}`);
+      if (numIn < numFixed)
+        this.errorf(`wrong number of args for ${name}: want at least ${numFixed} got ${args.length}`);
     } else if (numIn !== nParams) {
       this.errorf(`wrong number of args for ${name}: want ${nParams} got ${numIn}`);
     }
@@ -325,7 +385,11 @@ export class Executor {
     for (; i < numFixed && i < args.length; i++) argv.push(this.evalArg(vars, dot, fn.params[i], args[i]));
     if (fn.variadic) for (; i < args.length; i++) argv.push(this.evalArg(vars, dot, fn.variadic, args[i]));
     if (final !== NO_FINAL) {
-      const t = fn.variadic ? (numIn - 1 < numFixed ? fn.params[numIn - 1] : fn.variadic) : fn.params[fn.params.length - 1];
+      const t = fn.variadic
+        ? numIn - 1 < numFixed
+          ? fn.params[numIn - 1]
+          : fn.variadic
+        : fn.params[fn.params.length - 1];
       argv.push(this.validateType(final, t));
     }
     this.at(node, name);
@@ -333,7 +397,9 @@ export class Executor {
       const result = fn.fn(...argv);
       rethrowTripped();
       if (typeof result === 'string' && result.length > this.limits.maxOutput) {
-        throw new TemplateLimitError(`${name} returned ${result.length} characters, more than the template output limit of ${this.limits.maxOutput}`);
+        throw new TemplateLimitError(
+          `${name} returned ${result.length} characters, more than the template output limit of ${this.limits.maxOutput}`,
+        );
       }
       return result;
     } catch (e) {
@@ -352,8 +418,12 @@ export class Executor {
     if (typ === null || typ === 'any' || typ === 'value') return value;
     const k = kindOf(value);
     const ok =
-      (typ === 'string' && k === 'string') || (typ === 'int' && k === 'int') || (typ === 'bool' && k === 'bool') ||
-      (typ === 'float64' && k === 'float') || (typ === 'map' && k === 'map') || (typ === 'slice' && k === 'slice') ||
+      (typ === 'string' && k === 'string') ||
+      (typ === 'int' && k === 'int') ||
+      (typ === 'bool' && k === 'bool') ||
+      (typ === 'float64' && k === 'float') ||
+      (typ === 'map' && k === 'map') ||
+      (typ === 'slice' && k === 'slice') ||
       (typ === 'strings' && k === 'slice' && (value as unknown[]).every((x) => typeof x === 'string'));
     if (!ok) this.errorf(`wrong type for value; expected ${goTypeName[typ]}; got ${typeName(value)}`);
     return value;
@@ -362,38 +432,57 @@ export class Executor {
   private evalArg(vars: Var[], dot: unknown, typ: ParamType | null, n: ArgNode): unknown {
     this.at(n, argString(n));
     switch (n.kind) {
-      case 'dot': return this.validateType(dot, typ);
+      case 'dot':
+        return this.validateType(dot, typ);
       case 'nil':
         if (typ === null || typ === 'any' || typ === 'map' || typ === 'slice' || typ === 'strings') return null;
         if (typ === 'value') this.errorf('cannot assign nil to reflect.Value');
         this.errorf(`cannot assign nil to ${goTypeName[typ]}`);
       // falls through (unreachable)
-      case 'field': return this.validateType(this.evalFieldChain(dot, dot, n.ident, [n], NO_FINAL), typ);
+      case 'field':
+        return this.validateType(this.evalFieldChain(dot, dot, n.ident, [n], NO_FINAL), typ);
       case 'variable': {
         const value = this.varValue(vars, n.ident[0]);
         const v = n.ident.length === 1 ? value : this.evalFieldChain(dot, value, n.ident.slice(1), [n], NO_FINAL);
         return this.validateType(v, typ);
       }
-      case 'pipe': return this.validateType(this.evalPipeline(vars, dot, n), typ);
-      case 'identifier': return this.validateType(this.evalFunction(vars, dot, n.name, n, [n], NO_FINAL), typ);
-      case 'chain': return this.validateType(this.evalChain(vars, dot, n, [n], NO_FINAL), typ);
+      case 'pipe':
+        return this.validateType(this.evalPipeline(vars, dot, n), typ);
+      case 'identifier':
+        return this.validateType(this.evalFunction(vars, dot, n.name, n, [n], NO_FINAL), typ);
+      case 'chain':
+        return this.validateType(this.evalChain(vars, dot, n, [n], NO_FINAL), typ);
     }
     const lit = argString(n);
     switch (typ) {
-      case 'bool': if (n.kind === 'bool') return n.value; this.errorf(`expected bool; found ${lit}`);
+      case 'bool':
+        if (n.kind === 'bool') return n.value;
+        this.errorf(`expected bool; found ${lit}`);
       // falls through (unreachable)
-      case 'int': if (n.kind === 'number' && n.isInt) return n.int; this.errorf(`expected integer; found ${lit}`);
+      case 'int':
+        if (n.kind === 'number' && n.isInt) return n.int;
+        this.errorf(`expected integer; found ${lit}`);
       // falls through (unreachable)
-      case 'string': if (n.kind === 'string') return n.text; this.errorf(`expected string; found ${lit}`);
+      case 'string':
+        if (n.kind === 'string') return n.text;
+        this.errorf(`expected string; found ${lit}`);
       // falls through (unreachable)
-      case 'float64': if (n.kind === 'number' && n.isFloat) return new GoFloat(n.float); this.errorf(`expected float; found ${lit}`);
+      case 'float64':
+        if (n.kind === 'number' && n.isFloat) return new GoFloat(n.float);
+        this.errorf(`expected float; found ${lit}`);
       // falls through (unreachable)
-      case 'map': case 'slice': case 'strings': this.errorf(`can't handle ${lit} for arg of type ${goTypeName[typ]}`);
+      case 'map':
+      case 'slice':
+      case 'strings':
+        this.errorf(`can't handle ${lit} for arg of type ${goTypeName[typ]}`);
     }
     switch (n.kind) {
-      case 'bool': return n.value;
-      case 'string': return n.text;
-      case 'number': return idealConstant(n, (m) => this.errorf(m));
+      case 'bool':
+        return n.value;
+      case 'string':
+        return n.text;
+      case 'number':
+        return idealConstant(n, (m) => this.errorf(m));
     }
     this.errorf(`can't handle assignment of ${lit} to empty interface argument`);
   }
@@ -402,7 +491,8 @@ export class Executor {
 function idealConstant(n: Extract<ArgNode, { kind: 'number' }>, errorf: (m: string) => never): unknown {
   const t = n.text;
   const isHex = /^[+-]?0[xX]/.test(t);
-  if (n.isFloat && !isHex && !t.startsWith("'") && /[.eEpP]/.test(t)) return Number.isInteger(n.float) ? new GoFloat(n.float) : n.float;
+  if (n.isFloat && !isHex && !t.startsWith("'") && /[.eEpP]/.test(t))
+    return Number.isInteger(n.float) ? new GoFloat(n.float) : n.float;
   if (n.isInt) return n.int;
   if (n.isFloat) return n.float;
   errorf(`${t} overflows int`);

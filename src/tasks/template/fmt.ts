@@ -59,16 +59,34 @@ function fmtInt(n: number, verb: string, spec: Spec): string {
   const a = Math.abs(n);
   let digits: string;
   switch (verb) {
-    case 'd': case 'v': digits = a.toString(10); break;
-    case 'x': digits = a.toString(16); break;
-    case 'X': digits = a.toString(16).toUpperCase(); break;
-    case 'o': digits = a.toString(8); break;
-    case 'O': digits = '0o' + a.toString(8); break;
-    case 'b': digits = a.toString(2); break;
-    case 'c': return pad(String.fromCodePoint(n), spec, false);
-    case 'q': return pad(goQuote(String.fromCodePoint(n), "'"), spec, false);
-    case 'U': digits = 'U+' + a.toString(16).toUpperCase().padStart(4, '0'); break;
-    default: return bad(verb, n);
+    case 'd':
+    case 'v':
+      digits = a.toString(10);
+      break;
+    case 'x':
+      digits = a.toString(16);
+      break;
+    case 'X':
+      digits = a.toString(16).toUpperCase();
+      break;
+    case 'o':
+      digits = a.toString(8);
+      break;
+    case 'O':
+      digits = '0o' + a.toString(8);
+      break;
+    case 'b':
+      digits = a.toString(2);
+      break;
+    case 'c':
+      return pad(String.fromCodePoint(n), spec, false);
+    case 'q':
+      return pad(goQuote(String.fromCodePoint(n), "'"), spec, false);
+    case 'U':
+      digits = 'U+' + a.toString(16).toUpperCase().padStart(4, '0');
+      break;
+    default:
+      return bad(verb, n);
   }
   if (spec.prec !== null) digits = digits.padStart(spec.prec, '0');
   if (spec.sharp && (verb === 'x' || verb === 'X')) digits = (verb === 'x' ? '0x' : '0X') + digits;
@@ -80,15 +98,25 @@ function fmtInt(n: number, verb: string, spec: Spec): string {
 function fmtFloat(f: number, verb: string, spec: Spec): string {
   let s: string;
   switch (verb) {
-    case 'v': case 'g': s = formatFloatG(f, spec.prec ?? -1); break;
-    case 'G': s = formatFloatG(f, spec.prec ?? -1).toUpperCase(); break;
-    case 'f': case 'F': s = Number.isFinite(f) ? toFixedGo(f, spec.prec ?? 6) : formatFloatG(f); break;
-    case 'e': case 'E': {
+    case 'v':
+    case 'g':
+      s = formatFloatG(f, spec.prec ?? -1);
+      break;
+    case 'G':
+      s = formatFloatG(f, spec.prec ?? -1).toUpperCase();
+      break;
+    case 'f':
+    case 'F':
+      s = Number.isFinite(f) ? toFixedGo(f, spec.prec ?? 6) : formatFloatG(f);
+      break;
+    case 'e':
+    case 'E': {
       const e = f.toExponential(spec.prec ?? 6).replace(/e([+-])(\d)$/, 'e$10$2');
       s = verb === 'E' ? e.toUpperCase() : e;
       break;
     }
-    default: return bad(verb, f);
+    default:
+      return bad(verb, f);
   }
   if (spec.plus && f >= 0) s = '+' + s;
   else if (spec.space && f >= 0) s = ' ' + s;
@@ -97,12 +125,15 @@ function fmtFloat(f: number, verb: string, spec: Spec): string {
 
 function fmtString(s: string, verb: string, spec: Spec): string {
   switch (verb) {
-    case 'v': case 's': {
+    case 'v':
+    case 's': {
       const t = spec.prec !== null ? [...s].slice(0, spec.prec).join('') : s;
       return pad(t, spec, false);
     }
-    case 'q': return pad(spec.sharp && !s.includes('`') ? '`' + s + '`' : goQuote(s), spec, false);
-    case 'x': case 'X': {
+    case 'q':
+      return pad(spec.sharp && !s.includes('`') ? '`' + s + '`' : goQuote(s), spec, false);
+    case 'x':
+    case 'X': {
       const hex = Buffer.from(s, 'utf8').toString('hex');
       const sep = spec.space ? ' ' : '';
       const parts = hex.match(/../g) ?? [];
@@ -110,7 +141,8 @@ function fmtString(s: string, verb: string, spec: Spec): string {
       if (spec.sharp && !spec.space && parts.length) out = '0x' + hex;
       return pad(verb === 'X' ? out.toUpperCase().replace(/0X/g, '0X') : out, spec, false);
     }
-    default: return bad(verb, s);
+    default:
+      return bad(verb, s);
   }
 }
 
@@ -126,7 +158,11 @@ export function formatOne(v: unknown, verb: string, spec: Spec, depth = 0): stri
     case 'bool':
       return verb === 'v' || verb === 't' ? pad(String(v), spec, false) : bad(verb, v);
     case 'int':
-      return verb === 'v' || 'dxXobcqUO'.includes(verb) ? fmtInt(Number(v), verb, spec) : 'eEfFgG'.includes(verb) ? bad(verb, v) : bad(verb, v);
+      return verb === 'v' || 'dxXobcqUO'.includes(verb)
+        ? fmtInt(Number(v), verb, spec)
+        : 'eEfFgG'.includes(verb)
+          ? bad(verb, v)
+          : bad(verb, v);
     case 'float':
       return fmtFloat(toNumber(v), verb, spec);
     case 'string':
@@ -147,7 +183,8 @@ export function formatOne(v: unknown, verb: string, spec: Spec, depth = 0): stri
 function writeComposite(v: unknown, verb: string, spec: Spec, depth: number, out: BoundedText): void {
   const one = (x: unknown): void => {
     const k = kindOf(x);
-    if ((k === 'slice' && !(verb === 's' && (x as unknown[]).length === 0)) || k === 'map') writeComposite(x, verb, spec, depth + 1, out);
+    if ((k === 'slice' && !(verb === 's' && (x as unknown[]).length === 0)) || k === 'map')
+      writeComposite(x, verb, spec, depth + 1, out);
     else out.push(formatOne(x, verb, spec, depth + 1));
   };
   if (Array.isArray(v)) {
@@ -238,7 +275,13 @@ export function sprintf(format: string, args: unknown[]): string {
     out += one;
   }
   if (argi < args.length) {
-    out += '%!(EXTRA ' + args.slice(argi).map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatValue(a, true)}`)).join(', ') + ')';
+    out +=
+      '%!(EXTRA ' +
+      args
+        .slice(argi)
+        .map((a) => (a === null || a === undefined ? '<nil>' : `${typeName(a)}=${formatValue(a, true)}`))
+        .join(', ') +
+      ')';
   }
   return out;
 }

@@ -12,8 +12,15 @@ export interface GoFunc {
 export type FuncMap = Record<string, GoFunc>;
 
 export const goTypeName: Record<ParamType, string> = {
-  any: 'interface {}', string: 'string', int: 'int', bool: 'bool', float64: 'float64',
-  map: 'map[string]interface {}', slice: '[]interface {}', value: 'reflect.Value', strings: '[]string',
+  any: 'interface {}',
+  string: 'string',
+  int: 'int',
+  bool: 'bool',
+  float64: 'float64',
+  map: 'map[string]interface {}',
+  slice: '[]interface {}',
+  value: 'reflect.Value',
+  strings: '[]string',
 };
 
 /** Shorthand: f(['string','int'], fn) or f(['string'], fn, 'any') for variadic. */

@@ -10,17 +10,33 @@ export class GoFloat {
   constructor(readonly value: number) {}
 }
 
-export type Kind = 'invalid' | 'nil' | 'string' | 'int' | 'float' | 'bool' | 'map' | 'slice' | 'time' | 'func' | 'other';
+export type Kind =
+  | 'invalid'
+  | 'nil'
+  | 'string'
+  | 'int'
+  | 'float'
+  | 'bool'
+  | 'map'
+  | 'slice'
+  | 'time'
+  | 'func'
+  | 'other';
 
 export function kindOf(v: unknown): Kind {
   if (v === undefined) return 'invalid';
   if (v === null) return 'nil';
   switch (typeof v) {
-    case 'string': return 'string';
-    case 'boolean': return 'bool';
-    case 'number': return Number.isInteger(v) ? 'int' : 'float';
-    case 'bigint': return 'int';
-    case 'function': return 'func';
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return Number.isInteger(v) ? 'int' : 'float';
+    case 'bigint':
+      return 'int';
+    case 'function':
+      return 'func';
   }
   if (v instanceof GoFloat) return 'float';
   if (Array.isArray(v)) return 'slice';
@@ -44,17 +60,28 @@ export function toNumber(v: unknown): number {
 /** Go type name used in error messages. */
 export function typeName(v: unknown): string {
   switch (kindOf(v)) {
-    case 'invalid': return '<nil>';
-    case 'nil': return 'interface {}';
-    case 'string': return 'string';
-    case 'int': return 'int';
-    case 'float': return 'float64';
-    case 'bool': return 'bool';
-    case 'map': return 'map[string]interface {}';
-    case 'slice': return '[]interface {}';
-    case 'time': return 'time.Time';
-    case 'func': return 'func';
-    default: return 'interface {}';
+    case 'invalid':
+      return '<nil>';
+    case 'nil':
+      return 'interface {}';
+    case 'string':
+      return 'string';
+    case 'int':
+      return 'int';
+    case 'float':
+      return 'float64';
+    case 'bool':
+      return 'bool';
+    case 'map':
+      return 'map[string]interface {}';
+    case 'slice':
+      return '[]interface {}';
+    case 'time':
+      return 'time.Time';
+    case 'func':
+      return 'func';
+    default:
+      return 'interface {}';
   }
 }
 
@@ -62,14 +89,21 @@ export function typeName(v: unknown): string {
 export function isTrue(v: unknown): boolean {
   switch (kindOf(v)) {
     case 'invalid':
-    case 'nil': return false;
-    case 'string': return (v as string).length > 0;
+    case 'nil':
+      return false;
+    case 'string':
+      return (v as string).length > 0;
     case 'int':
-    case 'float': return toNumber(v) !== 0;
-    case 'bool': return v as boolean;
-    case 'slice': return (v as unknown[]).length > 0;
-    case 'map': return Object.keys(v as object).length > 0;
-    default: return true;
+    case 'float':
+      return toNumber(v) !== 0;
+    case 'bool':
+      return v as boolean;
+    case 'slice':
+      return (v as unknown[]).length > 0;
+    case 'map':
+      return Object.keys(v as object).length > 0;
+    default:
+      return true;
   }
 }
 
@@ -131,21 +165,31 @@ function writeValue(v: unknown, out: BoundedText): void {
       out.push(']');
       return;
     }
-    default: out.push(formatScalar(v, true));
+    default:
+      out.push(formatScalar(v, true));
   }
 }
 
 function formatScalar(v: unknown, nested: boolean): string {
   switch (kindOf(v)) {
-    case 'invalid': return nested ? '<nil>' : '<no value>';
-    case 'nil': return '<nil>';
-    case 'string': return v as string;
-    case 'int': return typeof v === 'bigint' ? v.toString() : String(v);
-    case 'float': return formatFloatG(toNumber(v));
-    case 'bool': return String(v);
-    case 'time': return formatGoTime(v as Date);
-    case 'func': return '0x1';
-    default: return String(v);
+    case 'invalid':
+      return nested ? '<nil>' : '<no value>';
+    case 'nil':
+      return '<nil>';
+    case 'string':
+      return v as string;
+    case 'int':
+      return typeof v === 'bigint' ? v.toString() : String(v);
+    case 'float':
+      return formatFloatG(toNumber(v));
+    case 'bool':
+      return String(v);
+    case 'time':
+      return formatGoTime(v as Date);
+    case 'func':
+      return '0x1';
+    default:
+      return String(v);
   }
 }
 

@@ -67,11 +67,17 @@ export function renderTemplate(text: string, data: unknown, options: RenderOptio
     return out.split('<no value>').join('');
   } catch (e) {
     if (e instanceof TemplateSyntaxError || e instanceof TemplateExecError) {
-      const detail: TemplateErrorDetail = { line: e.line, column: e.column, phase: e instanceof TemplateSyntaxError ? 'parse' : 'exec' };
+      const detail: TemplateErrorDetail = {
+        line: e.line,
+        column: e.column,
+        phase: e instanceof TemplateSyntaxError ? 'parse' : 'exec',
+      };
       throw new DockyardError('TemplateError', e.message, { detail });
     }
     if (e instanceof RangeError) {
-      throw new DockyardError('TemplateError', `template: ${options.name}: ${e.message}`, { detail: { line: 1, column: 1, phase: 'exec' } });
+      throw new DockyardError('TemplateError', `template: ${options.name}: ${e.message}`, {
+        detail: { line: 1, column: 1, phase: 'exec' },
+      });
     }
     throw e;
   }

@@ -27,7 +27,8 @@ export function lexNumber(l: Lexer): StateFn {
   const sign = l.peek();
   if (sign === '+' || sign === '-') {
     // complex numbers: 1+2i
-    if (!scanNumber(l) || l.input[l.pos - 1] !== 'i') return l.errorf(`bad number syntax: "${l.input.slice(l.start, l.pos)}"`);
+    if (!scanNumber(l) || l.input[l.pos - 1] !== 'i')
+      return l.errorf(`bad number syntax: "${l.input.slice(l.start, l.pos)}"`);
     l.emit('number');
   } else {
     l.emit('number');

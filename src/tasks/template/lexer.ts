@@ -4,10 +4,39 @@
  */
 import { atTerminator, lexChar, lexNumber, lexQuote, lexRawQuote } from './lex-literals.js';
 export type ItemType =
-  | 'error' | 'bool' | 'char' | 'charConstant' | 'comment' | 'assign' | 'declare' | 'eof' | 'field'
-  | 'identifier' | 'leftDelim' | 'leftParen' | 'number' | 'pipe' | 'rawString' | 'rightDelim' | 'rightParen'
-  | 'space' | 'string' | 'text' | 'variable'
-  | 'block' | 'break' | 'continue' | 'dot' | 'define' | 'else' | 'end' | 'if' | 'nil' | 'range' | 'template' | 'with';
+  | 'error'
+  | 'bool'
+  | 'char'
+  | 'charConstant'
+  | 'comment'
+  | 'assign'
+  | 'declare'
+  | 'eof'
+  | 'field'
+  | 'identifier'
+  | 'leftDelim'
+  | 'leftParen'
+  | 'number'
+  | 'pipe'
+  | 'rawString'
+  | 'rightDelim'
+  | 'rightParen'
+  | 'space'
+  | 'string'
+  | 'text'
+  | 'variable'
+  | 'block'
+  | 'break'
+  | 'continue'
+  | 'dot'
+  | 'define'
+  | 'else'
+  | 'end'
+  | 'if'
+  | 'nil'
+  | 'range'
+  | 'template'
+  | 'with';
 
 export interface Item {
   type: ItemType;
@@ -16,10 +45,22 @@ export interface Item {
   line: number;
 }
 
-const KEYWORDS = new Map<string, ItemType>(Object.entries({
-  '.': 'dot', block: 'block', break: 'break', continue: 'continue', define: 'define', else: 'else', end: 'end',
-  if: 'if', range: 'range', nil: 'nil', template: 'template', with: 'with',
-}) as [string, ItemType][]);
+const KEYWORDS = new Map<string, ItemType>(
+  Object.entries({
+    '.': 'dot',
+    block: 'block',
+    break: 'break',
+    continue: 'continue',
+    define: 'define',
+    else: 'else',
+    end: 'end',
+    if: 'if',
+    range: 'range',
+    nil: 'nil',
+    template: 'template',
+    with: 'with',
+  }) as [string, ItemType][],
+);
 
 const LEFT = '{{';
 export const RIGHT = '}}';
@@ -43,7 +84,10 @@ export class Lexer {
 
   private readonly lineStarts: number[] = [0];
 
-  constructor(readonly name: string, readonly input: string) {
+  constructor(
+    readonly name: string,
+    readonly input: string,
+  ) {
     for (let i = 0; i < input.length; i++) if (input.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
   }
 
@@ -82,7 +126,12 @@ export class Lexer {
   }
 
   emit(type: ItemType): void {
-    this.items.push({ type, pos: this.start, val: this.input.slice(this.start, this.pos), line: this.lineAt(this.start) });
+    this.items.push({
+      type,
+      pos: this.start,
+      val: this.input.slice(this.start, this.pos),
+      line: this.lineAt(this.start),
+    });
     this.start = this.pos;
   }
 
@@ -127,7 +176,9 @@ function lexText(l: Lexer): StateFn {
   if (x >= 0) {
     if (x > l.pos) {
       l.pos = x;
-      const trimLen = hasLeftTrimMarker(l.input.slice(x + LEFT.length)) ? trimRightLength(l.input.slice(l.start, l.pos)) : 0;
+      const trimLen = hasLeftTrimMarker(l.input.slice(x + LEFT.length))
+        ? trimRightLength(l.input.slice(l.start, l.pos))
+        : 0;
       l.pos -= trimLen;
       if (l.pos > l.start) l.emit('text');
       l.pos += trimLen;
@@ -157,7 +208,8 @@ const hasLeftTrimMarker = (s: string): boolean => s.length >= 2 && s[0] === '-' 
 
 function atRightDelim(l: Lexer): { delim: boolean; trim: boolean } {
   const rest = l.input.slice(l.pos, l.pos + 3);
-  if (rest.length === 3 && isSpace(rest[0]) && rest[1] === '-' && l.input.startsWith(RIGHT, l.pos + 2)) return { delim: true, trim: true };
+  if (rest.length === 3 && isSpace(rest[0]) && rest[1] === '-' && l.input.startsWith(RIGHT, l.pos + 2))
+    return { delim: true, trim: true };
   if (l.input.startsWith(RIGHT, l.pos)) return { delim: true, trim: false };
   return { delim: false, trim: false };
 }

@@ -1,6 +1,15 @@
 /** Go literal syntax: strconv.Unquote for strings and the number rules of text/template/parse.newNumber. */
 
-const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+};
 
 /** Go strconv.Unquote for "..." and `...` (and '...' char literals). Returns null on invalid syntax. */
 export function unquote(s: string): string | null {

@@ -4,13 +4,31 @@ import type { ArgNode, ListNode } from './nodes.js';
 
 /** A template error with its 1-based line and column; message is Go-shaped: `template: NAME:LINE:COL: msg`. */
 export class TemplateSyntaxError extends Error {
-  constructor(readonly templateName: string, readonly line: number, readonly column: number, readonly detail: string) {
+  constructor(
+    readonly templateName: string,
+    readonly line: number,
+    readonly column: number,
+    readonly detail: string,
+  ) {
     super(`template: ${templateName}:${line}:${column}: ${detail}`);
     this.name = 'TemplateSyntaxError';
   }
 }
 
-const KEYWORD_TYPES = new Set<ItemType>(['block', 'break', 'continue', 'dot', 'define', 'else', 'end', 'if', 'nil', 'range', 'template', 'with']);
+const KEYWORD_TYPES = new Set<ItemType>([
+  'block',
+  'break',
+  'continue',
+  'dot',
+  'define',
+  'else',
+  'end',
+  'if',
+  'nil',
+  'range',
+  'template',
+  'with',
+]);
 
 export function itemString(i: Item): string {
   if (i.type === 'eof') return 'EOF';
@@ -21,11 +39,16 @@ export function itemString(i: Item): string {
 
 export function termString(n: ArgNode): string {
   switch (n.kind) {
-    case 'bool': return String(n.value);
-    case 'string': return n.quoted;
-    case 'number': return n.text;
-    case 'nil': return 'nil';
-    default: return '.';
+    case 'bool':
+      return String(n.value);
+    case 'string':
+      return n.quoted;
+    case 'number':
+      return n.text;
+    case 'nil':
+      return 'nil';
+    default:
+      return '.';
   }
 }
 

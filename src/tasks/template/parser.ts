@@ -1,7 +1,17 @@
 /** Parser for Go text/template (a port of text/template/parse/parse.go). */
 import { lex, type Item, type ItemType } from './lexer.js';
 import type {
-  ArgNode, BranchNode, CommandNode, ElseNode, EndNode, ListNode, Node, NumberNode, PipeNode, TemplateNode, VariableNode,
+  ArgNode,
+  BranchNode,
+  CommandNode,
+  ElseNode,
+  EndNode,
+  ListNode,
+  Node,
+  NumberNode,
+  PipeNode,
+  TemplateNode,
+  VariableNode,
 } from './nodes.js';
 import { parseNumber, unquote } from './literals.js';
 import { isEmptyTree, itemString, termString, TemplateSyntaxError } from './parse-support.js';
@@ -10,7 +20,19 @@ export { itemString, TemplateSyntaxError } from './parse-support.js';
 
 export type TreeSet = Map<string, ListNode>;
 
-const OPERAND_START: ItemType[] = ['bool', 'charConstant', 'dot', 'field', 'identifier', 'number', 'nil', 'rawString', 'string', 'variable', 'leftParen'];
+const OPERAND_START: ItemType[] = [
+  'bool',
+  'charConstant',
+  'dot',
+  'field',
+  'identifier',
+  'number',
+  'nil',
+  'rawString',
+  'string',
+  'variable',
+  'leftParen',
+];
 
 /** Parses `text` into a set of named trees (the main one under `name`, plus every define/block). */
 export function parseTemplate(name: string, text: string, hasFunction: (n: string) => boolean): TreeSet {
@@ -53,8 +75,12 @@ class Parser {
     if (this.i < this.items.length) this.i++;
     return it;
   }
-  private backup(n = 1): void { this.i -= n; }
-  private peek(): Item { return this.items[Math.min(this.i, this.items.length - 1)]; }
+  private backup(n = 1): void {
+    this.i -= n;
+  }
+  private peek(): Item {
+    return this.items[Math.min(this.i, this.items.length - 1)];
+  }
   private nextNonSpace(): Item {
     let t = this.next();
     while (t.type === 'space') t = this.next();
@@ -90,7 +116,8 @@ class Parser {
 
   private addTree(name: string, root: ListNode): void {
     const old = this.trees.get(name);
-    if (old && !isEmptyTree(old) && !isEmptyTree(root)) this.errorf(`template: multiple definition of template "${name}"`);
+    if (old && !isEmptyTree(old) && !isEmptyTree(root))
+      this.errorf(`template: multiple definition of template "${name}"`);
     if (!old || isEmptyTree(old)) this.trees.set(name, root);
   }
 
@@ -166,7 +193,8 @@ class Parser {
   private action(): Node {
     const t = this.nextNonSpace();
     switch (t.type) {
-      case 'block': return this.blockControl();
+      case 'block':
+        return this.blockControl();
       case 'break':
       case 'continue': {
         const tok = this.nextNonSpace();
@@ -174,15 +202,20 @@ class Parser {
         if (this.rangeDepth === 0) this.errorf(`{{${t.type}}} outside {{range}}`);
         return { kind: t.type, pos: t.pos, line: t.line };
       }
-      case 'else': return this.elseControl();
+      case 'else':
+        return this.elseControl();
       case 'end': {
         const tok = this.expect('rightDelim', 'end');
         return { kind: 'end', pos: tok.pos, line: tok.line };
       }
-      case 'if': return this.parseControl('if', true);
-      case 'range': return this.parseControl('range', false);
-      case 'with': return this.parseControl('with', false);
-      case 'template': return this.templateControl();
+      case 'if':
+        return this.parseControl('if', true);
+      case 'range':
+        return this.parseControl('range', false);
+      case 'with':
+        return this.parseControl('with', false);
+      case 'template':
+        return this.templateControl();
     }
     this.backup();
     const tok = this.peek();
@@ -336,9 +369,15 @@ class Parser {
       const pos = this.peek().pos;
       while (this.peek().type === 'field') fields.push(this.next().val.slice(1));
       switch (node.kind) {
-        case 'field': return { ...node, pos, ident: [...node.ident, ...fields] };
-        case 'variable': return { ...node, pos, ident: [...node.ident, ...fields] };
-        case 'bool': case 'string': case 'number': case 'nil': case 'dot':
+        case 'field':
+          return { ...node, pos, ident: [...node.ident, ...fields] };
+        case 'variable':
+          return { ...node, pos, ident: [...node.ident, ...fields] };
+        case 'bool':
+        case 'string':
+        case 'number':
+        case 'nil':
+        case 'dot':
           this.errorf(`unexpected . after term ${JSON.stringify(termString(node))}`);
         // falls through (unreachable)
         default:
@@ -355,22 +394,27 @@ class Parser {
       case 'identifier':
         if (!this.hasFunction(t.val)) this.errorAt(t, `function "${t.val}" not defined`);
         return { kind: 'identifier', ...base, name: t.val };
-      case 'dot': return { kind: 'dot', ...base };
-      case 'nil': return { kind: 'nil', ...base };
+      case 'dot':
+        return { kind: 'dot', ...base };
+      case 'nil':
+        return { kind: 'nil', ...base };
       case 'variable': {
         const ident = t.val.split('.');
         if (!this.vars.includes(ident[0])) this.errorAt(t, `undefined variable "${ident[0]}"`);
         return { kind: 'variable', ...base, ident };
       }
-      case 'field': return { kind: 'field', ...base, ident: t.val.slice(1).split('.') };
-      case 'bool': return { kind: 'bool', ...base, value: t.val === 'true' };
+      case 'field':
+        return { kind: 'field', ...base, ident: t.val.slice(1).split('.') };
+      case 'bool':
+        return { kind: 'bool', ...base, value: t.val === 'true' };
       case 'charConstant':
       case 'number': {
         const n = parseNumber(t.val, t.type === 'charConstant');
         if (!n) this.errorAt(t, `illegal number syntax: ${JSON.stringify(t.val)}`);
         return { kind: 'number', ...base, ...n } as NumberNode;
       }
-      case 'leftParen': return this.pipeline('parenthesized pipeline', 'rightParen');
+      case 'leftParen':
+        return this.pipeline('parenthesized pipeline', 'rightParen');
       case 'string':
       case 'rawString':
         return { kind: 'string', ...base, quoted: t.val, text: this.unquoteItem(t) };

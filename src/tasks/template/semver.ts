@@ -12,13 +12,20 @@ export class SemverValue {
   /** Template field/method access: .Major .Minor .Patch .Prerelease .Metadata .Original */
   goField(name: string): unknown {
     switch (name) {
-      case 'Major': return this.major;
-      case 'Minor': return this.minor;
-      case 'Patch': return this.patch;
-      case 'Prerelease': return this.prerelease;
-      case 'Metadata': return this.metadata;
-      case 'Original': return this.original;
-      case 'String': return this.toString();
+      case 'Major':
+        return this.major;
+      case 'Minor':
+        return this.minor;
+      case 'Patch':
+        return this.patch;
+      case 'Prerelease':
+        return this.prerelease;
+      case 'Metadata':
+        return this.metadata;
+      case 'Original':
+        return this.original;
+      case 'String':
+        return this.toString();
     }
     return undefined;
   }
@@ -28,12 +35,20 @@ export class SemverValue {
   }
 }
 
-const VERSION_RE = /^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?$/;
+const VERSION_RE =
+  /^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?(\+([0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*))?$/;
 
 export function parseSemver(v: string): SemverValue {
   const m = VERSION_RE.exec(v);
   if (!m) throw new Error('Invalid Semantic Version');
-  return new SemverValue(Number(m[1]), m[2] ? Number(m[2].slice(1)) : 0, m[3] ? Number(m[3].slice(1)) : 0, m[5] ?? '', m[8] ?? '', v);
+  return new SemverValue(
+    Number(m[1]),
+    m[2] ? Number(m[2].slice(1)) : 0,
+    m[3] ? Number(m[3].slice(1)) : 0,
+    m[5] ?? '',
+    m[8] ?? '',
+    v,
+  );
 }
 
 function comparePre(a: string, b: string): number {
@@ -59,7 +74,10 @@ export function compareSemver(a: SemverValue, b: SemverValue): number {
   return comparePre(a.prerelease, b.prerelease);
 }
 
-interface Partial { v: SemverValue; wild: 0 | 1 | 2 | 3 } // wild = number of leading fixed parts
+interface Partial {
+  v: SemverValue;
+  wild: 0 | 1 | 2 | 3;
+} // wild = number of leading fixed parts
 
 function parsePartial(s: string): Partial {
   const m = /^v?(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.exec(s);
@@ -82,15 +100,25 @@ function checkOne(op: string, p: Partial, v: SemverValue): boolean {
   const cmp = compareSemver(v, p.v);
   const upper = p.wild === 0 ? null : p.wild < 3 ? bump(p, p.wild - 1) : null;
   switch (op) {
-    case '': case '=':
+    case '':
+    case '=':
       if (p.wild === 0) return true;
       return cmp >= 0 && (upper ? compareSemver(v, upper) < 0 : cmp === 0);
-    case '!=': return !checkOne('=', p, v);
-    case '>': return p.wild < 3 && p.wild > 0 ? compareSemver(v, upper!) >= 0 : cmp > 0;
-    case '>=': case '=>': return cmp >= 0;
-    case '<': return cmp < 0;
-    case '<=': case '=<': return upper ? compareSemver(v, upper) < 0 : cmp <= 0;
-    case '~': case '~>': return cmp >= 0 && compareSemver(v, bump(p, p.wild >= 2 ? 1 : 0)) < 0;
+    case '!=':
+      return !checkOne('=', p, v);
+    case '>':
+      return p.wild < 3 && p.wild > 0 ? compareSemver(v, upper!) >= 0 : cmp > 0;
+    case '>=':
+    case '=>':
+      return cmp >= 0;
+    case '<':
+      return cmp < 0;
+    case '<=':
+    case '=<':
+      return upper ? compareSemver(v, upper) < 0 : cmp <= 0;
+    case '~':
+    case '~>':
+      return cmp >= 0 && compareSemver(v, bump(p, p.wild >= 2 ? 1 : 0)) < 0;
     case '^': {
       const level = p.v.major > 0 || p.wild <= 1 ? 0 : p.v.minor > 0 || p.wild === 2 ? 1 : 2;
       return cmp >= 0 && compareSemver(v, bump(p, level)) < 0;
@@ -106,14 +134,20 @@ export function semverSatisfies(constraint: string, version: string): boolean {
     const g = group.trim().replace(/\s+-\s+/g, ' - ');
     const hy = /^(\S+) - (\S+)$/.exec(g);
     const terms: [string, string][] = hy
-      ? [['>=', hy[1]], ['<=', hy[2]]]
-      : g.split(/[\s,]+/).filter(Boolean).reduce<[string, string][]>((acc, t) => {
-          const m = /^(!=|>=|=>|<=|=<|~>|>|<|=|~|\^)?\s*(.*)$/.exec(t)!;
-          if (m[2] === '' && m[1]) acc.push([m[1], '']);
-          else if (acc.length && acc[acc.length - 1][1] === '') acc[acc.length - 1][1] = m[2];
-          else acc.push([m[1] ?? '', m[2]]);
-          return acc;
-        }, []);
+      ? [
+          ['>=', hy[1]],
+          ['<=', hy[2]],
+        ]
+      : g
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .reduce<[string, string][]>((acc, t) => {
+            const m = /^(!=|>=|=>|<=|=<|~>|>|<|=|~|\^)?\s*(.*)$/.exec(t)!;
+            if (m[2] === '' && m[1]) acc.push([m[1], '']);
+            else if (acc.length && acc[acc.length - 1][1] === '') acc[acc.length - 1][1] = m[2];
+            else acc.push([m[1] ?? '', m[2]]);
+            return acc;
+          }, []);
     if (terms.length === 0) throw new Error(`improper constraint: ${constraint}`);
     const parsed = terms.map(([op, s]) => [op, parsePartial(s)] as const);
     if (v.prerelease && !parsed.some(([, p]) => p.v.prerelease)) return false;

@@ -7,27 +7,41 @@ import { strslice, strval } from './sprig-strings.js';
 /** sprig empty */
 export function empty(v: unknown): boolean {
   switch (kindOf(v)) {
-    case 'invalid': case 'nil': return true;
-    case 'string': return (v as string).length === 0;
-    case 'slice': return (v as unknown[]).length === 0;
-    case 'map': return Object.keys(v as object).length === 0;
-    case 'bool': return !v;
-    case 'int': case 'float': return toNumber(v) === 0;
-    default: return false;
+    case 'invalid':
+    case 'nil':
+      return true;
+    case 'string':
+      return (v as string).length === 0;
+    case 'slice':
+      return (v as unknown[]).length === 0;
+    case 'map':
+      return Object.keys(v as object).length === 0;
+    case 'bool':
+      return !v;
+    case 'int':
+    case 'float':
+      return toNumber(v) === 0;
+    default:
+      return false;
   }
 }
 
 function listOf(name: string, v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
-  throw new Error(`Cannot find ${name} on type ${v === null || v === undefined ? '<nil>' : kindOf(v) === 'float' ? 'float64' : kindOf(v)}`);
+  throw new Error(
+    `Cannot find ${name} on type ${v === null || v === undefined ? '<nil>' : kindOf(v) === 'float' ? 'float64' : kindOf(v)}`,
+  );
 }
 
 /** cast.ToInt64E (lenient: errors become 0) */
 export function toInt64(v: unknown): number {
   switch (kindOf(v)) {
-    case 'int': return Number(v);
-    case 'float': return Math.trunc(toNumber(v));
-    case 'bool': return v ? 1 : 0;
+    case 'int':
+      return Number(v);
+    case 'float':
+      return Math.trunc(toNumber(v));
+    case 'bool':
+      return v ? 1 : 0;
     case 'string': {
       const s = (v as string).replace(/\.0*$/, '');
       const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]+|[1-9][0-9]*|0)$/.exec(s);
@@ -40,30 +54,39 @@ export function toInt64(v: unknown): number {
       else n = parseInt(body, 10);
       return m[1] === '-' ? -n : n;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
 function toFloat64(v: unknown): number {
   switch (kindOf(v)) {
-    case 'int': case 'float': return toNumber(v);
-    case 'bool': return v ? 1 : 0;
+    case 'int':
+    case 'float':
+      return toNumber(v);
+    case 'bool':
+      return v ? 1 : 0;
     case 'string': {
       const n = Number(v);
       return (v as string).trim() === '' || Number.isNaN(n) ? 0 : n;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
   spend();
   if (kindOf(a) !== kindOf(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
+  if (Array.isArray(a))
+    return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
   if (kindOf(a) === 'map') {
     const ka = sortedKeys(a as Record<string, unknown>);
     const kb = sortedKeys(b as Record<string, unknown>);
-    return ka.length === kb.length && ka.every((k, i) => k === kb[i] && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+    return (
+      ka.length === kb.length &&
+      ka.every((k, i) => k === kb[i] && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    );
   }
   if (kindOf(a) === 'float' || kindOf(a) === 'int') return toNumber(a) === toNumber(b);
   return a === b;
@@ -101,7 +124,8 @@ function writeJson(v: unknown, indent: string, level: number, escapeHtml: boolea
       });
       return out.push(close + '}');
     }
-    default: return out.push(jsonScalar(v, escapeHtml));
+    default:
+      return out.push(jsonScalar(v, escapeHtml));
   }
 }
 
@@ -112,7 +136,8 @@ function jsonScalar(v: unknown, escapeHtml: boolean): string {
       if (escapeHtml) s = s.replace(/[<>&]/g, (c) => '\\u00' + c.charCodeAt(0).toString(16));
       return s;
     }
-    case 'int': return String(v);
+    case 'int':
+      return String(v);
     case 'float': {
       const x = toNumber(v);
       if (!Number.isFinite(x)) throw new Error(`json: unsupported value: ${formatFloatG(x)}`);
@@ -120,9 +145,12 @@ function jsonScalar(v: unknown, escapeHtml: boolean): string {
       if (a !== 0 && (a < 1e-6 || a >= 1e21)) return x.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
       return String(x);
     }
-    case 'bool': return String(v);
-    case 'time': return JSON.stringify((v as Date).toISOString().replace('.000Z', 'Z'));
-    default: return 'null';
+    case 'bool':
+      return String(v);
+    case 'time':
+      return JSON.stringify((v as Date).toISOString().replace('.000Z', 'Z'));
+    default:
+      return 'null';
   }
 }
 
@@ -133,10 +161,15 @@ function fromJsonValue(v: unknown): unknown {
   return v;
 }
 
-const intOp = (fn: (a: number, b: number) => number) => f(['any', 'any'], (a: unknown, b: unknown) => fn(toInt64(a), toInt64(b)));
+const intOp = (fn: (a: number, b: number) => number) =>
+  f(['any', 'any'], (a: unknown, b: unknown) => fn(toInt64(a), toInt64(b)));
 
 export const sprigData: FuncMap = {
-  default: f(['any'], (d: unknown, ...given: unknown[]) => (given.length === 0 || empty(given[0]) ? d : given[0]), 'any'),
+  default: f(
+    ['any'],
+    (d: unknown, ...given: unknown[]) => (given.length === 0 || empty(given[0]) ? d : given[0]),
+    'any',
+  ),
   empty: f(['any'], empty),
   coalesce: f([], (...v: unknown[]) => v.find((x) => !empty(x)) ?? null, 'any'),
   ternary: f(['any', 'any', 'bool'], (vt: unknown, vf: unknown, c: boolean) => (c ? vt : vf)),
@@ -153,23 +186,41 @@ export const sprigData: FuncMap = {
   reverse: f(['any'], (l: unknown) => [...listOf('reverse', l)].reverse()),
   uniq: f(['any'], (l: unknown) => listOf('uniq', l).filter((x, i, a) => a.findIndex((y) => deepEqual(x, y)) === i)),
   compact: f(['any'], (l: unknown) => listOf('compact', l).filter((x) => !empty(x))),
-  has: f(['any', 'any'], (needle: unknown, hay: unknown) => (hay === null || hay === undefined ? false : listOf('has', hay).some((x) => deepEqual(x, needle)))),
-  without: f(['any'], (l: unknown, ...omit: unknown[]) => listOf('without', l).filter((x) => !omit.some((o) => deepEqual(o, x))), 'any'),
+  has: f(['any', 'any'], (needle: unknown, hay: unknown) =>
+    hay === null || hay === undefined ? false : listOf('has', hay).some((x) => deepEqual(x, needle)),
+  ),
+  without: f(
+    ['any'],
+    (l: unknown, ...omit: unknown[]) => listOf('without', l).filter((x) => !omit.some((o) => deepEqual(o, x))),
+    'any',
+  ),
   sortAlpha: f(['any'], (l: unknown) => strslice(l).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))),
-  slice: f(['any'], (l: unknown, ...ix: unknown[]) => {
-    if (!Array.isArray(l)) throw new Error(`list should be type of slice or array but ${kindOf(l) === 'float' ? 'float64' : kindOf(l)}`);
-    const a = ix.length > 0 ? toInt64(ix[0]) : 0;
-    const b = ix.length > 1 ? toInt64(ix[1]) : l.length;
-    if (a < 0 || b > l.length || a > b) throw new Error(`runtime error: slice bounds out of range [${a}:${b}]`);
-    return l.slice(a, b);
-  }, 'any'),
+  slice: f(
+    ['any'],
+    (l: unknown, ...ix: unknown[]) => {
+      if (!Array.isArray(l))
+        throw new Error(`list should be type of slice or array but ${kindOf(l) === 'float' ? 'float64' : kindOf(l)}`);
+      const a = ix.length > 0 ? toInt64(ix[0]) : 0;
+      const b = ix.length > 1 ? toInt64(ix[1]) : l.length;
+      if (a < 0 || b > l.length || a > b) throw new Error(`runtime error: slice bounds out of range [${a}:${b}]`);
+      return l.slice(a, b);
+    },
+    'any',
+  ),
   concat: f([], (...ls: unknown[]) => ls.flatMap((l) => (Array.isArray(l) ? l : [])), 'any'),
-  dict: f([], (...v: unknown[]) => {
-    const d: Record<string, unknown> = {};
-    for (let i = 0; i < v.length; i += 2) d[strval(v[i])] = i + 1 < v.length ? (v[i + 1] === undefined ? null : v[i + 1]) : '';
-    return d;
-  }, 'any'),
-  get: f(['map', 'string'], (d: Record<string, unknown> | null, k: string) => (d && Object.prototype.hasOwnProperty.call(d, k) ? d[k] : '')),
+  dict: f(
+    [],
+    (...v: unknown[]) => {
+      const d: Record<string, unknown> = {};
+      for (let i = 0; i < v.length; i += 2)
+        d[strval(v[i])] = i + 1 < v.length ? (v[i + 1] === undefined ? null : v[i + 1]) : '';
+      return d;
+    },
+    'any',
+  ),
+  get: f(['map', 'string'], (d: Record<string, unknown> | null, k: string) =>
+    d && Object.prototype.hasOwnProperty.call(d, k) ? d[k] : '',
+  ),
   set: f(['map', 'string', 'any'], (d: Record<string, unknown> | null, k: string, v: unknown) => {
     if (!d) throw new Error('assignment to entry in nil map');
     d[k] = v;
@@ -179,21 +230,50 @@ export const sprigData: FuncMap = {
     if (d) delete d[k];
     return d;
   }),
-  hasKey: f(['map', 'string'], (d: Record<string, unknown> | null, k: string) => !!d && Object.prototype.hasOwnProperty.call(d, k)),
+  hasKey: f(
+    ['map', 'string'],
+    (d: Record<string, unknown> | null, k: string) => !!d && Object.prototype.hasOwnProperty.call(d, k),
+  ),
   keys: f([], (...ds: (Record<string, unknown> | null)[]) => ds.flatMap((d) => (d ? sortedKeys(d) : [])), 'map'),
   values: f(['map'], (d: Record<string, unknown> | null) => (d ? sortedKeys(d).map((k) => d[k]) : [])),
-  pluck: f(['string'], (k: string, ...ds: (Record<string, unknown> | null)[]) => ds.filter((d) => d && k in d).map((d) => d![k]), 'map'),
-  pick: f(['map'], (d: Record<string, unknown> | null, ...ks: string[]) => Object.fromEntries(ks.filter((k) => d && k in d).map((k) => [k, d![k]])), 'string'),
-  omit: f(['map'], (d: Record<string, unknown> | null, ...ks: string[]) => Object.fromEntries(Object.entries(d ?? {}).filter(([k]) => !ks.includes(k))), 'string'),
+  pluck: f(
+    ['string'],
+    (k: string, ...ds: (Record<string, unknown> | null)[]) => ds.filter((d) => d && k in d).map((d) => d![k]),
+    'map',
+  ),
+  pick: f(
+    ['map'],
+    (d: Record<string, unknown> | null, ...ks: string[]) =>
+      Object.fromEntries(ks.filter((k) => d && k in d).map((k) => [k, d![k]])),
+    'string',
+  ),
+  omit: f(
+    ['map'],
+    (d: Record<string, unknown> | null, ...ks: string[]) =>
+      Object.fromEntries(Object.entries(d ?? {}).filter(([k]) => !ks.includes(k))),
+    'string',
+  ),
   toJson: f(['any'], (v: unknown) => {
-    try { return goJson(v); } catch { return ''; }
+    try {
+      return goJson(v);
+    } catch {
+      return '';
+    }
   }),
   toPrettyJson: f(['any'], (v: unknown) => {
-    try { return goJson(v, '  '); } catch { return ''; }
+    try {
+      return goJson(v, '  ');
+    } catch {
+      return '';
+    }
   }),
   toRawJson: f(['any'], (v: unknown) => goJson(v, '', 0, false)),
   fromJson: f(['string'], (s: string) => {
-    try { return fromJsonValue(JSON.parse(s)); } catch { return {}; }
+    try {
+      return fromJsonValue(JSON.parse(s));
+    } catch {
+      return {};
+    }
   }),
   atoi: f(['string'], (s: string) => (/^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s)) ? Number(s) : 0)),
   int: f(['any'], toInt64),

@@ -34,7 +34,10 @@ export function goRegex(expr: string, global = false): RegExp {
     src = src.slice(m[0].length);
     for (const c of m[1]) if ('ims'.includes(c) && !flags.includes(c)) flags += c;
   }
-  src = src.replace(/\(\?P</g, '(?<').replace(/\\z/g, '$(?![\\s\\S])').replace(/\\A/g, '^');
+  src = src
+    .replace(/\(\?P</g, '(?<')
+    .replace(/\\z/g, '$(?![\\s\\S])')
+    .replace(/\\A/g, '^');
   try {
     return new RegExp(src, flags);
   } catch (e) {
@@ -55,16 +58,21 @@ function growth(what: string, length: number): (match: string, replacement: stri
 
 /** regexp.Expand-style template: $1 ${1} $name ${name} $$ */
 function expandRepl(tpl: string, match: RegExpExecArray): string {
-  return tpl.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (all, _x, braced: string | undefined, bare: string | undefined) => {
-    if (all === '$$') return '$';
-    const name = braced ?? bare ?? '';
-    if (/^\d+$/.test(name)) return match[Number(name)] ?? '';
-    return match.groups?.[name] ?? '';
-  });
+  return tpl.replace(
+    /\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g,
+    (all, _x, braced: string | undefined, bare: string | undefined) => {
+      if (all === '$$') return '$';
+      const name = braced ?? bare ?? '';
+      if (/^\d+$/.test(name)) return match[Number(name)] ?? '';
+      return match.groups?.[name] ?? '';
+    },
+  );
 }
 
 export const sprigMisc: FuncMap = {
-  b64enc: f(['any'], (v: unknown) => (v === null || v === undefined ? '' : Buffer.from(strval(v), 'utf8').toString('base64'))),
+  b64enc: f(['any'], (v: unknown) =>
+    v === null || v === undefined ? '' : Buffer.from(strval(v), 'utf8').toString('base64'),
+  ),
   b64dec: f(['string'], b64dec),
   sha256sum: f(['string'], (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')),
   sha1sum: f(['string'], (s: string) => createHash('sha1').update(s, 'utf8').digest('hex')),
@@ -75,7 +83,10 @@ export const sprigMisc: FuncMap = {
   date: f(['string', 'any'], (fmt: string, d: unknown) => formatGoTime(toDate(d), fmt)),
   dateInZone: f(['string', 'any', 'string'], (fmt: string, d: unknown) => formatGoTime(toDate(d), fmt)),
   htmlDate: f(['any'], (d: unknown) => formatGoTime(toDate(d), '2006-01-02')),
-  toDate: f(['string', 'string'], (fmt: string, s: string) => parseGoTime(fmt, s) ?? new Date(Date.UTC(0, 0, 1) - 1900 * 0)),
+  toDate: f(
+    ['string', 'string'],
+    (fmt: string, s: string) => parseGoTime(fmt, s) ?? new Date(Date.UTC(0, 0, 1) - 1900 * 0),
+  ),
   unixEpoch: f(['any'], (d: unknown) => String(Math.floor(toDate(d).getTime() / 1000))),
   dateModify: f(['string', 'any'], (mod: string, d: unknown) => {
     const m = /^([+-]?\d+)(h|m|s|ms)$/.exec(mod);
@@ -84,7 +95,11 @@ export const sprigMisc: FuncMap = {
     return new Date(toDate(d).getTime() + Number(m[1]) * mult);
   }),
   regexMatch: f(['string', 'string'], (re: string, s: string) => {
-    try { return goRegex(re).test(s); } catch { return false; }
+    try {
+      return goRegex(re).test(s);
+    } catch {
+      return false;
+    }
   }),
   regexFind: f(['string', 'string'], (re: string, s: string) => goRegex(re).exec(s)?.[0] ?? ''),
   regexFindAll: f(['string', 'string', 'int'], (re: string, s: string, n: number) => {

@@ -84,19 +84,44 @@ export const sprigStrings: FuncMap = {
   upper: f(['string'], (s: string) => s.toUpperCase()),
   lower: f(['string'], (s: string) => s.toLowerCase()),
   title: f(['string'], title),
-  untitle: f(['string'], (s: string) => s.replace(/(^|[^\p{L}\p{Nd}_])(\p{L})/gu, (_m, a: string, b: string) => a + b.toLowerCase())),
+  untitle: f(['string'], (s: string) =>
+    s.replace(/(^|[^\p{L}\p{Nd}_])(\p{L})/gu, (_m, a: string, b: string) => a + b.toLowerCase()),
+  ),
   trim: f(['string'], (s: string) => s.replace(/^[\s\u0085\u00a0]+|[\s\u0085\u00a0]+$/gu, '')),
   trimAll: f(['string', 'string'], (cut: string, s: string) => trimSet(s, cut, true, true)),
   trimall: f(['string', 'string'], (cut: string, s: string) => trimSet(s, cut, true, true)),
   trimPrefix: f(['string', 'string'], (a: string, b: string) => (b.startsWith(a) ? b.slice(a.length) : b)),
-  trimSuffix: f(['string', 'string'], (a: string, b: string) => (a !== '' && b.endsWith(a) ? b.slice(0, b.length - a.length) : b)),
+  trimSuffix: f(['string', 'string'], (a: string, b: string) =>
+    a !== '' && b.endsWith(a) ? b.slice(0, b.length - a.length) : b,
+  ),
   replace: f(['string', 'string', 'string'], replaceAll),
   contains: f(['string', 'string'], (sub: string, s: string) => s.includes(sub)),
   hasPrefix: f(['string', 'string'], (sub: string, s: string) => s.startsWith(sub)),
   hasSuffix: f(['string', 'string'], (sub: string, s: string) => s.endsWith(sub)),
-  quote: f([], (...v: unknown[]) => removeNil(v).map((x) => goQuote(strval(x))).join(' '), 'any'),
-  squote: f([], (...v: unknown[]) => removeNil(v).map((x) => `'${strval(x)}'`).join(' '), 'any'),
-  cat: f([], (...v: unknown[]) => removeNil(v).map((x) => formatValue(x, true)).join(' '), 'any'),
+  quote: f(
+    [],
+    (...v: unknown[]) =>
+      removeNil(v)
+        .map((x) => goQuote(strval(x)))
+        .join(' '),
+    'any',
+  ),
+  squote: f(
+    [],
+    (...v: unknown[]) =>
+      removeNil(v)
+        .map((x) => `'${strval(x)}'`)
+        .join(' '),
+    'any',
+  ),
+  cat: f(
+    [],
+    (...v: unknown[]) =>
+      removeNil(v)
+        .map((x) => formatValue(x, true))
+        .join(' '),
+    'any',
+  ),
   indent: f(['int', 'string'], (n: number, s: string) => indentLines(n, s, '')),
   nindent: f(['int', 'string'], (n: number, s: string) => indentLines(n, s, '\n')),
   repeat: f(['int', 'string'], repeat),
@@ -130,15 +155,46 @@ export const sprigStrings: FuncMap = {
   toStrings: f(['any'], (v: unknown) => (Array.isArray(v) ? v.map((x) => strval(x)) : strslice(v))),
   abbrev: f(['int', 'string'], (w: number, s: string) => (w < 4 || s.length <= w ? s : s.slice(0, w - 3) + '...')),
   plural: f(['string', 'string', 'int'], (one: string, many: string, n: number) => (n === 1 ? one : many)),
-  snakecase: f(['string'], (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[\s-]+/g, '_').toLowerCase()),
-  kebabcase: f(['string'], (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/[\s_]+/g, '-').toLowerCase()),
-  camelcase: f(['string'], (s: string) => s.split(/[_\s-]+/).map((w) => (w ? w[0].toUpperCase() + w.slice(1) : '')).join('')),
+  snakecase: f(['string'], (s: string) =>
+    s
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/[\s-]+/g, '_')
+      .toLowerCase(),
+  ),
+  kebabcase: f(['string'], (s: string) =>
+    s
+      .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+      .replace(/[\s_]+/g, '-')
+      .toLowerCase(),
+  ),
+  camelcase: f(['string'], (s: string) =>
+    s
+      .split(/[_\s-]+/)
+      .map((w) => (w ? w[0].toUpperCase() + w.slice(1) : ''))
+      .join(''),
+  ),
   wrap: f(['int', 'string'], (_n: number, s: string) => s),
-  initials: f(['string'], (s: string) => s.split(/\s+/).filter(Boolean).map((w) => [...w][0]).join('')),
-  swapcase: f(['string'], (s: string) => [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('')),
+  initials: f(['string'], (s: string) =>
+    s
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((w) => [...w][0])
+      .join(''),
+  ),
+  swapcase: f(['string'], (s: string) =>
+    [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
+  ),
   kindIs: f(['string', 'any'], (k: string, v: unknown) => goKind(v) === k),
   kindOf: f(['any'], (v: unknown) => goKind(v)),
-  typeOf: f(['any'], (v: unknown) => (v === null || v === undefined ? '<nil>' : goKind(v) === 'map' ? 'map[string]interface {}' : goKind(v) === 'slice' ? '[]interface {}' : goKind(v))),
+  typeOf: f(['any'], (v: unknown) =>
+    v === null || v === undefined
+      ? '<nil>'
+      : goKind(v) === 'map'
+        ? 'map[string]interface {}'
+        : goKind(v) === 'slice'
+          ? '[]interface {}'
+          : goKind(v),
+  ),
 };
 
 function goKind(v: unknown): string {

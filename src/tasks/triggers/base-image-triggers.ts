@@ -17,7 +17,8 @@ interface PushedImage {
   digest: string;
 }
 
-const sameImage = (a: OutputImage, b: OutputImage) => a.registry.toLowerCase() === b.registry.toLowerCase() && a.repository === b.repository && a.tag === b.tag;
+const sameImage = (a: OutputImage, b: OutputImage) =>
+  a.registry.toLowerCase() === b.registry.toLowerCase() && a.repository === b.repository && a.tag === b.tag;
 
 /**
  * Base-image update triggers. A task's last successful run records its runtime (and buildtime) base images with their
@@ -40,7 +41,15 @@ export class BaseImageTriggers {
     const recordedAt = run.startTime ?? run.createTime;
     const add = (kind: 'runtime' | 'buildtime', img: OutputImage | null) => {
       if (!img || !img.digest || !img.tag || !img.registry || outputs.some((o) => sameImage(o, img))) return;
-      const row = { task_id_lower: taskId.toLowerCase(), kind, registry: img.registry.toLowerCase(), repository: img.repository, tag: img.tag, digest: img.digest, recorded_at: recordedAt };
+      const row = {
+        task_id_lower: taskId.toLowerCase(),
+        kind,
+        registry: img.registry.toLowerCase(),
+        repository: img.repository,
+        tag: img.tag,
+        digest: img.digest,
+        recorded_at: recordedAt,
+      };
       rows.set(`${kind}\n${row.registry}\n${row.repository}\n${row.tag}`, row);
     };
     for (const d of result.dependencies) {
@@ -55,7 +64,13 @@ export class BaseImageTriggers {
 
   /** The recorded base images of a task (for `show`-style inspection and tests). */
   async dependenciesOf(taskId: string): Promise<Array<TriggerTables['trigger_base_images']>> {
-    return this.db.selectFrom('trigger_base_images').selectAll().where('task_id_lower', '=', taskId.toLowerCase()).orderBy('kind').orderBy('repository').execute();
+    return this.db
+      .selectFrom('trigger_base_images')
+      .selectAll()
+      .where('task_id_lower', '=', taskId.toLowerCase())
+      .orderBy('kind')
+      .orderBy('repository')
+      .execute();
   }
 
   /** Handles pending `image.pushed` events in order; returns the number of runs queued. */
@@ -106,7 +121,13 @@ export class BaseImageTriggers {
         if (Number(moved.numUpdatedRows) === 0 || !taskEnabled(task) || bit?.status !== 'Enabled') continue;
         const trigger: RunTrigger = {
           kind: 'Image Update',
-          imageUpdateTrigger: { id: newGuid(), timestamp: new Date().toISOString(), images: [{ registry: image!.loginServer, repository: image!.repository, tag: image!.tag, digest: image!.digest }] },
+          imageUpdateTrigger: {
+            id: newGuid(),
+            timestamp: new Date().toISOString(),
+            images: [
+              { registry: image!.loginServer, repository: image!.repository, tag: image!.tag, digest: image!.digest },
+            ],
+          },
         };
         queued.push({ task, trigger, run: await queueInTx(trx, this.deps, task, trigger) });
       }

@@ -12,7 +12,10 @@ const FIELDS: Array<{ name: string; min: number; max: number; names?: string[] }
 ];
 
 const invalid = (schedule: string, why: string) =>
-  new DockyardError('InvalidParameter', `The schedule '${schedule}' is invalid: ${why}. Use five fields '{minute} {hour} {day} {month} {day-of-week}' (UTC, NCrontab), e.g. '0 21 * * Mon-Fri'.`);
+  new DockyardError(
+    'InvalidParameter',
+    `The schedule '${schedule}' is invalid: ${why}. Use five fields '{minute} {hour} {day} {month} {day-of-week}' (UTC, NCrontab), e.g. '0 21 * * Mon-Fri'.`,
+  );
 
 function valueOf(token: string, f: (typeof FIELDS)[number], schedule: string): number {
   if (/^\d+$/.test(token)) {
@@ -34,7 +37,8 @@ function checkField(text: string, f: (typeof FIELDS)[number], schedule: string):
     if (m[1] === '*') continue;
     const [a, b] = m[1].split('-');
     const lo = valueOf(a, f, schedule);
-    if (b !== undefined && valueOf(b, f, schedule) < lo) throw invalid(schedule, `the ${f.name} range '${m[1]}' is reversed`);
+    if (b !== undefined && valueOf(b, f, schedule) < lo)
+      throw invalid(schedule, `the ${f.name} range '${m[1]}' is reversed`);
   }
 }
 

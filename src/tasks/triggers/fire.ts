@@ -37,21 +37,36 @@ export const taskEnabled = (task: Task): boolean => task.properties.status === '
  * that returns false when another poll already did), and the run row is written only if it did. A crash leaves either
  * both or neither, so each event fires exactly one run.
  */
-export async function fireOnce(deps: TriggerDeps, task: Task, trigger: RunTrigger, claim: (trx: TriggerTx) => Promise<boolean>): Promise<RunRecord | null> {
+export async function fireOnce(
+  deps: TriggerDeps,
+  task: Task,
+  trigger: RunTrigger,
+  claim: (trx: TriggerTx) => Promise<boolean>,
+): Promise<RunRecord | null> {
   const db = deps.db as Kysely<TriggerTables>;
-  const run = await db.transaction().execute(async (trx) => ((await claim(trx)) ? queueInTx(trx, deps, task, trigger) : null));
+  const run = await db
+    .transaction()
+    .execute(async (trx) => ((await claim(trx)) ? queueInTx(trx, deps, task, trigger) : null));
   if (run) announce(deps, task, run, trigger);
   return run;
 }
 
 /** Writes a queued run in the caller's transaction (never query `deps.db` while it is open: one connection). */
 export function queueInTx(trx: TriggerTx, deps: TriggerDeps, task: Task, trigger: RunTrigger): Promise<RunRecord> {
-  return new RunScheduler(deps.runs.withDb(trx as unknown as SqlDatabase), deps.queue).runTask(task, registryOf(task), {}, trigger);
+  return new RunScheduler(deps.runs.withDb(trx as unknown as SqlDatabase), deps.queue).runTask(
+    task,
+    registryOf(task),
+    {},
+    trigger,
+  );
 }
 
 /** After the transaction committed: wake a worker and log. */
 export function announce(deps: TriggerDeps, task: Task, run: RunRecord, trigger: RunTrigger): void {
   deps.queue.notify();
   deps.onQueued?.(trigger, run);
-  deps.log.info({ task: task.name, registry: task.registryName, runId: run.runId, trigger: trigger.kind }, 'trigger queued a run');
+  deps.log.info(
+    { task: task.name, registry: task.registryName, runId: run.runId, trigger: trigger.kind },
+    'trigger queued a run',
+  );
 }

@@ -7,7 +7,8 @@ const exec = promisify(execFile);
 
 /** Local paths and file://, git://, http(s):// and ssh URLs are what `git ls-remote` understands. */
 export function remoteFor(repositoryUrl: string): string {
-  if (repositoryUrl.startsWith('-') || /^[a-z][a-z0-9+.-]*::/i.test(repositoryUrl)) throw new Error(`the repository URL '${repositoryUrl}' is invalid`);
+  if (repositoryUrl.startsWith('-') || /^[a-z][a-z0-9+.-]*::/i.test(repositoryUrl))
+    throw new Error(`the repository URL '${repositoryUrl}' is invalid`);
   return repositoryUrl;
 }
 

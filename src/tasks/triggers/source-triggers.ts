@@ -51,7 +51,10 @@ export class SourceTriggers {
         try {
           fired += await this.pollTrigger(w);
         } catch (err) {
-          this.deps.log.warn({ task: task.name, registry: task.registryName, url: w.url, err: (err as Error).message }, 'source trigger poll failed');
+          this.deps.log.warn(
+            { task: task.name, registry: task.registryName, url: w.url, err: (err as Error).message },
+            'source trigger poll failed',
+          );
         }
       }
     }
@@ -68,7 +71,10 @@ export class SourceTriggers {
       try {
         await this.pollTrigger(w, { baselineOnly: true });
       } catch (err) {
-        this.deps.log.warn({ task: task.name, registry: task.registryName, url: w.url, err: (err as Error).message }, 'source trigger baseline failed');
+        this.deps.log.warn(
+          { task: task.name, registry: task.registryName, url: w.url, err: (err as Error).message },
+          'source trigger baseline failed',
+        );
       }
     }
   }
@@ -81,7 +87,13 @@ export class SourceTriggers {
       if (!url) continue;
       const branch = trigger.sourceRepository.branch || 'master';
       const events = [...trigger.sourceTriggerEvents].sort().join(',');
-      out.push({ task, trigger, url, branch, watch: `${url}#${branch}|${events}|${this.options.pullRequestRefPattern}` });
+      out.push({
+        task,
+        trigger,
+        url,
+        branch,
+        watch: `${url}#${branch}|${events}|${this.options.pullRequestRefPattern}`,
+      });
     }
     return out;
   }
@@ -93,7 +105,8 @@ export class SourceTriggers {
       const head = refs.get(`refs/heads/${w.branch}`);
       if (head) wanted.set(`refs/heads/${w.branch}`, head);
     }
-    if (events.includes('pullrequest')) for (const [ref, sha] of refs) if (this.prPattern.test(ref)) wanted.set(ref, sha);
+    if (events.includes('pullrequest'))
+      for (const [ref, sha] of refs) if (this.prPattern.test(ref)) wanted.set(ref, sha);
     return wanted;
   }
 
@@ -101,23 +114,45 @@ export class SourceTriggers {
     const wanted = this.wantedRefs(w, await this.listRefs(w.url));
     const key = w.task.id.toLowerCase();
     const now = new Date().toISOString();
-    const watchRow = await this.db.selectFrom('trigger_source_watch').selectAll().where('task_id_lower', '=', key).where('trigger_name', '=', w.trigger.name).executeTakeFirst();
+    const watchRow = await this.db
+      .selectFrom('trigger_source_watch')
+      .selectAll()
+      .where('task_id_lower', '=', key)
+      .where('trigger_name', '=', w.trigger.name)
+      .executeTakeFirst();
     if (!watchRow || watchRow.watch !== w.watch) {
       // First sight (or the task now watches something else): remember what exists, fire nothing.
       await this.db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('trigger_source_refs').where('task_id_lower', '=', key).where('trigger_name', '=', w.trigger.name).execute();
-        for (const [ref, sha] of wanted) await trx.insertInto('trigger_source_refs').values({ task_id_lower: key, trigger_name: w.trigger.name, ref, commit_id: sha, updated_at: now }).execute();
+        await trx
+          .deleteFrom('trigger_source_refs')
+          .where('task_id_lower', '=', key)
+          .where('trigger_name', '=', w.trigger.name)
+          .execute();
+        for (const [ref, sha] of wanted)
+          await trx
+            .insertInto('trigger_source_refs')
+            .values({ task_id_lower: key, trigger_name: w.trigger.name, ref, commit_id: sha, updated_at: now })
+            .execute();
         await trx
           .insertInto('trigger_source_watch')
           .values({ task_id_lower: key, trigger_name: w.trigger.name, watch: w.watch, updated_at: now })
-          .onConflict((oc) => oc.columns(['task_id_lower', 'trigger_name']).doUpdateSet({ watch: w.watch, updated_at: now }))
+          .onConflict((oc) =>
+            oc.columns(['task_id_lower', 'trigger_name']).doUpdateSet({ watch: w.watch, updated_at: now }),
+          )
           .execute();
       });
       return 0;
     }
     if (opts.baselineOnly) return 0;
     const known = new Map(
-      (await this.db.selectFrom('trigger_source_refs').select(['ref', 'commit_id']).where('task_id_lower', '=', key).where('trigger_name', '=', w.trigger.name).execute()).map((r) => [r.ref, r.commit_id]),
+      (
+        await this.db
+          .selectFrom('trigger_source_refs')
+          .select(['ref', 'commit_id'])
+          .where('task_id_lower', '=', key)
+          .where('trigger_name', '=', w.trigger.name)
+          .execute()
+      ).map((r) => [r.ref, r.commit_id]),
     );
     let fired = 0;
     for (const [ref, sha] of wanted) {
@@ -125,7 +160,11 @@ export class SourceTriggers {
       if (before === sha) continue;
       const claim = async (trx: TriggerTx) => {
         if (before === undefined) {
-          const r = await trx.insertInto('trigger_source_refs').values({ task_id_lower: key, trigger_name: w.trigger.name, ref, commit_id: sha, updated_at: now }).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+          const r = await trx
+            .insertInto('trigger_source_refs')
+            .values({ task_id_lower: key, trigger_name: w.trigger.name, ref, commit_id: sha, updated_at: now })
+            .onConflict((oc) => oc.doNothing())
+            .executeTakeFirst();
           return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
         }
         const r = await trx
@@ -141,7 +180,13 @@ export class SourceTriggers {
       if (await fireOnce(this.deps, w.task, this.runTrigger(w, ref, sha), claim)) fired++;
     }
     const gone = [...known.keys()].filter((ref) => !wanted.has(ref));
-    if (gone.length) await this.db.deleteFrom('trigger_source_refs').where('task_id_lower', '=', key).where('trigger_name', '=', w.trigger.name).where('ref', 'in', gone).execute();
+    if (gone.length)
+      await this.db
+        .deleteFrom('trigger_source_refs')
+        .where('task_id_lower', '=', key)
+        .where('trigger_name', '=', w.trigger.name)
+        .where('ref', 'in', gone)
+        .execute();
     return fired;
   }
 
@@ -151,25 +196,55 @@ export class SourceTriggers {
       return {
         kind: 'Commit',
         gitRef: ref,
-        sourceTrigger: { id: newGuid(), eventType: 'commit', commitId: sha, pullRequestId: null, repositoryUrl: w.url, branchName: w.branch, providerType: 'Git' },
+        sourceTrigger: {
+          id: newGuid(),
+          eventType: 'commit',
+          commitId: sha,
+          pullRequestId: null,
+          repositoryUrl: w.url,
+          branchName: w.branch,
+          providerType: 'Git',
+        },
       };
     }
     return {
       kind: 'PullRequest',
       gitRef: ref,
-      sourceTrigger: { id: newGuid(), eventType: 'pullrequest', commitId: sha, pullRequestId: pr[1] ?? ref, repositoryUrl: w.url, branchName: w.branch, providerType: 'Git' },
+      sourceTrigger: {
+        id: newGuid(),
+        eventType: 'pullrequest',
+        commitId: sha,
+        pullRequestId: pr[1] ?? ref,
+        repositoryUrl: w.url,
+        branchName: w.branch,
+        providerType: 'Git',
+      },
     };
   }
 
   /** Drops state of deleted tasks and removed or disabled triggers: re-enabling baselines again, it never fires for the past. */
   private async forgetGone(tasks: Task[]): Promise<void> {
     const active = (s: SourceTrigger) => s.status === 'Enabled' && s.sourceTriggerEvents?.length > 0;
-    const live = new Set(tasks.filter(taskEnabled).flatMap((t) => (t.properties.trigger?.sourceTriggers ?? []).filter(active).map((s) => `${t.id.toLowerCase()}\n${s.name}`)));
+    const live = new Set(
+      tasks
+        .filter(taskEnabled)
+        .flatMap((t) =>
+          (t.properties.trigger?.sourceTriggers ?? []).filter(active).map((s) => `${t.id.toLowerCase()}\n${s.name}`),
+        ),
+    );
     const rows = await this.db.selectFrom('trigger_source_watch').select(['task_id_lower', 'trigger_name']).execute();
     for (const r of rows) {
       if (live.has(`${r.task_id_lower}\n${r.trigger_name}`)) continue;
-      await this.db.deleteFrom('trigger_source_watch').where('task_id_lower', '=', r.task_id_lower).where('trigger_name', '=', r.trigger_name).execute();
-      await this.db.deleteFrom('trigger_source_refs').where('task_id_lower', '=', r.task_id_lower).where('trigger_name', '=', r.trigger_name).execute();
+      await this.db
+        .deleteFrom('trigger_source_watch')
+        .where('task_id_lower', '=', r.task_id_lower)
+        .where('trigger_name', '=', r.trigger_name)
+        .execute();
+      await this.db
+        .deleteFrom('trigger_source_refs')
+        .where('task_id_lower', '=', r.task_id_lower)
+        .where('trigger_name', '=', r.trigger_name)
+        .execute();
     }
   }
 }

@@ -5,9 +5,23 @@ export interface TriggerTables {
   /** One row per watched source trigger: what it watches (url, branch, events, PR pattern) once baselined. */
   trigger_source_watch: { task_id_lower: string; trigger_name: string; watch: string; updated_at: string };
   /** The last commit seen per watched ref (the branch, or each pull-request ref). */
-  trigger_source_refs: { task_id_lower: string; trigger_name: string; ref: string; commit_id: string; updated_at: string };
+  trigger_source_refs: {
+    task_id_lower: string;
+    trigger_name: string;
+    ref: string;
+    commit_id: string;
+    updated_at: string;
+  };
   /** Base images of a task's last successful run (runtime, and buildtime for `All`). */
-  trigger_base_images: { task_id_lower: string; kind: string; registry: string; repository: string; tag: string; digest: string; recorded_at: string };
+  trigger_base_images: {
+    task_id_lower: string;
+    kind: string;
+    registry: string;
+    repository: string;
+    tag: string;
+    digest: string;
+    recorded_at: string;
+  };
   /** The last occurrence handled per timer (or the moment the schedule was first seen). */
   trigger_timers: { task_id_lower: string; timer_name: string; schedule: string; last_occurrence: string };
 }
@@ -43,7 +57,11 @@ export const triggerMigrations: MigrationSet = {
         .addColumn('recorded_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('trigger_base_images_pk', ['task_id_lower', 'kind', 'registry', 'repository', 'tag'])
         .execute();
-      await db.schema.createIndex('trigger_base_images_image').on('trigger_base_images').columns(['registry', 'repository', 'tag']).execute();
+      await db.schema
+        .createIndex('trigger_base_images_image')
+        .on('trigger_base_images')
+        .columns(['registry', 'repository', 'tag'])
+        .execute();
       await db.schema
         .createTable('trigger_timers')
         .addColumn('task_id_lower', 'text', (c) => c.notNull())

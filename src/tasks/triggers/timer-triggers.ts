@@ -33,13 +33,21 @@ export class TimerTriggers {
         try {
           if (await this.tickTimer(task, timer, state.get(key), now)) fired++;
         } catch (err) {
-          this.deps.log.warn({ task: task.name, timer: timer.name, err: (err as Error).message }, 'timer trigger failed');
+          this.deps.log.warn(
+            { task: task.name, timer: timer.name, err: (err as Error).message },
+            'timer trigger failed',
+          );
         }
       }
     }
     // Disabled or removed timers forget their state: enabling one again never fires for the time it was off.
     for (const [key, r] of state) {
-      if (!live.has(key)) await this.db.deleteFrom('trigger_timers').where('task_id_lower', '=', r.task_id_lower).where('timer_name', '=', r.timer_name).execute();
+      if (!live.has(key))
+        await this.db
+          .deleteFrom('trigger_timers')
+          .where('task_id_lower', '=', r.task_id_lower)
+          .where('timer_name', '=', r.timer_name)
+          .execute();
     }
     return fired;
   }
@@ -49,36 +57,58 @@ export class TimerTriggers {
       try {
         this.schedules.set(expression, new Schedule(expression));
       } catch (err) {
-        this.deps.log.warn({ schedule: expression, err: (err as Error).message }, 'timer schedule is invalid; it never fires');
+        this.deps.log.warn(
+          { schedule: expression, err: (err as Error).message },
+          'timer schedule is invalid; it never fires',
+        );
         this.schedules.set(expression, null);
       }
     }
     return this.schedules.get(expression)!;
   }
 
-  private async tickTimer(task: Task, timer: TimerTrigger, row: TriggerTables['trigger_timers'] | undefined, now: Date): Promise<boolean> {
+  private async tickTimer(
+    task: Task,
+    timer: TimerTrigger,
+    row: TriggerTables['trigger_timers'] | undefined,
+    now: Date,
+  ): Promise<boolean> {
     const taskKey = task.id.toLowerCase();
     if (!row || row.schedule !== timer.schedule) {
       await this.db
         .insertInto('trigger_timers')
-        .values({ task_id_lower: taskKey, timer_name: timer.name, schedule: timer.schedule, last_occurrence: now.toISOString() })
-        .onConflict((oc) => oc.columns(['task_id_lower', 'timer_name']).doUpdateSet({ schedule: timer.schedule, last_occurrence: now.toISOString() }))
+        .values({
+          task_id_lower: taskKey,
+          timer_name: timer.name,
+          schedule: timer.schedule,
+          last_occurrence: now.toISOString(),
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['task_id_lower', 'timer_name'])
+            .doUpdateSet({ schedule: timer.schedule, last_occurrence: now.toISOString() }),
+        )
         .execute();
       return false;
     }
     const schedule = this.schedule(timer.schedule);
     const due = schedule?.latestDue(new Date(row.last_occurrence), now);
     if (!due) return false;
-    const run = await fireOnce(this.deps, task, { kind: 'Timer', timerTrigger: { timerTriggerName: timer.name, scheduleOccurrence: occurrenceText(due) } }, async (trx) => {
-      const r = await trx
-        .updateTable('trigger_timers')
-        .set({ last_occurrence: due.toISOString() })
-        .where('task_id_lower', '=', taskKey)
-        .where('timer_name', '=', timer.name)
-        .where('last_occurrence', '=', row.last_occurrence)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
-    });
+    const run = await fireOnce(
+      this.deps,
+      task,
+      { kind: 'Timer', timerTrigger: { timerTriggerName: timer.name, scheduleOccurrence: occurrenceText(due) } },
+      async (trx) => {
+        const r = await trx
+          .updateTable('trigger_timers')
+          .set({ last_occurrence: due.toISOString() })
+          .where('task_id_lower', '=', taskKey)
+          .where('timer_name', '=', timer.name)
+          .where('last_occurrence', '=', row.last_occurrence)
+          .executeTakeFirst();
+        return Number(r.numUpdatedRows) === 1;
+      },
+    );
     return run !== null;
   }
 }

@@ -39,8 +39,19 @@ export class TriggerService {
 
   constructor(private readonly options: TriggerServiceOptions) {
     this.log = options.log.child({ module: 'triggers' });
-    const deps: TriggerDeps = { db: options.db, tasks: options.tasks, runs: options.runs, queue: options.queue, log: this.log, clock: options.clock, onQueued: options.onQueued };
-    this.source = new SourceTriggers(deps, { pullRequestRefPattern: options.pullRequestRefPattern, listRefs: options.listRefs });
+    const deps: TriggerDeps = {
+      db: options.db,
+      tasks: options.tasks,
+      runs: options.runs,
+      queue: options.queue,
+      log: this.log,
+      clock: options.clock,
+      onQueued: options.onQueued,
+    };
+    this.source = new SourceTriggers(deps, {
+      pullRequestRefPattern: options.pullRequestRefPattern,
+      listRefs: options.listRefs,
+    });
     this.baseImages = new BaseImageTriggers(deps);
     this.timers = new TimerTriggers(deps);
     // Dependencies are recorded whether or not the loops run, so a later start can act on them.

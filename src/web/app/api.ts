@@ -39,7 +39,13 @@ async function parse(res: Response): Promise<unknown> {
     body = text;
   }
   if (!res.ok) {
-    const b = body as { error?: { code?: string; message?: string } | string; error_description?: string; errors?: Array<{ code: string; message: string }> } | undefined;
+    const b = body as
+      | {
+          error?: { code?: string; message?: string } | string;
+          error_description?: string;
+          errors?: Array<{ code: string; message: string }>;
+        }
+      | undefined;
     const e = typeof b?.error === 'object' ? b.error : undefined;
     const oci = b?.errors?.[0];
     const code = e?.code ?? oci?.code ?? (typeof b?.error === 'string' ? b.error : `HTTP${res.status}`);
@@ -54,12 +60,19 @@ async function parse(res: Response): Promise<unknown> {
 }
 
 /** Calls the ARM API as the signed-in principal. */
-export async function arm<T = any>(path: string, version: string, init: { method?: string; body?: unknown; query?: Record<string, string> } = {}): Promise<T> {
+export async function arm<T = any>(
+  path: string,
+  version: string,
+  init: { method?: string; body?: unknown; query?: Record<string, string> } = {},
+): Promise<T> {
   const s = session();
   const q = new URLSearchParams({ 'api-version': version, ...(init.query ?? {}) });
   const res = await fetch(`${path}?${q}`, {
     method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${s.armToken}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${s.armToken}`,
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
   });
   return parse(res) as Promise<T>;
@@ -74,7 +87,9 @@ export async function dockyard<T = any>(path: string): Promise<T> {
 /** Key Vault data plane with the vault-audience token. */
 export async function vaultData<T = any>(vault: string, path: string): Promise<T> {
   const s = session();
-  const res = await fetch(`/keyvault/${encodeURIComponent(vault)}/secrets${path}?api-version=${V.secrets}`, { headers: { authorization: `Bearer ${s.vaultToken}` } });
+  const res = await fetch(`/keyvault/${encodeURIComponent(vault)}/secrets${path}?api-version=${V.secrets}`, {
+    headers: { authorization: `Bearer ${s.vaultToken}` },
+  });
   return parse(res) as Promise<T>;
 }
 

@@ -13,7 +13,10 @@ export function formatBytes(n: number | null | undefined): string {
 }
 
 /** A run's duration: from start (or create) to finish, or to now while it runs. */
-export function runDuration(run: { startTime?: string | null; createTime?: string | null; finishTime?: string | null }, now = Date.now()): string {
+export function runDuration(
+  run: { startTime?: string | null; createTime?: string | null; finishTime?: string | null },
+  now = Date.now(),
+): string {
   const start = Date.parse(run.startTime ?? run.createTime ?? '');
   if (!Number.isFinite(start)) return '—';
   const end = run.finishTime ? Date.parse(run.finishTime) : now;
@@ -25,7 +28,13 @@ export function runDuration(run: { startTime?: string | null; createTime?: strin
 }
 
 /** How a run was started, as a short label. */
-export function runTrigger(run: { runType?: string; sourceTrigger?: unknown; timerTrigger?: unknown; imageUpdateTrigger?: unknown; task?: string | null }): string {
+export function runTrigger(run: {
+  runType?: string;
+  sourceTrigger?: unknown;
+  timerTrigger?: unknown;
+  imageUpdateTrigger?: unknown;
+  task?: string | null;
+}): string {
   if (run.sourceTrigger) return 'Source commit';
   if (run.timerTrigger) return 'Timer';
   if (run.imageUpdateTrigger) return 'Base image update';
@@ -42,7 +51,12 @@ export function shortDigest(d: string | null | undefined): string {
 export function formatTime(t: string | number | null | undefined): string {
   if (t === null || t === undefined || t === '') return '—';
   const d = typeof t === 'number' ? new Date(t * 1000) : new Date(t);
-  return Number.isNaN(d.getTime()) ? String(t) : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return Number.isNaN(d.getTime())
+    ? String(t)
+    : d
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
 }
 
 export const TERMINAL_RUN = ['Succeeded', 'Failed', 'Canceled', 'Error', 'Timeout'];

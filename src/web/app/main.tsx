@@ -32,7 +32,8 @@ function App() {
       />
     );
   }
-  const section = route[0] === 'identities' ? 'identities' : route[0] === 'vaults' || route[2] === 'vaults' ? 'vaults' : 'registries';
+  const section =
+    route[0] === 'identities' ? 'identities' : route[0] === 'vaults' || route[2] === 'vaults' ? 'vaults' : 'registries';
   return (
     <>
       <header>

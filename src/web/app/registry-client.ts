@@ -21,11 +21,19 @@ export class RegistryClient {
   private async form(path: string, params: Record<string, string | string[]>): Promise<Record<string, string>> {
     const f = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) for (const x of Array.isArray(v) ? v : [v]) f.append(k, x);
-    const res = await fetch(`${this.base()}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: f });
+    const res = await fetch(`${this.base()}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: f,
+    });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (!res.ok) {
       const errs = body.errors as Array<{ code: string; message: string }> | undefined;
-      throw new ApiError(res.status, errs?.[0]?.code ?? String(body.error ?? res.status), errs?.[0]?.message ?? String(body.error_description ?? res.statusText));
+      throw new ApiError(
+        res.status,
+        errs?.[0]?.code ?? String(body.error ?? res.status),
+        errs?.[0]?.message ?? String(body.error_description ?? res.statusText),
+      );
     }
     return body as Record<string, string>;
   }
@@ -36,17 +44,29 @@ export class RegistryClient {
     const s = loadSession();
     if (!s) throw new ApiError(401, 'NotSignedIn', 'Please sign in.');
     if (!this.refresh) {
-      const r = await this.form('/oauth2/exchange', { grant_type: 'access_token', service: this.loginServer, tenant: s.tenantId, access_token: s.armToken });
+      const r = await this.form('/oauth2/exchange', {
+        grant_type: 'access_token',
+        service: this.loginServer,
+        tenant: s.tenantId,
+        access_token: s.armToken,
+      });
       this.refresh = r.refresh_token;
     }
-    const t = await this.form('/oauth2/token', { grant_type: 'refresh_token', service: this.loginServer, scope, refresh_token: this.refresh });
+    const t = await this.form('/oauth2/token', {
+      grant_type: 'refresh_token',
+      service: this.loginServer,
+      scope,
+      refresh_token: this.refresh,
+    });
     this.access.set(scope, t.access_token);
     return t.access_token;
   }
 
   async get<T = any>(path: string, scope: string, accept?: string): Promise<{ body: T; headers: Headers }> {
     const tok = await this.token(scope);
-    const res = await fetch(`${this.base()}${path}`, { headers: { 'x-registry-authorization': `Bearer ${tok}`, ...(accept ? { accept } : {}) } });
+    const res = await fetch(`${this.base()}${path}`, {
+      headers: { 'x-registry-authorization': `Bearer ${tok}`, ...(accept ? { accept } : {}) },
+    });
     const text = await res.text();
     const body = text ? (JSON.parse(text) as unknown) : undefined;
     if (!res.ok) {
@@ -61,8 +81,12 @@ export class RegistryClient {
     return r.body.repositories ?? [];
   }
 
-  async tags(repo: string): Promise<Array<{ name: string; digest: string; createdTime: string; lastUpdateTime: string }>> {
-    const r = await this.get<{ tags: Array<{ name: string; digest: string; createdTime: string; lastUpdateTime: string }> }>(`/acr/v1/${repo}/_tags?orderby=timedesc`, `repository:${repo}:metadata_read`);
+  async tags(
+    repo: string,
+  ): Promise<Array<{ name: string; digest: string; createdTime: string; lastUpdateTime: string }>> {
+    const r = await this.get<{
+      tags: Array<{ name: string; digest: string; createdTime: string; lastUpdateTime: string }>;
+    }>(`/acr/v1/${repo}/_tags?orderby=timedesc`, `repository:${repo}:metadata_read`);
     return r.body.tags ?? [];
   }
 
@@ -74,11 +98,20 @@ export class RegistryClient {
       'application/vnd.docker.distribution.manifest.list.v2+json',
     ].join(', ');
     const r = await this.get(`/v2/${repo}/manifests/${encodeURIComponent(ref)}`, `repository:${repo}:pull`, accept);
-    return { manifest: r.body, digest: r.headers.get('docker-content-digest') ?? '', mediaType: r.headers.get('content-type') ?? '' };
+    return {
+      manifest: r.body,
+      digest: r.headers.get('docker-content-digest') ?? '',
+      mediaType: r.headers.get('content-type') ?? '',
+    };
   }
 
-  async referrers(repo: string, digest: string): Promise<Array<{ digest: string; artifactType?: string; mediaType: string; size: number }>> {
-    const r = await this.get<{ manifests?: Array<{ digest: string; artifactType?: string; mediaType: string; size: number }> }>(`/v2/${repo}/referrers/${digest}`, `repository:${repo}:pull`);
+  async referrers(
+    repo: string,
+    digest: string,
+  ): Promise<Array<{ digest: string; artifactType?: string; mediaType: string; size: number }>> {
+    const r = await this.get<{
+      manifests?: Array<{ digest: string; artifactType?: string; mediaType: string; size: number }>;
+    }>(`/v2/${repo}/referrers/${digest}`, `repository:${repo}:pull`);
     return r.body.manifests ?? [];
   }
 }

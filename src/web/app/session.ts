@@ -30,10 +30,28 @@ export function signOut(): void {
   sessionStorage.removeItem(KEY);
 }
 
-async function clientCredentials(tenantId: string, clientId: string, secret: string, resource: string): Promise<{ access_token: string; expires_on: string }> {
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, resource });
-  const res = await fetch(`/${tenantId}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
-  const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_on?: string; error_description?: string };
+async function clientCredentials(
+  tenantId: string,
+  clientId: string,
+  secret: string,
+  resource: string,
+): Promise<{ access_token: string; expires_on: string }> {
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: secret,
+    resource,
+  });
+  const res = await fetch(`/${tenantId}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form,
+  });
+  const body = (await res.json().catch(() => ({}))) as {
+    access_token?: string;
+    expires_on?: string;
+    error_description?: string;
+  };
   if (!res.ok || !body.access_token) throw new Error(body.error_description ?? `Sign-in failed (${res.status}).`);
   return body as { access_token: string; expires_on: string };
 }
@@ -45,7 +63,9 @@ export async function signIn(kind: Session['kind'], clientId: string, secret: st
   const arm = await clientCredentials(info.tenantId, id, secret, MANAGEMENT);
   const vault = await clientCredentials(info.tenantId, id, secret, VAULT);
   type Me = { displayName?: string };
-  const me: Me = await fetch(`/dockyard/v1/principals/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${arm.access_token}` } })
+  const me: Me = await fetch(`/dockyard/v1/principals/${encodeURIComponent(id)}`, {
+    headers: { authorization: `Bearer ${arm.access_token}` },
+  })
     .then((r): Promise<Me> | Me => (r.ok ? (r.json() as Promise<Me>) : {}))
     .catch((): Me => ({}));
   const s: Session = {

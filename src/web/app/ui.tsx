@@ -42,7 +42,17 @@ export function ErrorBox({ error }: { error: Error & { code?: string } }) {
   );
 }
 
-export function Table<T>({ rows, columns, empty, testid }: { rows: T[]; columns: Array<[string, (row: T) => ComponentChildren]>; empty?: string; testid?: string }) {
+export function Table<T>({
+  rows,
+  columns,
+  empty,
+  testid,
+}: {
+  rows: T[];
+  columns: Array<[string, (row: T) => ComponentChildren]>;
+  empty?: string;
+  testid?: string;
+}) {
   if (!rows.length) return <p class="muted">{empty ?? 'Nothing here yet.'}</p>;
   return (
     <table data-testid={testid}>

@@ -23,13 +23,38 @@ test('the foundation walkthrough commands work verbatim', async () => {
   assert.equal(reg.sku.name, 'Premium');
   r = await cli('acr', 'show', '--name', 'myregistry', '--query', 'id', '--output', 'tsv');
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `/subscriptions/${s.sub}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerRegistry/registries/myregistry\n`);
+  assert.equal(
+    r.stdout,
+    `/subscriptions/${s.sub}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerRegistry/registries/myregistry\n`,
+  );
   r = await cli('identity', 'create', '-g', 'myResourceGroup', '-n', 'myACRTasksId');
   assert.equal(r.code, 0, r.stderr);
   const idJson = JSON.parse(r.stdout);
-  r = await cli('identity', 'show', '-g', 'myResourceGroup', '-n', 'myACRTasksId', '--query', 'principalId', '-o', 'tsv');
+  r = await cli(
+    'identity',
+    'show',
+    '-g',
+    'myResourceGroup',
+    '-n',
+    'myACRTasksId',
+    '--query',
+    'principalId',
+    '-o',
+    'tsv',
+  );
   assert.equal(r.stdout.trim(), idJson.principalId);
-  r = await cli('identity', 'show', '--resource-group', 'myResourceGroup', '--name', 'myACRTasksId', '--query', 'id', '--output', 'tsv');
+  r = await cli(
+    'identity',
+    'show',
+    '--resource-group',
+    'myResourceGroup',
+    '--name',
+    'myACRTasksId',
+    '--query',
+    'id',
+    '--output',
+    'tsv',
+  );
   assert.equal(r.stdout.trim(), idJson.id);
 });
 
@@ -62,15 +87,58 @@ test('table output has az columns', async () => {
 });
 
 test('acr update and network-rule commands change enforcement properties', async () => {
-  let r = await cli('acr', 'update', '--name', 'myregistry', '--public-network-enabled', 'false', '--query', 'publicNetworkAccess', '-o', 'tsv');
+  let r = await cli(
+    'acr',
+    'update',
+    '--name',
+    'myregistry',
+    '--public-network-enabled',
+    'false',
+    '--query',
+    'publicNetworkAccess',
+    '-o',
+    'tsv',
+  );
   assert.equal(r.stdout.trim(), 'Disabled');
-  r = await cli('acr', 'update', '--name', 'myregistry', '--allow-trusted-services', 'false', '--query', 'networkRuleBypassOptions', '-o', 'tsv');
+  r = await cli(
+    'acr',
+    'update',
+    '--name',
+    'myregistry',
+    '--allow-trusted-services',
+    'false',
+    '--query',
+    'networkRuleBypassOptions',
+    '-o',
+    'tsv',
+  );
   assert.equal(r.stdout.trim(), 'None');
-  r = await cli('acr', 'update', '--name', 'myregistry', '--default-action', 'Deny', '--query', 'networkRuleSet.defaultAction', '-o', 'tsv');
+  r = await cli(
+    'acr',
+    'update',
+    '--name',
+    'myregistry',
+    '--default-action',
+    'Deny',
+    '--query',
+    'networkRuleSet.defaultAction',
+    '-o',
+    'tsv',
+  );
   assert.equal(r.stdout.trim(), 'Deny');
   r = await cli('acr', 'network-rule', 'add', '-n', 'myregistry', '--ip-address', '127.0.0.7');
   assert.equal(r.code, 0, r.stderr);
-  r = await cli('acr', 'network-rule', 'list', '-n', 'myregistry', '--query', 'ipRules[0].ipAddressOrRange', '-o', 'tsv');
+  r = await cli(
+    'acr',
+    'network-rule',
+    'list',
+    '-n',
+    'myregistry',
+    '--query',
+    'ipRules[0].ipAddressOrRange',
+    '-o',
+    'tsv',
+  );
   assert.equal(r.stdout.trim(), '127.0.0.7');
   r = await cli('acr', 'network-rule', 'remove', '-n', 'myregistry', '--ip-address', '127.0.0.7');
   assert.equal(r.code, 0, r.stderr);

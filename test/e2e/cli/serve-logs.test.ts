@@ -18,7 +18,14 @@ for (const format of ['json', 'pretty'] as const) {
   test(`dockyard serve --log-format ${format}`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'dockyard-logs-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const { child, output } = await spawnServer(dir, ['--engine', 'none', '--log-level', 'info', '--log-format', format]);
+    const { child, output } = await spawnServer(dir, [
+      '--engine',
+      'none',
+      '--log-level',
+      'info',
+      '--log-format',
+      format,
+    ]);
     await stopServer(child);
     const ready = output()
       .split('\n')
@@ -30,7 +37,10 @@ for (const format of ['json', 'pretty'] as const) {
       assert.equal(entry.level, 30);
     } else {
       assert.doesNotMatch(ready, /^\{/);
-      assert.match(ready.replace(/\x1b\[[0-9;]*m/g, ''), /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*: dockyard ready .*endpoint/);
+      assert.match(
+        ready.replace(/\x1b\[[0-9;]*m/g, ''),
+        /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO.*: dockyard ready .*endpoint/,
+      );
     }
   });
 }

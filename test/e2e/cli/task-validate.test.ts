@@ -20,7 +20,10 @@ after(async () => {
 
 test('acr task validate prints the plan of the seed task; render substitutes --set values', async () => {
   const f = join(dir, 'testtask.yaml');
-  writeFileSync(f, 'version: v1.0.0\nsteps:\n  - build: -t {{.Values.REGISTRY1}}/hello-world:{{.Run.ID}} . -f hello-world.dockerfile\n  - push: ["{{.Values.REGISTRY1}}/hello-world:{{.Run.ID}}"]\n');
+  writeFileSync(
+    f,
+    'version: v1.0.0\nsteps:\n  - build: -t {{.Values.REGISTRY1}}/hello-world:{{.Run.ID}} . -f hello-world.dockerfile\n  - push: ["{{.Values.REGISTRY1}}/hello-world:{{.Run.ID}}"]\n',
+  );
   const r = await cli('acr', 'task', 'validate', '--file', f, '--set', 'REGISTRY1=127.0.0.1:5001', '-o', 'table');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^STEP\s+TYPE\s+WAITS FOR\s+IMAGE\s+PUSH\s+TIMEOUT/);
@@ -32,7 +35,10 @@ test('acr task validate prints the plan of the seed task; render substitutes --s
 
 test('acr task validate explains a bad file with file:line:column and exits 1', async () => {
   const f = join(dir, 'bad.yaml');
-  writeFileSync(f, 'version: v1.0.0\nsteps:\n  - cmd: busybox echo\n    when: ["later"]\n  - id: later\n    cmd: busybox echo\n');
+  writeFileSync(
+    f,
+    'version: v1.0.0\nsteps:\n  - cmd: busybox echo\n    when: ["later"]\n  - id: later\n    cmd: busybox echo\n',
+  );
   const r = await cli('acr', 'task', 'validate', '--file', f);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /ERROR: \(TaskFileInvalid\) \S*bad\.yaml:3:5: later does not exist as a vertex\n  hint: /);
@@ -41,9 +47,13 @@ test('acr task validate explains a bad file with file:line:column and exits 1', 
 test('with no server running, validate and render use the same engine locally and print the same', async () => {
   const home = mkdtempSync(join(tmpdir(), 'dockyard-noserver-'));
   // Nothing listens on port 1: the connection is refused, as with a stale endpoint.json or no `npm start` yet.
-  const offline = (...args: string[]) => runDockyard(args, { DOCKYARD_ENDPOINT: 'http://127.0.0.1:1', DOCKYARD_DATA_DIR: home, DOCKYARD_CONFIG_DIR: home });
+  const offline = (...args: string[]) =>
+    runDockyard(args, { DOCKYARD_ENDPOINT: 'http://127.0.0.1:1', DOCKYARD_DATA_DIR: home, DOCKYARD_CONFIG_DIR: home });
   const f = join(dir, 'offline.yaml');
-  writeFileSync(f, 'version: v1.1.0\nsteps:\n  - build: -t {{.Values.REGISTRY1}}/app:{{.Run.ID}} .\n  - push: ["{{.Values.REGISTRY1}}/app:{{.Run.ID}}"]\n  - cmd: busybox echo {{.Values.token}}\n');
+  writeFileSync(
+    f,
+    'version: v1.1.0\nsteps:\n  - build: -t {{.Values.REGISTRY1}}/app:{{.Run.ID}} .\n  - push: ["{{.Values.REGISTRY1}}/app:{{.Run.ID}}"]\n  - cmd: busybox echo {{.Values.token}}\n',
+  );
   for (const args of [
     ['acr', 'task', 'validate', '--file', f, '--set', 'REGISTRY1=127.0.0.1:5001', '-o', 'table'],
     ['acr', 'task', 'validate', '--file', f, '--set', 'REGISTRY1=127.0.0.1:5001', '--set-secret', 'token=s3cr3t-value'],

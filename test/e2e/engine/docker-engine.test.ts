@@ -16,7 +16,10 @@ describe('DockerEngine on a private dockerd', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dy-engine-'));
     [engine, registry] = await Promise.all([createDockerEngine({ dataDir: join(dir, 'data') }), startRegistry()]);
-    await ensureLibraryImages(engine, { workDir: join(dir, 'data', 'library'), only: ['busybox', 'hello-world', 'docker'] });
+    await ensureLibraryImages(engine, {
+      workDir: join(dir, 'data', 'library'),
+      only: ['busybox', 'hello-world', 'docker'],
+    });
   });
 
   after(async () => {
@@ -30,7 +33,11 @@ describe('DockerEngine on a private dockerd', () => {
     await mkdir(ctx);
     await writeFile(join(ctx, 'Dockerfile'), 'FROM hello-world\n');
     const out = collector();
-    const { imageId } = await engine.build({ contextDir: ctx, tags: ['example/hello:v1', 'example/hello:v2'], onOutput: out.onOutput });
+    const { imageId } = await engine.build({
+      contextDir: ctx,
+      tags: ['example/hello:v1', 'example/hello:v2'],
+      onOutput: out.onOutput,
+    });
     assert.match(imageId, /^sha256:[0-9a-f]{64}$/);
     const text = out.text();
     assert.match(text, /^Sending build context to Docker daemon {2}\d+(\.\d+)?kB\n/);
@@ -48,30 +55,50 @@ describe('DockerEngine on a private dockerd', () => {
     await writeFile(join(ctx, 'secret.txt'), 'must not be sent');
     await writeFile(join(ctx, '.dockerignore'), 'secret.txt\n');
     const df = join(dir, 'outside.Dockerfile');
-    await writeFile(df, [
-      'FROM busybox AS base',
-      'ARG GREETING=none',
-      'COPY . /src',
-      'RUN echo "$GREETING" > /greeting && test ! -e /src/secret.txt && test -e /src/keep.txt',
-      'FROM base AS final',
-      'RUN exit 3',
-      '',
-    ].join('\n'));
+    await writeFile(
+      df,
+      [
+        'FROM busybox AS base',
+        'ARG GREETING=none',
+        'COPY . /src',
+        'RUN echo "$GREETING" > /greeting && test ! -e /src/secret.txt && test -e /src/keep.txt',
+        'FROM base AS final',
+        'RUN exit 3',
+        '',
+      ].join('\n'),
+    );
     const out = collector();
-    const { imageId } = await engine.build({ contextDir: ctx, dockerfile: df, target: 'base', buildArgs: { GREETING: 'hi-there' }, tags: ['example/args:1'], noCache: true, onOutput: out.onOutput });
+    const { imageId } = await engine.build({
+      contextDir: ctx,
+      dockerfile: df,
+      target: 'base',
+      buildArgs: { GREETING: 'hi-there' },
+      tags: ['example/args:1'],
+      noCache: true,
+      onOutput: out.onOutput,
+    });
     assert.match(out.text(), /Step 4\/4 : RUN echo/);
     const run = collector();
-    const r = await engine.run({ name: 'read-greeting', image: imageId, args: ['cat', '/greeting'], network: 'none', onOutput: run.onOutput });
+    const r = await engine.run({
+      name: 'read-greeting',
+      image: imageId,
+      args: ['cat', '/greeting'],
+      network: 'none',
+      onOutput: run.onOutput,
+    });
     assert.equal(r.exitCode, 0);
     assert.equal(run.text(), 'hi-there\n');
 
     const failed = collector();
-    await assert.rejects(engine.build({ contextDir: ctx, dockerfile: df, onOutput: failed.onOutput }), (err: unknown) => {
-      assert.ok(isDockyardError(err));
-      assert.equal(err.code, 'EngineBuildFailed');
-      assert.match(err.message, /returned a non-zero code: 3/);
-      return true;
-    });
+    await assert.rejects(
+      engine.build({ contextDir: ctx, dockerfile: df, onOutput: failed.onOutput }),
+      (err: unknown) => {
+        assert.ok(isDockyardError(err));
+        assert.equal(err.code, 'EngineBuildFailed');
+        assert.match(err.message, /returned a non-zero code: 3/);
+        return true;
+      },
+    );
     assert.match(failed.text(), /Step 6\/6 : RUN exit 3/);
   });
 
@@ -83,7 +110,10 @@ describe('DockerEngine on a private dockerd', () => {
     const out = collector();
     const t0 = Date.now();
     setTimeout(() => ac.abort(), 800);
-    await assert.rejects(engine.build({ contextDir: ctx, noCache: true, signal: ac.signal, onOutput: out.onOutput }), /cancelled/);
+    await assert.rejects(
+      engine.build({ contextDir: ctx, noCache: true, signal: ac.signal, onOutput: out.onOutput }),
+      /cancelled/,
+    );
     assert.ok(Date.now() - t0 < 5000);
     assert.match(out.text(), /Step 2\/2 : RUN sleep 30/);
     for (let i = 0; i < 50; i++) {
@@ -104,19 +134,32 @@ describe('DockerEngine on a private dockerd', () => {
     const r = await engine.run({
       name: 'env-check',
       image: 'busybox',
-      args: ['sh', '-c', 'echo "$FOO|$(pwd)|$(id -u):$(id -g)|$(cat /in/in.txt)"; echo oops >&2; touch /in/x 2>/dev/null || echo ro; echo v > /vol/f; exit 7'],
+      args: [
+        'sh',
+        '-c',
+        'echo "$FOO|$(pwd)|$(id -u):$(id -g)|$(cat /in/in.txt)"; echo oops >&2; touch /in/x 2>/dev/null || echo ro; echo v > /vol/f; exit 7',
+      ],
       env: { FOO: 'bar baz' },
       workdir: '/work/dir',
       user: '65534:65534',
       network: 'none',
-      mounts: [{ source: host, target: '/in', readOnly: true }, { source: 'dy-test-vol', target: '/vol' }],
+      mounts: [
+        { source: host, target: '/in', readOnly: true },
+        { source: 'dy-test-vol', target: '/vol' },
+      ],
       onOutput: (c, s) => chunks.push({ s, c }),
     });
     assert.ok(Date.now() - t0 < 10_000);
     assert.equal(r.exitCode, 7);
     assert.equal(r.timedOut, false);
-    const stdout = chunks.filter((x) => x.s === 'stdout').map((x) => x.c).join('');
-    const stderr = chunks.filter((x) => x.s === 'stderr').map((x) => x.c).join('');
+    const stdout = chunks
+      .filter((x) => x.s === 'stdout')
+      .map((x) => x.c)
+      .join('');
+    const stderr = chunks
+      .filter((x) => x.s === 'stderr')
+      .map((x) => x.c)
+      .join('');
     // The volume root is owned by root, so user 65534 cannot write it: the shell reports that on stderr.
     assert.match(stdout, /^bar baz\|\/work\/dir\|65534:65534\|from-host\nro\n$/);
     assert.match(stderr, /oops\n/);
@@ -127,7 +170,13 @@ describe('DockerEngine on a private dockerd', () => {
 
   it('kills and removes a container on timeout and on abort', async () => {
     const t0 = Date.now();
-    const r = await engine.run({ name: 'sleeper', image: 'busybox', args: ['sleep', '30'], network: 'none', timeoutMs: 700 });
+    const r = await engine.run({
+      name: 'sleeper',
+      image: 'busybox',
+      args: ['sleep', '30'],
+      network: 'none',
+      timeoutMs: 700,
+    });
     const elapsed = Date.now() - t0;
     assert.equal(r.timedOut, true);
     assert.equal(r.exitCode, 137);
@@ -136,7 +185,13 @@ describe('DockerEngine on a private dockerd', () => {
 
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 400);
-    const a = await engine.run({ name: 'aborted', image: 'busybox', args: ['sleep', '30'], network: 'none', signal: ac.signal });
+    const a = await engine.run({
+      name: 'aborted',
+      image: 'busybox',
+      args: ['sleep', '30'],
+      network: 'none',
+      signal: ac.signal,
+    });
     assert.equal(a.aborted, true);
     assert.equal(a.timedOut, false);
     await assert.rejects(engine.docker.getContainer('aborted').inspect(), /no such container/i);
@@ -144,7 +199,13 @@ describe('DockerEngine on a private dockerd', () => {
     // An abort that lands while the container is still being created/started is honoured too.
     const early = new AbortController();
     const t1 = Date.now();
-    const pending = engine.run({ name: 'aborted-early', image: 'busybox', args: ['sleep', '30'], network: 'none', signal: early.signal });
+    const pending = engine.run({
+      name: 'aborted-early',
+      image: 'busybox',
+      args: ['sleep', '30'],
+      network: 'none',
+      signal: early.signal,
+    });
     early.abort();
     const e = await pending;
     assert.equal(e.aborted, true);
@@ -154,17 +215,31 @@ describe('DockerEngine on a private dockerd', () => {
 
   it('shares a volume between runs, seeded with writeFilesToVolume and copyDirToVolume', async () => {
     await engine.createVolume('dy-shared');
-    await engine.writeFilesToVolume('dy-shared', { 'a/b.txt': 'seeded', 'run.sh': { content: 'echo script-ran\n', mode: 0o755 } });
+    await engine.writeFilesToVolume('dy-shared', {
+      'a/b.txt': 'seeded',
+      'run.sh': { content: 'echo script-ran\n', mode: 0o755 },
+    });
     const src = join(dir, 'src-tree');
     await mkdir(join(src, 'sub'), { recursive: true });
     await writeFile(join(src, 'sub', 'c.txt'), 'copied');
     await engine.copyDirToVolume('dy-shared', src, 'checkout');
     const mounts = [{ source: 'dy-shared', target: '/workspace' }];
-    const w = await engine.run({ name: 'writer', image: 'busybox', args: ['sh', '-c', 'echo step1 > /workspace/out.txt'], network: 'none', mounts });
+    const w = await engine.run({
+      name: 'writer',
+      image: 'busybox',
+      args: ['sh', '-c', 'echo step1 > /workspace/out.txt'],
+      network: 'none',
+      mounts,
+    });
     assert.equal(w.exitCode, 0);
     const out = collector();
     const r = await engine.run({
-      name: 'reader', image: 'busybox', network: 'none', mounts, workdir: '/workspace', onOutput: out.onOutput,
+      name: 'reader',
+      image: 'busybox',
+      network: 'none',
+      mounts,
+      workdir: '/workspace',
+      onOutput: out.onOutput,
       args: ['sh', '-c', 'cat out.txt a/b.txt; echo; cat checkout/sub/c.txt; echo; ./run.sh'],
     });
     assert.equal(r.exitCode, 0);
@@ -178,8 +253,15 @@ describe('DockerEngine on a private dockerd', () => {
     await engine.tagImage('hello-world', ref);
     const bad = collector();
     await assert.rejects(
-      engine.push({ image: ref, auth: { username: registry.username, password: 'wrong', serveraddress: registry.host }, onOutput: bad.onOutput }),
-      (err: unknown) => isDockyardError(err) && err.code === 'EnginePushFailed' && /unauthorized|authentication required/i.test(err.message),
+      engine.push({
+        image: ref,
+        auth: { username: registry.username, password: 'wrong', serveraddress: registry.host },
+        onOutput: bad.onOutput,
+      }),
+      (err: unknown) =>
+        isDockyardError(err) &&
+        err.code === 'EnginePushFailed' &&
+        /unauthorized|authentication required/i.test(err.message),
     );
     const auth = { username: registry.username, password: registry.password, serveraddress: registry.host };
     const out = collector();
@@ -193,7 +275,8 @@ describe('DockerEngine on a private dockerd', () => {
     // The manifest is really in the registry.
     const basic = Buffer.from(`${registry.username}:${registry.password}`).toString('base64');
     const head = await fetch(`http://${registry.host}/v2/test/hello/manifests/v1`, {
-      method: 'HEAD', headers: { authorization: `Basic ${basic}`, accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+      method: 'HEAD',
+      headers: { authorization: `Basic ${basic}`, accept: 'application/vnd.docker.distribution.manifest.v2+json' },
     });
     assert.equal(head.headers.get('docker-content-digest'), pushed.digest);
 
@@ -204,16 +287,30 @@ describe('DockerEngine on a private dockerd', () => {
 
     await engine.removeImage(ref);
     const ran = collector();
-    const r = await engine.run({ name: 'run-remote', image: ref, network: 'none', pullAuth: auth, onOutput: ran.onOutput });
+    const r = await engine.run({
+      name: 'run-remote',
+      image: ref,
+      network: 'none',
+      pullAuth: auth,
+      onOutput: ran.onOutput,
+    });
     assert.equal(r.exitCode, 0, ran.text());
     assert.match(ran.text(), /Unable to find image .* locally[\s\S]*Hello from Docker!/);
     await engine.removeImage(ref);
     const ctx = join(dir, 'ctx-remote');
     await mkdir(ctx);
     await writeFile(join(ctx, 'Dockerfile'), `FROM ${ref}\nLABEL from=remote\n`);
-    await assert.rejects(engine.build({ contextDir: ctx }), (err: unknown) => isDockyardError(err) && err.code === 'EngineBuildFailed');
+    await assert.rejects(
+      engine.build({ contextDir: ctx }),
+      (err: unknown) => isDockyardError(err) && err.code === 'EngineBuildFailed',
+    );
     const built = collector();
-    await engine.build({ contextDir: ctx, tags: ['example/remote:1'], pullAuth: { [registry.host]: { username: registry.username, password: registry.password } }, onOutput: built.onOutput });
+    await engine.build({
+      contextDir: ctx,
+      tags: ['example/remote:1'],
+      pullAuth: { [registry.host]: { username: registry.username, password: registry.password } },
+      onOutput: built.onOutput,
+    });
     assert.match(built.text(), new RegExp(`Step 1/2 : FROM ${ref}\n`));
     assert.equal((await engine.inspectImage('example/remote:1')).labels.from, 'remote');
   });
@@ -227,10 +324,16 @@ describe('DockerEngine on a private dockerd', () => {
       name: 'docker-step',
       image: 'docker',
       entrypoint: 'sh',
-      args: ['-c', `echo "$PW" | docker login -u ${registry.username} --password-stdin ${registry.host} && docker build -t ${ref} /workspace/app && docker push ${ref}`],
+      args: [
+        '-c',
+        `echo "$PW" | docker login -u ${registry.username} --password-stdin ${registry.host} && docker build -t ${ref} /workspace/app && docker push ${ref}`,
+      ],
       env: { PW: registry.password, HOME: '/acb/home' },
       network: 'host',
-      mounts: [{ source: 'dy-ws', target: '/workspace' }, { source: engine.dockerSocketPath, target: '/var/run/docker.sock' }],
+      mounts: [
+        { source: 'dy-ws', target: '/workspace' },
+        { source: engine.dockerSocketPath, target: '/var/run/docker.sock' },
+      ],
       onOutput: out.onOutput,
     });
     assert.equal(r.exitCode, 0, out.text());
@@ -251,17 +354,35 @@ describe('DockerEngine on a private dockerd', () => {
     const labels = { 'dockyard.run': 'r-1' };
     await engine.run({ name: 'svc-a', image: 'busybox', args: ['sleep', '60'], network: 'none', detach: true, labels });
     await engine.run({ name: 'svc-b', image: 'busybox', args: ['true'], network: 'none', keep: true, labels });
-    await engine.run({ name: 'svc-c', image: 'busybox', args: ['sleep', '60'], network: 'none', detach: true, labels: { 'dockyard.run': 'r-2' } });
+    await engine.run({
+      name: 'svc-c',
+      image: 'busybox',
+      args: ['sleep', '60'],
+      network: 'none',
+      detach: true,
+      labels: { 'dockyard.run': 'r-2' },
+    });
     assert.equal(await engine.removeContainersByLabel('dockyard.run', 'r-1'), 2);
     await assert.rejects(engine.docker.getContainer('svc-b').inspect(), /no such container/i);
     assert.equal((await engine.docker.getContainer('svc-c').inspect()).State.Running, true);
     await engine.removeContainer('svc-c');
 
     const out = collector();
-    const r = await engine.run({ name: 'nocmd', image: 'busybox', args: ['/no/such/binary'], network: 'none', onOutput: out.onOutput });
+    const r = await engine.run({
+      name: 'nocmd',
+      image: 'busybox',
+      args: ['/no/such/binary'],
+      network: 'none',
+      onOutput: out.onOutput,
+    });
     assert.equal(r.exitCode, 127);
     assert.match(out.text(), /no such file or directory/);
-    const missing = await engine.run({ name: 'noimage', image: 'no-such-image-here:1', network: 'none', onOutput: out.onOutput });
+    const missing = await engine.run({
+      name: 'noimage',
+      image: 'no-such-image-here:1',
+      network: 'none',
+      onOutput: out.onOutput,
+    });
     assert.equal(missing.exitCode, 125);
   });
 });

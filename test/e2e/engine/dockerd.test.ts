@@ -29,8 +29,13 @@ describe('private dockerd manager', () => {
   };
 
   it('runs several daemons at once and leaves no process, mount or exec root behind', async (t) => {
-    const [a, b] = await Promise.all([startDockerd({ dataDir: await tempDir() }), startDockerd({ dataDir: await tempDir() })]);
-    t.diagnostic(`dockerd start ms: ${a.startMs}, ${b.startMs} (concurrently); drivers ${a.storageDriver}/${b.storageDriver}`);
+    const [a, b] = await Promise.all([
+      startDockerd({ dataDir: await tempDir() }),
+      startDockerd({ dataDir: await tempDir() }),
+    ]);
+    t.diagnostic(
+      `dockerd start ms: ${a.startMs}, ${b.startMs} (concurrently); drivers ${a.storageDriver}/${b.storageDriver}`,
+    );
     try {
       assert.notEqual(a.socketPath, b.socketPath);
       assert.ok(Buffer.byteLength(a.socketPath) < 108);
@@ -77,9 +82,16 @@ describe('private dockerd manager', () => {
 
   it('bootstraps an engine with chosen library images in one call', async () => {
     const logs: string[] = [];
-    const { engine, library } = await startEngineWithLibrary({ dataDir: await tempDir(), library: ['hello-world'], onLog: (l) => logs.push(l) });
+    const { engine, library } = await startEngineWithLibrary({
+      dataDir: await tempDir(),
+      library: ['hello-world'],
+      onLog: (l) => logs.push(l),
+    });
     try {
-      assert.deepEqual(library.map((r) => r.name), ['hello-world']);
+      assert.deepEqual(
+        library.map((r) => r.name),
+        ['hello-world'],
+      );
       assert.equal((await engine.inspectImage('hello-world')).exists, true);
       assert.equal((await engine.inspectImage('busybox')).exists, false);
       assert.match(logs[0], /^Started private dockerd \(pid \d+, (overlay2|vfs), userns-remap\)/);
@@ -101,11 +113,17 @@ describe('private dockerd manager', () => {
   it('reports a daemon that cannot start, with its log, and leaves no exec root', async () => {
     const dataDir = await tempDir();
     const execRoot = join(dataDir, 'x');
-    await assert.rejects(startDockerd({ dataDir, execRoot, dockerdPath: '/bin/false' }), /EngineUnavailable|dockerd exited/);
+    await assert.rejects(
+      startDockerd({ dataDir, execRoot, dockerdPath: '/bin/false' }),
+      /EngineUnavailable|dockerd exited/,
+    );
     assert.equal(existsSync(execRoot), false);
   });
 
   it('fails clearly when no daemon answers on a docker host', async () => {
-    await assert.rejects(createDockerEngine({ dockerHost: 'unix:///nonexistent/docker.sock' }), /no docker daemon answers/);
+    await assert.rejects(
+      createDockerEngine({ dockerHost: 'unix:///nonexistent/docker.sock' }),
+      /no docker daemon answers/,
+    );
   });
 });

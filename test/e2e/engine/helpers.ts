@@ -40,15 +40,20 @@ export async function startRegistry(): Promise<TestRegistry> {
   let lastErr = '';
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    await writeFile(join(dir, 'config.yml'), [
-      'version: 0.1',
-      'log: { level: error }',
-      `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
-      `http: { addr: "127.0.0.1:${port}" }`,
-      `auth: { htpasswd: { realm: dockyard-test, path: ${join(dir, 'htpasswd')} } }`,
-      '',
-    ].join('\n'));
-    const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await writeFile(
+      join(dir, 'config.yml'),
+      [
+        'version: 0.1',
+        'log: { level: error }',
+        `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
+        `http: { addr: "127.0.0.1:${port}" }`,
+        `auth: { htpasswd: { realm: dockyard-test, path: ${join(dir, 'htpasswd')} } }`,
+        '',
+      ].join('\n'),
+    );
+    const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child.stderr?.on('data', (d: Buffer) => (lastErr += d.toString()));
     const ok = await waitHttp(`http://127.0.0.1:${port}/v2/`, child);
     if (ok) {
@@ -72,7 +77,10 @@ export async function startRegistry(): Promise<TestRegistry> {
 async function waitHttp(url: string, child: ChildProcess): Promise<boolean> {
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) return false;
-    const status = await fetch(url).then((r) => r.status, () => 0);
+    const status = await fetch(url).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 401 || status === 200) return true;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tar from 'tar-stream';
 import { createDockerEngine, type DockerEngine } from '../../../src/tasks/engine/index.js';
-import { ensureLibraryImages, exportLibraryImage, LIBRARY_IMAGES, pushLibraryImage, type LibraryImageResult } from '../../../src/tasks/library/index.js';
+import {
+  ensureLibraryImages,
+  exportLibraryImage,
+  LIBRARY_IMAGES,
+  pushLibraryImage,
+  type LibraryImageResult,
+} from '../../../src/tasks/library/index.js';
 import { collector, startRegistry, type TestRegistry } from './helpers.js';
 
 async function tarEntries(path: string): Promise<Map<string, Buffer>> {
@@ -51,7 +57,10 @@ describe('offline base-image library', () => {
   });
 
   it('creates every library image with the expected configuration', async (t) => {
-    assert.deepEqual(first.map((r) => [r.ref, r.skipped]), LIBRARY_IMAGES.map((n) => [`${n}:latest`, false]));
+    assert.deepEqual(
+      first.map((r) => [r.ref, r.skipped]),
+      LIBRARY_IMAGES.map((n) => [`${n}:latest`, false]),
+    );
     t.diagnostic(`first creation ms: ${first.map((r) => `${r.name}=${r.ms}`).join(' ')}`);
     for (const r of first) {
       const info = await engine.inspectImage(r.ref);
@@ -67,7 +76,14 @@ describe('offline base-image library', () => {
   it('runs hello-world, bash, busybox, docker and dockyard/cli', async () => {
     const run = async (image: string, args?: string[], extra: Partial<Parameters<DockerEngine['run']>[0]> = {}) => {
       const out = collector();
-      const r = await engine.run({ name: `lib-${image.replace(/\W/g, '-')}`, image, args, network: 'none', onOutput: out.onOutput, ...extra });
+      const r = await engine.run({
+        name: `lib-${image.replace(/\W/g, '-')}`,
+        image,
+        args,
+        network: 'none',
+        onOutput: out.onOutput,
+        ...extra,
+      });
       return { code: r.exitCode, text: out.text() };
     };
     const hello = await run('hello-world');
@@ -82,7 +98,11 @@ describe('offline base-image library', () => {
     const dockerVersion = await run('docker', ['version', '--format', '{{.Server.Version}}'], { mounts: sock });
     assert.equal(dockerVersion.code, 0, dockerVersion.text);
     assert.match(dockerVersion.text, /^20\.10\./);
-    const dockerSh = await run('docker', ['sh', '-c', 'docker images --format "{{.Repository}}" | sort | tr "\\n" " "'], { mounts: sock });
+    const dockerSh = await run(
+      'docker',
+      ['sh', '-c', 'docker images --format "{{.Repository}}" | sort | tr "\\n" " "'],
+      { mounts: sock },
+    );
     assert.match(dockerSh.text, /busybox .*hello-world/);
     const cli = await run('dockyard/cli', ['--help'], { env: { HOME: '/tmp' } });
     assert.equal(cli.code, 0, cli.text);
@@ -95,11 +115,20 @@ describe('offline base-image library', () => {
     const ms = Date.now() - t0;
     t.diagnostic(`second start ms: ${ms}`);
     assert.ok(second.every((r) => r.skipped));
-    assert.deepEqual(second.map((r) => r.imageId), first.map((r) => r.imageId));
+    assert.deepEqual(
+      second.map((r) => r.imageId),
+      first.map((r) => r.imageId),
+    );
     assert.ok(ms < 5000, `second start took ${ms} ms`);
     await engine.removeImage('hello-world:latest', true);
     const third = await ensureLibraryImages(engine, { workDir: workDir(), only: ['hello-world', 'busybox'] });
-    assert.deepEqual(third.map((r) => [r.name, r.skipped]), [['hello-world', false], ['busybox', true]]);
+    assert.deepEqual(
+      third.map((r) => [r.name, r.skipped]),
+      [
+        ['hello-world', false],
+        ['busybox', true],
+      ],
+    );
     assert.equal(third[0].imageId, first[1].imageId, 'rebuilt image is bit-identical');
   });
 
@@ -111,12 +140,19 @@ describe('offline base-image library', () => {
     assert.ok(entries.has('oci-layout'));
     const index = JSON.parse(entries.get('index.json')?.toString() ?? '{}') as { manifests: { digest: string }[] };
     assert.equal(index.manifests[0].digest, exported.manifestDigest);
-    const manifest = JSON.parse(entries.get('manifest.json')?.toString() ?? '[]') as { RepoTags: string[]; Config: string }[];
+    const manifest = JSON.parse(entries.get('manifest.json')?.toString() ?? '[]') as {
+      RepoTags: string[];
+      Config: string;
+    }[];
     assert.deepEqual(manifest[0].RepoTags, ['busybox:latest']);
     assert.equal(manifest[0].Config, `blobs/sha256/${exported.imageId.slice(7)}`);
 
     const target = `${registry.host}/library/busybox:latest`;
-    const pushed = await pushLibraryImage(engine, 'busybox', target, { username: registry.username, password: registry.password, serveraddress: registry.host });
+    const pushed = await pushLibraryImage(engine, 'busybox', target, {
+      username: registry.username,
+      password: registry.password,
+      serveraddress: registry.host,
+    });
     assert.match(pushed.digest, /^sha256:[0-9a-f]{64}$/);
     assert.equal(await engine.imageDigestFor(target, registry.host), pushed.digest);
   });

@@ -16,7 +16,12 @@ async function tarOf(files: Record<string, Buffer>): Promise<Buffer> {
 }
 
 /** Writes an OCI image layout with `layerCount` real gzip tar layers; returns its manifest digest. */
-export async function writeOciLayout(dir: string, tag: string, layerCount: number, layerBytes = 64 * 1024): Promise<{ manifestDigest: string; blobs: string[] }> {
+export async function writeOciLayout(
+  dir: string,
+  tag: string,
+  layerCount: number,
+  layerBytes = 64 * 1024,
+): Promise<{ manifestDigest: string; blobs: string[] }> {
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
   const put = (b: Buffer) => {
     const h = sha(b);
@@ -30,17 +35,41 @@ export async function writeOciLayout(dir: string, tag: string, layerCount: numbe
     diffIds.push(`sha256:${sha(t)}`);
     layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...put(gzipSync(t)) });
   }
-  const config = put(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } })));
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers }));
+  const config = put(
+    Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } }),
+    ),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers,
+    }),
+  );
   const m = put(manifest);
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...m,
+          annotations: { 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
+  );
   return { manifestDigest: m.digest, blobs: [config.digest, ...layers.map((l) => l.digest)] };
 }
 
 /** Every blob file of a layout: digest → bytes hash check. */
 export function layoutBlobs(dir: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  for (const f of readdirSync(join(dir, 'blobs', 'sha256'))) out.set(`sha256:${f}`, readFileSync(join(dir, 'blobs', 'sha256', f)));
+  for (const f of readdirSync(join(dir, 'blobs', 'sha256')))
+    out.set(`sha256:${f}`, readFileSync(join(dir, 'blobs', 'sha256', f)));
   return out;
 }

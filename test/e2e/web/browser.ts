@@ -10,7 +10,10 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 /** Builds the dashboard if its sources changed (async: the server under test runs in this process). */
 export async function buildDashboard(): Promise<void> {
-  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], { cwd: ROOT, timeout: 120_000 });
+  await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build-web.mjs')], {
+    cwd: ROOT,
+    timeout: 120_000,
+  });
 }
 
 export interface Browser {
@@ -24,7 +27,16 @@ export async function launchChromium(): Promise<Browser> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1360, height: 900 },
   });
   return {
@@ -44,7 +56,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Opens the dashboard in a new tab (its own sessionStorage) and signs in. */
-export async function signIn(context: BrowserContext, endpoint: string, who: { adminKey: string } | { appId: string; secret: string }): Promise<Page> {
+export async function signIn(
+  context: BrowserContext,
+  endpoint: string,
+  who: { adminKey: string } | { appId: string; secret: string },
+): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${endpoint}/dashboard/`);
   if ('adminKey' in who) {
@@ -64,9 +80,15 @@ export async function waitForText(page: Page, selector: string, re: RegExp, time
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
-    last = (await page.locator(selector).first().textContent({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => null)) ?? '';
+    last =
+      (await page
+        .locator(selector)
+        .first()
+        .textContent({ timeout: Math.max(1, deadline - Date.now()) })
+        .catch(() => null)) ?? '';
     if (re.test(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${selector} to match ${re}; it shows: ${last.slice(-2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${selector} to match ${re}; it shows: ${last.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

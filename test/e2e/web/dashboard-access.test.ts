@@ -27,7 +27,17 @@ before(async () => {
   await ok('keyvault', 'create', '-g', 'accessrg', '-n', 'dashvault');
   await ok('keyvault', 'secret', 'set', '--vault-name', 'dashvault', '--name', 'db-password', '--value', SECRET);
   auditor = (await s.api('/dockyard/v1/servicePrincipals', { method: 'POST', body: { displayName: 'auditor' } })).json;
-  await ok('role', 'assignment', 'create', '--assignee', auditor.appId, '--scope', `/subscriptions/${s.sub}/resourceGroups/accessrg`, '--role', 'Reader');
+  await ok(
+    'role',
+    'assignment',
+    'create',
+    '--assignee',
+    auditor.appId,
+    '--scope',
+    `/subscriptions/${s.sub}/resourceGroups/accessrg`,
+    '--role',
+    'Reader',
+  );
   await ok('keyvault', 'set-policy', '-n', 'dashvault', '--spn', auditor.appId, '--secret-permissions', 'list');
   browser = await launchChromium();
 });
@@ -42,7 +52,10 @@ test('identities and their role assignments, with role and principal names', { t
   const ids = await waitForText(page, '[data-testid=identities]', /builder-id/);
   assert.match(ids, /builder-id\s*accessrg/);
   const ras = await waitForText(page, '[data-testid=role-assignments]', /AcrPull/);
-  assert.match(ras, /builder-id \(UserAssigned identity\)\s*ServicePrincipal\s*AcrPull\s*\/subscriptions\/[^/]+\/resourceGroups\/accessrg\/providers\/Microsoft\.ContainerRegistry\/registries\/accessreg/);
+  assert.match(
+    ras,
+    /builder-id \(UserAssigned identity\)\s*ServicePrincipal\s*AcrPull\s*\/subscriptions\/[^/]+\/resourceGroups\/accessrg\/providers\/Microsoft\.ContainerRegistry\/registries\/accessreg/,
+  );
   assert.match(ras, /auditor \(ServicePrincipal\)\s*ServicePrincipal\s*Reader/);
   assert.match(ras, /Owner/);
   await screenshot(page, '06-identities');
@@ -54,7 +67,7 @@ test('an allowed principal reveals a masked secret on request', { timeout: 120_0
   await page.click('header >> text=Key vaults');
   await page.click('[data-testid=vaults] >> text=dashvault');
   await page.waitForSelector('[data-testid=secret-masked-db-password]');
-  assert.doesNotMatch((await page.content()), new RegExp(SECRET));
+  assert.doesNotMatch(await page.content(), new RegExp(SECRET));
   await screenshot(page, '07-vault-masked');
   await page.click('[data-testid=reveal-db-password]');
   assert.equal(await waitForText(page, '[data-testid=secret-value-db-password]', /./), SECRET);
@@ -64,7 +77,10 @@ test('an allowed principal reveals a masked secret on request', { timeout: 120_0
 
 test('a principal with only the list permission sees names, never values', { timeout: 120_000 }, async () => {
   const page = await signIn(browser.context, s.endpoint, { appId: auditor.appId, secret: auditor.password });
-  assert.equal(await page.textContent('[data-testid=signed-in-as] >> nth=0').then((t) => /auditor/.test(t ?? '')), true);
+  assert.equal(
+    await page.textContent('[data-testid=signed-in-as] >> nth=0').then((t) => /auditor/.test(t ?? '')),
+    true,
+  );
   await page.goto(`${s.endpoint}/dashboard/#/rg/accessrg/vaults/dashvault`);
   await page.waitForSelector('[data-testid=secret-masked-db-password]');
   await page.click('[data-testid=reveal-db-password]');

@@ -31,7 +31,11 @@ before(async () => {
   assert.equal(c.code, 0, c.stderr);
   ({ id: registryId, loginServer } = JSON.parse(c.stdout));
   reader = (await s.api('/dockyard/v1/servicePrincipals', { method: 'POST', body: { displayName: 'reader' } })).json;
-  assert.equal((await cli('role', 'assignment', 'create', '--assignee', reader.appId, '--scope', registryId, '--role', 'Reader')).code, 0);
+  assert.equal(
+    (await cli('role', 'assignment', 'create', '--assignee', reader.appId, '--scope', registryId, '--role', 'Reader'))
+      .code,
+    0,
+  );
 });
 after(async () => {
   await s?.cleanup();
@@ -46,7 +50,10 @@ test('serves the built app under /dashboard/ with deep links, hashed assets and 
     assert.equal(r.status, 200, p);
     assert.match(r.headers.get('content-type')!, /^text\/html/);
     assert.equal(r.headers.get('cache-control'), 'no-cache');
-    assert.match(r.headers.get('content-security-policy')!, /default-src 'self'.*connect-src 'self'.*frame-ancestors 'none'/);
+    assert.match(
+      r.headers.get('content-security-policy')!,
+      /default-src 'self'.*connect-src 'self'.*frame-ancestors 'none'/,
+    );
     assert.match(await r.text(), /<div id="app"><\/div>/);
   }
   const asset = readdirSync(join(DASHBOARD_DIST, 'assets')).find((f) => f.endsWith('.js'))!;
@@ -75,10 +82,15 @@ test('permissions: answers for the caller only, from the same RBAC as the API', 
   assert.equal(r.json.allowed['Microsoft.ContainerRegistry/registries/read'], true);
   assert.equal(r.json.allowed['Microsoft.ContainerRegistry/registries/scheduleRun/action'], false);
   assert.equal(r.json.allowed['Microsoft.ContainerRegistry/registries/tasks/delete'], false);
-  const custom = await s.api(`${q}&actions=Microsoft.ContainerRegistry/registries/write`, { headers: { authorization: `Bearer ${tok}` } });
+  const custom = await s.api(`${q}&actions=Microsoft.ContainerRegistry/registries/write`, {
+    headers: { authorization: `Bearer ${tok}` },
+  });
   assert.deepEqual(custom.json.allowed, { 'Microsoft.ContainerRegistry/registries/write': false });
   // Outside the registry the Reader holds nothing.
-  const sub = await s.api(`/dockyard/v1/permissions?scope=/subscriptions/${s.sub}&actions=Microsoft.ContainerRegistry/registries/read`, { headers: { authorization: `Bearer ${tok}` } });
+  const sub = await s.api(
+    `/dockyard/v1/permissions?scope=/subscriptions/${s.sub}&actions=Microsoft.ContainerRegistry/registries/read`,
+    { headers: { authorization: `Bearer ${tok}` } },
+  );
   assert.equal(sub.json.allowed['Microsoft.ContainerRegistry/registries/read'], false);
   const anon = await fetch(`${s.endpoint}${q}`);
   assert.equal(anon.status, 401);
@@ -88,14 +100,26 @@ test('permissions: answers for the caller only, from the same RBAC as the API', 
 test('registry proxy: the browser runs the registry token flow same-origin; nothing is added', async () => {
   const base = `${s.endpoint}/dashboard/registry/dashreg`;
   const tok = await tokenFor('00000000-0000-0000-0000-00000000ad01', s.platform.admin.key);
-  const form = (o: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(o) });
-  const ex = await fetch(`${base}/oauth2/exchange`, form({ grant_type: 'access_token', service: loginServer, access_token: tok }));
+  const form = (o: Record<string, string>) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(o),
+  });
+  const ex = await fetch(
+    `${base}/oauth2/exchange`,
+    form({ grant_type: 'access_token', service: loginServer, access_token: tok }),
+  );
   assert.equal(ex.status, 200);
   const { refresh_token } = (await ex.json()) as { refresh_token: string };
-  const at = await fetch(`${base}/oauth2/token`, form({ grant_type: 'refresh_token', service: loginServer, scope: 'registry:catalog:*', refresh_token }));
+  const at = await fetch(
+    `${base}/oauth2/token`,
+    form({ grant_type: 'refresh_token', service: loginServer, scope: 'registry:catalog:*', refresh_token }),
+  );
   assert.equal(at.status, 200);
   const { access_token } = (await at.json()) as { access_token: string };
-  const cat = await fetch(`${base}/acr/v1/_catalog`, { headers: { 'x-registry-authorization': `Bearer ${access_token}` } });
+  const cat = await fetch(`${base}/acr/v1/_catalog`, {
+    headers: { 'x-registry-authorization': `Bearer ${access_token}` },
+  });
   assert.equal(cat.status, 200, await cat.clone().text());
   assert.deepEqual(((await cat.json()) as { repositories: string[] }).repositories ?? [], []);
   // Without a registry token the registry itself answers 401 with its challenge.
@@ -104,7 +128,10 @@ test('registry proxy: the browser runs the registry token flow same-origin; noth
   assert.match(noauth.headers.get('www-authenticate')!, /^Bearer realm=/);
   // A Reader's AAD token is exchanged, but the registry grants it only what RBAC allows.
   const rt = await tokenFor(reader.appId, reader.password);
-  const rex = await fetch(`${base}/oauth2/exchange`, form({ grant_type: 'access_token', service: loginServer, access_token: rt }));
+  const rex = await fetch(
+    `${base}/oauth2/exchange`,
+    form({ grant_type: 'access_token', service: loginServer, access_token: rt }),
+  );
   assert.equal(rex.status, 200);
   // Writes, blobs uploads and unknown registries are refused by the proxy.
   assert.equal((await fetch(`${base}/v2/x/blobs/uploads/`, { method: 'POST' })).status, 400);

@@ -15,11 +15,17 @@ const REGV = 'api-version=2025-04-01';
 const IDV = 'api-version=2023-01-31';
 
 test('resource group create, show (case-insensitive), list, delete', async () => {
-  const put = await s.api(`/subscriptions/${s.sub}/resourcegroups/Rg1?${RV}`, { method: 'PUT', body: { location: 'eastus' } });
+  const put = await s.api(`/subscriptions/${s.sub}/resourcegroups/Rg1?${RV}`, {
+    method: 'PUT',
+    body: { location: 'eastus' },
+  });
   assert.equal(put.status, 201);
   assert.equal(put.json.id, `/subscriptions/${s.sub}/resourceGroups/Rg1`);
   assert.equal(put.json.properties.provisioningState, 'Succeeded');
-  const again = await s.api(`/subscriptions/${s.sub}/resourcegroups/Rg1?${RV}`, { method: 'PUT', body: { location: 'eastus' } });
+  const again = await s.api(`/subscriptions/${s.sub}/resourcegroups/Rg1?${RV}`, {
+    method: 'PUT',
+    body: { location: 'eastus' },
+  });
   assert.equal(again.status, 200);
   const show = await s.api(`/subscriptions/${s.sub}/resourceGroups/rg1?${RV}`);
   assert.equal(show.status, 200);
@@ -35,13 +41,22 @@ test('resource group create, show (case-insensitive), list, delete', async () =>
 
 test('resource group in another location is refused; bad names are InvalidResourceName', async () => {
   await s.api(`/subscriptions/${s.sub}/resourcegroups/locked?${RV}`, { method: 'PUT', body: { location: 'eastus' } });
-  const moved = await s.api(`/subscriptions/${s.sub}/resourcegroups/locked?${RV}`, { method: 'PUT', body: { location: 'westus' } });
+  const moved = await s.api(`/subscriptions/${s.sub}/resourcegroups/locked?${RV}`, {
+    method: 'PUT',
+    body: { location: 'westus' },
+  });
   assert.equal(moved.status, 409);
   assert.equal(moved.json.error.code, 'InvalidResourceGroupLocation');
-  const bad = await s.api(`/subscriptions/${s.sub}/resourcegroups/bad%24name?${RV}`, { method: 'PUT', body: { location: 'eastus' } });
+  const bad = await s.api(`/subscriptions/${s.sub}/resourcegroups/bad%24name?${RV}`, {
+    method: 'PUT',
+    body: { location: 'eastus' },
+  });
   assert.equal(bad.status, 400);
   assert.equal(bad.json.error.code, 'InvalidResourceName');
-  const dot = await s.api(`/subscriptions/${s.sub}/resourcegroups/ends.?${RV}`, { method: 'PUT', body: { location: 'eastus' } });
+  const dot = await s.api(`/subscriptions/${s.sub}/resourcegroups/ends.?${RV}`, {
+    method: 'PUT',
+    body: { location: 'eastus' },
+  });
   assert.equal(dot.json.error.code, 'InvalidResourceName');
 });
 
@@ -55,7 +70,11 @@ test('api-version is required and must be known', async () => {
 });
 
 test('malformed JSON body is InvalidRequestContent', async () => {
-  const r = await s.api(`/subscriptions/${s.sub}/resourcegroups/x?${RV}`, { method: 'PUT', body: '{"location": ', headers: { 'content-type': 'application/json' } });
+  const r = await s.api(`/subscriptions/${s.sub}/resourcegroups/x?${RV}`, {
+    method: 'PUT',
+    body: '{"location": ',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(r.status, 400);
   assert.equal(r.json.error.code, 'InvalidRequestContent');
   const arr = await s.api(`/subscriptions/${s.sub}/resourcegroups/x?${RV}`, { method: 'PUT', body: [1, 2] });
@@ -85,23 +104,46 @@ test('registry create, name rules, global uniqueness, update, delete', async () 
   assert.equal(dash.json.error.code, 'InvalidResourceName');
 
   await s.api(`/subscriptions/${s.sub}/resourcegroups/other?${RV}`, { method: 'PUT', body: { location: 'eastus' } });
-  const dup = await s.api(`/subscriptions/${s.sub}/resourceGroups/other/providers/Microsoft.ContainerRegistry/registries/MYREGISTRY1?${REGV}`, { method: 'PUT', body: { sku: { name: 'Basic' } } });
+  const dup = await s.api(
+    `/subscriptions/${s.sub}/resourceGroups/other/providers/Microsoft.ContainerRegistry/registries/MYREGISTRY1?${REGV}`,
+    { method: 'PUT', body: { sku: { name: 'Basic' } } },
+  );
   assert.equal(dup.status, 409);
   assert.equal(dup.json.error.code, 'AlreadyInUse');
 
-  const noGroup = await s.api(`/subscriptions/${s.sub}/resourceGroups/nogroup/providers/Microsoft.ContainerRegistry/registries/fresh12345?${REGV}`, { method: 'PUT', body: { sku: { name: 'Basic' } } });
+  const noGroup = await s.api(
+    `/subscriptions/${s.sub}/resourceGroups/nogroup/providers/Microsoft.ContainerRegistry/registries/fresh12345?${REGV}`,
+    { method: 'PUT', body: { sku: { name: 'Basic' } } },
+  );
   assert.equal(noGroup.json.error.code, 'ResourceGroupNotFound');
 
-  const patched = await s.api(`${base}/myregistry1?${REGV}`, { method: 'PATCH', body: { properties: { publicNetworkAccess: 'Disabled', networkRuleBypassOptions: 'None', networkRuleSet: { defaultAction: 'Deny', ipRules: [{ action: 'Allow', ipAddressOrRange: '127.0.0.2' }] } } } });
+  const patched = await s.api(`${base}/myregistry1?${REGV}`, {
+    method: 'PATCH',
+    body: {
+      properties: {
+        publicNetworkAccess: 'Disabled',
+        networkRuleBypassOptions: 'None',
+        networkRuleSet: { defaultAction: 'Deny', ipRules: [{ action: 'Allow', ipAddressOrRange: '127.0.0.2' }] },
+      },
+    },
+  });
   assert.equal(patched.status, 200);
   assert.equal(patched.json.publicNetworkAccess, 'Disabled');
   assert.equal(patched.json.networkRuleBypassOptions, 'None');
   assert.deepEqual(patched.json.networkRuleSet.ipRules, [{ action: 'Allow', ipAddressOrRange: '127.0.0.2' }]);
 
-  const badIp = await s.api(`${base}/myregistry1?${REGV}`, { method: 'PATCH', body: { properties: { networkRuleSet: { defaultAction: 'Deny', ipRules: [{ ipAddressOrRange: '300.1.1.1' }] } } } });
+  const badIp = await s.api(`${base}/myregistry1?${REGV}`, {
+    method: 'PATCH',
+    body: { properties: { networkRuleSet: { defaultAction: 'Deny', ipRules: [{ ipAddressOrRange: '300.1.1.1' }] } } },
+  });
   assert.equal(badIp.json.error.code, 'InvalidParameter');
-  const tooMany = Array.from({ length: 201 }, (_, i) => ({ ipAddressOrRange: `10.0.${Math.floor(i / 250)}.${i % 250}` }));
-  const quota = await s.api(`${base}/myregistry1?${REGV}`, { method: 'PATCH', body: { properties: { networkRuleSet: { defaultAction: 'Deny', ipRules: tooMany } } } });
+  const tooMany = Array.from({ length: 201 }, (_, i) => ({
+    ipAddressOrRange: `10.0.${Math.floor(i / 250)}.${i % 250}`,
+  }));
+  const quota = await s.api(`${base}/myregistry1?${REGV}`, {
+    method: 'PATCH',
+    body: { properties: { networkRuleSet: { defaultAction: 'Deny', ipRules: tooMany } } },
+  });
   assert.equal(quota.json.error.code, 'QuotaExceeded');
 
   const del = await s.api(`${base}/myregistry1?${REGV}`, { method: 'DELETE' });
@@ -127,10 +169,18 @@ test('user-assigned identities have principal, client and tenant ids', async () 
 });
 
 test('requests without credentials are refused with AuthenticationFailed', async () => {
-  const r = await s.api(`/subscriptions/${s.sub}/resourcegroups/anon?${RV}`, { method: 'PUT', body: { location: 'eastus' }, headers: { authorization: '' } });
+  const r = await s.api(`/subscriptions/${s.sub}/resourcegroups/anon?${RV}`, {
+    method: 'PUT',
+    body: { location: 'eastus' },
+    headers: { authorization: '' },
+  });
   assert.equal(r.status, 401);
   assert.equal(r.json.error.code, 'AuthenticationFailed');
-  const wrong = await s.api(`/subscriptions/${s.sub}/resourcegroups/anon?${RV}`, { method: 'PUT', body: { location: 'eastus' }, headers: { authorization: 'DockyardKey not-the-key' } });
+  const wrong = await s.api(`/subscriptions/${s.sub}/resourcegroups/anon?${RV}`, {
+    method: 'PUT',
+    body: { location: 'eastus' },
+    headers: { authorization: 'DockyardKey not-the-key' },
+  });
   assert.equal(wrong.status, 401);
   const subs = await s.api(`/subscriptions?${RV}`, { headers: { authorization: '' } });
   assert.equal(subs.status, 401);

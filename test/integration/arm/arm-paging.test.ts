@@ -12,7 +12,11 @@ const TASKV = 'api-version=2019-06-01-preview';
 before(async () => {
   // Pages of 2, so a handful of resources spans several pages.
   s = await startTestServer({ armPageSize: 2 });
-  assert.equal((await s.api(`/subscriptions/${s.sub}/resourcegroups/rg?${RV}`, { method: 'PUT', body: { location: 'eastus' } })).status, 201);
+  assert.equal(
+    (await s.api(`/subscriptions/${s.sub}/resourcegroups/rg?${RV}`, { method: 'PUT', body: { location: 'eastus' } }))
+      .status,
+    201,
+  );
 });
 after(async () => {
   await s.cleanup();
@@ -41,30 +45,53 @@ async function walk(path: string): Promise<{ items: any[]; pages: number }> {
 
 test('ARM lists page with an absolute nextLink ($skipToken): identities, registries, groups, role assignments', async () => {
   for (let i = 0; i < 5; i++) {
-    const r = await s.api(`/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id${i}?${IDV}`, { method: 'PUT', body: { location: 'eastus' } });
+    const r = await s.api(
+      `/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id${i}?${IDV}`,
+      { method: 'PUT', body: { location: 'eastus' } },
+    );
     assert.ok(r.status === 200 || r.status === 201, r.text);
   }
   for (let i = 0; i < 3; i++) {
-    const r = await s.api(`/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/pagereg${i}?${REGV}`, { method: 'PUT', body: { location: 'eastus', sku: { name: 'Basic' } } });
+    const r = await s.api(
+      `/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/pagereg${i}?${REGV}`,
+      { method: 'PUT', body: { location: 'eastus', sku: { name: 'Basic' } } },
+    );
     assert.ok(r.status === 200 || r.status === 201, r.text);
   }
-  const ids = await walk(`/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities?${IDV}`);
+  const ids = await walk(
+    `/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities?${IDV}`,
+  );
   assert.equal(ids.pages, 3);
   assert.deepEqual(ids.items.map((i) => i.name).sort(), ['id0', 'id1', 'id2', 'id3', 'id4']);
   const regs = await walk(`/subscriptions/${s.sub}/providers/Microsoft.ContainerRegistry/registries?${REGV}`);
   assert.equal(regs.pages, 2);
   assert.equal(new Set(regs.items.map((r) => r.name)).size, 3);
-  for (const g of ['rg2', 'rg3']) await s.api(`/subscriptions/${s.sub}/resourcegroups/${g}?${RV}`, { method: 'PUT', body: { location: 'eastus' } });
+  for (const g of ['rg2', 'rg3'])
+    await s.api(`/subscriptions/${s.sub}/resourcegroups/${g}?${RV}`, { method: 'PUT', body: { location: 'eastus' } });
   assert.equal((await walk(`/subscriptions/${s.sub}/resourcegroups?${RV}`)).items.length, 3);
-  const defs = await walk(`/subscriptions/${s.sub}/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01`);
+  const defs = await walk(
+    `/subscriptions/${s.sub}/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01`,
+  );
   assert.ok(defs.pages > 1 && new Set(defs.items.map((d) => d.id)).size === defs.items.length);
   assert.equal((await s.api(`/subscriptions/${s.sub}/resourcegroups?${RV}&$skipToken=garbage!`)).status, 400);
 });
 
 test('runs list: pages newest first without overlap; $top caps the total across pages; the CLI follows nextLink', async () => {
-  const reg = (await s.api(`/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/pagereg0?${REGV}`)).json;
+  const reg = (
+    await s.api(
+      `/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/pagereg0?${REGV}`,
+    )
+  ).json;
   const info = { id: reg.id, name: reg.name, resourceGroup: 'rg' };
-  const step = { type: 'EncodedTask', contextPath: null, contextAccessToken: null, encodedTaskContent: Buffer.from('steps:\n  - cmd: busybox true\n').toString('base64'), encodedValuesContent: null, values: [], baseImageDependencies: null } as never;
+  const step = {
+    type: 'EncodedTask',
+    contextPath: null,
+    contextAccessToken: null,
+    encodedTaskContent: Buffer.from('steps:\n  - cmd: busybox true\n').toString('base64'),
+    encodedValuesContent: null,
+    values: [],
+    baseImageDependencies: null,
+  } as never;
   for (let i = 0; i < 7; i++) await s.platform.tasks.scheduler.quickRun(info, { step });
   const base = `${reg.id}/runs?${TASKV}`;
   const all = await walk(base);

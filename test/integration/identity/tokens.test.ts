@@ -14,10 +14,13 @@ after(async () => {
 });
 
 const RV = 'api-version=2022-09-01';
-const armGet = (token: string) => fetch(`${s.endpoint}/subscriptions/${s.sub}/resourcegroups?${RV}`, { headers: { authorization: `Bearer ${token}` } });
+const armGet = (token: string) =>
+  fetch(`${s.endpoint}/subscriptions/${s.sub}/resourcegroups?${RV}`, { headers: { authorization: `Bearer ${token}` } });
 
 test('OIDC discovery and JWKS describe the tenant', async () => {
-  const d = await s.api(`/${s.platform.tenantId}/v2.0/.well-known/openid-configuration`, { headers: { authorization: '' } });
+  const d = await s.api(`/${s.platform.tenantId}/v2.0/.well-known/openid-configuration`, {
+    headers: { authorization: '' },
+  });
   assert.equal(d.status, 200);
   assert.equal(d.json.issuer, `${s.endpoint}/${s.platform.tenantId}/v2.0`);
   assert.equal(d.json.token_endpoint, `${s.endpoint}/${s.platform.tenantId}/oauth2/v2.0/token`);
@@ -43,7 +46,12 @@ test('client credentials (v2 scope= and v1 resource=) give JWTs with the expecte
   const v1 = await fetch(`${s.endpoint}/${s.platform.tenantId}/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sp.appId, client_secret: sp.password, resource: 'https://vault.azure.net' }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sp.appId,
+      client_secret: sp.password,
+      resource: 'https://vault.azure.net',
+    }).toString(),
   });
   const j = (await v1.json()) as any;
   assert.equal(v1.status, 200);
@@ -52,7 +60,12 @@ test('client credentials (v2 scope= and v1 resource=) give JWTs with the expecte
   const bad = await fetch(`${s.endpoint}/${s.platform.tenantId}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sp.appId, client_secret: 'wrong', scope: 'https://management.azure.com/.default' }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sp.appId,
+      client_secret: 'wrong',
+      scope: 'https://management.azure.com/.default',
+    }).toString(),
   });
   assert.equal(bad.status, 401);
   assert.equal(((await bad.json()) as any).error, 'invalid_client');
@@ -60,7 +73,11 @@ test('client credentials (v2 scope= and v1 resource=) give JWTs with the expecte
 
 test('a valid management token authenticates ARM calls; RBAC then decides (no role -> 403)', async () => {
   const sp = await createSp(s, 'norole');
-  const res = await fetch(`${s.endpoint}/subscriptions/${s.sub}/resourcegroups/x?${RV}`, { method: 'PUT', headers: { authorization: `Bearer ${await spToken(s, sp)}`, 'content-type': 'application/json' }, body: '{"location":"eastus"}' });
+  const res = await fetch(`${s.endpoint}/subscriptions/${s.sub}/resourcegroups/x?${RV}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${await spToken(s, sp)}`, 'content-type': 'application/json' },
+    body: '{"location":"eastus"}',
+  });
   assert.equal(res.status, 403);
   const j = (await res.json()) as any;
   assert.equal(j.error.code, 'AuthorizationFailed');
@@ -117,12 +134,29 @@ test('the local admin logs in with its key as a client secret and is Owner of th
   const res = await fetch(`${s.endpoint}/${s.platform.tenantId}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: '00000000-0000-0000-0000-00000000ad01', client_secret: s.platform.admin.key, scope: 'https://management.azure.com/.default' }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: '00000000-0000-0000-0000-00000000ad01',
+      client_secret: s.platform.admin.key,
+      scope: 'https://management.azure.com/.default',
+    }).toString(),
   });
   const { access_token } = (await res.json()) as any;
-  const put = await fetch(`${s.endpoint}/subscriptions/${s.sub}/resourcegroups/adminrg?${RV}`, { method: 'PUT', headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' }, body: '{"location":"eastus"}' });
+  const put = await fetch(`${s.endpoint}/subscriptions/${s.sub}/resourcegroups/adminrg?${RV}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },
+    body: '{"location":"eastus"}',
+  });
   assert.equal(put.status, 201);
-  const list = await s.api(`/subscriptions/${s.sub}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=${encodeURIComponent("principalId eq '00000000-0000-0000-0000-00000000ad01'")}`);
+  const list = await s.api(
+    `/subscriptions/${s.sub}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=${encodeURIComponent("principalId eq '00000000-0000-0000-0000-00000000ad01'")}`,
+  );
   assert.equal(list.status, 200);
-  assert.ok(list.json.value.some((a: any) => a.properties.roleDefinitionId.endsWith('8e3af657-a8ff-443c-a75c-2fe8c4bcb635') && a.properties.scope === `/subscriptions/${s.sub}`));
+  assert.ok(
+    list.json.value.some(
+      (a: any) =>
+        a.properties.roleDefinitionId.endsWith('8e3af657-a8ff-443c-a75c-2fe8c4bcb635') &&
+        a.properties.scope === `/subscriptions/${s.sub}`,
+    ),
+  );
 });

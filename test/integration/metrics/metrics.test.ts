@@ -43,8 +43,19 @@ let s: TestServer;
 let loginServer: string;
 before(async () => {
   s = await startTestServer({}, undefined, { executor: new InstantExecutor() });
-  assert.equal((await s.api(`/subscriptions/${s.sub}/resourcegroups/rg?api-version=2021-04-01`, { method: 'PUT', body: { location: 'eastus' } })).status, 201);
-  const reg = await s.api(`/subscriptions/${s.sub}/resourcegroups/rg/providers/Microsoft.ContainerRegistry/registries/metricsreg?api-version=${API}`, { method: 'PUT', body: { location: 'eastus', sku: { name: 'Basic' } } });
+  assert.equal(
+    (
+      await s.api(`/subscriptions/${s.sub}/resourcegroups/rg?api-version=2021-04-01`, {
+        method: 'PUT',
+        body: { location: 'eastus' },
+      })
+    ).status,
+    201,
+  );
+  const reg = await s.api(
+    `/subscriptions/${s.sub}/resourcegroups/rg/providers/Microsoft.ContainerRegistry/registries/metricsreg?api-version=${API}`,
+    { method: 'PUT', body: { location: 'eastus', sku: { name: 'Basic' } } },
+  );
   assert.equal(reg.status, 201, reg.text);
   loginServer = reg.json.loginServer ?? reg.json.properties?.loginServer;
 });
@@ -52,7 +63,10 @@ after(async () => {
   await s.cleanup();
 });
 
-async function scrape(server: TestServer, headers: Record<string, string> = {}): Promise<{ status: number; text: string; type: string | null }> {
+async function scrape(
+  server: TestServer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; type: string | null }> {
   const r = await fetch(`${server.endpoint}/metrics`, { headers });
   return { status: r.status, text: await r.text(), type: r.headers.get('content-type') };
 }
@@ -64,21 +78,48 @@ test('a push and a run move the counters; labels are route templates, never name
 
   // The registry token flow: Basic (local administrator) at /oauth2/token, then the bearer on the data plane.
   const basic = Buffer.from(`${LOCAL_ADMIN_OBJECT_ID}:${s.platform.admin.key}`).toString('base64');
-  const tr = await fetch(`http://${loginServer}/oauth2/token?service=${loginServer}&scope=repository:app:pull,push`, { headers: { authorization: `Basic ${basic}` } });
+  const tr = await fetch(`http://${loginServer}/oauth2/token?service=${loginServer}&scope=repository:app:pull,push`, {
+    headers: { authorization: `Basic ${basic}` },
+  });
   assert.equal(tr.status, 200);
   const auth = { authorization: `Bearer ${((await tr.json()) as { access_token: string }).access_token}` };
-  const bad = await fetch(`http://${loginServer}/oauth2/token?service=${loginServer}&scope=repository:app:pull`, { headers: { authorization: `Basic ${Buffer.from(`${LOCAL_ADMIN_OBJECT_ID}:wrong`).toString('base64')}` } });
+  const bad = await fetch(`http://${loginServer}/oauth2/token?service=${loginServer}&scope=repository:app:pull`, {
+    headers: { authorization: `Basic ${Buffer.from(`${LOCAL_ADMIN_OBJECT_ID}:wrong`).toString('base64')}` },
+  });
   assert.equal(bad.status, 401);
 
   const layer = Buffer.from('a layer of exactly thirty-two b!');
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
+  );
   // One chunked upload (POST, PATCH, PUT) and one monolithic upload.
   const start = await fetch(`http://${loginServer}/v2/app/blobs/uploads/`, { method: 'POST', headers: auth });
   assert.equal(start.status, 202);
   const loc = start.headers.get('location')!;
-  assert.equal((await fetch(`http://${loginServer}${loc}`, { method: 'PATCH', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: layer })).status, 202);
-  assert.equal((await fetch(`http://${loginServer}${loc}?digest=${sha(layer)}`, { method: 'PUT', headers: auth })).status, 201);
-  assert.equal((await fetch(`http://${loginServer}/v2/app/blobs/uploads/?digest=${sha(config)}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: config })).status, 201);
+  assert.equal(
+    (
+      await fetch(`http://${loginServer}${loc}`, {
+        method: 'PATCH',
+        headers: { ...auth, 'content-type': 'application/octet-stream' },
+        body: layer,
+      })
+    ).status,
+    202,
+  );
+  assert.equal(
+    (await fetch(`http://${loginServer}${loc}?digest=${sha(layer)}`, { method: 'PUT', headers: auth })).status,
+    201,
+  );
+  assert.equal(
+    (
+      await fetch(`http://${loginServer}/v2/app/blobs/uploads/?digest=${sha(config)}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/octet-stream' },
+        body: config,
+      })
+    ).status,
+    201,
+  );
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
@@ -87,16 +128,28 @@ test('a push and a run move the counters; labels are route templates, never name
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(layer), size: layer.length }],
     }),
   );
-  assert.equal((await fetch(`http://${loginServer}/v2/app/manifests/v1`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest })).status, 201);
+  assert.equal(
+    (
+      await fetch(`http://${loginServer}/v2/app/manifests/v1`, {
+        method: 'PUT',
+        headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+        body: manifest,
+      })
+    ).status,
+    201,
+  );
   const pulled = await fetch(`http://${loginServer}/v2/app/blobs/${sha(layer)}`, { headers: auth });
   assert.equal((await pulled.arrayBuffer()).byteLength, layer.length);
 
   // A run (quick run of an encoded task file), to its end.
   const encoded = Buffer.from('version: v1.1.0\nsteps:\n  - cmd: busybox echo hi\n').toString('base64');
-  const sched = await s.api(`/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/metricsreg/scheduleRun?api-version=2019-06-01-preview`, {
-    method: 'POST',
-    body: { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded, values: [], platform: { os: 'Linux' } },
-  });
+  const sched = await s.api(
+    `/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/metricsreg/scheduleRun?api-version=2019-06-01-preview`,
+    {
+      method: 'POST',
+      body: { type: 'EncodedTaskRunRequest', encodedTaskContent: encoded, values: [], platform: { os: 'Linux' } },
+    },
+  );
   assert.ok(sched.status === 200 || sched.status === 202, sched.text);
   const runId = (sched.json.runId ?? sched.json.properties?.runId) as string;
   for (let i = 0; ; i++) {
@@ -109,26 +162,65 @@ test('a push and a run move the counters; labels are route templates, never name
   await registryOf(s.platform)!.gc.run();
 
   const after = (await scrape(s)).text;
-  const delta = (name: string, labels: Record<string, string> = {}) => sum(after, name, labels) - sum(before.text, name, labels);
-  assert.equal(delta('dockyard_registry_pushed_bytes_total', { registry: 'metricsreg', kind: 'blob' }), layer.length + config.length);
-  assert.equal(delta('dockyard_registry_pushed_bytes_total', { registry: 'metricsreg', kind: 'manifest' }), manifest.length);
+  const delta = (name: string, labels: Record<string, string> = {}) =>
+    sum(after, name, labels) - sum(before.text, name, labels);
+  assert.equal(
+    delta('dockyard_registry_pushed_bytes_total', { registry: 'metricsreg', kind: 'blob' }),
+    layer.length + config.length,
+  );
+  assert.equal(
+    delta('dockyard_registry_pushed_bytes_total', { registry: 'metricsreg', kind: 'manifest' }),
+    manifest.length,
+  );
   assert.equal(delta('dockyard_registry_pulled_bytes_total', { registry: 'metricsreg', kind: 'blob' }), layer.length);
-  assert.equal(sum(after, 'dockyard_registry_storage_bytes', { registry: 'metricsreg' }), layer.length + config.length + manifest.length);
+  assert.equal(
+    sum(after, 'dockyard_registry_storage_bytes', { registry: 'metricsreg' }),
+    layer.length + config.length + manifest.length,
+  );
   assert.equal(sum(after, 'dockyard_registry_blob_uploads_in_flight'), 0);
   assert.equal(sum(after, 'dockyard_registry_upload_sessions'), 0);
-  assert.equal(delta('dockyard_http_requests_total', { plane: 'registry', route: '/v2/<name>/blobs/uploads/<uuid>', method: 'PATCH', status: '202' }), 1);
-  assert.equal(delta('dockyard_http_requests_total', { plane: 'registry', route: '/v2/<name>/manifests/<reference>', method: 'PUT', status: '201' }), 1);
-  assert.equal(delta('dockyard_http_request_duration_seconds_count', { plane: 'registry', route: '/v2/<name>/blobs/<digest>', method: 'GET' }), 1);
+  assert.equal(
+    delta('dockyard_http_requests_total', {
+      plane: 'registry',
+      route: '/v2/<name>/blobs/uploads/<uuid>',
+      method: 'PATCH',
+      status: '202',
+    }),
+    1,
+  );
+  assert.equal(
+    delta('dockyard_http_requests_total', {
+      plane: 'registry',
+      route: '/v2/<name>/manifests/<reference>',
+      method: 'PUT',
+      status: '201',
+    }),
+    1,
+  );
+  assert.equal(
+    delta('dockyard_http_request_duration_seconds_count', {
+      plane: 'registry',
+      route: '/v2/<name>/blobs/<digest>',
+      method: 'GET',
+    }),
+    1,
+  );
   assert.equal(delta('dockyard_tokens_issued_total', { plane: 'registry', route: '/oauth2/token' }), 1);
   assert.equal(delta('dockyard_token_failures_total', { plane: 'registry', route: '/oauth2/token' }), 1);
-  const scheduleRun = [...samples(after).keys()].find((k) => k.startsWith('dockyard_http_requests_total{') && k.includes('/scheduleRun"'));
-  assert.ok(scheduleRun && !scheduleRun.includes(s.sub) && !scheduleRun.includes('metricsreg'), `the API route is labelled by its template: ${scheduleRun}`);
+  const scheduleRun = [...samples(after).keys()].find(
+    (k) => k.startsWith('dockyard_http_requests_total{') && k.includes('/scheduleRun"'),
+  );
+  assert.ok(
+    scheduleRun && !scheduleRun.includes(s.sub) && !scheduleRun.includes('metricsreg'),
+    `the API route is labelled by its template: ${scheduleRun}`,
+  );
   assert.equal(delta('dockyard_runs_total', { status: 'Succeeded', run_type: 'QuickRun', trigger: 'Manual' }), 1);
   assert.equal(delta('dockyard_run_duration_seconds_count', { status: 'Succeeded' }), 1);
   assert.equal(delta('dockyard_run_queue_wait_seconds_count'), 1);
   assert.equal(sum(after, 'dockyard_runs_active', { status: 'Queued' }), 0);
   assert.equal(delta('dockyard_gc_runs_total'), 1);
-  for (const forbidden of ['="app"', sha(layer).slice(7), `"${runId}"`, loc.split('/').pop()!]) assert.ok(!after.includes(forbidden), `no label carries ${forbidden}`);
+  for (const forbidden of ['="app"', sha(layer).slice(7), `"${runId}"`, loc.split('/').pop()!])
+    assert.ok(!after.includes(forbidden), `no label carries ${forbidden}`);
   assert.ok(after.includes('process_cpu_user_seconds_total'), 'process metrics are included');
 });
 
@@ -137,8 +229,16 @@ test('unmatched paths share one series', async () => {
   for (const p of ['/no/such/thing', '/another/made-up/path', '/v2x']) await fetch(`${s.endpoint}${p}`);
   await fetch(`http://${loginServer}/nonsense/${'x'.repeat(40)}`);
   const after = (await scrape(s)).text;
-  assert.equal(sum(after, 'dockyard_http_requests_total', { plane: 'api', route: '<unmatched>' }) - sum(before, 'dockyard_http_requests_total', { plane: 'api', route: '<unmatched>' }), 3);
-  assert.equal(sum(after, 'dockyard_http_requests_total', { plane: 'registry', route: '<unmatched>' }) - sum(before, 'dockyard_http_requests_total', { plane: 'registry', route: '<unmatched>' }), 1);
+  assert.equal(
+    sum(after, 'dockyard_http_requests_total', { plane: 'api', route: '<unmatched>' }) -
+      sum(before, 'dockyard_http_requests_total', { plane: 'api', route: '<unmatched>' }),
+    3,
+  );
+  assert.equal(
+    sum(after, 'dockyard_http_requests_total', { plane: 'registry', route: '<unmatched>' }) -
+      sum(before, 'dockyard_http_requests_total', { plane: 'registry', route: '<unmatched>' }),
+    1,
+  );
   assert.ok(!after.includes('made-up'));
 });
 
@@ -153,7 +253,11 @@ test("'on' needs the scrape token or an administrator, even from loopback; a for
   const withToken = await scrape(on, { authorization: `Bearer ${TOKEN}` });
   assert.equal(withToken.status, 200);
   assert.match(withToken.text, /# TYPE dockyard_http_requests_total counter/);
-  assert.equal((await scrape(on, { authorization: on.adminAuth })).status, 200, 'the local administrator (Owner) may scrape');
+  assert.equal(
+    (await scrape(on, { authorization: on.adminAuth })).status,
+    200,
+    'the local administrator (Owner) may scrape',
+  );
 
   // Default mode: a request relayed by a local reverse proxy is someone else's, so it needs credentials too.
   assert.equal((await scrape(s, { 'x-forwarded-for': '203.0.113.9' })).status, 401);

@@ -19,7 +19,15 @@ before(async () => {
   hostsFile = join(work, 'hosts');
   writeFileSync(hostsFile, '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n');
   s = await startTestServer({ loginServerSuffix: 'dockyard.test', tlsPort: 0, manageHosts: true, hostsFile } as never);
-  assert.equal((await s.api(`/subscriptions/${s.sub}/resourcegroups/rg?api-version=2022-09-01`, { method: 'PUT', body: { location: 'eastus' } })).status, 201);
+  assert.equal(
+    (
+      await s.api(`/subscriptions/${s.sub}/resourcegroups/rg?api-version=2022-09-01`, {
+        method: 'PUT',
+        body: { location: 'eastus' },
+      })
+    ).status,
+    201,
+  );
 });
 after(async () => {
   await s.cleanup();
@@ -27,10 +35,13 @@ after(async () => {
 });
 
 const createRegistry = async (name: string) => {
-  const r = await s.api(`/subscriptions/${s.sub}/resourcegroups/rg/providers/Microsoft.ContainerRegistry/registries/${name}?api-version=2025-04-01`, {
-    method: 'PUT',
-    body: { location: 'eastus', sku: { name: 'Premium' } },
-  });
+  const r = await s.api(
+    `/subscriptions/${s.sub}/resourcegroups/rg/providers/Microsoft.ContainerRegistry/registries/${name}?api-version=2025-04-01`,
+    {
+      method: 'PUT',
+      body: { location: 'eastus', sku: { name: 'Premium' } },
+    },
+  );
   assert.ok(r.status < 300, r.text);
   return (r.json.loginServer ?? r.json.properties?.loginServer) as string;
 };
@@ -51,9 +62,15 @@ test('registries are <name>.<suffix>:<port> over TLS with a challenge, tokens bo
 
   const challenge = await fetch(`https://${ls1}/v2/`);
   assert.equal(challenge.status, 401);
-  assert.equal(challenge.headers.get('www-authenticate'), `Bearer realm="https://${ls1}/oauth2/token",service="${ls1}"`);
+  assert.equal(
+    challenge.headers.get('www-authenticate'),
+    `Bearer realm="https://${ls1}/oauth2/token",service="${ls1}"`,
+  );
 
-  const tok = await fetch(`https://${ls1}/oauth2/token?service=${encodeURIComponent(ls1)}&scope=repository:app:pull,push`, { headers: { authorization: basic() } });
+  const tok = await fetch(
+    `https://${ls1}/oauth2/token?service=${encodeURIComponent(ls1)}&scope=repository:app:pull,push`,
+    { headers: { authorization: basic() } },
+  );
   assert.equal(tok.status, 200);
   const token = ((await tok.json()) as { access_token: string }).access_token;
   const auth = { authorization: `Bearer ${token}` };
@@ -62,7 +79,11 @@ test('registries are <name>.<suffix>:<port> over TLS with a challenge, tokens bo
   const layer = Buffer.from('layer over tls');
   const config = Buffer.from('{}');
   for (const b of [layer, config]) {
-    const r = await fetch(`https://${ls1}/v2/app/blobs/uploads/?digest=${sha(b)}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: b });
+    const r = await fetch(`https://${ls1}/v2/app/blobs/uploads/?digest=${sha(b)}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      body: b,
+    });
     assert.equal(r.status, 201, await r.text());
   }
   const manifest = JSON.stringify({
@@ -71,9 +92,15 @@ test('registries are <name>.<suffix>:<port> over TLS with a challenge, tokens bo
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
     layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(layer), size: layer.length }],
   });
-  const put = await fetch(`https://${ls1}/v2/app/manifests/v1`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest });
+  const put = await fetch(`https://${ls1}/v2/app/manifests/v1`, {
+    method: 'PUT',
+    headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    body: manifest,
+  });
   assert.equal(put.status, 201, await put.text());
-  const got = await fetch(`https://${ls1}/v2/app/manifests/v1`, { headers: { ...auth, accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  const got = await fetch(`https://${ls1}/v2/app/manifests/v1`, {
+    headers: { ...auth, accept: 'application/vnd.oci.image.manifest.v1+json' },
+  });
   assert.equal(got.status, 200);
   assert.equal(await got.text(), manifest);
 
@@ -88,7 +115,10 @@ test('registries are <name>.<suffix>:<port> over TLS with a challenge, tokens bo
   assert.equal(info.status, 200);
 
   // Deleting a registry removes its hosts entry and nothing else.
-  const del = await s.api(`/subscriptions/${s.sub}/resourcegroups/rg/providers/Microsoft.ContainerRegistry/registries/otherregistry?api-version=2025-04-01`, { method: 'DELETE' });
+  const del = await s.api(
+    `/subscriptions/${s.sub}/resourcegroups/rg/providers/Microsoft.ContainerRegistry/registries/otherregistry?api-version=2025-04-01`,
+    { method: 'DELETE' },
+  );
   assert.ok(del.status < 300, del.text);
   const after = readFileSync(hostsFile, 'utf8');
   assert.doesNotMatch(after, /otherregistry/);
@@ -98,10 +128,16 @@ test('registries are <name>.<suffix>:<port> over TLS with a challenge, tokens bo
 
 test('Key Vault by host: https://<vault>.vault.<suffix>/secrets/... with vaultUri in that form', async () => {
   const port = s.platform.names!.front.port;
-  const v = await s.api(`/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kvnames1?api-version=2022-07-01`, {
-    method: 'PUT',
-    body: { location: 'eastus', properties: { tenantId: s.platform.tenantId, sku: { family: 'A', name: 'standard' } } },
-  });
+  const v = await s.api(
+    `/subscriptions/${s.sub}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kvnames1?api-version=2022-07-01`,
+    {
+      method: 'PUT',
+      body: {
+        location: 'eastus',
+        properties: { tenantId: s.platform.tenantId, sku: { family: 'A', name: 'standard' } },
+      },
+    },
+  );
   assert.ok(v.status < 300, v.text);
   assert.equal(v.json.properties.vaultUri, `https://kvnames1.vault.dockyard.test:${port}/`);
   assert.match(readFileSync(hostsFile, 'utf8'), /^127\.0\.0\.1\tkvnames1\.vault\.dockyard\.test\t# dockyard:/m);
@@ -114,6 +150,9 @@ test('Key Vault by host: https://<vault>.vault.<suffix>/secrets/... with vaultUr
 test('hosts file rendering keeps foreign lines and replaces only its own block', () => {
   const before = '127.0.0.1\tlocalhost\n10.1.1.1\tfoo # dockyard:other\n127.0.0.1\told.dockyard.test\t# dockyard:t1\n';
   const out = renderHosts(before, 't1', ['b.dockyard.test', 'a.dockyard.test', 'a.dockyard.test']);
-  assert.equal(out, '127.0.0.1\tlocalhost\n10.1.1.1\tfoo # dockyard:other\n127.0.0.1\ta.dockyard.test\t# dockyard:t1\n127.0.0.1\tb.dockyard.test\t# dockyard:t1\n');
+  assert.equal(
+    out,
+    '127.0.0.1\tlocalhost\n10.1.1.1\tfoo # dockyard:other\n127.0.0.1\ta.dockyard.test\t# dockyard:t1\n127.0.0.1\tb.dockyard.test\t# dockyard:t1\n',
+  );
   assert.equal(renderHosts(out, 't1', []), '127.0.0.1\tlocalhost\n10.1.1.1\tfoo # dockyard:other\n');
 });

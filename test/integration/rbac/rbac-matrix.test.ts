@@ -15,8 +15,12 @@ before(async () => {
   rg1 = `/subscriptions/${s.sub}/resourceGroups/rg1`;
   rg2 = `/subscriptions/${s.sub}/resourceGroups/rg2`;
   reg = `${rg1}/providers/Microsoft.ContainerRegistry/registries/matrixreg1`;
-  for (const g of [rg1, rg2]) assert.equal((await s.api(`${g}?${RV}`, { method: 'PUT', body: { location: 'eastus' } })).status, 201);
-  assert.equal((await s.api(`${reg}?${REGV}`, { method: 'PUT', body: { location: 'eastus', sku: { name: 'Premium' } } })).status, 201);
+  for (const g of [rg1, rg2])
+    assert.equal((await s.api(`${g}?${RV}`, { method: 'PUT', body: { location: 'eastus' } })).status, 201);
+  assert.equal(
+    (await s.api(`${reg}?${REGV}`, { method: 'PUT', body: { location: 'eastus', sku: { name: 'Premium' } } })).status,
+    201,
+  );
 });
 after(async () => {
   await s.cleanup();
@@ -27,7 +31,10 @@ const OPS: Op[] = ['readRg1', 'readRg2', 'readReg', 'writeReg', 'assignRg1'];
 
 async function run(op: Op, token: string, self: string): Promise<number> {
   const h = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const call = (path: string, method = 'GET', body?: unknown) => fetch(`${s.endpoint}${path}`, { method, headers: h, body: body ? JSON.stringify(body) : undefined }).then((r) => r.status);
+  const call = (path: string, method = 'GET', body?: unknown) =>
+    fetch(`${s.endpoint}${path}`, { method, headers: h, body: body ? JSON.stringify(body) : undefined }).then(
+      (r) => r.status,
+    );
   switch (op) {
     case 'readRg1':
       return call(`${rg1}?${RV}`);
@@ -38,9 +45,16 @@ async function run(op: Op, token: string, self: string): Promise<number> {
     case 'writeReg':
       return call(`${reg}?${REGV}`, 'PATCH', { tags: { by: 'matrix' } });
     case 'assignRg1':
-      return call(`${rg1}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`, 'PUT', {
-        properties: { roleDefinitionId: `/subscriptions/${s.sub}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`, principalId: self },
-      });
+      return call(
+        `${rg1}/providers/Microsoft.Authorization/roleAssignments/${crypto.randomUUID()}?api-version=2022-04-01`,
+        'PUT',
+        {
+          properties: {
+            roleDefinitionId: `/subscriptions/${s.sub}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`,
+            principalId: self,
+          },
+        },
+      );
   }
 }
 
@@ -83,14 +97,30 @@ test('role assignment API: duplicate, unknown role, unknown principal, list/get/
   assert.equal(a.json.properties.scope, reg);
   assert.equal(a.json.properties.principalType, 'ServicePrincipal');
   assert.equal((await assign(s, sp.objectId, 'AcrPush', reg.toUpperCase())).json.error.code, 'RoleAssignmentExists');
-  assert.equal((await assign(s, sp.objectId, '00000000-1234-1234-1234-000000000000', reg)).json.error.code, 'RoleDefinitionNotFound');
-  assert.equal((await assign(s, '12345678-1234-1234-1234-123456789012', 'AcrPush', reg)).json.error.code, 'PrincipalNotFound');
-  assert.equal((await assign(s, sp.objectId, 'AcrPush', `/subscriptions/${s.sub}/resourceGroups/nope`)).json.error.code, 'ResourceGroupNotFound');
-  const listed = await s.api(`${rg1}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=${encodeURIComponent(`principalId eq '${sp.objectId}'`)}`);
-  assert.deepEqual(listed.json.value.map((x: any) => x.name), [a.json.name]);
+  assert.equal(
+    (await assign(s, sp.objectId, '00000000-1234-1234-1234-000000000000', reg)).json.error.code,
+    'RoleDefinitionNotFound',
+  );
+  assert.equal(
+    (await assign(s, '12345678-1234-1234-1234-123456789012', 'AcrPush', reg)).json.error.code,
+    'PrincipalNotFound',
+  );
+  assert.equal(
+    (await assign(s, sp.objectId, 'AcrPush', `/subscriptions/${s.sub}/resourceGroups/nope`)).json.error.code,
+    'ResourceGroupNotFound',
+  );
+  const listed = await s.api(
+    `${rg1}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=${encodeURIComponent(`principalId eq '${sp.objectId}'`)}`,
+  );
+  assert.deepEqual(
+    listed.json.value.map((x: any) => x.name),
+    [a.json.name],
+  );
   const got = await s.api(`${a.json.id}?api-version=2022-04-01`);
   assert.equal(got.status, 200);
-  const defs = await s.api(`/subscriptions/${s.sub}/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01&$filter=${encodeURIComponent("roleName eq 'acrpush'")}`);
+  const defs = await s.api(
+    `/subscriptions/${s.sub}/providers/Microsoft.Authorization/roleDefinitions?api-version=2022-04-01&$filter=${encodeURIComponent("roleName eq 'acrpush'")}`,
+  );
   assert.equal(defs.json.value[0].name, '8311e382-0749-4cb8-b61a-304f252e45ec');
   assert.equal((await s.api(`${a.json.id}?api-version=2022-04-01`, { method: 'DELETE' })).status, 200);
   assert.equal((await s.api(`${a.json.id}?api-version=2022-04-01`)).status, 404);

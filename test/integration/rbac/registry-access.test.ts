@@ -13,7 +13,10 @@ const rg = () => `/subscriptions/${s.sub}/resourceGroups/acrrg`;
 before(async () => {
   s = await startTestServer();
   await s.api(`${rg()}?api-version=2022-09-01`, { method: 'PUT', body: { location: 'eastus' } });
-  const r = await s.api(`${rg()}/providers/Microsoft.ContainerRegistry/registries/rbacreg1?api-version=2025-04-01`, { method: 'PUT', body: { location: 'eastus', sku: { name: 'Basic' } } });
+  const r = await s.api(`${rg()}/providers/Microsoft.ContainerRegistry/registries/rbacreg1?api-version=2025-04-01`, {
+    method: 'PUT',
+    body: { location: 'eastus', sku: { name: 'Basic' } },
+  });
   loginServer = r.json.loginServer;
   regId = r.json.id;
 });
@@ -22,13 +25,22 @@ after(async () => {
 });
 
 const form = (path: string, body: Record<string, string>) =>
-  fetch(`http://${loginServer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+  fetch(`http://${loginServer}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(body).toString(),
+  }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
 
 /** AAD token -> ACR refresh token -> access token for `scope`; returns the token and the actions it grants. */
 async function acrAccess(aad: string, scope: string): Promise<{ token: string; actions: string[] }> {
   const ex = await form('/oauth2/exchange', { grant_type: 'access_token', service: loginServer, access_token: aad });
   assert.equal(ex.status, 200, JSON.stringify(ex.json));
-  const at = await form('/oauth2/token', { grant_type: 'refresh_token', service: loginServer, scope, refresh_token: ex.json.refresh_token });
+  const at = await form('/oauth2/token', {
+    grant_type: 'refresh_token',
+    service: loginServer,
+    scope,
+    refresh_token: ex.json.refresh_token,
+  });
   assert.equal(at.status, 200, JSON.stringify(at.json));
   const access = (decodeJwt(at.json.access_token).claims.access as Array<{ actions: string[] }> | undefined) ?? [];
   return { token: at.json.access_token, actions: access.flatMap((a) => a.actions) };
@@ -42,10 +54,23 @@ async function pushImage(token: string, repo: string, tag: string): Promise<numb
   if (start.status !== 202) return start.status;
   const loc = new URL(start.headers.get('location')!, `http://${loginServer}`);
   loc.searchParams.set('digest', digest);
-  const put = await fetch(loc, { method: 'PUT', headers: { ...h, 'content-type': 'application/octet-stream' }, body: config });
+  const put = await fetch(loc, {
+    method: 'PUT',
+    headers: { ...h, 'content-type': 'application/octet-stream' },
+    body: config,
+  });
   if (put.status !== 201) return put.status;
-  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: config.length }, layers: [] });
-  const m = await fetch(`http://${loginServer}/v2/${repo}/manifests/${tag}`, { method: 'PUT', headers: { ...h, 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest });
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest, size: config.length },
+    layers: [],
+  });
+  const m = await fetch(`http://${loginServer}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    headers: { ...h, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    body: manifest,
+  });
   return m.status;
 }
 
@@ -60,12 +85,20 @@ test('AcrPush can push; without it no push (ACR error body); Reader on the group
   assert.deepEqual(p.actions.sort(), ['pull', 'push']);
   assert.equal(await pushImage(p.token, 'app', 'v1'), 201);
 
-  const r = await acrAccess(await spToken(s, reader, 'https://containerregistry.azure.net'), 'repository:app:pull,push');
+  const r = await acrAccess(
+    await spToken(s, reader, 'https://containerregistry.azure.net'),
+    'repository:app:pull,push',
+  );
   assert.deepEqual(r.actions, ['pull']);
-  const tags = await fetch(`http://${loginServer}/v2/app/tags/list`, { headers: { authorization: `Bearer ${r.token}` } });
+  const tags = await fetch(`http://${loginServer}/v2/app/tags/list`, {
+    headers: { authorization: `Bearer ${r.token}` },
+  });
   assert.equal(tags.status, 200);
   assert.deepEqual(((await tags.json()) as any).tags, ['v1']);
-  const denied = await fetch(`http://${loginServer}/v2/app/blobs/uploads/`, { method: 'POST', headers: { authorization: `Bearer ${r.token}` } });
+  const denied = await fetch(`http://${loginServer}/v2/app/blobs/uploads/`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${r.token}` },
+  });
   assert.ok([401, 403].includes(denied.status));
   const body = (await denied.json()) as any;
   assert.ok(['UNAUTHORIZED', 'DENIED'].includes(body.errors[0].code));
@@ -79,23 +112,51 @@ test('exchange accepts ARM and ACR audiences only; service principals sign in wi
   const sp = await createSp(s, 'basic');
   await assign(s, sp.objectId, 'AcrPull', regId);
   const vaultToken = await spToken(s, sp, 'https://vault.azure.net');
-  const ex = await form('/oauth2/exchange', { grant_type: 'access_token', service: loginServer, access_token: vaultToken });
+  const ex = await form('/oauth2/exchange', {
+    grant_type: 'access_token',
+    service: loginServer,
+    access_token: vaultToken,
+  });
   assert.equal(ex.status, 401);
   const basic = Buffer.from(`${sp.appId}:${sp.password}`).toString('base64');
-  const t = await fetch(`http://${loginServer}/oauth2/token?service=${loginServer}&scope=repository:app:pull,push`, { headers: { authorization: `Basic ${basic}` } });
+  const t = await fetch(`http://${loginServer}/oauth2/token?service=${loginServer}&scope=repository:app:pull,push`, {
+    headers: { authorization: `Basic ${basic}` },
+  });
   assert.equal(t.status, 200);
   const access = decodeJwt(((await t.json()) as any).access_token).claims.access as Array<{ actions: string[] }>;
-  assert.deepEqual(access.flatMap((a) => a.actions), ['pull']);
+  assert.deepEqual(
+    access.flatMap((a) => a.actions),
+    ['pull'],
+  );
   const wrong = Buffer.from(`${sp.appId}:nope`).toString('base64');
-  assert.equal((await fetch(`http://${loginServer}/oauth2/token?service=${loginServer}&scope=repository:app:pull`, { headers: { authorization: `Basic ${wrong}` } })).status, 401);
+  assert.equal(
+    (
+      await fetch(`http://${loginServer}/oauth2/token?service=${loginServer}&scope=repository:app:pull`, {
+        headers: { authorization: `Basic ${wrong}` },
+      })
+    ).status,
+    401,
+  );
 });
 
 test('seed B: an identity with Reader on the group logs in inside a "container" and lists the tags', async () => {
   const { cliFor } = await import('../../helpers/cli.js');
-  const ident = (await s.api(`${rg()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myACRTasksId?api-version=2023-01-31`, { method: 'PUT', body: {} })).json;
+  const ident = (
+    await s.api(
+      `${rg()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myACRTasksId?api-version=2023-01-31`,
+      { method: 'PUT', body: {} },
+    )
+  ).json;
   const svc = s.platform.identity.identity;
-  const { secret } = svc.createWorkloadBinding({ identities: [ident.principalId], expiresAt: new Date(Date.now() + 60_000) });
-  const cli = cliFor('/nonexistent', { ...svc.workloadEnvironment(secret, s.endpoint), DOCKYARD_CONFIG_DIR: `${s.dataDir}/step-home`, DOCKYARD_DATA_DIR: '/nonexistent' });
+  const { secret } = svc.createWorkloadBinding({
+    identities: [ident.principalId],
+    expiresAt: new Date(Date.now() + 60_000),
+  });
+  const cli = cliFor('/nonexistent', {
+    ...svc.workloadEnvironment(secret, s.endpoint),
+    DOCKYARD_CONFIG_DIR: `${s.dataDir}/step-home`,
+    DOCKYARD_DATA_DIR: '/nonexistent',
+  });
   const before = await cli('acr', 'repository', 'show-tags', '-n', 'rbacreg1', '--repository', 'app');
   assert.notEqual(before.code, 0, 'not logged in yet');
   assert.equal((await cli('login', '--identity')).code, 0);

@@ -38,7 +38,20 @@ before(async () => {
   s = await startTestServer({ triggerPollSeconds: 3600 });
   const cli = cliFor(s.dataDir);
   assert.equal((await cli('group', 'create', '-n', 'rg', '-l', 'eastus')).code, 0);
-  const c = await cli('acr', 'create', '-g', 'rg', '-n', 'pagedreg', '--sku', 'Basic', '--query', 'loginServer', '-o', 'tsv');
+  const c = await cli(
+    'acr',
+    'create',
+    '-g',
+    'rg',
+    '-n',
+    'pagedreg',
+    '--sku',
+    'Basic',
+    '--query',
+    'loginServer',
+    '-o',
+    'tsv',
+  );
   assert.equal(c.code, 0, c.stderr);
   loginServer = c.stdout.trim();
   basic = `Basic ${Buffer.from(`${LOCAL_ADMIN}:${s.platform.admin.key}`).toString('base64')}`;
@@ -81,7 +94,11 @@ test('_manifests orderby=timeasc|timedesc pages in push order and keeps orderby 
   assert.equal(asc.pages, 15);
   assert.deepEqual(
     asc.manifests.map((m) => m.digest),
-    [...asc.manifests].sort((a, b) => (a.createdTime === b.createdTime ? (a.digest < b.digest ? -1 : 1) : a.createdTime < b.createdTime ? -1 : 1)).map((m) => m.digest),
+    [...asc.manifests]
+      .sort((a, b) =>
+        a.createdTime === b.createdTime ? (a.digest < b.digest ? -1 : 1) : a.createdTime < b.createdTime ? -1 : 1,
+      )
+      .map((m) => m.digest),
   );
   assert.equal(new Set(asc.manifests.map((m) => m.digest)).size, COUNT);
   const r = await get('/acr/v1/app/_manifests?n=7&orderby=timedesc');
@@ -96,7 +113,9 @@ test('_manifests orderby=timeasc|timedesc pages in push order and keeps orderby 
 
 test('rows stored before summaries existed are filled once (backfill), and read from the row afterwards', async () => {
   const db = registryOf(s.platform)!.metadata.db;
-  await sql`update reg_manifests set summarized = 0, architecture = null, os = null, config_media_type = null, image_size = null`.execute(db);
+  await sql`update reg_manifests set summarized = 0, architecture = null, os = null, config_media_type = null, image_size = null`.execute(
+    db,
+  );
   const page = await get('/acr/v1/app/_manifests?n=5');
   assert.ok(page.json.manifests.every((m: any) => m.architecture === 'amd64' && m.os === 'linux' && m.imageSize > 0));
   const left = await sql<{ c: number }>`select count(*) as c from reg_manifests where summarized = 0`.execute(db);
@@ -116,7 +135,13 @@ test('a _manifests request whose client goes away stops building its page', asyn
     const before = mod.stats.abandoned;
     const [host, port] = loginServer.split(':');
     await new Promise<void>((resolve) => {
-      const req = request({ host, port: Number(port), path: '/acr/v1/app/_manifests?n=100', headers: { authorization: basic }, agent: false });
+      const req = request({
+        host,
+        port: Number(port),
+        path: '/acr/v1/app/_manifests?n=100',
+        headers: { authorization: basic },
+        agent: false,
+      });
       req.on('error', () => resolve());
       req.end();
       setTimeout(() => {
@@ -140,7 +165,21 @@ test('the CLI follows the Link header: show-manifests and list-metadata return e
   const all = await cli('acr', 'repository', 'show-manifests', '-n', 'pagedreg', '--repository', 'app', '-o', 'json');
   assert.equal(all.code, 0, all.stderr);
   assert.equal(JSON.parse(all.stdout).length, COUNT);
-  const top = await cli('acr', 'manifest', 'list-metadata', '-r', 'pagedreg', '-n', 'app', '--top', '3', '--orderby', 'time_desc', '-o', 'json');
+  const top = await cli(
+    'acr',
+    'manifest',
+    'list-metadata',
+    '-r',
+    'pagedreg',
+    '-n',
+    'app',
+    '--top',
+    '3',
+    '--orderby',
+    'time_desc',
+    '-o',
+    'json',
+  );
   assert.equal(top.code, 0, top.stderr);
   assert.equal(JSON.parse(top.stdout).length, 3);
 });

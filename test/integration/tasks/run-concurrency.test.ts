@@ -38,8 +38,20 @@ const waitFor = async (pred: () => boolean, ms = 5000) => {
 test('maxConcurrentRuns runs start at once (each well under a second after queueing); the next one waits for a free slot', async () => {
   s = await startTestServer({ maxConcurrentRuns: 3 }, undefined, { executor });
   assert.equal(s.platform.tasks.queue.concurrency, 3);
-  const reg = { id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/conc', name: 'conc', resourceGroup: 'rg' };
-  const step = { type: 'EncodedTask', contextPath: null, contextAccessToken: null, encodedTaskContent: Buffer.from('steps:\n  - cmd: busybox true\n').toString('base64'), encodedValuesContent: null, values: [], baseImageDependencies: null } as never;
+  const reg = {
+    id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/conc',
+    name: 'conc',
+    resourceGroup: 'rg',
+  };
+  const step = {
+    type: 'EncodedTask',
+    contextPath: null,
+    contextAccessToken: null,
+    encodedTaskContent: Buffer.from('steps:\n  - cmd: busybox true\n').toString('base64'),
+    encodedValuesContent: null,
+    values: [],
+    baseImageDependencies: null,
+  } as never;
   const runs: RunRecord[] = [];
   for (let i = 0; i < 4; i++) runs.push(await s.platform.tasks.scheduler.quickRun(reg, { step }));
   await waitFor(() => executor.started.size === 3);

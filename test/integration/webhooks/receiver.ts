@@ -8,7 +8,9 @@ export interface Received {
 }
 
 /** A loopback HTTP server that records webhook POSTs and answers with `respond` (default 200). */
-export async function startReceiver(respond: (n: number) => { status: number; delayMs?: number; body?: string } = () => ({ status: 200 })) {
+export async function startReceiver(
+  respond: (n: number) => { status: number; delayMs?: number; body?: string } = () => ({ status: 200 }),
+) {
   const got: Received[] = [];
   const server = createServer((req, res) => {
     let data = '';
@@ -35,6 +37,10 @@ export async function startReceiver(respond: (n: number) => { status: number; de
       }
       return got;
     },
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -23,7 +23,14 @@ test('the completion table covers nested commands and their options', async () =
 async function complete(shell: 'bash' | 'zsh', words: string[]): Promise<string[]> {
   const script = completionScript(await buildProgram(), shell);
   const arr = words.map((w) => `'${w}'`).join(' ');
-  const r = spawnSync('bash', ['-c', `${shell === 'zsh' ? 'autoload() { :; }; bashcompinit() { :; }; ' : ''}eval "$SCRIPT"; COMP_WORDS=(${arr}); COMP_CWORD=${words.length - 1}; _dockyard; printf '%s\\n' "\${COMPREPLY[@]}"`], { env: { ...process.env, SCRIPT: script }, encoding: 'utf8' });
+  const r = spawnSync(
+    'bash',
+    [
+      '-c',
+      `${shell === 'zsh' ? 'autoload() { :; }; bashcompinit() { :; }; ' : ''}eval "$SCRIPT"; COMP_WORDS=(${arr}); COMP_CWORD=${words.length - 1}; _dockyard; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    { env: { ...process.env, SCRIPT: script }, encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.split('\n').filter(Boolean);
 }
@@ -32,7 +39,9 @@ test('bash completes command paths and options, skipping option values', async (
   assert.deepEqual(await complete('bash', ['dockyard', 'ac']), ['acr', 'account']);
   assert.ok((await complete('bash', ['dockyard', 'acr', 'ta'])).includes('task'));
   assert.deepEqual(await complete('bash', ['dockyard', 'acr', 'task', 'val']), ['validate']);
-  assert.ok((await complete('bash', ['dockyard', 'acr', 'task', 'run', '-n', 'mytask', '--no-'])).includes('--no-wait'));
+  assert.ok(
+    (await complete('bash', ['dockyard', 'acr', 'task', 'run', '-n', 'mytask', '--no-'])).includes('--no-wait'),
+  );
   assert.deepEqual(await complete('bash', ['dockyard', 'completion', 'z']), []);
   assert.ok((await complete('zsh', ['dockyard', 'se'])).includes('serve'));
 });

@@ -34,7 +34,10 @@ test('query errors are usage errors', () => {
 });
 
 test('jmespath filters and projections as az applies them', () => {
-  const data = [{ name: 'a', sku: { name: 'Basic' } }, { name: 'b', sku: { name: 'Premium' } }];
+  const data = [
+    { name: 'a', sku: { name: 'Basic' } },
+    { name: 'b', sku: { name: 'Premium' } },
+  ];
   assert.deepEqual(applyQuery(data, "[?sku.name=='Premium'].name"), ['b']);
   assert.equal(formatOutput(applyQuery(data, '[].name'), 'tsv'), 'a\nb\n');
   assert.deepEqual(applyQuery(data, '[0].{n:name}'), { n: 'a' });

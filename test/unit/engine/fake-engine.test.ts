@@ -20,7 +20,11 @@ describe('FakeEngine', () => {
     let outA = '';
     let outB = '';
     const optsFor = (onOutput: (c: string) => void) => ({
-      contextDir: dir, tags: ['127.0.0.1:5000/reg/app:1', 'app'], buildArgs: { X: '1' }, pullAuth: { '127.0.0.1:5000': { username: 'u', password: 'p' } }, onOutput,
+      contextDir: dir,
+      tags: ['127.0.0.1:5000/reg/app:1', 'app'],
+      buildArgs: { X: '1' },
+      pullAuth: { '127.0.0.1:5000': { username: 'u', password: 'p' } },
+      onOutput,
     });
     const ra = await a.build(optsFor((c) => (outA += c)));
     const rb = await b.build(optsFor((c) => (outB += c)));
@@ -38,17 +42,30 @@ describe('FakeEngine', () => {
 
   it('fails a build without a Dockerfile and a push of an unknown image', async () => {
     const e = new FakeEngine();
-    await assert.rejects(e.build({ contextDir: join(dir, 'nope') }), (err: unknown) => isDockyardError(err) && err.code === 'EngineBuildFailed');
-    await assert.rejects(e.push({ image: '127.0.0.1:5000/x/y:1' }), (err: unknown) => isDockyardError(err) && err.code === 'EnginePushFailed');
+    await assert.rejects(
+      e.build({ contextDir: join(dir, 'nope') }),
+      (err: unknown) => isDockyardError(err) && err.code === 'EngineBuildFailed',
+    );
+    await assert.rejects(
+      e.push({ image: '127.0.0.1:5000/x/y:1' }),
+      (err: unknown) => isDockyardError(err) && err.code === 'EnginePushFailed',
+    );
   });
 
   it('pushes like docker push and remembers the digest per registry', async () => {
     const e = new FakeEngine();
     await e.tagImage('hello-world', '127.0.0.1:5000/r/hello:v1');
     let out = '';
-    const r = await e.push({ image: '127.0.0.1:5000/r/hello:v1', auth: { username: 'u', password: 'p', serveraddress: '127.0.0.1:5000' }, onOutput: (c) => (out += c) });
+    const r = await e.push({
+      image: '127.0.0.1:5000/r/hello:v1',
+      auth: { username: 'u', password: 'p', serveraddress: '127.0.0.1:5000' },
+      onOutput: (c) => (out += c),
+    });
     assert.match(r.digest, /^sha256:[0-9a-f]{64}$/);
-    assert.match(out, /^The push refers to repository \[127\.0\.0\.1:5000\/r\/hello\]\n[0-9a-f]{12}: Preparing\n[0-9a-f]{12}: Pushed\nv1: digest: sha256:[0-9a-f]{64} size: 524\n$/);
+    assert.match(
+      out,
+      /^The push refers to repository \[127\.0\.0\.1:5000\/r\/hello\]\n[0-9a-f]{12}: Preparing\n[0-9a-f]{12}: Pushed\nv1: digest: sha256:[0-9a-f]{64} size: 524\n$/,
+    );
     assert.equal(await e.imageDigestFor('127.0.0.1:5000/r/hello:v1', '127.0.0.1:5000'), r.digest);
     assert.equal(await e.imageDigestFor('127.0.0.1:5000/r/hello:v1', 'other:1'), undefined);
     e.failingRegistries.add('127.0.0.1:6000');
@@ -61,7 +78,12 @@ describe('FakeEngine', () => {
     e.onRun('busybox', { stdout: 'hello\n', stderr: 'warn\n', exitCode: 3 });
     e.onRun(/^slow/, { hang: true });
     const chunks: string[] = [];
-    const r = await e.run({ name: 's1', image: 'busybox', network: 'host', onOutput: (c, s) => chunks.push(`${s}:${c}`) });
+    const r = await e.run({
+      name: 's1',
+      image: 'busybox',
+      network: 'host',
+      onOutput: (c, s) => chunks.push(`${s}:${c}`),
+    });
     assert.deepEqual(chunks, ['stdout:hello\n', 'stderr:warn\n']);
     assert.equal(r.exitCode, 3);
     const d = await e.run({ name: 'other', image: 'bash', network: 'none' });

@@ -4,13 +4,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import tar from 'tar-stream';
-import { DockerIgnore, humanSize, packBuildContext, parseImageRef, renderJsonMessage, splitRepoTag } from '../../../src/tasks/engine/index.js';
+import {
+  DockerIgnore,
+  humanSize,
+  packBuildContext,
+  parseImageRef,
+  renderJsonMessage,
+  splitRepoTag,
+} from '../../../src/tasks/engine/index.js';
 
 describe('engine helpers', () => {
   it('parses image references like the docker CLI', () => {
-    assert.deepEqual(parseImageRef('busybox'), { registry: 'docker.io', repository: 'library/busybox', tag: 'latest', digest: undefined });
-    assert.deepEqual(parseImageRef('127.0.0.1:5000/reg/app:v1'), { registry: '127.0.0.1:5000', repository: 'reg/app', tag: 'v1', digest: undefined });
-    assert.deepEqual(parseImageRef('dockyard/cli'), { registry: 'docker.io', repository: 'dockyard/cli', tag: 'latest', digest: undefined });
+    assert.deepEqual(parseImageRef('busybox'), {
+      registry: 'docker.io',
+      repository: 'library/busybox',
+      tag: 'latest',
+      digest: undefined,
+    });
+    assert.deepEqual(parseImageRef('127.0.0.1:5000/reg/app:v1'), {
+      registry: '127.0.0.1:5000',
+      repository: 'reg/app',
+      tag: 'v1',
+      digest: undefined,
+    });
+    assert.deepEqual(parseImageRef('dockyard/cli'), {
+      registry: 'docker.io',
+      repository: 'dockyard/cli',
+      tag: 'latest',
+      digest: undefined,
+    });
     assert.equal(parseImageRef('localhost/x@sha256:abc').digest, 'sha256:abc');
     assert.equal(parseImageRef('localhost/x@sha256:abc').tag, undefined);
     assert.deepEqual(splitRepoTag('127.0.0.1:5000/a/b'), { repo: '127.0.0.1:5000/a/b', tag: 'latest' });
@@ -23,7 +45,15 @@ describe('engine helpers', () => {
     assert.equal(humanSize(123456789), '123.5MB');
     assert.equal(renderJsonMessage({ stream: 'Step 1/1 : FROM x\n' }), 'Step 1/1 : FROM x\n');
     assert.equal(renderJsonMessage({ id: 'abc', status: 'Pushed' }), 'abc: Pushed\n');
-    assert.equal(renderJsonMessage({ id: 'abc', status: 'Pushing', progress: '[==>  ]', progressDetail: { current: 1, total: 2 } }), '');
+    assert.equal(
+      renderJsonMessage({
+        id: 'abc',
+        status: 'Pushing',
+        progress: '[==>  ]',
+        progressDetail: { current: 1, total: 2 },
+      }),
+      '',
+    );
     assert.equal(renderJsonMessage({ error: 'x', errorDetail: { message: 'x' } }), '');
   });
 

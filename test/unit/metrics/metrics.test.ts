@@ -6,8 +6,10 @@ import { onTriggerQueued, triggerEventTime } from '../../../src/app/wire-metrics
 import type { RunRecord } from '../../../src/tasks/index.js';
 
 test('loopback means 127.0.0.0/8 and ::1 (IPv4-mapped too), nothing else', () => {
-  for (const a of ['127.0.0.1', '127.0.0.2', '127.255.1.9', '::1', '::ffff:127.0.0.1']) assert.ok(isLoopbackAddress(a), a);
-  for (const a of [undefined, '', '10.0.0.1', '::ffff:10.0.0.1', '1127.0.0.1', '127.0.0.1.nip.io', 'fe80::1', '::']) assert.ok(!isLoopbackAddress(a), String(a));
+  for (const a of ['127.0.0.1', '127.0.0.2', '127.255.1.9', '::1', '::ffff:127.0.0.1'])
+    assert.ok(isLoopbackAddress(a), a);
+  for (const a of [undefined, '', '10.0.0.1', '::ffff:10.0.0.1', '1127.0.0.1', '127.0.0.1.nip.io', 'fe80::1', '::'])
+    assert.ok(!isLoopbackAddress(a), String(a));
 });
 
 test('the scrape token comparison is exact', () => {
@@ -41,8 +43,14 @@ test('trigger lag is measured from the event when its time is known', async () =
   const m = new DockyardMetrics({ processMetrics: false });
   const fired = onTriggerQueued(m)!;
   const run = { createTime: '2026-01-01T00:00:12.000Z' } as RunRecord;
-  fired({ kind: 'Timer', timerTrigger: { timerTriggerName: 't', scheduleOccurrence: '2026-01-01T00:00:10.000Z' } }, run);
-  fired({ kind: 'Image Update', imageUpdateTrigger: { id: 'e', timestamp: '2026-01-01T00:00:11.500Z', images: [] } }, run);
+  fired(
+    { kind: 'Timer', timerTrigger: { timerTriggerName: 't', scheduleOccurrence: '2026-01-01T00:00:10.000Z' } },
+    run,
+  );
+  fired(
+    { kind: 'Image Update', imageUpdateTrigger: { id: 'e', timestamp: '2026-01-01T00:00:11.500Z', images: [] } },
+    run,
+  );
   fired({ kind: 'Commit' }, run);
   assert.equal(triggerEventTime({ kind: 'Commit' }), undefined);
   const text = (await m.render()).body;

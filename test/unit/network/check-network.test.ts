@@ -8,14 +8,35 @@ const IDENTITIES: Record<string, Principal | null> = {
   anonymous: null,
   user: { ...base, objectId: 'u', type: 'User' },
   servicePrincipal: { ...base, objectId: 'sp', type: 'ServicePrincipal', trustedService: 'tasks' },
-  userAssignedTask: { ...base, objectId: 'ua', type: 'ManagedIdentity', identityKind: 'UserAssigned', trustedService: 'tasks' },
-  systemAssignedTask: { ...base, objectId: 'sa', type: 'ManagedIdentity', identityKind: 'SystemAssigned', trustedService: 'tasks' },
-  systemAssignedImport: { ...base, objectId: 'im', type: 'ManagedIdentity', identityKind: 'SystemAssigned', trustedService: 'import' },
+  userAssignedTask: {
+    ...base,
+    objectId: 'ua',
+    type: 'ManagedIdentity',
+    identityKind: 'UserAssigned',
+    trustedService: 'tasks',
+  },
+  systemAssignedTask: {
+    ...base,
+    objectId: 'sa',
+    type: 'ManagedIdentity',
+    identityKind: 'SystemAssigned',
+    trustedService: 'tasks',
+  },
+  systemAssignedImport: {
+    ...base,
+    objectId: 'im',
+    type: 'ManagedIdentity',
+    identityKind: 'SystemAssigned',
+    trustedService: 'import',
+  },
   systemAssignedNoService: { ...base, objectId: 'sn', type: 'ManagedIdentity', identityKind: 'SystemAssigned' },
 };
 const RULES: Record<string, NetworkSettings['networkRuleSet']['ipRules']> = {
   none: [],
-  matching: [{ action: 'Allow', ipAddressOrRange: '10.1.0.0/16' }, { action: 'Allow', ipAddressOrRange: '203.0.113.7' }],
+  matching: [
+    { action: 'Allow', ipAddressOrRange: '10.1.0.0/16' },
+    { action: 'Allow', ipAddressOrRange: '203.0.113.7' },
+  ],
   other: [{ action: 'Allow', ipAddressOrRange: '10.2.0.0/16' }],
 };
 const CLIENT = '::ffff:203.0.113.7';
@@ -29,12 +50,18 @@ test('checkNetwork: public access x default action x IP rules x bypass x tasks f
           for (const tasksFlag of [false, true])
             for (const [idName, principal] of Object.entries(IDENTITIES))
               for (const policy of ['seed', '2025'] as TasksBypassPolicy[]) {
-                const s: NetworkSettings = { publicNetworkAccess: pub, networkRuleSet: { defaultAction: def, ipRules }, networkRuleBypassOptions: bypass, networkRuleBypassAllowedForTasks: tasksFlag };
+                const s: NetworkSettings = {
+                  publicNetworkAccess: pub,
+                  networkRuleSet: { defaultAction: def, ipRules },
+                  networkRuleBypassOptions: bypass,
+                  networkRuleBypassAllowedForTasks: tasksFlag,
+                };
                 const d = checkNetwork(s, CLIENT, principal, policy);
                 const byNetwork = pub === 'Enabled' && (def === 'Allow' || ruleName === 'matching');
                 let byBypass = false;
                 if (idName === 'systemAssignedImport') byBypass = bypass === 'AzureServices';
-                if (idName === 'systemAssignedTask') byBypass = tasksFlag || (policy === 'seed' && bypass === 'AzureServices');
+                if (idName === 'systemAssignedTask')
+                  byBypass = tasksFlag || (policy === 'seed' && bypass === 'AzureServices');
                 const label = JSON.stringify({ pub, def, ruleName, bypass, tasksFlag, idName, policy, d });
                 assert.equal(d.allowed, byNetwork || byBypass, label);
                 if (!byNetwork && byBypass) assert.match(d.reason, /^trusted-service:/, label);
@@ -45,12 +72,25 @@ test('checkNetwork: public access x default action x IP rules x bypass x tasks f
 });
 
 test('checkNetwork: public access disabled overrides a matching IP rule and default action Allow', () => {
-  const s: NetworkSettings = { publicNetworkAccess: 'Disabled', networkRuleSet: { defaultAction: 'Allow', ipRules: RULES.matching }, networkRuleBypassOptions: 'None', networkRuleBypassAllowedForTasks: false };
-  assert.deepEqual(checkNetwork(s, '203.0.113.7', null), { allowed: false, reason: 'denied:public-network-access-disabled' });
+  const s: NetworkSettings = {
+    publicNetworkAccess: 'Disabled',
+    networkRuleSet: { defaultAction: 'Allow', ipRules: RULES.matching },
+    networkRuleBypassOptions: 'None',
+    networkRuleBypassAllowedForTasks: false,
+  };
+  assert.deepEqual(checkNetwork(s, '203.0.113.7', null), {
+    allowed: false,
+    reason: 'denied:public-network-access-disabled',
+  });
 });
 
 test('checkNetwork: CIDR edges, single addresses and IPv6 clients', () => {
-  const s = (ipRules: NetworkSettings['networkRuleSet']['ipRules']): NetworkSettings => ({ publicNetworkAccess: 'Enabled', networkRuleSet: { defaultAction: 'Deny', ipRules }, networkRuleBypassOptions: 'AzureServices', networkRuleBypassAllowedForTasks: false });
+  const s = (ipRules: NetworkSettings['networkRuleSet']['ipRules']): NetworkSettings => ({
+    publicNetworkAccess: 'Enabled',
+    networkRuleSet: { defaultAction: 'Deny', ipRules },
+    networkRuleBypassOptions: 'AzureServices',
+    networkRuleBypassAllowedForTasks: false,
+  });
   const r24 = s([{ ipAddressOrRange: '127.0.0.0/30' }]);
   assert.equal(checkNetwork(r24, '127.0.0.0', null).allowed, true);
   assert.equal(checkNetwork(r24, '127.0.0.3', null).allowed, true);
@@ -64,7 +104,12 @@ test('checkNetwork: CIDR edges, single addresses and IPv6 clients', () => {
 });
 
 test('checkNetwork: a user-assigned identity never bypasses, and says why', () => {
-  const s: NetworkSettings = { publicNetworkAccess: 'Disabled', networkRuleSet: { defaultAction: 'Deny', ipRules: [] }, networkRuleBypassOptions: 'AzureServices', networkRuleBypassAllowedForTasks: true };
+  const s: NetworkSettings = {
+    publicNetworkAccess: 'Disabled',
+    networkRuleSet: { defaultAction: 'Deny', ipRules: [] },
+    networkRuleBypassOptions: 'AzureServices',
+    networkRuleBypassAllowedForTasks: true,
+  };
   const d = checkNetwork(s, '127.0.0.1', IDENTITIES.userAssignedTask);
   assert.equal(d.allowed, false);
   assert.match(d.reason, /requires a system-assigned identity \(got UserAssigned\)/);

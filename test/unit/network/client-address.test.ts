@@ -12,12 +12,19 @@ test('clientAddress: the socket peer; forwarding headers are ignored without tru
 
 test('clientAddress: behind a trusted proxy, the right-most untrusted X-Forwarded-For entry', () => {
   assert.equal(clientAddress('127.0.0.1', { 'x-forwarded-for': '1.2.3.4, 10.0.0.5' }, ['127.0.0.1']), '10.0.0.5');
-  assert.equal(clientAddress('127.0.0.1', { 'x-forwarded-for': '1.2.3.4, 10.0.0.5' }, ['127.0.0.0/8', '10.0.0.0/8']), '1.2.3.4');
-  assert.equal(clientAddress('127.0.0.1', { 'x-real-ip': '1.2.3.4', forwarded: 'for=1.2.3.4' }, ['127.0.0.1']), '127.0.0.1');
+  assert.equal(
+    clientAddress('127.0.0.1', { 'x-forwarded-for': '1.2.3.4, 10.0.0.5' }, ['127.0.0.0/8', '10.0.0.0/8']),
+    '1.2.3.4',
+  );
+  assert.equal(
+    clientAddress('127.0.0.1', { 'x-real-ip': '1.2.3.4', forwarded: 'for=1.2.3.4' }, ['127.0.0.1']),
+    '127.0.0.1',
+  );
 });
 
 test('parseCidr rejects malformed ranges', () => {
-  for (const bad of ['1.2.3.4/33', '1.2.3', '256.1.1.1', '1.2.3.4/', '1.2.3.4/8/9', 'a.b.c.d']) assert.equal(parseCidr(bad), undefined, bad);
+  for (const bad of ['1.2.3.4/33', '1.2.3', '256.1.1.1', '1.2.3.4/', '1.2.3.4/8/9', 'a.b.c.d'])
+    assert.equal(parseCidr(bad), undefined, bad);
   assert.deepEqual(parseCidr('10.1.2.3/8'), { base: 0x0a000000, mask: 0xff000000 });
 });
 

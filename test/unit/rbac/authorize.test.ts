@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authorize, actionMatches, BUILT_IN_ROLES, findRoleDefinition, scopeCovers, grantedOf } from '../../../src/rbac/index.js';
+import {
+  authorize,
+  actionMatches,
+  BUILT_IN_ROLES,
+  findRoleDefinition,
+  scopeCovers,
+  grantedOf,
+} from '../../../src/rbac/index.js';
 
 const SUB = '/subscriptions/11111111-1111-1111-1111-111111111111';
 const RG = `${SUB}/resourceGroups/myResourceGroup`;
@@ -42,7 +49,13 @@ const MATRIX: Array<[string, string, string, string, boolean]> = [
   ['AcrPush', REG, 'Microsoft.ContainerRegistry/registries/artifacts/delete', REG, false],
   ['AcrPush', REG, 'Microsoft.ContainerRegistry/registries/read', REG, false],
   ['AcrDelete', RG, 'Microsoft.ContainerRegistry/registries/artifacts/delete', REG, true],
-  ['acrpush', `${RG}/providers/Microsoft.ContainerRegistry/registries/other`, 'Microsoft.ContainerRegistry/registries/push/write', REG, false],
+  [
+    'acrpush',
+    `${RG}/providers/Microsoft.ContainerRegistry/registries/other`,
+    'Microsoft.ContainerRegistry/registries/push/write',
+    REG,
+    false,
+  ],
   ['User Access Administrator', SUB, 'Microsoft.Authorization/roleAssignments/write', REG, true],
   ['User Access Administrator', SUB, 'Microsoft.ContainerRegistry/registries/write', REG, false],
 ];
@@ -56,18 +69,54 @@ test('data actions are separate from actions: Owner cannot read vault secrets, S
   const get = 'Microsoft.KeyVault/vaults/secrets/getSecret/action';
   assert.equal(authorize(grant('Owner', SUB), BUILT_IN_ROLES, P, get, VAULT, 'dataAction'), false);
   assert.equal(authorize(grant('Key Vault Secrets User', VAULT), BUILT_IN_ROLES, P, get, VAULT, 'dataAction'), true);
-  assert.equal(authorize(grant('Key Vault Secrets User', VAULT), BUILT_IN_ROLES, P, 'Microsoft.KeyVault/vaults/secrets/setSecret/action', VAULT, 'dataAction'), false);
-  assert.equal(authorize(grant('Key Vault Secrets Officer', RG), BUILT_IN_ROLES, P, 'Microsoft.KeyVault/vaults/secrets/setSecret/action', VAULT, 'dataAction'), true);
+  assert.equal(
+    authorize(
+      grant('Key Vault Secrets User', VAULT),
+      BUILT_IN_ROLES,
+      P,
+      'Microsoft.KeyVault/vaults/secrets/setSecret/action',
+      VAULT,
+      'dataAction',
+    ),
+    false,
+  );
+  assert.equal(
+    authorize(
+      grant('Key Vault Secrets Officer', RG),
+      BUILT_IN_ROLES,
+      P,
+      'Microsoft.KeyVault/vaults/secrets/setSecret/action',
+      VAULT,
+      'dataAction',
+    ),
+    true,
+  );
 });
 
 test('deny by default: no assignment, another principal, unknown role', () => {
   assert.equal(authorize([], BUILT_IN_ROLES, P, 'Microsoft.ContainerRegistry/registries/read', REG), false);
-  assert.equal(authorize(grant('Owner', SUB, 'bbbbbbbb-0000-0000-0000-000000000002'), BUILT_IN_ROLES, P, 'x/read', REG), false);
-  assert.equal(authorize([{ principalId: P, roleDefinitionId: 'deadbeef-0000-0000-0000-000000000000', scope: SUB }], BUILT_IN_ROLES, P, 'x/read', REG), false);
+  assert.equal(
+    authorize(grant('Owner', SUB, 'bbbbbbbb-0000-0000-0000-000000000002'), BUILT_IN_ROLES, P, 'x/read', REG),
+    false,
+  );
+  assert.equal(
+    authorize(
+      [{ principalId: P, roleDefinitionId: 'deadbeef-0000-0000-0000-000000000000', scope: SUB }],
+      BUILT_IN_ROLES,
+      P,
+      'x/read',
+      REG,
+    ),
+    false,
+  );
 });
 
 test('grantedOf scopes a token to what the principal holds', () => {
-  const acts = ['Microsoft.ContainerRegistry/registries/pull/read', 'Microsoft.ContainerRegistry/registries/push/write', 'Microsoft.ContainerRegistry/registries/artifacts/delete'];
+  const acts = [
+    'Microsoft.ContainerRegistry/registries/pull/read',
+    'Microsoft.ContainerRegistry/registries/push/write',
+    'Microsoft.ContainerRegistry/registries/artifacts/delete',
+  ];
   assert.deepEqual(grantedOf(grant('AcrPush', REG), BUILT_IN_ROLES, P, acts, REG), acts.slice(0, 2));
   assert.deepEqual(grantedOf(grant('Reader', RG), BUILT_IN_ROLES, P, acts, REG), acts.slice(0, 1));
 });
@@ -75,6 +124,12 @@ test('grantedOf scopes a token to what the principal holds', () => {
 test('role lookup by name (any case), GUID or full id', () => {
   assert.equal(findRoleDefinition(BUILT_IN_ROLES, 'acrpush')?.roleName, 'AcrPush');
   assert.equal(findRoleDefinition(BUILT_IN_ROLES, 'reader')?.id, 'acdd72a7-3385-48ef-bd42-f606fba81ae7');
-  assert.equal(findRoleDefinition(BUILT_IN_ROLES, '/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d')?.roleName, 'AcrPull');
+  assert.equal(
+    findRoleDefinition(
+      BUILT_IN_ROLES,
+      '/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d',
+    )?.roleName,
+    'AcrPull',
+  );
   assert.equal(findRoleDefinition(BUILT_IN_ROLES, 'nope'), undefined);
 });

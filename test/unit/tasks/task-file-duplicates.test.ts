@@ -12,7 +12,10 @@ test('duplicate keys: the last one wins with a warning, as ACR runs the file az 
   const w = r.warnings.find((x) => /duplicate task property "version"/.test(x.message));
   assert.ok(w, JSON.stringify(r.warnings));
   assert.equal(w.line, 2);
-  assert.ok(r.warnings.some((x) => /duplicate step property "cmd"/.test(x.message) && x.line === 5), JSON.stringify(r.warnings));
+  assert.ok(
+    r.warnings.some((x) => /duplicate step property "cmd"/.test(x.message) && x.line === 5),
+    JSON.stringify(r.warnings),
+  );
   assert.match(JSON.stringify(r.plan), /echo two/);
   assert.doesNotMatch(JSON.stringify(r.plan), /echo one/);
 });

@@ -9,7 +9,12 @@ test('at least 60 malformed task files', () => {
 
 for (const c of malformed) {
   test(`malformed: ${c.name}`, () => {
-    const r = validateTaskFile({ text: c.text, fileName: 'task.yaml', setValues: c.set ?? [], run: { id: 'ab1', registry: 'reg.azurecr.io' } });
+    const r = validateTaskFile({
+      text: c.text,
+      fileName: 'task.yaml',
+      setValues: c.set ?? [],
+      run: { id: 'ab1', registry: 'reg.azurecr.io' },
+    });
     assert.equal(r.ok, false);
     assert.equal(r.plan, null);
     assert.ok(r.errors.length >= 1);

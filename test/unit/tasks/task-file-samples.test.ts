@@ -10,7 +10,13 @@ const deps = (r: ReturnType<typeof validateTaskFile>) => r.plan!.steps.map((s) =
 test('parallel builds with dependent run, test and push', () => {
   const r = validateTaskFile({ text: sample('parallel-dependent.yaml'), run });
   assert.deepEqual(r.errors, []);
-  assert.deepEqual(deps(r), [['build-app', []], ['build-tests', []], ['app', ['build-app']], ['tests', ['app', 'build-tests']], ['acb_step_4', ['tests']]]);
+  assert.deepEqual(deps(r), [
+    ['build-app', []],
+    ['build-tests', []],
+    ['app', ['build-app']],
+    ['tests', ['app', 'build-tests']],
+    ['acb_step_4', ['tests']],
+  ]);
   assert.equal(r.plan!.steps[2].cmd!.image, 'myregistry.azurecr.io/app:ca1');
   assert.equal(r.plan!.steps[2].detach, true);
   assert.deepEqual(r.plan!.roots, ['build-app', 'build-tests']);
@@ -20,7 +26,15 @@ test('secret volume: base64 values, mount, default version v1.0.0', () => {
   const r = renderTaskFile({ text: sample('secret-volume.yaml'), run, secrets: { token: 't0k' } });
   assert.deepEqual(r.errors, []);
   assert.equal(r.plan!.version, 'v1.0.0');
-  assert.deepEqual(r.plan!.volumes, [{ name: 'creds', secret: { 'token.txt': Buffer.from('t0k').toString('base64'), 'note.txt': Buffer.from('plain text').toString('base64') } }]);
+  assert.deepEqual(r.plan!.volumes, [
+    {
+      name: 'creds',
+      secret: {
+        'token.txt': Buffer.from('t0k').toString('base64'),
+        'note.txt': Buffer.from('plain text').toString('base64'),
+      },
+    },
+  ]);
   assert.deepEqual(r.plan!.steps[0].volumeMounts, [{ name: 'creds', mountPath: '/run/creds' }]);
   // validation without resolved secrets: b64enc of a missing secret is "" which is valid base64
   assert.equal(validateTaskFile({ text: sample('secret-volume.yaml'), run }).ok, true);
@@ -29,7 +43,14 @@ test('secret volume: base64 values, mount, default version v1.0.0', () => {
 test('build/test/deploy: default sequencing after parallel roots, folded cmd', () => {
   const r = validateTaskFile({ text: sample('build-test-deploy.yaml'), run });
   assert.deepEqual(r.errors, []);
-  assert.deepEqual(deps(r), [['acb_step_0', []], ['acb_step_1', []], ['web', ['acb_step_1']], ['func-tests', ['web']], ['acb_step_4', ['func-tests']], ['acb_step_5', ['acb_step_4']]]);
+  assert.deepEqual(deps(r), [
+    ['acb_step_0', []],
+    ['acb_step_1', []],
+    ['web', ['acb_step_1']],
+    ['func-tests', ['web']],
+    ['acb_step_4', ['func-tests']],
+    ['acb_step_5', ['acb_step_4']],
+  ]);
   const helm = r.plan!.steps[5].cmd!;
   assert.equal(helm.image, 'myregistry.azurecr.io/helm:v3');
   assert.deepEqual(helm.args.slice(-2), ['--set', 'image=myregistry.azurecr.io/web:ca1']);
@@ -70,5 +91,10 @@ test('working directories, env merge, timeouts, build flags and cache', () => {
 
 test('sequential default and explicit ids', () => {
   const r = validateTaskFile({ text: sample('sequential-ids.yaml'), run });
-  assert.deepEqual(deps(r), [['step1', []], ['step2', ['step1']], ['step3', ['step2']], ['acb_step_3', ['step1', 'step3']]]);
+  assert.deepEqual(deps(r), [
+    ['step1', []],
+    ['step2', ['step1']],
+    ['step3', ['step2']],
+    ['acb_step_3', ['step1', 'step3']],
+  ]);
 });

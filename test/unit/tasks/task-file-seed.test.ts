@@ -7,12 +7,23 @@ const fixture = (n: string) => readFileSync(new URL(`../../fixtures/tasks/valid/
 const run = { id: 'cf31', registry: 'myregistry.azurecr.io', date: new Date(Date.UTC(2019, 4, 31, 22, 15, 50)) };
 
 test('seed testtask.yaml plans four sequential steps with the --set registries', () => {
-  const r = validateTaskFile({ text: fixture('testtask.yaml'), fileName: 'testtask.yaml', run, setValues: ['REGISTRY1=customregistry1.azurecr.io', 'REGISTRY2=customregistry2.azurecr.io'] });
+  const r = validateTaskFile({
+    text: fixture('testtask.yaml'),
+    fileName: 'testtask.yaml',
+    run,
+    setValues: ['REGISTRY1=customregistry1.azurecr.io', 'REGISTRY2=customregistry2.azurecr.io'],
+  });
   assert.deepEqual(r.errors, []);
   const steps = r.plan!.steps;
-  assert.deepEqual(steps.map((s) => [s.id, s.type, s.dependsOn]), [
-    ['acb_step_0', 'build', []], ['acb_step_1', 'push', ['acb_step_0']], ['acb_step_2', 'build', ['acb_step_1']], ['acb_step_3', 'push', ['acb_step_2']],
-  ]);
+  assert.deepEqual(
+    steps.map((s) => [s.id, s.type, s.dependsOn]),
+    [
+      ['acb_step_0', 'build', []],
+      ['acb_step_1', 'push', ['acb_step_0']],
+      ['acb_step_2', 'build', ['acb_step_1']],
+      ['acb_step_3', 'push', ['acb_step_2']],
+    ],
+  );
   assert.deepEqual(steps[0].build?.tags, ['customregistry1.azurecr.io/hello-world:cf31']);
   assert.equal(steps[0].build?.dockerfile, 'hello-world.dockerfile');
   assert.equal(steps[0].build?.context, '.');
@@ -24,13 +35,25 @@ test('seed testtask.yaml plans four sequential steps with the --set registries',
 });
 
 test('seed managed-identities.yaml: secret, cmd images and args, env with the resolved secret', () => {
-  const r = renderTaskFile({ text: fixture('managed-identities.yaml'), fileName: 'managed-identities.yaml', run, setValues: ['registryName=danlep0501'], secrets: { name: 'v4lue' } });
+  const r = renderTaskFile({
+    text: fixture('managed-identities.yaml'),
+    fileName: 'managed-identities.yaml',
+    run,
+    setValues: ['registryName=danlep0501'],
+    secrets: { name: 'v4lue' },
+  });
   assert.deepEqual(r.errors, []);
-  assert.deepEqual(r.plan!.secrets.map((s) => [s.id, s.keyvault, s.clientID]), [['name', 'https://acrtaskkv.vault.azure.net/secrets/SampleSecret', undefined]]);
+  assert.deepEqual(
+    r.plan!.secrets.map((s) => [s.id, s.keyvault, s.clientID]),
+    [['name', 'https://acrtaskkv.vault.azure.net/secrets/SampleSecret', undefined]],
+  );
   const s = r.plan!.steps;
   assert.equal(s.length, 5);
   assert.equal(s[0].cmd!.image, 'bash');
-  assert.deepEqual(s[0].cmd!.args, ['-c', 'if [ -z "$MY_SECRET" ]; then echo "Secret not resolved"; else echo "Secret resolved"; fi']);
+  assert.deepEqual(s[0].cmd!.args, [
+    '-c',
+    'if [ -z "$MY_SECRET" ]; then echo "Secret not resolved"; else echo "Secret resolved"; fi',
+  ]);
   assert.deepEqual(s[0].env, ["MY_SECRET='v4lue'"]);
   assert.deepEqual(s[1].cmd!.args.slice(0, 3), ['build', '-t', 'myregistry.azurecr.io/my-website:cf31']);
   assert.deepEqual(s[2].push, ['myregistry.azurecr.io/my-website:cf31']);
@@ -78,8 +101,11 @@ test('run variables, aliases, values precedence and when-parallelism', () => {
 test('unknown keys are ignored but reported as warnings with position', () => {
   const r = validateTaskFile({ text: 'version: v1.0.0\nsteps:\n  - cmd: bash\n    Timeout: 5\n    foo: bar\n' });
   assert.equal(r.ok, true);
-  assert.deepEqual(r.warnings.map((w) => [w.line, w.column, w.message, w.hint]), [
-    [4, 5, 'unknown step property "Timeout" is ignored', 'did you mean "timeout"?'],
-    [5, 5, 'unknown step property "foo" is ignored', undefined],
-  ]);
+  assert.deepEqual(
+    r.warnings.map((w) => [w.line, w.column, w.message, w.hint]),
+    [
+      [4, 5, 'unknown step property "Timeout" is ignored', 'did you mean "timeout"?'],
+      [5, 5, 'unknown step property "foo" is ignored', undefined],
+    ],
+  );
 });

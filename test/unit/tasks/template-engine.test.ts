@@ -41,16 +41,29 @@ test('unclosed action and execution errors carry positions', () => {
 test('rendering is bounded: endless recursion and huge loops stop with TemplateError', () => {
   const e1 = errorOf(() => render('{{ define "r" }}{{ template "r" . }}{{ end }}{{ template "r" . }}'));
   assert.match(e1.message, /maximum template depth|step budget|Maximum call stack/);
-  const e2 = errorOf(() => renderTemplate('{{ range until 100000 }}{{ range until 100000 }}x{{ end }}{{ end }}', {}, { name: 't', timeoutMs: 200 }));
+  const e2 = errorOf(() =>
+    renderTemplate(
+      '{{ range until 100000 }}{{ range until 100000 }}x{{ end }}{{ end }}',
+      {},
+      { name: 't', timeoutMs: 200 },
+    ),
+  );
   assert.match(e2.message, /budget|exceeds/);
 });
 
 test('custom functions can be added', () => {
-  const out = renderTemplate('{{ shout "hi" }}', {}, { name: 't', funcs: { shout: goFunc(['string'], (s: string) => s.toUpperCase() + '!') } });
+  const out = renderTemplate(
+    '{{ shout "hi" }}',
+    {},
+    { name: 't', funcs: { shout: goFunc(['string'], (s: string) => s.toUpperCase() + '!') } },
+  );
   assert.equal(out, 'HI!');
 });
 
 test('printf follows Go verbs', () => {
-  assert.equal(render('{{ printf "%05d|%-5s|%q|%x|%t|%v|%.2f" 42 "ab" "x" 255 true .Values.n 2.675 }}'), '00042|ab   |"x"|ff|true|3|2.67');
+  assert.equal(
+    render('{{ printf "%05d|%-5s|%q|%x|%t|%v|%.2f" 42 "ab" "x" 255 true .Values.n 2.675 }}'),
+    '00042|ab   |"x"|ff|true|3|2.67',
+  );
   assert.equal(render('{{ printf "%d" "s" }}'), '%!d(string=s)');
 });

@@ -16,7 +16,10 @@ test('10,000 random templates: no crash, no hang, only TemplateError failures', 
       renderTemplate(text, baseData, { name: 'fuzz.yaml', timeoutMs: 500 });
       ok++;
     } catch (e) {
-      assert.ok(isDockyardError(e) && e.code === 'TemplateError', `unexpected ${String(e)} for ${JSON.stringify(text)}`);
+      assert.ok(
+        isDockyardError(e) && e.code === 'TemplateError',
+        `unexpected ${String(e)} for ${JSON.stringify(text)}`,
+      );
       assert.match(e.message, /^template: fuzz\.yaml:\d+(:\d+)?: /);
     }
     assert.ok(Date.now() - t0 < 1500, `slow template ${JSON.stringify(text)}`);

@@ -18,7 +18,8 @@ test('the local CA issues a server certificate for the suffix, vault, blob and l
   assert.ok(leaf.checkIssued(ca));
   assert.equal(ca.ca, true);
   assert.equal(leaf.ca, false);
-  for (const host of ['myregistry.dockyard.test', 'kv1.vault.dockyard.test', 'acct.blob.dockyard.test']) assert.ok(leaf.checkHost(host), host);
+  for (const host of ['myregistry.dockyard.test', 'kv1.vault.dockyard.test', 'acct.blob.dockyard.test'])
+    assert.ok(leaf.checkHost(host), host);
   assert.equal(leaf.checkHost('other.example'), undefined);
   assert.equal(leaf.checkIP('127.0.0.1'), '127.0.0.1');
   const f = localCaFiles(dir);

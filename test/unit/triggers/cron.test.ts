@@ -23,19 +23,46 @@ test('day-of-month and day-of-week must both match (NCrontab), unlike Vixie cron
 });
 
 test('invalid schedules are refused with InvalidParameter', () => {
-  for (const bad of ['0 21 * *', '0 0 21 * * *', '60 * * * *', '* 24 * * *', '* * 0 * *', '* * * 13 *', '* * * * 7', '* * * Foo *', '0 0 L * *', '0 0 * * 1#2', '*/0 * * * *', '5-1 * * * *', '0 0 ? * *']) {
-    assert.throws(() => validateSchedule(bad), (err: Error & { code?: string }) => err.code === 'InvalidParameter' && err.message.includes(bad), bad);
+  for (const bad of [
+    '0 21 * *',
+    '0 0 21 * * *',
+    '60 * * * *',
+    '* 24 * * *',
+    '* * 0 * *',
+    '* * * 13 *',
+    '* * * * 7',
+    '* * * Foo *',
+    '0 0 L * *',
+    '0 0 * * 1#2',
+    '*/0 * * * *',
+    '5-1 * * * *',
+    '0 0 ? * *',
+  ]) {
+    assert.throws(
+      () => validateSchedule(bad),
+      (err: Error & { code?: string }) => err.code === 'InvalidParameter' && err.message.includes(bad),
+      bad,
+    );
   }
 });
 
 test('latestDue fires once for the latest missed occurrence, and nothing before the next one', () => {
   const s = new Schedule('* * * * *');
   assert.equal(s.latestDue(at('2026-01-01T12:00:30Z'), at('2026-01-01T12:00:59.999Z')), null);
-  assert.equal(s.latestDue(at('2026-01-01T12:00:30Z'), at('2026-01-01T12:01:00Z'))?.toISOString(), '2026-01-01T12:01:00.000Z');
+  assert.equal(
+    s.latestDue(at('2026-01-01T12:00:30Z'), at('2026-01-01T12:01:00Z'))?.toISOString(),
+    '2026-01-01T12:01:00.000Z',
+  );
   // A week of downtime: one occurrence, the latest.
-  assert.equal(s.latestDue(at('2026-01-01T12:01:00Z'), at('2026-01-08T09:30:10Z'))?.toISOString(), '2026-01-08T09:30:00.000Z');
+  assert.equal(
+    s.latestDue(at('2026-01-01T12:01:00Z'), at('2026-01-08T09:30:10Z'))?.toISOString(),
+    '2026-01-08T09:30:00.000Z',
+  );
   const daily = new Schedule('0 21 * * *');
-  assert.equal(daily.latestDue(at('2026-01-01T21:00:00Z'), at('2026-01-05T08:00:00Z'))?.toISOString(), '2026-01-04T21:00:00.000Z');
+  assert.equal(
+    daily.latestDue(at('2026-01-01T21:00:00Z'), at('2026-01-05T08:00:00Z'))?.toISOString(),
+    '2026-01-04T21:00:00.000Z',
+  );
   assert.equal(occurrenceText(at('2026-01-04T21:00:00Z')), '2026-01-04T21:00:00+00:00');
 });
 

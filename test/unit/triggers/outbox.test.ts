@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { eventMigrations, markConsumed, outboxCursors, pendingEvents, pruneOutbox, writeEvent } from '../../../src/events/index.js';
+import {
+  eventMigrations,
+  markConsumed,
+  outboxCursors,
+  pendingEvents,
+  pruneOutbox,
+  writeEvent,
+} from '../../../src/events/index.js';
 import { migrateToLatest, openSqlite, type SqlDatabase } from '../../../src/storage/index.js';
 
 async function freshDb(): Promise<SqlDatabase> {
@@ -32,7 +39,11 @@ test('a consumer reads after its cursor, by an index; the cursor moves over even
   assert.equal((await outboxCursors(db)).c, 4, 'nothing pending: the cursor passed the trailing image.deleted');
   // Another consumer has its own cursor.
   assert.equal((await pendingEvents(db, 'other', ['image.pushed'])).length, 2);
-  const plan = await sql<{ detail: string }>`explain query plan select * from outbox where type in ('image.pushed') and id > 3 order by id limit 100`.execute(db);
+  const plan = await sql<{
+    detail: string;
+  }>`explain query plan select * from outbox where type in ('image.pushed') and id > 3 order by id limit 100`.execute(
+    db,
+  );
   assert.match(plan.rows.map((r) => r.detail).join('\n'), /USING INDEX outbox_type_id/);
   assert.doesNotMatch(plan.rows.map((r) => r.detail).join('\n'), /TEMP B-TREE/);
   await db.destroy();
@@ -68,8 +79,13 @@ test('the migration turns consumed_by marks into cursors (just below the first u
     ['image.pushed', '[]'],
     ['image.pushed', '["t"]'],
   ];
-  for (const [type, by] of rows) await sql`insert into outbox (type, payload, created_at, consumed_by) values (${type}, '{}', ${new Date().toISOString()}, ${by})`.execute(db);
-  await sql`insert into outbox (type, payload, created_at, consumed_by) values ('image.pushed', '{}', ${new Date().toISOString()}, '["u"]')`.execute(db);
+  for (const [type, by] of rows)
+    await sql`insert into outbox (type, payload, created_at, consumed_by) values (${type}, '{}', ${new Date().toISOString()}, ${by})`.execute(
+      db,
+    );
+  await sql`insert into outbox (type, payload, created_at, consumed_by) values ('image.pushed', '{}', ${new Date().toISOString()}, '["u"]')`.execute(
+    db,
+  );
   await migrateToLatest(db, [eventMigrations]);
   // Consumers handle events in order, so marks after the first unmarked one do not occur in practice; if they did,
   // those events are handled again (base-image handling is idempotent).

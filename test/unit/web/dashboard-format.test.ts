@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeBase64, formatBytes, maskSecret, parseValues, rgAndName, runDuration, runTrigger, shortDigest } from '../../../src/web/app/format.js';
+import {
+  decodeBase64,
+  formatBytes,
+  maskSecret,
+  parseValues,
+  rgAndName,
+  runDuration,
+  runTrigger,
+  shortDigest,
+} from '../../../src/web/app/format.js';
 import { href, parseHash } from '../../../src/web/app/paths.js';
 
 test('sizes, digests and durations as the dashboard shows them', () => {
@@ -22,7 +31,10 @@ test('run triggers, resource ids, values and masking', () => {
   assert.equal(runTrigger({ task: 'hello', sourceTrigger: { eventType: 'commit' } }), 'Source commit');
   assert.equal(runTrigger({ task: 'hello', timerTrigger: { timerTriggerName: 't1' } }), 'Timer');
   assert.equal(runTrigger({ task: null, runType: 'QuickRun' }), 'Quick run');
-  assert.deepEqual(rgAndName('/subscriptions/s/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/r1'), { rg: 'rg1', name: 'r1' });
+  assert.deepEqual(
+    rgAndName('/subscriptions/s/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/r1'),
+    { rg: 'rg1', name: 'r1' },
+  );
   assert.deepEqual(parseValues('A=1\n\n B=x=y \nC'), [
     { name: 'A', value: '1', isSecret: false },
     { name: 'B', value: 'x=y', isSecret: false },

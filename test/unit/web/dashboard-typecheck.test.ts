@@ -8,7 +8,11 @@ import { promisify } from 'node:util';
 test('the dashboard sources typecheck', { timeout: 120_000 }, async () => {
   const root = join(import.meta.dirname, '..', '..', '..');
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const r = await promisify(execFile)(process.execPath, [tsc, '--noEmit', '-p', join(root, 'src/web/app/tsconfig.json')], { cwd: root }).then(
+  const r = await promisify(execFile)(
+    process.execPath,
+    [tsc, '--noEmit', '-p', join(root, 'src/web/app/tsconfig.json')],
+    { cwd: root },
+  ).then(
     () => ({ code: 0, out: '' }),
     (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
   );

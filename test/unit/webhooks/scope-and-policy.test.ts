@@ -16,14 +16,43 @@ test('webhook scopes: empty = all, bare repo = repo:latest, wildcards in repo an
 
 test('target policy: loopback always, listed names/addresses/ranges, nothing else', async () => {
   const p = new TargetPolicy(['hooks.example.com', '*.corp.test', '192.168.5.7', '10.1.0.0/16']);
-  for (const ok of ['http://127.0.0.1:1/x', 'http://127.9.9.9/', 'http://[::1]:8/', 'http://localhost/', 'https://hooks.example.com/', 'https://a.corp.test/', 'http://192.168.5.7/', 'http://10.1.200.3/']) {
+  for (const ok of [
+    'http://127.0.0.1:1/x',
+    'http://127.9.9.9/',
+    'http://[::1]:8/',
+    'http://localhost/',
+    'https://hooks.example.com/',
+    'https://a.corp.test/',
+    'http://192.168.5.7/',
+    'http://10.1.200.3/',
+  ]) {
     assert.doesNotThrow(() => p.checkUri(ok), ok);
   }
-  for (const bad of ['http://10.0.0.1/', 'http://10.2.0.1/', 'http://192.168.5.8/', 'http://[::ffff:10.0.0.1]/', 'http://169.254.169.254/', 'https://corp.test/', 'https://example.com/', 'http://0.0.0.0/', 'http://[fe80::1]/']) {
-    assert.throws(() => p.checkUri(bad), (e: any) => e.code === 'WebhookTargetNotAllowed', bad);
+  for (const bad of [
+    'http://10.0.0.1/',
+    'http://10.2.0.1/',
+    'http://192.168.5.8/',
+    'http://[::ffff:10.0.0.1]/',
+    'http://169.254.169.254/',
+    'https://corp.test/',
+    'https://example.com/',
+    'http://0.0.0.0/',
+    'http://[fe80::1]/',
+  ]) {
+    assert.throws(
+      () => p.checkUri(bad),
+      (e: any) => e.code === 'WebhookTargetNotAllowed',
+      bad,
+    );
   }
-  assert.throws(() => p.checkUri('ftp://127.0.0.1/'), (e: any) => e.code === 'InvalidParameter');
-  assert.throws(() => p.checkUri('http://u:p@127.0.0.1/'), (e: any) => e.code === 'InvalidParameter');
+  assert.throws(
+    () => p.checkUri('ftp://127.0.0.1/'),
+    (e: any) => e.code === 'InvalidParameter',
+  );
+  assert.throws(
+    () => p.checkUri('http://u:p@127.0.0.1/'),
+    (e: any) => e.code === 'InvalidParameter',
+  );
   const loop = await p.resolve('http://localhost:9/x');
   assert.ok(['127.0.0.1', '::1'].includes(loop.address));
   assert.equal((await p.resolve('http://127.0.0.1:9/')).address, '127.0.0.1');
@@ -37,12 +66,39 @@ test('delivery history is pruned to the newest EVENTS_KEPT finished events per w
   const db = openSqlite({ path: ':memory:' });
   await migrateToLatest(db, [eventMigrations, webhookMigrations]);
   const k = db as any;
-  const row = (hook: string, i: number, state: string) => ({ id: `e${i}`, webhook_id_lower: hook, action: 'push', created_at: '2026-01-01T00:00:00Z', request: '{}', response: null, state, attempts: 1, next_attempt_at: '2026-01-01T00:00:00Z' });
-  for (let i = 0; i < EVENTS_KEPT + 20; i++) await k.insertInto('webhook_events').values(row('a', i, i === 0 ? 'pending' : 'delivered')).execute();
-  for (let i = 0; i < 5; i++) await k.insertInto('webhook_events').values(row('b', i, 'failed')).execute();
+  const row = (hook: string, i: number, state: string) => ({
+    id: `e${i}`,
+    webhook_id_lower: hook,
+    action: 'push',
+    created_at: '2026-01-01T00:00:00Z',
+    request: '{}',
+    response: null,
+    state,
+    attempts: 1,
+    next_attempt_at: '2026-01-01T00:00:00Z',
+  });
+  for (let i = 0; i < EVENTS_KEPT + 20; i++)
+    await k
+      .insertInto('webhook_events')
+      .values(row('a', i, i === 0 ? 'pending' : 'delivered'))
+      .execute();
+  for (let i = 0; i < 5; i++)
+    await k
+      .insertInto('webhook_events')
+      .values(row('b', i, 'failed'))
+      .execute();
   const d = new WebhookDispatcher(db, {} as never, {} as never, systemClock, createLogger('silent'));
   await d.prune();
-  const count = async (hook: string) => Number((await k.selectFrom('webhook_events').select((eb: any) => eb.fn.countAll().as('c')).where('webhook_id_lower', '=', hook).executeTakeFirst()).c);
+  const count = async (hook: string) =>
+    Number(
+      (
+        await k
+          .selectFrom('webhook_events')
+          .select((eb: any) => eb.fn.countAll().as('c'))
+          .where('webhook_id_lower', '=', hook)
+          .executeTakeFirst()
+      ).c,
+    );
   assert.equal(await count('a'), EVENTS_KEPT + 1, 'the newest kept, plus the old pending one');
   assert.equal(await count('b'), 5);
   await db.destroy();
@@ -50,7 +106,12 @@ test('delivery history is pruned to the newest EVENTS_KEPT finished events per w
 
 test('target policy at delivery: what a host resolved to is checked (rebinding, metadata addresses)', () => {
   const p = new TargetPolicy(['hooks.example.com', '*.corp.test', '10.9.0.0/16']);
-  const refused = (host: string, addrs: string[]) => assert.throws(() => p.checkResolved(host, addrs), (e: any) => e.code === 'WebhookTargetNotAllowed', `${host} -> ${addrs}`);
+  const refused = (host: string, addrs: string[]) =>
+    assert.throws(
+      () => p.checkResolved(host, addrs),
+      (e: any) => e.code === 'WebhookTargetNotAllowed',
+      `${host} -> ${addrs}`,
+    );
   assert.doesNotThrow(() => p.checkResolved('localhost', ['127.0.0.1', '::1']));
   refused('localhost', ['127.0.0.1', '10.0.0.1']);
   assert.doesNotThrow(() => p.checkResolved('hooks.example.com', ['203.0.113.7']));

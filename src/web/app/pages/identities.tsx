@@ -9,13 +9,24 @@ interface Assignment {
 /** Managed identities, and every role assignment the caller can read with the principal and role named. */
 export function Identities() {
   const load = useLoad(async () => {
-    const identities = (await arm<{ value: any[] }>(`${sub()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, V.identities)).value;
-    const assignments = (await arm<{ value: Assignment[] }>(`${sub()}/providers/Microsoft.Authorization/roleAssignments`, V.rbac)).value;
-    const defs = (await arm<{ value: Array<{ id: string; name: string; properties: { roleName: string } }> }>(`${sub()}/providers/Microsoft.Authorization/roleDefinitions`, V.rbac)).value;
+    const identities = (
+      await arm<{ value: any[] }>(`${sub()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, V.identities)
+    ).value;
+    const assignments = (
+      await arm<{ value: Assignment[] }>(`${sub()}/providers/Microsoft.Authorization/roleAssignments`, V.rbac)
+    ).value;
+    const defs = (
+      await arm<{ value: Array<{ id: string; name: string; properties: { roleName: string } }> }>(
+        `${sub()}/providers/Microsoft.Authorization/roleDefinitions`,
+        V.rbac,
+      )
+    ).value;
     const roleName = new Map(defs.map((d) => [d.name.toLowerCase(), d.properties.roleName]));
     const names = new Map<string, string>();
     for (const pid of new Set(assignments.map((a) => a.properties.principalId.toLowerCase()))) {
-      const p = await dockyard<{ displayName: string; type: string; identityKind: string | null }>(`/dockyard/v1/principals/${pid}`).catch(() => null);
+      const p = await dockyard<{ displayName: string; type: string; identityKind: string | null }>(
+        `/dockyard/v1/principals/${pid}`,
+      ).catch(() => null);
       if (p) names.set(pid, `${p.displayName} (${p.identityKind ? `${p.identityKind} identity` : p.type})`);
     }
     return { identities, assignments, roleName, names };
@@ -34,7 +45,13 @@ export function Identities() {
               ['Resource group', (i) => i.resourceGroup],
               ['Principal ID', (i) => <code>{i.principalId}</code>],
               ['Client ID', (i) => <code>{i.clientId}</code>],
-              ['Role assignments', (i) => assignments.filter((a) => a.properties.principalId.toLowerCase() === String(i.principalId).toLowerCase()).length],
+              [
+                'Role assignments',
+                (i) =>
+                  assignments.filter(
+                    (a) => a.properties.principalId.toLowerCase() === String(i.principalId).toLowerCase(),
+                  ).length,
+              ],
             ]}
           />
           <h2>Role assignments</h2>
@@ -43,9 +60,17 @@ export function Identities() {
             rows={assignments}
             empty="No role assignments you can read."
             columns={[
-              ['Principal', (a) => names.get(a.properties.principalId.toLowerCase()) ?? <code>{a.properties.principalId}</code>],
+              [
+                'Principal',
+                (a) => names.get(a.properties.principalId.toLowerCase()) ?? <code>{a.properties.principalId}</code>,
+              ],
               ['Type', (a) => a.properties.principalType],
-              ['Role', (a) => roleName.get(a.properties.roleDefinitionId.split('/').pop()!.toLowerCase()) ?? a.properties.roleDefinitionId],
+              [
+                'Role',
+                (a) =>
+                  roleName.get(a.properties.roleDefinitionId.split('/').pop()!.toLowerCase()) ??
+                  a.properties.roleDefinitionId,
+              ],
               ['Scope', (a) => <code class="small">{a.properties.scope}</code>],
             ]}
           />

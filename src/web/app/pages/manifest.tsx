@@ -21,7 +21,13 @@ export function Manifest({ ctx, repo, reference }: { ctx: RegistryCtx; repo: str
   }, [ctx.name, repo, reference]);
   return (
     <>
-      <Crumbs items={[['Repositories', regLink(ctx, 'repositories')], [repo, regLink(ctx, 'repositories', repo)], [reference.startsWith('sha256:') ? shortDigest(reference) : reference, null]]} />
+      <Crumbs
+        items={[
+          ['Repositories', regLink(ctx, 'repositories')],
+          [repo, regLink(ctx, 'repositories', repo)],
+          [reference.startsWith('sha256:') ? shortDigest(reference) : reference, null],
+        ]}
+      />
       <Show load={load}>
         {({ manifest, digest, mediaType, referrers }) => {
           const layers = (manifest.layers ?? []) as Descriptor[];
@@ -34,7 +40,15 @@ export function Manifest({ ctx, repo, reference }: { ctx: RegistryCtx; repo: str
                   ['Digest', <code data-testid="manifest-digest">{digest}</code>],
                   ['Media type', mediaType || manifest.mediaType],
                   ['Artifact type', manifest.artifactType],
-                  ['Config', manifest.config ? <span><code>{shortDigest(manifest.config.digest)}</code> ({formatBytes(manifest.config.size)}, {manifest.config.mediaType})</span> : null],
+                  [
+                    'Config',
+                    manifest.config ? (
+                      <span>
+                        <code>{shortDigest(manifest.config.digest)}</code> ({formatBytes(manifest.config.size)},{' '}
+                        {manifest.config.mediaType})
+                      </span>
+                    ) : null,
+                  ],
                   ['Total size', layers.length ? formatBytes(total) : null],
                   ['Subject', manifest.subject ? <code>{manifest.subject.digest}</code> : null],
                 ]}
@@ -60,8 +74,19 @@ export function Manifest({ ctx, repo, reference }: { ctx: RegistryCtx; repo: str
                   <Table
                     rows={children}
                     columns={[
-                      ['Platform', (m) => [m.platform?.os, m.platform?.architecture, m.platform?.variant].filter(Boolean).join('/')],
-                      ['Digest', (m) => <a href={regLink(ctx, 'repositories', repo, 'manifests', m.digest)}><code>{shortDigest(m.digest)}</code></a>],
+                      [
+                        'Platform',
+                        (m) =>
+                          [m.platform?.os, m.platform?.architecture, m.platform?.variant].filter(Boolean).join('/'),
+                      ],
+                      [
+                        'Digest',
+                        (m) => (
+                          <a href={regLink(ctx, 'repositories', repo, 'manifests', m.digest)}>
+                            <code>{shortDigest(m.digest)}</code>
+                          </a>
+                        ),
+                      ],
                       ['Size', (m) => formatBytes(m.size)],
                     ]}
                   />
@@ -74,7 +99,14 @@ export function Manifest({ ctx, repo, reference }: { ctx: RegistryCtx; repo: str
                 empty="No signatures, SBOMs or other artifacts refer to this manifest."
                 columns={[
                   ['Artifact type', (m) => m.artifactType ?? m.mediaType],
-                  ['Digest', (m) => <a href={regLink(ctx, 'repositories', repo, 'manifests', m.digest)}><code>{shortDigest(m.digest)}</code></a>],
+                  [
+                    'Digest',
+                    (m) => (
+                      <a href={regLink(ctx, 'repositories', repo, 'manifests', m.digest)}>
+                        <code>{shortDigest(m.digest)}</code>
+                      </a>
+                    ),
+                  ],
                   ['Size', (m) => formatBytes(m.size)],
                 ]}
               />

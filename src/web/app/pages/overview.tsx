@@ -6,7 +6,10 @@ import { Show, Table, useLoad } from '../ui.js';
 /** Resource groups and registries of the subscription. */
 export function Overview() {
   const groups = useLoad(() => arm<{ value: any[] }>(`${sub()}/resourcegroups`, V.resources), []);
-  const registries = useLoad(() => arm<{ value: any[] }>(`${sub()}/providers/Microsoft.ContainerRegistry/registries`, V.registries), []);
+  const registries = useLoad(
+    () => arm<{ value: any[] }>(`${sub()}/providers/Microsoft.ContainerRegistry/registries`, V.registries),
+    [],
+  );
   return (
     <>
       <h2>Registries</h2>

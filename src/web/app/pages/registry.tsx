@@ -27,7 +27,10 @@ export function regLink(ctx: { rg: string; name: string }, ...rest: string[]): s
 /** One registry: properties, and its repositories, tasks and runs (`rest` is the route after the registry). */
 export function Registry({ rg, name, rest }: { rg: string; name: string; rest: string[] }) {
   const load = useLoad(async () => {
-    const registry = await arm(`${sub()}/resourceGroups/${rg}/providers/Microsoft.ContainerRegistry/registries/${name}`, V.registries);
+    const registry = await arm(
+      `${sub()}/resourceGroups/${rg}/providers/Microsoft.ContainerRegistry/registries/${name}`,
+      V.registries,
+    );
     const can = await permissions(registry.id);
     return { registry, can };
   }, [rg, name]);
@@ -38,7 +41,12 @@ export function Registry({ rg, name, rest }: { rg: string; name: string; rest: s
         const ctx: RegistryCtx = { rg, name, registry, can };
         return (
           <>
-            <Crumbs items={[['Registries', '#/'], [name, regLink(ctx)]]} />
+            <Crumbs
+              items={[
+                ['Registries', '#/'],
+                [name, regLink(ctx)],
+              ]}
+            />
             <h2>
               {registry.name} <span class="muted small">{registry.loginServer}</span>
             </h2>
@@ -52,7 +60,9 @@ export function Registry({ rg, name, rest }: { rg: string; name: string; rest: s
             {tab === '' ? <RegistryProperties r={registry} /> : null}
             {tab === 'repositories' && rest.length === 1 ? <Repositories ctx={ctx} /> : null}
             {tab === 'repositories' && rest.length === 2 ? <Tags ctx={ctx} repo={rest[1]} /> : null}
-            {tab === 'repositories' && rest.length === 4 ? <Manifest ctx={ctx} repo={rest[1]} reference={rest[3]} /> : null}
+            {tab === 'repositories' && rest.length === 4 ? (
+              <Manifest ctx={ctx} repo={rest[1]} reference={rest[3]} />
+            ) : null}
             {tab === 'tasks' && rest.length === 1 ? <Tasks ctx={ctx} /> : null}
             {tab === 'tasks' && rest.length === 2 ? <Task ctx={ctx} task={rest[1]} /> : null}
             {tab === 'runs' && rest.length === 1 ? <Runs ctx={ctx} /> : null}
@@ -65,7 +75,10 @@ export function Registry({ rg, name, rest }: { rg: string; name: string; rest: s
 }
 
 function RegistryProperties({ r }: { r: any }) {
-  const rules = r.networkRuleSet as { defaultAction: string; ipRules: Array<{ action: string; ipAddressOrRange: string }> } | null;
+  const rules = r.networkRuleSet as {
+    defaultAction: string;
+    ipRules: Array<{ action: string; ipAddressOrRange: string }>;
+  } | null;
   return (
     <section data-testid="registry-properties">
       <Fields
@@ -79,7 +92,16 @@ function RegistryProperties({ r }: { r: any }) {
           ['Anonymous pull', r.anonymousPullEnabled ? 'Enabled' : 'Disabled'],
           ['Public network access', r.publicNetworkAccess],
           ['Network default action', rules ? rules.defaultAction : 'Allow (network rules need the Premium SKU)'],
-          ['IP rules', rules && rules.ipRules.length ? rules.ipRules.map((x) => <div key={x.ipAddressOrRange}><code>{x.ipAddressOrRange}</code> ({x.action})</div>) : null],
+          [
+            'IP rules',
+            rules && rules.ipRules.length
+              ? rules.ipRules.map((x) => (
+                  <div key={x.ipAddressOrRange}>
+                    <code>{x.ipAddressOrRange}</code> ({x.action})
+                  </div>
+                ))
+              : null,
+          ],
           ['Trusted services bypass', r.networkRuleBypassOptions],
           ['Tasks bypass network rules', r.networkRuleBypassAllowedForTasks ? 'Yes' : 'No'],
           ['Resource ID', <code class="small">{r.id}</code>],

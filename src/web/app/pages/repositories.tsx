@@ -23,7 +23,12 @@ export function Tags({ ctx, repo }: { ctx: RegistryCtx; repo: string }) {
   const load = useLoad(() => registryClient(ctx.name, ctx.registry.loginServer).tags(repo), [ctx.name, repo]);
   return (
     <>
-      <Crumbs items={[['Repositories', regLink(ctx, 'repositories')], [repo, null]]} />
+      <Crumbs
+        items={[
+          ['Repositories', regLink(ctx, 'repositories')],
+          [repo, null],
+        ]}
+      />
       <h3>
         Tags of <code>{repo}</code>
       </h3>
@@ -35,7 +40,14 @@ export function Tags({ ctx, repo }: { ctx: RegistryCtx; repo: string }) {
             empty="No tags."
             columns={[
               ['Tag', (t) => <a href={regLink(ctx, 'repositories', repo, 'manifests', t.name)}>{t.name}</a>],
-              ['Digest', (t) => <a href={regLink(ctx, 'repositories', repo, 'manifests', t.digest)}><code title={t.digest}>{shortDigest(t.digest)}</code></a>],
+              [
+                'Digest',
+                (t) => (
+                  <a href={regLink(ctx, 'repositories', repo, 'manifests', t.digest)}>
+                    <code title={t.digest}>{shortDigest(t.digest)}</code>
+                  </a>
+                ),
+              ],
               ['Created', (t) => formatTime(t.createdTime)],
               ['Updated', (t) => formatTime(t.lastUpdateTime)],
               ['Pull', (t) => <code class="small">{`${ctx.registry.loginServer}/${repo}:${t.name}`}</code>],

@@ -7,7 +7,10 @@ import { regLink, type RegistryCtx } from './registry.js';
 /** The registry's runs, newest first (only one task's with `task`); refreshed while the page is open. */
 export function Runs({ ctx, task, top = 50 }: { ctx: RegistryCtx; task?: string; top?: number }) {
   const query: Record<string, string> = { $top: String(top), ...(task ? { $filter: `TaskName eq '${task}'` } : {}) };
-  const load = useLoad(() => arm<{ value: any[] }>(`${ctx.registry.id}/runs`, V.tasks, { query }), [ctx.registry.id, task]);
+  const load = useLoad(
+    () => arm<{ value: any[] }>(`${ctx.registry.id}/runs`, V.tasks, { query }),
+    [ctx.registry.id, task],
+  );
   useEffect(() => {
     const t = setInterval(load.reload, 3000);
     return () => clearInterval(t);
@@ -43,7 +46,9 @@ function useLiveLog(ctx: RegistryCtx, runId: string): { text: string; error: Err
     setText('');
     setDone(false);
     (async () => {
-      const { logLink } = await arm<{ logLink: string }>(`${ctx.registry.id}/runs/${runId}/listLogSasUrl`, V.tasks, { method: 'POST' });
+      const { logLink } = await arm<{ logLink: string }>(`${ctx.registry.id}/runs/${runId}/listLogSasUrl`, V.tasks, {
+        method: 'POST',
+      });
       const u = new URL(logLink, location.href);
       const res = await fetch(`${u.pathname}?follow=1`, { signal: abort.signal });
       if (!res.ok || !res.body) throw new Error(`The log could not be read (${res.status}).`);
@@ -115,14 +120,22 @@ export function Run({ ctx, runId }: { ctx: RegistryCtx; runId: string }) {
   }, [status, load.reload]);
   return (
     <>
-      <Crumbs items={[['Runs', regLink(ctx, 'runs')], [runId, null]]} />
+      <Crumbs
+        items={[
+          ['Runs', regLink(ctx, 'runs')],
+          [runId, null],
+        ]}
+      />
       <Show load={load}>
         {(r) => (
           <section data-testid="run">
             <h3>
               Run {r.runId} <Status value={r.status} />
             </h3>
-            {!TERMINAL_RUN.includes(r.status) && ctx.can['Microsoft.ContainerRegistry/registries/runs/cancel/action'] ? <CancelButton ctx={ctx} runId={r.runId} onDone={load.reload} /> : null}
+            {!TERMINAL_RUN.includes(r.status) &&
+            ctx.can['Microsoft.ContainerRegistry/registries/runs/cancel/action'] ? (
+              <CancelButton ctx={ctx} runId={r.runId} onDone={load.reload} />
+            ) : null}
             <Fields
               items={[
                 ['Task', r.task ? <a href={regLink(ctx, 'tasks', r.task)}>{r.task}</a> : 'Quick run'],
@@ -138,7 +151,14 @@ export function Run({ ctx, runId }: { ctx: RegistryCtx; runId: string }) {
                   'Output images',
                   (r.outputImages ?? []).map((o: any) => (
                     <div key={`${o.registry}/${o.repository}:${o.tag}`}>
-                      {o.registry === ctx.registry.loginServer ? <a href={regLink(ctx, 'repositories', o.repository)}>{`${o.registry}/${o.repository}:${o.tag}`}</a> : <code>{`${o.registry}/${o.repository}:${o.tag}`}</code>} <code class="small">{shortDigest(o.digest)}</code>
+                      {o.registry === ctx.registry.loginServer ? (
+                        <a
+                          href={regLink(ctx, 'repositories', o.repository)}
+                        >{`${o.registry}/${o.repository}:${o.tag}`}</a>
+                      ) : (
+                        <code>{`${o.registry}/${o.repository}:${o.tag}`}</code>
+                      )}{' '}
+                      <code class="small">{shortDigest(o.digest)}</code>
                     </div>
                   )),
                 ],
@@ -147,7 +167,11 @@ export function Run({ ctx, runId }: { ctx: RegistryCtx; runId: string }) {
           </section>
         )}
       </Show>
-      {ctx.can['Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action'] === false ? <p class="muted">You may not read this run's log.</p> : <LiveLog ctx={ctx} runId={runId} />}
+      {ctx.can['Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action'] === false ? (
+        <p class="muted">You may not read this run's log.</p>
+      ) : (
+        <LiveLog ctx={ctx} runId={runId} />
+      )}
     </>
   );
 }

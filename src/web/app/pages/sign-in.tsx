@@ -29,16 +29,30 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
       <form onSubmit={submit}>
         <div class="tabs">
           <label>
-            <input type="radio" name="kind" checked={kind === 'admin'} onChange={() => setKind('admin')} /> Local admin key
+            <input type="radio" name="kind" checked={kind === 'admin'} onChange={() => setKind('admin')} /> Local admin
+            key
           </label>
           <label>
-            <input type="radio" name="kind" data-testid="kind-sp" checked={kind === 'servicePrincipal'} onChange={() => setKind('servicePrincipal')} /> Service principal
+            <input
+              type="radio"
+              name="kind"
+              data-testid="kind-sp"
+              checked={kind === 'servicePrincipal'}
+              onChange={() => setKind('servicePrincipal')}
+            />{' '}
+            Service principal
           </label>
         </div>
         {kind === 'servicePrincipal' ? (
           <label>
             Application (client) ID
-            <input name="appId" autocomplete="username" value={appId} onInput={(e) => setAppId((e.target as HTMLInputElement).value)} required />
+            <input
+              name="appId"
+              autocomplete="username"
+              value={appId}
+              onInput={(e) => setAppId((e.target as HTMLInputElement).value)}
+              required
+            />
           </label>
         ) : (
           <p class="hint">
@@ -47,7 +61,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         )}
         <label>
           {kind === 'admin' ? 'Admin key' : 'Client secret'}
-          <input name="secret" type="password" autocomplete="current-password" value={secret} onInput={(e) => setSecret((e.target as HTMLInputElement).value)} required />
+          <input
+            name="secret"
+            type="password"
+            autocomplete="current-password"
+            value={secret}
+            onInput={(e) => setSecret((e.target as HTMLInputElement).value)}
+            required
+          />
         </label>
         {error ? (
           <div class="error" role="alert">

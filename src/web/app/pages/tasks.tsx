@@ -42,7 +42,11 @@ function RunButton({ ctx, task }: { ctx: RegistryCtx; task: any }) {
       const v = parseValues(values);
       const r = await arm(`${ctx.registry.id}/scheduleRun`, V.tasks, {
         method: 'POST',
-        body: { type: 'TaskRunRequest', taskId: task.id, ...(v.length ? { overrideTaskStepProperties: { values: v } } : {}) },
+        body: {
+          type: 'TaskRunRequest',
+          taskId: task.id,
+          ...(v.length ? { overrideTaskStepProperties: { values: v } } : {}),
+        },
       });
       navigate('rg', ctx.rg, 'registries', ctx.name, 'runs', r.runId);
     } catch (err) {
@@ -84,19 +88,32 @@ export function Task({ ctx, task }: { ctx: RegistryCtx; task: string }) {
   };
   return (
     <>
-      <Crumbs items={[['Tasks', regLink(ctx, 'tasks')], [task, null]]} />
+      <Crumbs
+        items={[
+          ['Tasks', regLink(ctx, 'tasks')],
+          [task, null],
+        ]}
+      />
       <Show load={load}>
         {(t) => {
           const step = t.step ?? {};
           const inline = stepDefinition(step);
-          const custom = Object.entries((t.credentials?.customRegistries ?? {}) as Record<string, { identity?: string; userName?: string }>);
+          const custom = Object.entries(
+            (t.credentials?.customRegistries ?? {}) as Record<string, { identity?: string; userName?: string }>,
+          );
           const trig = t.trigger ?? {};
           return (
             <section data-testid="task">
               <h3>
                 {t.name} <Status value={t.status} />
               </h3>
-              {ctx.can[SCHEDULE_RUN] ? <RunButton ctx={ctx} task={t} /> : <p class="muted" data-testid="run-hidden">You may view this task but not run it.</p>}
+              {ctx.can[SCHEDULE_RUN] ? (
+                <RunButton ctx={ctx} task={t} />
+              ) : (
+                <p class="muted" data-testid="run-hidden">
+                  You may view this task but not run it.
+                </p>
+              )}
               <h4>Definition</h4>
               <Fields
                 items={[
@@ -105,7 +122,14 @@ export function Task({ ctx, task }: { ctx: RegistryCtx; task: string }) {
                   ['Task file', step.taskFilePath ? <code>{step.taskFilePath}</code> : null],
                   ['Dockerfile', step.dockerFilePath ? <code>{step.dockerFilePath}</code> : null],
                   ['Images', step.imageNames?.length ? step.imageNames.join(', ') : null],
-                  ['Values', (step.values ?? step.arguments ?? []).map((v: any) => <div key={v.name}><code>{v.name}</code> = {v.isSecret ? '••••••' : v.value}</div>)],
+                  [
+                    'Values',
+                    (step.values ?? step.arguments ?? []).map((v: any) => (
+                      <div key={v.name}>
+                        <code>{v.name}</code> = {v.isSecret ? '••••••' : v.value}
+                      </div>
+                    )),
+                  ],
                   ['Platform', t.platform ? `${t.platform.os}/${t.platform.architecture}` : null],
                   ['Timeout', t.timeout ? `${t.timeout}s` : null],
                 ]}
@@ -116,7 +140,16 @@ export function Task({ ctx, task }: { ctx: RegistryCtx; task: string }) {
                 items={[
                   ['Type', t.identity?.type ?? 'None'],
                   ['Principal ID', t.identity?.principalId ? <code>{t.identity.principalId}</code> : null],
-                  ['User-assigned', t.identity?.userAssignedIdentities ? Object.keys(t.identity.userAssignedIdentities).map((k) => <div key={k}><code class="small">{k}</code></div>) : null],
+                  [
+                    'User-assigned',
+                    t.identity?.userAssignedIdentities
+                      ? Object.keys(t.identity.userAssignedIdentities).map((k) => (
+                          <div key={k}>
+                            <code class="small">{k}</code>
+                          </div>
+                        ))
+                      : null,
+                  ],
                 ]}
               />
               <h4>Credentials</h4>
@@ -133,9 +166,28 @@ export function Task({ ctx, task }: { ctx: RegistryCtx; task: string }) {
               <h4>Triggers</h4>
               <Fields
                 items={[
-                  ['Source triggers', (trig.sourceTriggers ?? []).map((s: any) => <div key={s.name}>{s.name}: {(s.sourceTriggerEvents ?? []).join(', ')} ({s.status})</div>)],
-                  ['Base image trigger', trig.baseImageTrigger ? `${trig.baseImageTrigger.name}: ${trig.baseImageTrigger.baseImageTriggerType} (${trig.baseImageTrigger.status})` : null],
-                  ['Timer triggers', (trig.timerTriggers ?? []).map((s: any) => <div key={s.name}>{s.name}: <code>{s.schedule}</code> ({s.status})</div>)],
+                  [
+                    'Source triggers',
+                    (trig.sourceTriggers ?? []).map((s: any) => (
+                      <div key={s.name}>
+                        {s.name}: {(s.sourceTriggerEvents ?? []).join(', ')} ({s.status})
+                      </div>
+                    )),
+                  ],
+                  [
+                    'Base image trigger',
+                    trig.baseImageTrigger
+                      ? `${trig.baseImageTrigger.name}: ${trig.baseImageTrigger.baseImageTriggerType} (${trig.baseImageTrigger.status})`
+                      : null,
+                  ],
+                  [
+                    'Timer triggers',
+                    (trig.timerTriggers ?? []).map((s: any) => (
+                      <div key={s.name}>
+                        {s.name}: <code>{s.schedule}</code> ({s.status})
+                      </div>
+                    )),
+                  ],
                 ]}
               />
               <h4>Recent runs</h4>

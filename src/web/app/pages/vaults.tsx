@@ -16,7 +16,10 @@ export function Vaults() {
             rows={d.value}
             empty="No key vaults."
             columns={[
-              ['Name', (v) => <a href={href('rg', v.resourceGroup ?? v.id.split('/')[4], 'vaults', v.name)}>{v.name}</a>],
+              [
+                'Name',
+                (v) => <a href={href('rg', v.resourceGroup ?? v.id.split('/')[4], 'vaults', v.name)}>{v.name}</a>,
+              ],
               ['Location', (v) => v.location],
               ['URI', (v) => <code>{v.properties?.vaultUri}</code>],
               ['Authorization', (v) => (v.properties?.enableRbacAuthorization ? 'Azure RBAC' : 'Access policies')],
@@ -43,7 +46,11 @@ function SecretValue({ vault, name }: { vault: string; name: string }) {
   };
   return (
     <span class="secret">
-      {value === null ? <span data-testid={`secret-masked-${name}`}>{maskSecret(undefined)}</span> : <code data-testid={`secret-value-${name}`}>{value}</code>}{' '}
+      {value === null ? (
+        <span data-testid={`secret-masked-${name}`}>{maskSecret(undefined)}</span>
+      ) : (
+        <code data-testid={`secret-value-${name}`}>{value}</code>
+      )}{' '}
       {value === null ? (
         <button class="small" data-testid={`reveal-${name}`} onClick={reveal}>
           Reveal
@@ -59,11 +66,29 @@ function SecretValue({ vault, name }: { vault: string; name: string }) {
 }
 
 export function Vault({ rg, name }: { rg: string; name: string }) {
-  const vault = useLoad(() => arm(`${sub()}/resourceGroups/${rg}/providers/Microsoft.KeyVault/vaults/${name}`, V.vaults), [rg, name]);
-  const secrets = useLoad(() => vaultData<{ value: Array<{ id: string; attributes: { enabled: boolean; updated: number; created: number }; contentType?: string }> }>(name, ''), [name]);
+  const vault = useLoad(
+    () => arm(`${sub()}/resourceGroups/${rg}/providers/Microsoft.KeyVault/vaults/${name}`, V.vaults),
+    [rg, name],
+  );
+  const secrets = useLoad(
+    () =>
+      vaultData<{
+        value: Array<{
+          id: string;
+          attributes: { enabled: boolean; updated: number; created: number };
+          contentType?: string;
+        }>;
+      }>(name, ''),
+    [name],
+  );
   return (
     <>
-      <Crumbs items={[['Key vaults', '#/vaults'], [name, null]]} />
+      <Crumbs
+        items={[
+          ['Key vaults', '#/vaults'],
+          [name, null],
+        ]}
+      />
       <h2>{name}</h2>
       <Show load={vault}>
         {(v) => (
@@ -71,7 +96,14 @@ export function Vault({ rg, name }: { rg: string; name: string }) {
             items={[
               ['Vault URI', <code>{v.properties?.vaultUri}</code>],
               ['Authorization', v.properties?.enableRbacAuthorization ? 'Azure RBAC' : 'Access policies'],
-              ['Access policies', (v.properties?.accessPolicies ?? []).map((p: any) => <div key={p.objectId}><code>{p.objectId}</code>: secrets {(p.permissions?.secrets ?? []).join(', ') || 'none'}</div>)],
+              [
+                'Access policies',
+                (v.properties?.accessPolicies ?? []).map((p: any) => (
+                  <div key={p.objectId}>
+                    <code>{p.objectId}</code>: secrets {(p.permissions?.secrets ?? []).join(', ') || 'none'}
+                  </div>
+                )),
+              ],
             ]}
           />
         )}
