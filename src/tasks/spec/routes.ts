@@ -1,29 +1,13 @@
 /** Fastify routes: POST /dockyard/v1/task-files/validate and /render. */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { DockyardError, SecretSet } from '../../shared/index.js';
 import { requirePrincipal } from '../../http/index.js';
 import { RenderPool } from './render-pool.js';
+import { TaskFileRequestSchema } from './evaluate.js';
 import type { RunContext } from './values.js';
 
-const Body = z.object({
-  content: z.string().max(1024 * 1024),
-  fileName: z.string().max(256).optional(),
-  values: z.union([z.string().max(1024 * 1024), z.record(z.string(), z.unknown())]).optional(),
-  set: z.array(z.string()).max(500).optional(),
-  setSecret: z.array(z.string()).max(500).optional(),
-  run: z
-    .object({
-      id: z.string().optional(),
-      registry: z.string().optional(),
-      os: z.string().optional(),
-      architecture: z.string().optional(),
-      commit: z.string().optional(),
-      branch: z.string().optional(),
-      taskName: z.string().optional(),
-    })
-    .optional(),
-});
+// The request body is the one `acr task validate|render` sends, shared with the CLI's local engine.
+const Body = TaskFileRequestSchema;
 
 export interface TaskFileRoutesOptions {
   /** Run context defaults (e.g. the registry login server) applied under the body's `run`. */
