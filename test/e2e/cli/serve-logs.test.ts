@@ -26,6 +26,8 @@ for (const format of ['json', 'pretty'] as const) {
       '--log-format',
       format,
     ]);
+    // The banner is printed as soon as the server listens; the log line may reach the pipe a moment later.
+    for (let i = 0; i < 100 && !output().includes('dockyard ready'); i++) await new Promise((r) => setTimeout(r, 50));
     await stopServer(child);
     const ready = output()
       .split('\n')
