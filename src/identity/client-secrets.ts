@@ -45,7 +45,8 @@ export class ClientSecrets {
 
   /** Adds a secret and returns it (the only time it is visible). */
   async add(objectId: string, years = 1): Promise<{ keyId: string; secret: string; endDate: string }> {
-    const secret = `${newSecret(6).slice(0, 3)}8Q~${newSecret(30)}`;
+    // Never a leading '-': az would read `-p -xyz...` as an option (its help says to write -p=secret then).
+    const secret = `${newSecret(6).replace(/[-_]/g, 'x').slice(0, 3)}8Q~${newSecret(30)}`;
     const salt = randomBytes(16).toString('hex');
     const keyId = newGuid();
     const endDate = new Date(Date.now() + years * 365 * 86400_000).toISOString();
