@@ -35,7 +35,7 @@ export function networkSettingsOf(r: RegistryRow): NetworkSettings {
 export function withNetworkRules(
   access: RegistryAccessPort,
   deps: {
-    registries: Pick<Registries, 'byName'>;
+    registries: Pick<Registries, 'current'>;
     config: Pick<DockyardConfig, 'trustedProxies' | 'tasksNetworkBypass'>;
     log: Logger;
     relayKey?: Buffer;
@@ -47,7 +47,7 @@ export function withNetworkRules(
     ...access,
     clientAddress: (peer, headers) => clientAddress(peer, headers, proxies, deps.relayKey),
     async checkNetwork(registry, clientIp, principal) {
-      const row = await deps.registries.byName(registry.name);
+      const row = await deps.registries.current(registry.name);
       if (!row) return { allowed: false, reason: 'denied:registry-not-found' };
       const d = checkNetwork(networkSettingsOf(row), clientIp, principal, deps.config.tasksNetworkBypass);
       const fields = {

@@ -63,7 +63,7 @@ export async function wireRegistry(
 ): Promise<RegistryModule> {
   const directory: RegistryDirectory = {
     async byName(name) {
-      const r = await platform.registries.byName(name);
+      const r = await platform.registries.current(name);
       return r ? info(r) : undefined;
     },
     async byArmPath(sub, rg, name) {

@@ -37,8 +37,13 @@ export type RegistryPatch = RegistryCreate;
 
 export const MAX_IP_RULES = 200;
 
+/** How long a registry row read on the data plane's hot path may be reused (see `current`). */
+const HOT_ROW_TTL_MS = 500;
+
 export class Registries {
   private readonly db: Kysely<ArmTables>;
+  /** name_lower → a recently read row (or its absence), for `current`. Cleared by every write through this class. */
+  private readonly hot = new Map<string, { row: RegistryRow | undefined; at: number }>();
   constructor(
     db: SqlDatabase,
     private readonly allocator: LoginServerAllocator,
@@ -94,6 +99,7 @@ export class Registries {
     };
     try {
       await this.db.insertInto('registries').values(row).execute();
+      this.hot.clear();
     } catch (err) {
       await this.allocator.release(name);
       throw err;
@@ -132,6 +138,7 @@ export class Registries {
     if (patch.retentionPolicy !== undefined)
       next.retention_policy = JSON.stringify(validateRetention(patch.retentionPolicy, retentionOf(existing), next.sku));
     await this.db.updateTable('registries').set(next).where('id_lower', '=', existing.id_lower).execute();
+    this.hot.clear();
     return next;
   }
 
@@ -162,6 +169,22 @@ export class Registries {
     return this.db.selectFrom('registries').selectAll().where('name_lower', '=', name.toLowerCase()).executeTakeFirst();
   }
 
+  /**
+   * `byName` for the data plane's hot path (one blob GET asks for its registry three times: routing, network rules,
+   * access). Rows are reused for at most HOT_ROW_TTL_MS; writes through this process drop them at once, so a change
+   * made on another API node is seen within that window (docs/designs/registry-data-plane.md).
+   */
+  async current(name: string): Promise<RegistryRow | undefined> {
+    const key = name.toLowerCase();
+    const now = Date.now();
+    const hit = this.hot.get(key);
+    if (hit && now - hit.at < HOT_ROW_TTL_MS) return hit.row;
+    const row = await this.byName(key);
+    if (this.hot.size > 1000) this.hot.clear();
+    this.hot.set(key, { row, at: now });
+    return row;
+  }
+
   async all(): Promise<RegistryRow[]> {
     return this.db.selectFrom('registries').selectAll().orderBy('name_lower').execute();
   }
@@ -178,10 +201,12 @@ export class Registries {
       .set({ login_server: loginServer, port })
       .where('id_lower', '=', row.id_lower)
       .execute();
+    this.hot.clear();
   }
 
   async delete(row: RegistryRow): Promise<void> {
     await this.db.deleteFrom('registries').where('id_lower', '=', row.id_lower).execute();
+    this.hot.clear();
     await this.allocator.release(row.name);
   }
 }

@@ -22,7 +22,36 @@ export function openSqlite(options: OpenOptions): SqlDatabase {
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
-  return new Kysely({ dialect: new SqliteDialect({ database: native }) });
+  return new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
+}
+
+type NativeDb = InstanceType<typeof Database>;
+type NativeStatement = ReturnType<NativeDb['prepare']>;
+const STATEMENT_CACHE_MAX = 512;
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs more than running the small indexed queries on the
+ * registry's hot paths (a blob GET makes three). Prepared statements are reused by SQL text (the parameters differ);
+ * a statement still being iterated (a streamed query) is never handed out twice — a fresh one is prepared instead.
+ */
+function withStatementCache(native: NativeDb): { close(): void; prepare(sql: string): NativeStatement } {
+  const cache = new Map<string, NativeStatement>();
+  return {
+    close: () => {
+      cache.clear();
+      native.close();
+    },
+    prepare(text: string) {
+      const hit = cache.get(text);
+      if (hit && !hit.busy) return hit;
+      const stmt = native.prepare(text);
+      if (!hit) {
+        if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 /** A module's migrations, keyed by a name that sorts in creation order: `YYYYMMDDHHMM-<module>-<what>`. */
