@@ -1,44 +1,24 @@
 /** Executor for parsed Go templates (a port of text/template/exec.go for the value model in go-value.ts). */
 import type { ArgNode, BranchNode, CommandNode, ListNode, Node, PipeNode, TemplateNode } from './nodes.js';
 import { argString } from './nodes.js';
-import { formatValue, GoFloat, isMap, isTrue, kindOf, sortedKeys, typeName } from './go-value.js';
+import { formatValue, isMap, isTrue, kindOf, sortedKeys, typeName } from './go-value.js';
 import { goTypeName, type FuncMap, type GoFunc, type ParamType } from './func-types.js';
 import type { TreeSet } from './parser.js';
 import { DEFAULT_MAX_WORK, rethrowTripped, TemplateLimitError, withBudget } from './budget.js';
+import {
+  Control,
+  emptyTemplateError,
+  execErrorAt,
+  innermost,
+  NO_FINAL,
+  TemplateExecError,
+  type ExecLimits,
+  type Final,
+  type Var,
+} from './exec-types.js';
+import { idealConstant, literalArg, validateArgType } from './exec-args.js';
 
-export class TemplateExecError extends Error {
-  constructor(
-    readonly templateName: string,
-    readonly line: number,
-    readonly column: number,
-    readonly detail: string,
-  ) {
-    super(detail);
-    this.name = 'TemplateExecError';
-  }
-}
-
-class Control {
-  constructor(readonly kind: 'break' | 'continue') {}
-}
-
-export interface ExecLimits {
-  timeoutMs: number;
-  maxSteps: number;
-  /** Output budget in characters; also the size cap on any string a function builds (budget.ts). */
-  maxOutput: number;
-  maxDepth: number;
-  /** Work units functions may spend (budget.ts; default DEFAULT_MAX_WORK). */
-  maxWork?: number;
-}
-
-interface Var {
-  name: string;
-  value: unknown;
-}
-
-const NO_FINAL = Symbol('missingVal');
-type Final = unknown | typeof NO_FINAL;
+export { TemplateExecError, type ExecLimits } from './exec-types.js';
 
 export class Executor {
   private out: string[] = [];
@@ -62,13 +42,7 @@ export class Executor {
 
   run(data: unknown): string {
     const root = this.trees.get(this.name);
-    if (!root)
-      throw new TemplateExecError(
-        this.name,
-        1,
-        1,
-        `template: ${this.name}: "${this.name}" is an incomplete or empty template`,
-      );
+    if (!root) throw emptyTemplateError(this.name);
     const budget = {
       maxSize: this.limits.maxOutput,
       maxWork: this.limits.maxWork ?? DEFAULT_MAX_WORK,
@@ -91,15 +65,7 @@ export class Executor {
   }
 
   private errorf(msg: string): never {
-    const nl = this.text.lastIndexOf('\n', this.node.pos - 1);
-    const col = this.node.pos - nl;
-    const where = this.node.label ? ` at <${this.node.label}>` : '';
-    throw new TemplateExecError(
-      this.name,
-      this.node.line,
-      col,
-      `template: ${this.name}:${this.node.line}:${col}: executing "${this.current}"${where}: ${msg}`,
-    );
+    throw execErrorAt(this.name, this.text, this.node, this.current, msg);
   }
 
   private tick(): void {
@@ -237,18 +203,11 @@ export class Executor {
   }
 
   private setVar(vars: Var[], name: string, value: unknown): void {
-    for (let i = vars.length - 1; i >= 0; i--) {
-      if (vars[i].name === name) {
-        vars[i].value = value;
-        return;
-      }
-    }
-    this.errorf(`undefined variable: ${name}`);
+    (innermost(vars, name) ?? this.errorf(`undefined variable: ${name}`)).value = value;
   }
 
   private varValue(vars: Var[], name: string): unknown {
-    for (let i = vars.length - 1; i >= 0; i--) if (vars[i].name === name) return vars[i].value;
-    this.errorf(`undefined variable: ${name}`);
+    return (innermost(vars, name) ?? this.errorf(`undefined variable: ${name}`)).value;
   }
 
   evalPipeline(vars: Var[], dot: unknown, pipe: PipeNode): unknown {
@@ -409,24 +368,7 @@ export class Executor {
   }
 
   private validateType(value: unknown, typ: ParamType | null): unknown {
-    if (value === undefined) {
-      if (typ === null || typ === 'value') return undefined;
-      if (typ === 'any') return null;
-      if (typ === 'map' || typ === 'slice' || typ === 'strings') return null;
-      this.errorf(`invalid value; expected ${goTypeName[typ]}`);
-    }
-    if (typ === null || typ === 'any' || typ === 'value') return value;
-    const k = kindOf(value);
-    const ok =
-      (typ === 'string' && k === 'string') ||
-      (typ === 'int' && k === 'int') ||
-      (typ === 'bool' && k === 'bool') ||
-      (typ === 'float64' && k === 'float') ||
-      (typ === 'map' && k === 'map') ||
-      (typ === 'slice' && k === 'slice') ||
-      (typ === 'strings' && k === 'slice' && (value as unknown[]).every((x) => typeof x === 'string'));
-    if (!ok) this.errorf(`wrong type for value; expected ${goTypeName[typ]}; got ${typeName(value)}`);
-    return value;
+    return validateArgType(value, typ, (m) => this.errorf(m));
   }
 
   private evalArg(vars: Var[], dot: unknown, typ: ParamType | null, n: ArgNode): unknown {
@@ -453,47 +395,6 @@ export class Executor {
       case 'chain':
         return this.validateType(this.evalChain(vars, dot, n, [n], NO_FINAL), typ);
     }
-    const lit = argString(n);
-    switch (typ) {
-      case 'bool':
-        if (n.kind === 'bool') return n.value;
-        this.errorf(`expected bool; found ${lit}`);
-      // falls through (unreachable)
-      case 'int':
-        if (n.kind === 'number' && n.isInt) return n.int;
-        this.errorf(`expected integer; found ${lit}`);
-      // falls through (unreachable)
-      case 'string':
-        if (n.kind === 'string') return n.text;
-        this.errorf(`expected string; found ${lit}`);
-      // falls through (unreachable)
-      case 'float64':
-        if (n.kind === 'number' && n.isFloat) return new GoFloat(n.float);
-        this.errorf(`expected float; found ${lit}`);
-      // falls through (unreachable)
-      case 'map':
-      case 'slice':
-      case 'strings':
-        this.errorf(`can't handle ${lit} for arg of type ${goTypeName[typ]}`);
-    }
-    switch (n.kind) {
-      case 'bool':
-        return n.value;
-      case 'string':
-        return n.text;
-      case 'number':
-        return idealConstant(n, (m) => this.errorf(m));
-    }
-    this.errorf(`can't handle assignment of ${lit} to empty interface argument`);
+    return literalArg(n, typ, (m) => this.errorf(m));
   }
-}
-
-function idealConstant(n: Extract<ArgNode, { kind: 'number' }>, errorf: (m: string) => never): unknown {
-  const t = n.text;
-  const isHex = /^[+-]?0[xX]/.test(t);
-  if (n.isFloat && !isHex && !t.startsWith("'") && /[.eEpP]/.test(t))
-    return Number.isInteger(n.float) ? new GoFloat(n.float) : n.float;
-  if (n.isInt) return n.int;
-  if (n.isFloat) return n.float;
-  errorf(`${t} overflows int`);
 }
