@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DockyardConfig } from '../config/index.js';
 import { createLogger, systemClock, type Clock, type Logger, type Principal } from '../shared/index.js';
-import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
+import { migrateToLatest, openDatabase, type SqlDatabase } from '../storage/index.js';
 import { eventMigrations, startOutboxPruner } from '../events/index.js';
 import { installAuthentication, setArmPageSize } from '../http/index.js';
 import {
@@ -89,7 +89,11 @@ export async function buildPlatform(
   } = {},
 ): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
-  const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
+  const db = await openDatabase({
+    url: config.database,
+    path: options.dbPath ?? join(config.dataDir, 'dockyard.db'),
+    onIdleError: (err) => log.error({ err }, 'database connection lost (the pool reconnects)'),
+  });
   await migrateToLatest(db, [
     eventMigrations,
     directoryMigrations,
