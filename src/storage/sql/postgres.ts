@@ -61,7 +61,7 @@ export interface PostgresOptions {
 export async function openPostgres(options: PostgresOptions): Promise<SqlDatabase> {
   if (!isPostgresUrl(options.url)) throw new Error('database must be a postgres:// or postgresql:// URL');
   registerSecrets(options.url);
-  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, types });
+  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, types, allowExitOnIdle: true });
   pool.on('error', (err) => options.onIdleError?.(err));
   try {
     const client = await pool.connect();
