@@ -4,12 +4,7 @@ import { createLogger, systemClock, type Clock, type Logger, type Principal } fr
 import { migrateToLatest, openDatabase, type SqlDatabase } from '../storage/index.js';
 import { startOutboxPruner } from '../events/index.js';
 import { installAuthentication, setArmPageSize } from '../http/index.js';
-import {
-  Directory,
-  ensureLocalAdmin,
-  localAdminAuthenticator,
-  RESOURCES,
-} from '../identity/index.js';
+import { Directory, ensureLocalAdmin, localAdminAuthenticator, RESOURCES } from '../identity/index.js';
 import { vaultShape } from '../vault/index.js';
 import {
   registerArmRoutes,
@@ -19,12 +14,7 @@ import {
   Subscriptions,
   UserAssignedIdentities,
 } from '../arm/index.js';
-import {
-  type ContainerEngine,
-  type RunExecutor,
-  type TaskModule,
-  type TriggerService,
-} from '../tasks/index.js';
+import { type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
 import { wireTasks } from './wire-tasks.js';
 import { sourcePolicyOf, wireRunner, type RunnerWiring } from './wire-runner.js';

@@ -88,12 +88,10 @@ async function advance(k: Kysely<OutboxTables>, consumer: string, id: number): P
     .insertInto('outbox_cursors')
     .values({ consumer, last_id: id, updated_at: new Date().toISOString() })
     .onConflict((oc) =>
-      oc
-        .column('consumer')
-        .doUpdateSet({
-          last_id: greater(sql.ref('outbox_cursors.last_id'), sql.ref('excluded.last_id')),
-          updated_at: sql`excluded.updated_at`,
-        }),
+      oc.column('consumer').doUpdateSet({
+        last_id: greater(sql.ref('outbox_cursors.last_id'), sql.ref('excluded.last_id')),
+        updated_at: sql`excluded.updated_at`,
+      }),
     )
     .execute();
 }

@@ -45,7 +45,10 @@ test('two nodes migrating one fresh PostgreSQL database at once: each migration 
   assert.equal(runs, 1);
   const total = Object.keys(Object.assign({}, ...ALL_MIGRATIONS)).length + 1;
   // One node applied everything, the other found nothing left (whichever got the lock first).
-  assert.deepEqual([ra.length, rb.length].sort((x, y) => x - y), [0, total]);
+  assert.deepEqual(
+    [ra.length, rb.length].sort((x, y) => x - y),
+    [0, total],
+  );
   const rows = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(a);
   assert.equal(rows.rows[0].n, total, 'int8 counts come back as numbers');
   // And again on a migrated database: nothing to do.
@@ -63,5 +66,8 @@ test('a wrong PostgreSQL password fails at open with the URL masked', async () =
   // Registered with the process-wide masking set: a log line that quotes it is masked too.
   assert.ok(knownSecrets.isSecret('not-the-Password-42'));
   assert.equal(maskSecrets(`x not-the-Password-42 y`), 'x *** y');
-  assert.equal(redactDatabaseUrl('postgres://u:p%40ss@h:5432/db?sslmode=require'), 'postgres://u:***@h:5432/db?sslmode=require');
+  assert.equal(
+    redactDatabaseUrl('postgres://u:p%40ss@h:5432/db?sslmode=require'),
+    'postgres://u:***@h:5432/db?sslmode=require',
+  );
 });
