@@ -129,6 +129,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       process.removeListener('exit', onExit);
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
+        child.ref(); // keep this process alive until the cluster is down
         child.kill('SIGINT'); // fast shutdown
         await exited;
       }
