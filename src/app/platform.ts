@@ -1,19 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DockyardConfig } from '../config/index.js';
 import { createLogger, systemClock, type Clock, type Logger, type Principal } from '../shared/index.js';
-import { migrateToLatest, openSqlite, type SqlDatabase } from '../storage/index.js';
-import { eventMigrations, startOutboxPruner } from '../events/index.js';
+import { migrateToLatest, openDatabase, type SqlDatabase } from '../storage/index.js';
+import { startOutboxPruner } from '../events/index.js';
 import { installAuthentication, setArmPageSize } from '../http/index.js';
-import {
-  Directory,
-  directoryMigrations,
-  ensureLocalAdmin,
-  localAdminAuthenticator,
-  RESOURCES,
-} from '../identity/index.js';
+import { Directory, ensureLocalAdmin, localAdminAuthenticator, RESOURCES } from '../identity/index.js';
 import { vaultShape } from '../vault/index.js';
 import {
-  armMigrations,
   registerArmRoutes,
   type ResourceLister,
   Registries,
@@ -21,30 +14,22 @@ import {
   Subscriptions,
   UserAssignedIdentities,
 } from '../arm/index.js';
-import {
-  taskMigrations,
-  triggerMigrations,
-  type ContainerEngine,
-  type RunExecutor,
-  type TaskModule,
-  type TriggerService,
-} from '../tasks/index.js';
+import { type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
 import { wireTasks } from './wire-tasks.js';
 import { sourcePolicyOf, wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
 import type { NamedLoginServers } from './named-login-servers.js';
 import { wireNames, type NamesWiring } from './wire-names.js';
-import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
+import { registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
+import { ALL_MIGRATIONS } from './migrations.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { registryMigrations } from '../registry/index.js';
 import { wireRegistry } from './wire-registry.js';
 import { withNetworkRules } from './wire-network.js';
 import { wireImport } from './wire-import.js';
 import { wireWeb } from './wire-web.js';
 import { wireWebhooks, type WebhookWiring } from './wire-webhooks.js';
-import { webhookMigrations } from '../webhooks/index.js';
 import { createMetrics, onTriggerQueued, wireMetrics } from './wire-metrics.js';
 import type { DockyardMetrics } from '../metrics/index.js';
 
@@ -89,17 +74,17 @@ export async function buildPlatform(
   } = {},
 ): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
-  const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
-  await migrateToLatest(db, [
-    eventMigrations,
-    directoryMigrations,
-    armMigrations,
-    taskMigrations,
-    triggerMigrations,
-    registryMigrations,
-    webhookMigrations,
-    ...identityMigrationSets,
-  ]);
+  const db = await openDatabase({
+    url: config.database,
+    path: options.dbPath ?? join(config.dataDir, 'dockyard.db'),
+    onIdleError: (err) => log.error({ err }, 'database connection lost (the pool reconnects)'),
+  });
+  try {
+    await migrateToLatest(db, ALL_MIGRATIONS);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
 
   const directory = new Directory(db);
   const tenantId = await directory.ensureDefaultTenant();

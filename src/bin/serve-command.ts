@@ -2,11 +2,13 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
 import { startServer } from '../app/index.js';
 import { createServerLogger } from '../shared/index.js';
+import { redactDatabaseUrl } from '../storage/index.js';
 
 /** `dockyard serve [--data-dir d] [--port p] [--host h] [--config f] [--log-level l]` */
 export async function runServeCommand(args: string[]): Promise<void> {
   const cmd = new Command('serve')
     .option('--data-dir <dir>', 'data directory (SQLite file, blobs, keys)')
+    .option('--database <url>', 'metadata database: postgres://user:password@host/db (default: SQLite in the data dir)')
     .option('--host <host>', 'address to bind (default 127.0.0.1)')
     .option('--port <port>', 'API port (default 6400; 0 = any free port)')
     .option('--registry-port-base <port>', 'first port for registry listeners (0 = any free port)')
@@ -42,6 +44,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
     file: o.config,
     flags: {
       dataDir: o.dataDir,
+      database: o.database,
       host: o.host,
       port: o.port,
       registryPortBase: o.registryPortBase,
@@ -67,6 +70,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
       `  dashboard:     ${running.endpoint}/dashboard/  (sign in with the key in ${config.dataDir}/admin.key)`,
       ...(running.tlsEndpoint ? [`  https (az):    ${running.tlsEndpoint}  (docs/designs/azure-cli.md)`] : []),
       `  data dir:      ${config.dataDir}`,
+      `  database:      ${config.database ? redactDatabaseUrl(config.database) : 'SQLite (dockyard.db in the data dir)'}`,
       `  tenant:        ${p.tenantId}`,
       `  subscription:  ${p.subscriptionId}`,
       `  registries:    ${(await p.registries.all()).map((r) => `${r.name}=${r.login_server}`).join(', ') || '(none yet)'}`,

@@ -5,6 +5,7 @@ import { DockyardError } from '../shared/index.js';
 
 const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_DATA_DIR: 'dataDir',
+  DOCKYARD_DATABASE_URL: 'database',
   DOCKYARD_HOST: 'host',
   DOCKYARD_PORT: 'port',
   DOCKYARD_REGISTRY_PORT_BASE: 'registryPortBase',

@@ -8,6 +8,15 @@ export const defaultMaxConcurrentRuns = (): number => Math.max(2, availableParal
 export const configSchema = z.object({
   /** Where the SQLite file, blobs, keys and engine state live. */
   dataDir: z.string().min(1).default('./.dockyard'),
+  /**
+   * Metadata database: absent = SQLite (`<dataDir>/dockyard.db`); a `postgres://` / `postgresql://` URL = PostgreSQL
+   * (docs/designs/database.md). A secret (it may hold a password): masked in logs and errors.
+   */
+  database: z
+    .string()
+    .max(4096)
+    .refine((v) => /^postgres(ql)?:\/\//i.test(v), 'database must be a postgres:// or postgresql:// URL')
+    .optional(),
   /** Address every listener binds to. Loopback unless the user says otherwise. */
   host: z.string().min(1).default('127.0.0.1'),
   /** Port of the main API (ARM, identity, vault, dashboard). 0 picks a free port. */

@@ -1,5 +1,5 @@
 import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
-import type { MigrationSet, SqlDatabase } from '../storage/index.js';
+import { autoIdColumn, columnTypes, engineOf, greater, type MigrationSet, type SqlDatabase } from '../storage/index.js';
 
 export type EventType = 'image.pushed' | 'image.deleted' | 'run.finished';
 
@@ -22,7 +22,7 @@ export const eventMigrations: MigrationSet = {
     async up(db) {
       await db.schema
         .createTable('outbox')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', ...autoIdColumn(db))
         .addColumn('type', 'text', (c) => c.notNull())
         .addColumn('payload', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
@@ -36,12 +36,14 @@ export const eventMigrations: MigrationSet = {
       await db.schema
         .createTable('outbox_cursors')
         .addColumn('consumer', 'text', (c) => c.primaryKey())
-        .addColumn('last_id', 'integer', (c) => c.notNull())
+        .addColumn('last_id', columnTypes(db).bigint, (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
       // `type in (...) and id > cursor order by id` walks this index from the cursor on.
       await db.schema.createIndex('outbox_type_id').on('outbox').columns(['type', 'id']).execute();
       await db.schema.dropIndex('outbox_type').execute();
+      // Only SQLite files can hold events marked the old way (PostgreSQL databases start with this schema).
+      if (engineOf(db) !== 'sqlite') return;
       // Each consumer that marked events before: its cursor is just below the first event (of the types it has
       // consumed) it did not mark, or the newest event when it marked them all.
       await sql`
@@ -86,9 +88,10 @@ async function advance(k: Kysely<OutboxTables>, consumer: string, id: number): P
     .insertInto('outbox_cursors')
     .values({ consumer, last_id: id, updated_at: new Date().toISOString() })
     .onConflict((oc) =>
-      oc
-        .column('consumer')
-        .doUpdateSet({ last_id: sql`max(last_id, excluded.last_id)`, updated_at: sql`excluded.updated_at` }),
+      oc.column('consumer').doUpdateSet({
+        last_id: greater(sql.ref('outbox_cursors.last_id'), sql.ref('excluded.last_id')),
+        updated_at: sql`excluded.updated_at`,
+      }),
     )
     .execute();
 }

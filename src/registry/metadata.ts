@@ -443,12 +443,12 @@ export class RegistryMetadata {
   async storageBytesOf(registry: string): Promise<number> {
     const blobs = await sql<{
       total: number | null;
-    }>`select sum(size) as total from (select max(size) as size from reg_blob_links where registry = ${registry} group by digest)`.execute(
+    }>`select sum(size) as total from (select max(size) as size from reg_blob_links where registry = ${registry} group by digest) as b`.execute(
       this.db,
     );
     const manifests = await sql<{
       total: number | null;
-    }>`select sum(size) as total from (select max(size) as size from reg_manifests where registry = ${registry} group by digest)`.execute(
+    }>`select sum(size) as total from (select max(size) as size from reg_manifests where registry = ${registry} group by digest) as m`.execute(
       this.db,
     );
     return Number(blobs.rows[0]?.total ?? 0) + Number(manifests.rows[0]?.total ?? 0);
@@ -479,7 +479,7 @@ export class RegistryMetadata {
     const blobs = await sql<{
       registry: string;
       bytes: number;
-    }>`SELECT registry, SUM(size) AS bytes FROM (SELECT DISTINCT registry, digest, size FROM reg_blob_links) GROUP BY registry`.execute(
+    }>`SELECT registry, SUM(size) AS bytes FROM (SELECT DISTINCT registry, digest, size FROM reg_blob_links) AS d GROUP BY registry`.execute(
       this.db,
     );
     for (const r of blobs.rows) out.set(r.registry, Number(r.bytes));

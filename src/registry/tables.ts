@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../storage/index.js';
+import { columnTypes, type MigrationSet } from '../storage/index.js';
 import { tokenMigrations, type TokenTables } from './token-tables.js';
 import { lockMigrations, type LockTables } from './locks.js';
 
@@ -61,8 +61,8 @@ export const registryMigrations: MigrationSet = {
         .addColumn('media_type', 'text', (c) => c.notNull())
         .addColumn('artifact_type', 'text')
         .addColumn('subject', 'text')
-        .addColumn('size', 'integer', (c) => c.notNull())
-        .addColumn('content', 'blob', (c) => c.notNull())
+        .addColumn('size', columnTypes(db).bigint, (c) => c.notNull())
+        .addColumn('content', columnTypes(db).blob, (c) => c.notNull())
         .addColumn('annotations', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('reg_manifests_pk', ['registry', 'repository', 'digest'])
@@ -92,7 +92,7 @@ export const registryMigrations: MigrationSet = {
         .addColumn('registry', 'text', (c) => c.notNull())
         .addColumn('repository', 'text', (c) => c.notNull())
         .addColumn('digest', 'text', (c) => c.notNull())
-        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('size', columnTypes(db).bigint, (c) => c.notNull())
         .addColumn('touched_at', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('reg_blob_links_pk', ['registry', 'repository', 'digest'])
         .execute();
@@ -131,7 +131,7 @@ export const registryMigrations: MigrationSet = {
   '202612010001-registry-manifest-summary': {
     async up(db) {
       // Config fields stored with the manifest (listings read no blobs); rows from before are filled by the backfill.
-      await db.schema.alterTable('reg_manifests').addColumn('image_size', 'integer').execute();
+      await db.schema.alterTable('reg_manifests').addColumn('image_size', columnTypes(db).bigint).execute();
       await db.schema.alterTable('reg_manifests').addColumn('config_media_type', 'text').execute();
       await db.schema.alterTable('reg_manifests').addColumn('architecture', 'text').execute();
       await db.schema.alterTable('reg_manifests').addColumn('os', 'text').execute();

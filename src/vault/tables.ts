@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../storage/index.js';
+import { columnTypes, engineOf, type MigrationSet } from '../storage/index.js';
 
 export interface VaultTables {
   key_vaults: {
@@ -63,11 +63,21 @@ export const vaultMigrations: MigrationSet = {
         .addColumn('content_type', 'text')
         .addColumn('tags', 'text')
         .addColumn('enabled', 'integer', (c) => c.notNull())
-        .addColumn('exp', 'integer')
-        .addColumn('nbf', 'integer')
-        .addColumn('created', 'integer', (c) => c.notNull())
-        .addColumn('updated', 'integer', (c) => c.notNull())
+        .addColumn('exp', columnTypes(db).bigint)
+        .addColumn('nbf', columnTypes(db).bigint)
+        .addColumn('created', columnTypes(db).bigint, (c) => c.notNull())
+        .addColumn('updated', columnTypes(db).bigint, (c) => c.notNull())
         .addPrimaryKeyConstraint('key_vault_secrets_pk', ['vault_lower', 'name_lower', 'version'])
+        .execute();
+    },
+  },
+  '202612020001-vault-secret-insertion-order': {
+    async up(db) {
+      // Versions created within one second are ordered by insertion: SQLite's implicit rowid, a column on PostgreSQL.
+      if (engineOf(db) !== 'postgres') return;
+      await db.schema
+        .alterTable('key_vault_secrets')
+        .addColumn('seq', 'bigint', (c) => c.generatedByDefaultAsIdentity())
         .execute();
     },
   },

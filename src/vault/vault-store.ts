@@ -1,12 +1,15 @@
 import type { Kysely } from 'kysely';
-import type { SqlDatabase } from '../storage/index.js';
+import { engineOf, type SqlDatabase } from '../storage/index.js';
 import type { AccessPolicy, SecretRow, VaultRow, VaultTables } from './tables.js';
 
 /** SQL persistence of vaults and secret versions (values arrive already encrypted). */
 export class VaultStore {
   private readonly db: Kysely<VaultTables>;
+  /** Insertion order of secret versions (tiebreak within one second): rowid on SQLite, `seq` on PostgreSQL. */
+  private readonly insertionOrder: string;
   constructor(db: SqlDatabase) {
     this.db = db as Kysely<VaultTables>;
+    this.insertionOrder = engineOf(db) === 'postgres' ? 'seq' : 'rowid';
   }
 
   byName(name: string): Promise<VaultRow | undefined> {
@@ -59,7 +62,7 @@ export class VaultStore {
     if (version) q = q.where('version', '=', version.toLowerCase());
     return q
       .orderBy('created', 'desc')
-      .orderBy('rowid' as never, 'desc')
+      .orderBy(this.insertionOrder as never, 'desc')
       .limit(1)
       .executeTakeFirst();
   }
@@ -81,7 +84,7 @@ export class VaultStore {
       .selectAll()
       .where('vault_lower', '=', vault.toLowerCase())
       .orderBy('created')
-      .orderBy('rowid' as never)
+      .orderBy(this.insertionOrder as never)
       .execute();
     const latest = new Map<string, SecretRow>();
     for (const r of rows) latest.set(r.name_lower, r);

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../storage/index.js';
+import { autoIdColumn, type MigrationSet } from '../storage/index.js';
 
 /** Webhooks and their deliveries. `service_uri` and `custom_headers` are sealed with the webhook cipher (secrets). */
 export interface WebhookTables {
@@ -55,7 +55,7 @@ export const webhookMigrations: MigrationSet = {
       await db.schema.createIndex('webhooks_registry').on('webhooks').column('registry_lower').execute();
       await db.schema
         .createTable('webhook_events')
-        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('seq', ...autoIdColumn(db))
         .addColumn('id', 'text', (c) => c.notNull())
         .addColumn('webhook_id_lower', 'text', (c) => c.notNull())
         .addColumn('action', 'text', (c) => c.notNull())

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { databaseFor } from './database.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'dockyard.js');
 
@@ -8,10 +9,15 @@ export async function spawnServer(
   dataDir: string,
   extra: string[] = [],
 ): Promise<{ child: ChildProcess; output: () => string }> {
+  // The PostgreSQL pass: the child server uses this data dir's test database (the same one across restarts).
+  const database = await databaseFor(dataDir);
   const child = spawn(
     process.execPath,
     [BIN, 'serve', '--data-dir', dataDir, '--port', '0', '--registry-port-base', '0', '--log-level', 'warn', ...extra],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: '', ...(database ? { DOCKYARD_DATABASE_URL: database } : {}) },
+    },
   );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type DockyardConfig } from '../../src/config/index.js';
 import { startServer, type Running } from '../../src/app/index.js';
+import { databaseFor } from './database.js';
 
 export interface TestServer extends Running {
   dataDir: string;
@@ -24,9 +25,11 @@ export async function startTestServer(
   options: Parameters<typeof startServer>[1] = {},
 ): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'dockyard-test-'));
+  // The PostgreSQL pass (DOCKYARD_TEST_DATABASE=postgres): one database per data dir, kept across restarts.
+  const database = overrides.database ?? (await databaseFor(dir));
   const config = loadConfig({
     env: {},
-    flags: { dataDir: dir, port: 0, registryPortBase: 0, logLevel: 'silent', engine: 'none', ...overrides },
+    flags: { dataDir: dir, port: 0, registryPortBase: 0, logLevel: 'silent', engine: 'none', database, ...overrides },
   });
   const running = await startServer(config, options);
   const adminAuth = `DockyardKey ${running.platform.admin.key}`;

@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Migration } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { engineOf } from './engine.js';
+import { openPostgres } from './postgres.js';
 
 /**
  * The metadata database. Each module types its own tables (`db as Kysely<MyTables>`) so no module
@@ -54,14 +56,33 @@ function withStatementCache(native: NativeDb): { close(): void; prepare(sql: str
   };
 }
 
+export interface OpenDatabaseOptions {
+  /** `postgres://` / `postgresql://` URL (a secret: it is masked everywhere); absent = SQLite at `path`. */
+  url?: string;
+  /** The SQLite file (or ':memory:') when there is no URL. */
+  path: string;
+  /** PostgreSQL: an idle pooled connection failed (logged by the caller; the pool reconnects). */
+  onIdleError?: (err: Error) => void;
+}
+
+/** SQLite when no URL is configured, PostgreSQL for a postgres URL (docs/designs/database.md). */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<SqlDatabase> {
+  if (options.url) return openPostgres({ url: options.url, onIdleError: options.onIdleError });
+  return openSqlite({ path: options.path });
+}
+
 /** A module's migrations, keyed by a name that sorts in creation order: `YYYYMMDDHHMM-<module>-<what>`. */
 export type MigrationSet = Record<string, Migration>;
 
 /**
- * Rewrites the file and empties the WAL, so rows changed just before (e.g. plaintext secrets sealed in place) leave
- * no old copy in free pages or in the log.
+ * Rewrites the stored data so rows changed just before (e.g. plaintext secrets sealed in place) leave no old copy:
+ * SQLite rewrites the file and empties the WAL; PostgreSQL rewrites every table without its dead row versions.
  */
 export async function compactDatabase(db: SqlDatabase): Promise<void> {
+  if (engineOf(db) === 'postgres') {
+    await sql`VACUUM FULL`.execute(db);
+    return;
+  }
   await sql`VACUUM`.execute(db);
   await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
 }

@@ -1,5 +1,6 @@
-import { Migrator, type MigrationProvider, type Migration } from 'kysely';
+import { Migrator, sql, type MigrationProvider, type Migration } from 'kysely';
 import type { MigrationSet, SqlDatabase } from './database.js';
+import { engineOf } from './engine.js';
 
 class StaticProvider implements MigrationProvider {
   constructor(private readonly all: Record<string, Migration>) {}
@@ -8,7 +9,21 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
-/** Applies every module's migrations (one history, in name order). Throws on the first failure. */
+/** The PostgreSQL advisory lock key held while migrating (any 64-bit number unique to Dockyard). */
+export const MIGRATION_LOCK_KEY = 7_306_179_465_822_001n;
+
+async function migrate(db: SqlDatabase, all: Record<string, Migration>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticProvider(all), allowUnorderedMigrations: true });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Applies every module's migrations (one history, in name order). Throws on the first failure. On PostgreSQL the
+ * whole pass (including creating Kysely's history tables) runs under a session advisory lock, so several nodes
+ * starting at once migrate one after the other: the first applies, the others find nothing left to do.
+ */
 export async function migrateToLatest(db: SqlDatabase, sets: MigrationSet[]): Promise<string[]> {
   const all: Record<string, Migration> = {};
   for (const set of sets) {
@@ -17,8 +32,14 @@ export async function migrateToLatest(db: SqlDatabase, sets: MigrationSet[]): Pr
       all[name] = m;
     }
   }
-  const migrator = new Migrator({ db, provider: new StaticProvider(all), allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  if (engineOf(db) !== 'postgres') return migrate(db, all);
+  // The lock lives on one pooled connection (its session) while the migrator works on others.
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(conn);
+    try {
+      return await migrate(db, all);
+    } finally {
+      await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(conn);
+    }
+  });
 }

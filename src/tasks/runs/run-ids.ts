@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { TaskTables } from '../resources/tables.js';
 
 /**
@@ -14,23 +14,13 @@ export function prefixFor(registryName: string): string {
 
 export async function nextRunId(db: Kysely<TaskTables>, registryName: string): Promise<{ runId: string; seq: number }> {
   const key = registryName.toLowerCase();
-  // Inside a caller's transaction (a trigger claiming its firing) allocate in it; otherwise in a new one.
-  const allocate = async (trx: Kysely<TaskTables>) => {
-    const row = await trx.selectFrom('run_counters').selectAll().where('registry_name', '=', key).executeTakeFirst();
-    const prefix = row?.prefix ?? prefixFor(key);
-    const seq = row?.next ?? 1;
-    if (row)
-      await trx
-        .updateTable('run_counters')
-        .set({ next: seq + 1 })
-        .where('registry_name', '=', key)
-        .execute();
-    else
-      await trx
-        .insertInto('run_counters')
-        .values({ registry_name: key, prefix, next: seq + 1 })
-        .execute();
-    return { runId: `${prefix}${seq.toString(36)}`, seq };
-  };
-  return db.isTransaction ? allocate(db) : db.transaction().execute(allocate);
+  // One atomic upsert (no read-then-write), so concurrent allocations on PostgreSQL never share a number.
+  const row = await db
+    .insertInto('run_counters')
+    .values({ registry_name: key, prefix: prefixFor(key), next: 2 })
+    .onConflict((oc) => oc.column('registry_name').doUpdateSet({ next: sql`run_counters.next + 1` }))
+    .returning(['prefix', 'next'])
+    .executeTakeFirstOrThrow();
+  const seq = Number(row.next) - 1;
+  return { runId: `${row.prefix}${seq.toString(36)}`, seq };
 }

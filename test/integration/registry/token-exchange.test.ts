@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite, migrateToLatest, MemoryBlobStore } from '../../../src/storage/index.js';
+import { migrateToLatest, MemoryBlobStore } from '../../../src/storage/index.js';
+import { openTestDatabase } from '../../helpers/database.js';
 import { eventMigrations } from '../../../src/events/index.js';
 import {
   createRegistryModule,
@@ -18,7 +19,8 @@ import { createLogger, type Principal } from '../../../src/shared/index.js';
 // The registry module on its own, with a test AAD verifier and RBAC port (what the identity module will provide).
 test('POST /oauth2/exchange turns a verified AAD token into a refresh token; RBAC decides the scopes', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dockyard-exchange-'));
-  const db = openSqlite({ path: ':memory:' });
+  const db = await openTestDatabase();
+  t.after(() => db.destroy());
   await migrateToLatest(db, [eventMigrations, registryMigrations]);
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -65,7 +65,11 @@ test('seed flow: vault create, secret set, identity policy; task-style reads; Fo
 
   // at rest: encrypted with a 0600 key file; the plaintext is nowhere in the database file
   assert.equal(statSync(join(s.dataDir, 'vault.key')).mode & 0o777, 0o600);
-  assert.ok(!readFileSync(join(s.dataDir, 'dockyard.db')).includes(Buffer.from('Hello ACR Tasks!')));
+  if (s.platform.config.database) {
+    // PostgreSQL: no stored row holds the plaintext.
+    const rows = await s.platform.db.selectFrom('key_vault_secrets').selectAll().execute();
+    assert.ok(rows.length > 0 && !JSON.stringify(rows).includes('Hello ACR Tasks!'));
+  } else assert.ok(!readFileSync(join(s.dataDir, 'dockyard.db')).includes(Buffer.from('Hello ACR Tasks!')));
 
   const principalID = await ok(
     cli(

@@ -59,11 +59,12 @@ test('target policy: loopback always, listed names/addresses/ranges, nothing els
 });
 
 test('delivery history is pruned to the newest EVENTS_KEPT finished events per webhook', async () => {
-  const { openSqlite, migrateToLatest } = await import('../../../src/storage/index.js');
+  const { migrateToLatest } = await import('../../../src/storage/index.js');
+  const { openTestDatabase } = await import('../../helpers/database.js');
   const { eventMigrations } = await import('../../../src/events/index.js');
   const { webhookMigrations, WebhookDispatcher, EVENTS_KEPT } = await import('../../../src/webhooks/index.js');
   const { createLogger, systemClock } = await import('../../../src/shared/index.js');
-  const db = openSqlite({ path: ':memory:' });
+  const db = await openTestDatabase();
   await migrateToLatest(db, [eventMigrations, webhookMigrations]);
   const k = db as any;
   const row = (hook: string, i: number, state: string) => ({
