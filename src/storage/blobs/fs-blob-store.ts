@@ -205,7 +205,10 @@ export class FsBlobStore implements BlobStore {
 
   async abortUpload(id: string): Promise<void> {
     this.hashes.delete(id);
-    await rm(this.uploadPath(id), { force: true });
+    const path = this.uploadPath(id);
+    await rm(path, { force: true });
+    // A lock left by a process killed mid-append goes with its upload.
+    await rm(`${path}.lock`, { force: true });
   }
 
   async isUploadActive(id: string): Promise<boolean> {
