@@ -86,108 +86,113 @@ test(
   },
 );
 
-test(
-  "two API nodes share one store: PATCHes alternate between them, the second commits; GC on one spares the other node's live upload",
-  {
-    timeout: 240_000,
-  },
-  async (t) => {
-    const { overrides, blobNames } = await azureConfig();
-    const dataDir = mkdtempSync(join(tmpdir(), 'dockyard-two-nodes-'));
-    // Node A first (creates the database and the registry), then node B on the same SQLite file and container.
-    const a = await startTestServer({ ...overrides, gcGraceSeconds: 0 } as never, dataDir);
-    t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-    t.after(() => a.cleanup());
-    await a.api(`/subscriptions/${a.sub}/resourcegroups/rg1?api-version=2022-09-01`, {
-      method: 'PUT',
-      body: { location: 'eastus' },
-    });
-    const created = await a.api(
-      `/subscriptions/${a.sub}/resourcegroups/rg1/providers/Microsoft.ContainerRegistry/registries/shared?api-version=2025-04-01`,
-      { method: 'PUT', body: { location: 'eastus', sku: { name: 'Premium' } } },
-    );
-    assert.ok(created.status < 300, created.text);
-    const nodeA = `http://${(created.json.loginServer ?? created.json.properties?.loginServer) as string}`;
-    const b = await startTestServer({ ...overrides, host: '127.0.0.2' } as never, dataDir);
-    t.after(() => b.cleanup());
-    const nodeB = `http://${(await b.platform.registries.byName('shared'))!.login_server}`;
-    assert.notEqual(nodeA, nodeB);
-    const auth = `Basic ${Buffer.from(`${LOCAL_ADMIN}:${a.platform.admin.key}`).toString('base64')}`;
-
-    // A chunked upload: POST on A, PATCHes on A, B, A, the final PUT (commit) on B.
-    const body = randomBytes(15 * MiB + 3);
-    const cuts = [0, 9 * MiB, 10 * MiB + 3, 15 * MiB + 3];
-    const post = await fetch(`${nodeA}/v2/team/big/blobs/uploads/`, {
-      method: 'POST',
-      headers: { authorization: auth },
-    });
-    assert.equal(post.status, 202);
-    const location = post.headers.get('location')!;
-    const nodes = [nodeA, nodeB, nodeA];
-    for (let i = 0; i < 3; i++) {
-      const chunk = body.subarray(cuts[i], cuts[i + 1]);
-      const r = await fetch(`${nodes[i]}${location}`, {
-        method: 'PATCH',
-        headers: {
-          authorization: auth,
-          'content-type': 'application/octet-stream',
-          'content-range': `${cuts[i]}-${cuts[i + 1] - 1}`,
-        },
-        body: chunk,
+for (const kind of ['azure', 'fs'] as const) {
+  test(
+    `two API nodes share one ${kind} store: PATCHes alternate between them, the second commits; GC on one spares the other node's live upload`,
+    {
+      timeout: 240_000,
+    },
+    async (t) => {
+      const azure = kind === 'azure' ? await azureConfig() : undefined;
+      const overrides = azure?.overrides ?? {};
+      const dataDir = mkdtempSync(join(tmpdir(), 'dockyard-two-nodes-'));
+      // Node A first (creates the database and the registry), then node B on the same SQLite file and container.
+      const a = await startTestServer({ ...overrides, gcGraceSeconds: 0 } as never, dataDir);
+      t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+      t.after(() => a.cleanup());
+      await a.api(`/subscriptions/${a.sub}/resourcegroups/rg1?api-version=2022-09-01`, {
+        method: 'PUT',
+        body: { location: 'eastus' },
       });
-      assert.equal(r.status, 202, await r.text());
-      assert.equal(r.headers.get('range'), `0-${cuts[i + 1] - 1}`);
-    }
-    const status = await fetch(`${nodeB}${location}`, { headers: { authorization: auth } });
-    assert.equal(status.headers.get('range'), `0-${body.length - 1}`, 'node B sees the size node A wrote');
-    const put = await fetch(`${nodeB}${location}?digest=${sha(body)}`, {
-      method: 'PUT',
-      headers: { authorization: auth },
-    });
-    assert.equal(put.status, 201, await put.text());
-    for (const node of [nodeA, nodeB]) {
-      const got = await fetch(`${node}/v2/team/big/blobs/${sha(body)}`, { headers: { authorization: auth } });
-      assert.equal(got.status, 200);
-      assert.ok(Buffer.from(await got.arrayBuffer()).equals(body), `${node} serves the committed blob`);
-    }
-
-    // A monolithic upload streaming into node B has no session row; GC on node A must leave it alone.
-    const slow = randomBytes(2 * MiB);
-    const [host, port] = nodeB.slice('http://'.length).split(':');
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const pushed = new Promise<number>((resolve, reject) => {
-      const req = request(
-        {
-          host,
-          port: Number(port),
-          method: 'POST',
-          path: `/v2/team/slow/blobs/uploads/?digest=${sha(slow)}`,
-          headers: { authorization: auth, 'content-length': String(slow.length) },
-        },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
+      const created = await a.api(
+        `/subscriptions/${a.sub}/resourcegroups/rg1/providers/Microsoft.ContainerRegistry/registries/shared?api-version=2025-04-01`,
+        { method: 'PUT', body: { location: 'eastus', sku: { name: 'Premium' } } },
       );
-      req.on('error', reject);
-      req.write(slow.subarray(0, MiB));
-      void gate.then(() => req.end(slow.subarray(MiB)));
-    });
-    let inFlight: string[] = [];
-    for (let i = 0; i < 100 && inFlight.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      inFlight = await blobNames('uploads/');
-    }
-    assert.equal(inFlight.length, 1, 'the in-flight upload exists in the store');
-    const gc = await registryOf(a.platform)!.gc.run();
-    assert.equal(gc.uploadsRemoved, 0, "GC on node A kept node B's live upload");
-    release();
-    assert.equal(await pushed, 201);
-    const head = await fetch(`${nodeA}/v2/team/slow/blobs/${sha(slow)}`, {
-      method: 'HEAD',
-      headers: { authorization: auth },
-    });
-    assert.equal(head.status, 200);
-  },
-);
+      assert.ok(created.status < 300, created.text);
+      const nodeA = `http://${(created.json.loginServer ?? created.json.properties?.loginServer) as string}`;
+      const b = await startTestServer({ ...overrides, host: '127.0.0.2' } as never, dataDir);
+      t.after(() => b.cleanup());
+      const nodeB = `http://${(await b.platform.registries.byName('shared'))!.login_server}`;
+      assert.notEqual(nodeA, nodeB);
+      const auth = `Basic ${Buffer.from(`${LOCAL_ADMIN}:${a.platform.admin.key}`).toString('base64')}`;
+
+      // A chunked upload: POST on A, PATCHes on A, B, A, the final PUT (commit) on B.
+      const body = randomBytes(15 * MiB + 3);
+      const cuts = [0, 9 * MiB, 10 * MiB + 3, 15 * MiB + 3];
+      const post = await fetch(`${nodeA}/v2/team/big/blobs/uploads/`, {
+        method: 'POST',
+        headers: { authorization: auth },
+      });
+      assert.equal(post.status, 202);
+      const location = post.headers.get('location')!;
+      const nodes = [nodeA, nodeB, nodeA];
+      for (let i = 0; i < 3; i++) {
+        const chunk = body.subarray(cuts[i], cuts[i + 1]);
+        const r = await fetch(`${nodes[i]}${location}`, {
+          method: 'PATCH',
+          headers: {
+            authorization: auth,
+            'content-type': 'application/octet-stream',
+            'content-range': `${cuts[i]}-${cuts[i + 1] - 1}`,
+          },
+          body: chunk,
+        });
+        assert.equal(r.status, 202, await r.text());
+        assert.equal(r.headers.get('range'), `0-${cuts[i + 1] - 1}`);
+      }
+      const status = await fetch(`${nodeB}${location}`, { headers: { authorization: auth } });
+      assert.equal(status.headers.get('range'), `0-${body.length - 1}`, 'node B sees the size node A wrote');
+      const put = await fetch(`${nodeB}${location}?digest=${sha(body)}`, {
+        method: 'PUT',
+        headers: { authorization: auth },
+      });
+      assert.equal(put.status, 201, await put.text());
+      for (const node of [nodeA, nodeB]) {
+        const got = await fetch(`${node}/v2/team/big/blobs/${sha(body)}`, { headers: { authorization: auth } });
+        assert.equal(got.status, 200);
+        assert.ok(Buffer.from(await got.arrayBuffer()).equals(body), `${node} serves the committed blob`);
+      }
+
+      // A monolithic upload streaming into node B has no session row; GC on node A must leave it alone.
+      const slow = randomBytes(2 * MiB);
+      const [host, port] = nodeB.slice('http://'.length).split(':');
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const pushed = new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host,
+            port: Number(port),
+            method: 'POST',
+            path: `/v2/team/slow/blobs/uploads/?digest=${sha(slow)}`,
+            headers: { authorization: auth, 'content-length': String(slow.length) },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.write(slow.subarray(0, MiB));
+        void gate.then(() => req.end(slow.subarray(MiB)));
+      });
+      let inFlight: string[] = [];
+      for (let i = 0; i < 100 && inFlight.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        inFlight = azure
+          ? await azure.blobNames('uploads/')
+          : readdirSync(join(dataDir, 'uploads')).filter((n) => !n.endsWith('.lock'));
+      }
+      assert.equal(inFlight.length, 1, 'the in-flight upload exists in the store');
+      const gc = await registryOf(a.platform)!.gc.run();
+      assert.equal(gc.uploadsRemoved, 0, "GC on node A kept node B's live upload");
+      release();
+      assert.equal(await pushed, 201);
+      const head = await fetch(`${nodeA}/v2/team/slow/blobs/${sha(slow)}`, {
+        method: 'HEAD',
+        headers: { authorization: auth },
+      });
+      assert.equal(head.status, 200);
+    },
+  );
+}
