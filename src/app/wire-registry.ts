@@ -13,6 +13,7 @@ import type { Platform } from './platform.js';
 import { webhookLimit } from '../webhooks/index.js';
 import { instrumentRegistryHandler } from '../metrics/index.js';
 import { dataPlaneRoute } from '../registry/index.js';
+import { openBlobStore } from './wire-blobs.js';
 
 const info = (r: RegistryRow): RegistryInfo => {
   const { days, status } = retentionOf(r);
@@ -79,6 +80,7 @@ export async function wireRegistry(
   const registry = await createRegistryModule({
     db: platform.db,
     dataDir: platform.config.dataDir,
+    blobs: await openBlobStore(platform.config, platform.log),
     tenantId: platform.tenantId,
     directory,
     access,

@@ -31,6 +31,12 @@ export async function runServeCommand(args: string[]): Promise<void> {
     )
     .option('--max-concurrent-runs <n>', 'task runs executing at once (default: max(2, cores))')
     .option('--outbox-retention-hours <h>', 'hours consumed events stay in the outbox (default 24)')
+    .option('--blob-store <kind>', 'where registry blobs live: fs (default, <data-dir>/blobs) | azure')
+    .option(
+      '--blob-connection-string <cs>',
+      'Azure Storage connection string for --blob-store azure (prefer env DOCKYARD_BLOB_CONNECTION_STRING)',
+    )
+    .option('--blob-container <name>', 'container for --blob-store azure (default dockyard; created if missing)')
     .option('--config <file>', 'JSON config file')
     .option(
       '--metrics <mode>',
@@ -60,6 +66,9 @@ export async function runServeCommand(args: string[]): Promise<void> {
       allowedLocalContextRoots: o.allowLocalContextRoot,
       maxConcurrentRuns: o.maxConcurrentRuns,
       outboxRetentionHours: o.outboxRetentionHours,
+      blobStore: o.blobStore,
+      blobConnectionString: o.blobConnectionString,
+      blobContainer: o.blobContainer,
     },
   });
   const running = await startServer(config, { log: await createServerLogger(config.logLevel, config.logFormat) });
@@ -71,6 +80,9 @@ export async function runServeCommand(args: string[]): Promise<void> {
       ...(running.tlsEndpoint ? [`  https (az):    ${running.tlsEndpoint}  (docs/designs/azure-cli.md)`] : []),
       `  data dir:      ${config.dataDir}`,
       `  database:      ${config.database ? redactDatabaseUrl(config.database) : 'SQLite (dockyard.db in the data dir)'}`,
+      ...(config.blobStore === 'azure'
+        ? [`  blobs:         Azure Blob Storage, container ${config.blobContainer}`]
+        : []),
       `  tenant:        ${p.tenantId}`,
       `  subscription:  ${p.subscriptionId}`,
       `  registries:    ${(await p.registries.all()).map((r) => `${r.name}=${r.login_server}`).join(', ') || '(none yet)'}`,

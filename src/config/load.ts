@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configSchema, type DockyardConfig } from './schema.js';
-import { DockyardError } from '../shared/index.js';
+import { DockyardError, knownSecrets } from '../shared/index.js';
 
 const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_DATA_DIR: 'dataDir',
@@ -31,6 +31,9 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_ARM_PAGE_SIZE: 'armPageSize',
   DOCKYARD_METRICS: 'metrics',
   DOCKYARD_METRICS_TOKEN: 'metricsToken',
+  DOCKYARD_BLOB_STORE: 'blobStore',
+  DOCKYARD_BLOB_CONNECTION_STRING: 'blobConnectionString',
+  DOCKYARD_BLOB_CONTAINER: 'blobContainer',
 };
 
 export interface LoadOptions {
@@ -57,14 +60,31 @@ export function loadConfig(options: LoadOptions = {}): DockyardConfig {
       throw new DockyardError('InvalidParameter', `config file ${file} is not valid JSON: ${(err as Error).message}`);
     }
   }
-  const parsed = configSchema.safeParse({ ...fromFile, ...fromEnv, ...flags });
+  const merged = { ...fromFile, ...fromEnv, ...flags };
+  registerConnectionStringSecrets(merged.blobConnectionString);
+  const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new DockyardError('InvalidParameter', `invalid configuration ${issue.path.join('.')}: ${issue.message}`);
   }
+  if (parsed.data.blobStore === 'azure' && !parsed.data.blobConnectionString)
+    throw new DockyardError(
+      'InvalidParameter',
+      'blobStore azure needs a connection string (--blob-connection-string or DOCKYARD_BLOB_CONNECTION_STRING)',
+    );
   return {
     ...parsed.data,
     dataDir: resolve(parsed.data.dataDir),
     allowedLocalContextRoots: parsed.data.allowedLocalContextRoots.map((r) => resolve(r)),
   };
+}
+
+/** The connection string, its account key and its SAS are secrets: masked in logs and errors from here on. */
+function registerConnectionStringSecrets(value: unknown): void {
+  if (typeof value !== 'string') return;
+  knownSecrets.add(value);
+  for (const part of value.split(';')) {
+    const m = /^(AccountKey|SharedAccessSignature)=(.+)$/i.exec(part.trim());
+    if (m) knownSecrets.add(m[2]);
+  }
 }

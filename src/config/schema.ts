@@ -108,6 +108,18 @@ export const configSchema = z.object({
    * scrape without credentials, others need metricsToken or an administrator); `on` (everyone needs one of those).
    */
   metrics: z.enum(['off', 'loopback', 'on']).default('loopback'),
+  /**
+   * Where registry blobs live: `fs` (`<dataDir>/blobs`, the default) or `azure` (Azure Blob Storage or Azurite; needs
+   * blobConnectionString). Several nodes may share either (docs/designs/blob-storage.md).
+   */
+  blobStore: z.enum(['fs', 'azure']).default('fs'),
+  /** Azure Storage connection string (account key or SAS) for `blobStore: azure`. A secret: masked everywhere. */
+  blobConnectionString: z.string().min(1).max(4096).optional(),
+  /** Container of `blobStore: azure` (created when missing). */
+  blobContainer: z
+    .string()
+    .regex(/^(?=.{3,63}$)[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/, 'an Azure container name (3-63 of a-z, 0-9, -)')
+    .default('dockyard'),
   /** Bearer token a scraper presents (`Authorization: Bearer <token>`); at least 16 characters. */
   metricsToken: z.string().min(16).optional(),
 });

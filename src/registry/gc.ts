@@ -24,7 +24,8 @@ export interface GcResult {
  * 1. blob links untouched for the grace period and referenced by no manifest of their repository are dropped;
  * 2. a stored blob with no link left is deleted (under its digest lock, re-checked inside it, so a concurrent
  *    push that reuses the digest either sees the file or re-creates it);
- * 3. upload sessions older than a day, and upload files with no session (crash leftovers), are removed.
+ * 3. upload sessions older than a day, and uploads with no session (crash leftovers), are removed unless the store
+ *    reports them active (touched by any node within the activity window: another node may be writing them).
  */
 export class GarbageCollector {
   private timer: NodeJS.Timeout | undefined;
@@ -118,7 +119,7 @@ export class GarbageCollector {
     const live = new Set((await db.selectFrom('reg_uploads').select('id').execute()).map((r) => r.id));
     for (const s of stale) live.delete(s.id);
     for (const id of await this.blobs.listUploads()) {
-      if (live.has(id) || this.blobs.isUploadActive(id)) continue;
+      if (live.has(id) || (await this.blobs.isUploadActive(id))) continue;
       await this.blobs.abortUpload(id);
       res.uploadsRemoved++;
     }

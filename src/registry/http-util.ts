@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DockyardError, ERRORS, isDockyardError, maskDeep } from '../shared/index.js';
-import { DigestMismatchError, LengthMismatchError, UploadTooLargeError, UploadUnknownError } from '../storage/index.js';
+import {
+  DigestMismatchError,
+  LengthMismatchError,
+  UploadConflictError,
+  UploadTooLargeError,
+  UploadUnknownError,
+} from '../storage/index.js';
 
 export function sendJson(
   res: ServerResponse,
@@ -33,6 +39,11 @@ export function toRegistryError(err: unknown): DockyardError {
   if (err instanceof UploadTooLargeError)
     return new DockyardError('SIZE_INVALID', `blob exceeds the maximum size of ${err.limit} bytes`);
   if (err instanceof UploadUnknownError) return new DockyardError('BLOB_UPLOAD_UNKNOWN');
+  // Another request (maybe on another node) changed the upload meanwhile: the client re-reads its range and resumes.
+  if (err instanceof UploadConflictError)
+    return new DockyardError('RANGE_INVALID', 'the upload was changed by a concurrent request', {
+      detail: { uuid: err.id },
+    });
   return new DockyardError('UNKNOWN', 'unknown error', { cause: err });
 }
 

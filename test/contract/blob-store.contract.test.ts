@@ -1,11 +1,12 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  AzureBlobStore,
   FsBlobStore,
   MemoryBlobStore,
   DigestMismatchError,
@@ -14,6 +15,7 @@ import {
   UploadUnknownError,
   type BlobStore,
 } from '../../src/storage/index.js';
+import { startAzurite } from '../helpers/azurite.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const read = async (s: Readable) => {
@@ -22,27 +24,50 @@ const read = async (s: Readable) => {
   return Buffer.concat(c);
 };
 
-const stores: Array<[string, () => { store: BlobStore; done(): void }]> = [
-  ['memory', () => ({ store: new MemoryBlobStore(), done() {} })],
+interface Made {
+  store: BlobStore;
+  /** Another store on the same backing storage (another node), when the kind can be shared. */
+  peer?: (activeWindowMs?: number) => Promise<BlobStore>;
+  done(): Promise<void> | void;
+}
+
+const stores: Array<[string, () => Promise<Made>]> = [
+  ['memory', async () => ({ store: new MemoryBlobStore(), done() {} })],
   [
     'fs',
-    () => {
+    async () => {
       const dir = mkdtempSync(join(tmpdir(), 'dockyard-blobs-'));
-      return { store: new FsBlobStore(dir), done: () => rmSync(dir, { recursive: true, force: true }) };
+      return {
+        store: new FsBlobStore(dir),
+        peer: async (activeWindowMs?: number) => new FsBlobStore(dir, activeWindowMs),
+        done: () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  ],
+  [
+    'azure',
+    async () => {
+      const az = await startAzurite();
+      const container = `c${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+      const open = (activeWindowMs?: number) =>
+        AzureBlobStore.open({ connectionString: az.connectionString, container, activeWindowMs });
+      return { store: await open(), peer: open, done() {} };
     },
   ],
 ];
 
+after(async () => (await startAzurite()).stop());
+
 for (const [name, make] of stores) {
-  test(`BlobStore contract (${name})`, async (t) => {
-    const { store, done } = make();
+  test(`BlobStore contract (${name})`, { timeout: 180_000 }, async (t) => {
+    const { store, peer, done } = await make();
     t.after(done);
     const data = Buffer.from('hello blob store contract');
     const digest = sha(data);
 
     await t.test('upload in chunks, commit with the right digest, read back (full and range)', async () => {
       await store.startUpload('upload0001');
-      assert.equal(store.isUploadActive('upload0001'), true);
+      assert.equal(await store.isUploadActive('upload0001'), true);
       await store.appendUpload('upload0001', Readable.from([data.subarray(0, 5)]));
       const st = await store.appendUpload('upload0001', Readable.from([data.subarray(5)]), {
         expectedLength: data.length - 5,
@@ -53,8 +78,11 @@ for (const [name, make] of stores) {
       assert.deepEqual(info, { digest, size: data.length });
       assert.deepEqual(await store.stat(digest), { digest, size: data.length });
       assert.ok((await read((await store.get(digest))!.stream)).equals(data));
-      assert.equal((await read((await store.get(digest, { start: 6, end: 10 }))!.stream)).toString(), 'blob ');
+      const ranged = (await store.get(digest, { start: 6, end: 10 }))!;
+      assert.equal(ranged.info.size, data.length);
+      assert.equal((await read(ranged.stream)).toString(), 'blob ');
       assert.deepEqual(await store.listUploads(), []);
+      assert.equal(await store.isUploadActive('upload0001'), false);
     });
 
     await t.test('digest mismatch stores nothing', async () => {
@@ -86,6 +114,9 @@ for (const [name, make] of stores) {
 
     await t.test('unknown uploads, committing an existing blob, list and delete', async () => {
       await assert.rejects(store.appendUpload('nosuchupload', Readable.from([Buffer.from('x')])), UploadUnknownError);
+      await assert.rejects(store.commitUpload('nosuchupload', digest), UploadUnknownError);
+      assert.equal(await store.uploadState('nosuchupload'), null);
+      assert.equal(await store.isUploadActive('nosuchupload'), false);
       await store.startUpload('upload0004');
       await store.appendUpload('upload0004', Readable.from([data]));
       assert.deepEqual(await store.commitUpload('upload0004', digest), { digest, size: data.length });
@@ -95,6 +126,65 @@ for (const [name, make] of stores) {
       assert.equal(await store.delete(digest), true);
       assert.equal(await store.delete(digest), false);
       assert.equal(await store.get(digest), null);
+      assert.equal(await store.stat(digest), null);
     });
+
+    await t.test('an empty blob', async () => {
+      await store.startUpload('upload0005');
+      const empty = Buffer.alloc(0);
+      assert.deepEqual(await store.commitUpload('upload0005', sha(empty)), { digest: sha(empty), size: 0 });
+      assert.equal((await read((await store.get(sha(empty)))!.stream)).length, 0);
+    });
+
+    await t.test(
+      'a multi-block upload (20 MiB in uneven chunks) streams in and out, ranges across blocks',
+      async () => {
+        const big = randomBytes(20 * 1024 * 1024 + 123);
+        await store.startUpload('upload0006');
+        const cut = 9 * 1024 * 1024 + 7;
+        const chunks = (b: Buffer) =>
+          Readable.from([b.subarray(0, 1000), b.subarray(1000, 5_000_000), b.subarray(5_000_000)]);
+        await store.appendUpload('upload0006', chunks(big.subarray(0, cut)));
+        await store.appendUpload('upload0006', chunks(big.subarray(cut)), { expectedLength: big.length - cut });
+        const d = sha(big);
+        assert.deepEqual(await store.commitUpload('upload0006', d), { digest: d, size: big.length });
+        assert.ok((await read((await store.get(d))!.stream)).equals(big));
+        const s = 8 * 1024 * 1024 - 10;
+        const part = await read((await store.get(d, { start: s, end: s + 99 }))!.stream);
+        assert.ok(part.equals(big.subarray(s, s + 100)));
+      },
+    );
+
+    if (peer) {
+      await t.test('another node continues, inspects and commits an upload started here', async () => {
+        const other = await peer();
+        const body = randomBytes(300_000);
+        await store.startUpload('shared0001');
+        await store.appendUpload('shared0001', Readable.from([body.subarray(0, 100_000)]));
+        assert.deepEqual(await other.uploadState('shared0001'), { id: 'shared0001', size: 100_000 });
+        assert.equal(await other.isUploadActive('shared0001'), true, 'recently touched elsewhere = active');
+        assert.ok((await other.listUploads()).includes('shared0001'));
+        await other.appendUpload('shared0001', Readable.from([body.subarray(100_000, 200_000)]));
+        await store.appendUpload('shared0001', Readable.from([body.subarray(200_000)]));
+        // Committed on the node that did not write the last chunk: it re-reads what it did not hash.
+        await assert.rejects(other.commitUpload('shared0001', sha(Buffer.from('x'))), DigestMismatchError);
+        assert.deepEqual(await other.commitUpload('shared0001', sha(body)), { digest: sha(body), size: body.length });
+        assert.ok((await read((await store.get(sha(body)))!.stream)).equals(body));
+        assert.equal(await store.uploadState('shared0001'), null);
+        await assert.rejects(store.commitUpload('shared0001', sha(body)), UploadUnknownError);
+      });
+
+      await t.test('an upload untouched for the activity window is inactive on every node', async () => {
+        await store.startUpload('idle00001');
+        assert.equal(await store.isUploadActive('idle00001'), true);
+        // A node whose activity window is 0 sees the same upload as abandoned (what GC sees after the window).
+        const strict = await peer(0);
+        await new Promise((r) => setTimeout(r, 5));
+        assert.equal(await strict.isUploadActive('idle00001'), false);
+        assert.ok((await strict.listUploads()).includes('idle00001'));
+        await strict.abortUpload('idle00001');
+        assert.equal(await store.uploadState('idle00001'), null);
+      });
+    }
   });
 }

@@ -45,9 +45,19 @@ export class UploadTooLargeError extends Error {
   }
 }
 
+/** Thrown when another request (possibly on another node) changed the upload while this one worked on it. */
+export class UploadConflictError extends Error {
+  constructor(readonly id: string) {
+    super(`upload ${id} was changed concurrently`);
+    this.name = 'UploadConflictError';
+  }
+}
+
 /**
  * Content-addressed blob storage (sha256). Blobs become visible only after their digest verified; an upload is a
- * private temp object until `commitUpload`. Implementations: FsBlobStore (production), MemoryBlobStore (tests).
+ * private temp object until `commitUpload`. Every upload's state lives in the store itself, so any node sharing the
+ * store can append to, inspect or commit an upload another node started (docs/designs/blob-storage.md).
+ * Implementations: FsBlobStore (default), AzureBlobStore (Azure Blob Storage), MemoryBlobStore (tests).
  */
 export interface BlobStore {
   stat(digest: string): Promise<BlobInfo | null>;
@@ -71,8 +81,11 @@ export interface BlobStore {
   /** Verifies the digest and atomically makes the blob visible (idempotent if it already exists). Ends the upload. */
   commitUpload(id: string, expectedDigest: string): Promise<BlobInfo>;
   abortUpload(id: string): Promise<void>;
-  /** True while this process holds the upload open (started here and not yet committed or aborted). */
-  isUploadActive(id: string): boolean;
+  /**
+   * True while the upload is in use: this process works on it, or any node started or appended to it within the
+   * activity window (`UPLOAD_ACTIVE_WINDOW_MS`). GC never removes an active upload.
+   */
+  isUploadActive(id: string): Promise<boolean>;
   /** Upload ids that exist in storage (to clean up sessions abandoned by a crash). */
   listUploads(): Promise<string[]>;
 }

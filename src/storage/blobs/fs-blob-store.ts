@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { open, readdir, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ import {
   type ByteRange,
   type UploadState,
 } from './blob-store.js';
+import { withUploadFileLock } from './upload-file-lock.js';
+import { UPLOAD_ACTIVE_WINDOW_MS, UploadHashes } from './upload-hashes.js';
 
 const UPLOAD_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 const READ_CHUNK = 1024 * 1024;
@@ -24,15 +26,20 @@ const SEND_CHUNK = 4 * 1024 * 1024;
 /**
  * Blobs under `<root>/blobs/sha256/ab/<hex>`; uploads under `<root>/uploads/<id>`. A blob file appears only via an
  * atomic rename of a fully written, fsynced, digest-verified upload file, so a crash never exposes a partial blob.
- * The running sha256 of an upload is kept in memory while the process lives; after a restart it is recomputed.
+ * Several processes on one machine may share the directory: an upload's state is its file (any of them continues it),
+ * appends and commits of one upload hold `uploads/<id>.lock`, and a process keeps the sha256 of the prefix it wrote;
+ * at commit it hashes only the bytes after that prefix (all of them after a restart or when another node wrote them).
  */
 export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly uploadsDir: string;
-  private readonly hashes = new Map<string, { hash: Hash; size: number }>();
+  private readonly hashes = new UploadHashes();
   private readonly locks = new Map<string, Promise<unknown>>();
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly activeWindowMs = UPLOAD_ACTIVE_WINDOW_MS,
+  ) {
     this.blobsDir = join(root, 'blobs', 'sha256');
     this.uploadsDir = join(root, 'uploads');
     mkdirSync(this.blobsDir, { recursive: true, mode: 0o700 });
@@ -101,7 +108,7 @@ export class FsBlobStore implements BlobStore {
   async startUpload(id: string): Promise<UploadState> {
     const fh = await open(this.uploadPath(id), 'wx', 0o600);
     await fh.close();
-    this.hashes.set(id, { hash: createHash('sha256'), size: 0 });
+    this.hashes.delete(id);
     return { id, size: 0 };
   }
 
@@ -114,10 +121,11 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** Serializes operations on one upload (PATCHes of one session must not interleave). */
+  /** Serializes operations on one upload, in this process and across processes (PATCHes must not interleave). */
   private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.locks.get(id) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(fn);
+    const lockPath = `${this.uploadPath(id)}.lock`;
+    const run = prev.catch(() => undefined).then(() => withUploadFileLock(lockPath, id, fn));
     this.locks.set(id, run);
     try {
       return await run;
@@ -135,9 +143,9 @@ export class FsBlobStore implements BlobStore {
       const path = this.uploadPath(id);
       const before = await this.uploadState(id);
       if (!before) throw new UploadUnknownError(id);
-      let state = this.hashes.get(id);
-      if (!state || state.size !== before.size) state = await rehash(path, before.size);
-      const hash = state.hash.copy();
+      const prefix = this.hashes.prefix(id, before.size);
+      // Hash along only when this process knows the hash of everything before (else commit catches up).
+      const hash = prefix.size === before.size ? prefix.hash : undefined;
       let written = 0;
       const limit = options.maxSize;
       const tap = new Transform({
@@ -146,7 +154,7 @@ export class FsBlobStore implements BlobStore {
           if (limit !== undefined && before.size + written > limit) return cb(new UploadTooLargeError(limit));
           if (options.expectedLength !== undefined && written > options.expectedLength)
             return cb(new LengthMismatchError(options.expectedLength, written));
-          hash.update(chunk);
+          hash?.update(chunk);
           cb(null, chunk);
         },
       });
@@ -156,11 +164,10 @@ export class FsBlobStore implements BlobStore {
           throw new LengthMismatchError(options.expectedLength, written);
       } catch (err) {
         await truncate(path, before.size).catch(() => undefined);
-        this.hashes.set(id, state);
         throw err;
       }
       const size = before.size + written;
-      this.hashes.set(id, { hash, size });
+      if (hash) this.hashes.set(id, hash, size);
       return { id, size };
     });
   }
@@ -170,9 +177,9 @@ export class FsBlobStore implements BlobStore {
       const path = this.uploadPath(id);
       const st = await this.uploadState(id);
       if (!st) throw new UploadUnknownError(id);
-      let state = this.hashes.get(id);
-      if (!state || state.size !== st.size) state = await rehash(path, st.size);
-      const actual = `sha256:${state.hash.copy().digest('hex')}`;
+      const prefix = this.hashes.prefix(id, st.size);
+      await hashRange(path, prefix.hash, prefix.size, st.size);
+      const actual = `sha256:${prefix.hash.digest('hex')}`;
       const target = this.blobPath(expectedDigest);
       if (actual !== expectedDigest || !target) {
         throw new DigestMismatchError(expectedDigest, actual);
@@ -198,11 +205,19 @@ export class FsBlobStore implements BlobStore {
 
   async abortUpload(id: string): Promise<void> {
     this.hashes.delete(id);
-    await rm(this.uploadPath(id), { force: true });
+    const path = this.uploadPath(id);
+    await rm(path, { force: true });
+    // A lock left by a process killed mid-append goes with its upload.
+    await rm(`${path}.lock`, { force: true });
   }
 
-  isUploadActive(id: string): boolean {
-    return this.hashes.has(id) || this.locks.has(id);
+  async isUploadActive(id: string): Promise<boolean> {
+    if (this.locks.has(id)) return true;
+    try {
+      return Date.now() - (await stat(this.uploadPath(id))).mtimeMs < this.activeWindowMs;
+    } catch {
+      return false;
+    }
   }
 
   async listUploads(): Promise<string[]> {
@@ -210,13 +225,11 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-async function rehash(path: string, size: number): Promise<{ hash: Hash; size: number }> {
-  const hash = createHash('sha256');
-  if (size > 0) {
-    for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: READ_CHUNK }))
-      hash.update(chunk as Buffer);
-  }
-  return { hash, size };
+/** Feeds bytes [from, to) of a file into `hash`. */
+async function hashRange(path: string, hash: Hash, from: number, to: number): Promise<void> {
+  if (to <= from) return;
+  for await (const chunk of createReadStream(path, { start: from, end: to - 1, highWaterMark: READ_CHUNK }))
+    hash.update(chunk as Buffer);
 }
 
 async function syncDir(dir: string): Promise<void> {

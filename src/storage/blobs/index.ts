@@ -1,6 +1,7 @@
 export {
   DigestMismatchError,
   LengthMismatchError,
+  UploadConflictError,
   UploadTooLargeError,
   UploadUnknownError,
   type BlobInfo,
@@ -10,3 +11,5 @@ export {
 } from './blob-store.js';
 export { FsBlobStore } from './fs-blob-store.js';
 export { MemoryBlobStore } from './memory-blob-store.js';
+export { AzureBlobStore, type AzureBlobStoreOptions } from './azure-blob-store.js';
+export { UPLOAD_ACTIVE_WINDOW_MS } from './upload-hashes.js';

@@ -85,7 +85,8 @@ export class MemoryBlobStore implements BlobStore {
     this.uploads.delete(id);
   }
 
-  isUploadActive(id: string): boolean {
+  /** Memory is one process: every upload that exists is active. */
+  async isUploadActive(id: string): Promise<boolean> {
     return this.uploads.has(id);
   }
 
