@@ -1,6 +1,6 @@
 import type { DockyardConfig } from '../config/index.js';
 import { DockyardError, maskSecrets, type Logger } from '../shared/index.js';
-import { AzureBlobStore, FsBlobStore, type BlobStore } from '../storage/index.js';
+import { FsBlobStore, loadAzureBlobStore, type BlobStore } from '../storage/index.js';
 
 /**
  * The registry's blob store from config `blobStore` (docs/designs/blob-storage.md): the data dir (default) or an
@@ -11,6 +11,7 @@ export async function openBlobStore(config: DockyardConfig, log: Logger): Promis
   if (!config.blobConnectionString)
     throw new DockyardError('InvalidParameter', 'blobStore azure needs blobConnectionString');
   try {
+    const AzureBlobStore = await loadAzureBlobStore();
     const store = await AzureBlobStore.open({
       connectionString: config.blobConnectionString,
       container: config.blobContainer,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
-  AzureBlobStore,
+  loadAzureBlobStore,
   FsBlobStore,
   MemoryBlobStore,
   DigestMismatchError,
@@ -48,6 +48,7 @@ const stores: Array<[string, () => Promise<Made>]> = [
     'azure',
     async () => {
       const az = await startAzurite();
+      const AzureBlobStore = await loadAzureBlobStore();
       const container = `c${randomUUID().replace(/-/g, '').slice(0, 20)}`;
       const open = (activeWindowMs?: number) =>
         AzureBlobStore.open({ connectionString: az.connectionString, container, activeWindowMs });

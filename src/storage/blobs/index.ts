@@ -11,5 +11,8 @@ export {
 } from './blob-store.js';
 export { FsBlobStore } from './fs-blob-store.js';
 export { MemoryBlobStore } from './memory-blob-store.js';
-export { AzureBlobStore, type AzureBlobStoreOptions } from './azure-blob-store.js';
+export type { AzureBlobStore, AzureBlobStoreOptions } from './azure-blob-store.js';
+/** The Azure store's module (and its SDK) loads only when config `blobStore` is azure: start-up stays light. */
+export const loadAzureBlobStore = async (): Promise<typeof import('./azure-blob-store.js').AzureBlobStore> =>
+  (await import('./azure-blob-store.js')).AzureBlobStore;
 export { UPLOAD_ACTIVE_WINDOW_MS } from './upload-hashes.js';

@@ -3,7 +3,6 @@ import { Kysely, SqliteDialect, sql, type Migration } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { engineOf } from './engine.js';
-import { openPostgres } from './postgres.js';
 
 /**
  * The metadata database. Each module types its own tables (`db as Kysely<MyTables>`) so no module
@@ -67,7 +66,11 @@ export interface OpenDatabaseOptions {
 
 /** SQLite when no URL is configured, PostgreSQL for a postgres URL (docs/designs/database.md). */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<SqlDatabase> {
-  if (options.url) return openPostgres({ url: options.url, onIdleError: options.onIdleError });
+  if (options.url) {
+    // pg loads only when a PostgreSQL URL is configured: the default start-up stays light.
+    const { openPostgres } = await import('./postgres.js');
+    return openPostgres({ url: options.url, onIdleError: options.onIdleError });
+  }
   return openSqlite({ path: options.path });
 }
 
