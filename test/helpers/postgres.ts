@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +32,17 @@ export function withDatabase(url: string, database: string): string {
 
 function asNobody(cmd: string, args: string[]): string[] {
   return ['--reuid', String(RUN_AS.uid), '--regid', String(RUN_AS.gid), '--clear-groups', '--', cmd, ...args];
+}
+
+/** Running (not gone, not a zombie waiting for this process to reap it). */
+function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 async function waitReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
@@ -110,8 +121,11 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   child.unref();
   (child.stdout as unknown as { unref?: () => void })?.unref?.();
   (child.stderr as unknown as { unref?: () => void })?.unref?.();
+  // At process exit (synchronous): immediate shutdown, wait up to 5 s for postgres to go, then remove the dir.
   const onExit = () => {
     child.kill('SIGQUIT');
+    const sleeper = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 250 && isAlive(child.pid); i++) Atomics.wait(sleeper, 0, 0, 20);
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', onExit);
