@@ -30,13 +30,14 @@ import {
   type TriggerService,
 } from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
+import { clusterMigrations } from '../cluster/index.js';
+import { databasePath, openMasterKey, wireCluster, type ClusterWiring } from './wire-cluster.js';
 import { wireTasks } from './wire-tasks.js';
 import { sourcePolicyOf, wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
 import type { NamedLoginServers } from './named-login-servers.js';
 import { wireNames, type NamesWiring } from './wire-names.js';
 import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { registryMigrations } from '../registry/index.js';
 import { wireRegistry } from './wire-registry.js';
@@ -68,6 +69,8 @@ export interface Platform {
   identity: IdentityWiring;
   /** Registry webhooks: definitions, ARM routes and the outbox-fed delivery loop. */
   webhooks: WebhookWiring;
+  /** Master key, shared keys and leases (several API nodes on one database). */
+  cluster: ClusterWiring;
   /** Prometheus metrics (undefined when config `metrics` is `off`). */
   metrics?: DockyardMetrics;
   /** The API's base URL once listening. */
@@ -89,8 +92,10 @@ export async function buildPlatform(
   } = {},
 ): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
-  const db = openSqlite({ path: options.dbPath ?? join(config.dataDir, 'dockyard.db') });
+  const cipher = openMasterKey(config);
+  const db = openSqlite({ path: options.dbPath ?? databasePath(config) });
   await migrateToLatest(db, [
+    clusterMigrations,
     eventMigrations,
     directoryMigrations,
     armMigrations,
@@ -105,7 +110,8 @@ export async function buildPlatform(
   const tenantId = await directory.ensureDefaultTenant();
   const subscriptions = new Subscriptions(db);
   const subscriptionId = await subscriptions.ensureDefault(tenantId);
-  const admin = await ensureLocalAdmin(directory, config.dataDir);
+  const cluster = wireCluster(db, cipher);
+  const admin = await ensureLocalAdmin(directory, config.dataDir, cluster.keys);
 
   const names = config.loginServerSuffix
     ? await wireNames({ ...config, loginServerSuffix: config.loginServerSuffix }, log)
@@ -120,7 +126,7 @@ export async function buildPlatform(
     exposeHeadRoutes: false,
   });
   const metrics = createMetrics(config, api);
-  const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log });
+  const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log, ...cluster });
   const { authorizer, principals, onResourceDeleted } = identity;
   const identities = new UserAssignedIdentities(db, principals);
   setArmPageSize(api, config.armPageSize);
@@ -182,6 +188,7 @@ export async function buildPlatform(
     clock: options.clock,
     sourcePolicy: sourcePolicyOf(config),
     concurrency: config.maxConcurrentRuns,
+    cipher,
   });
 
   const triggers = wireTriggers({
@@ -191,10 +198,12 @@ export async function buildPlatform(
     tasks,
     clock: options.clock ?? systemClock,
     onQueued: onTriggerQueued(metrics),
+    leases: cluster.leases,
   });
   // Consumed events older than the retention leave the outbox (every 10 minutes; see docs/designs/triggers.md).
   const pruner = startOutboxPruner(db, {
     retentionHours: config.outboxRetentionHours,
+    leases: cluster.leases,
     onPruned: (n) => log.debug({ events: n }, 'outbox pruned'),
     onError: (err) => log.error({ err }, 'outbox prune failed'),
   });
@@ -209,6 +218,7 @@ export async function buildPlatform(
     log,
     onResourceDeleted,
     onClose,
+    cluster,
   });
 
   // Reopen every registry's listener on its recorded port.
@@ -233,12 +243,14 @@ export async function buildPlatform(
     runner,
     triggers,
     webhooks,
+    cluster,
     metrics,
     setEndpoint(url: string) {
       endpoint = url;
     },
     onClose,
     async close() {
+      identity.identity.keys.stop();
       await triggers.stop();
       await pruner.stop();
       await tasks.stop();

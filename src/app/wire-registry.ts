@@ -13,6 +13,7 @@ import type { Platform } from './platform.js';
 import { webhookLimit } from '../webhooks/index.js';
 import { instrumentRegistryHandler } from '../metrics/index.js';
 import { dataPlaneRoute } from '../registry/index.js';
+import { FsBlobStore } from '../storage/index.js';
 
 const info = (r: RegistryRow): RegistryInfo => {
   const { days, status } = retentionOf(r);
@@ -79,6 +80,10 @@ export async function wireRegistry(
   const registry = await createRegistryModule({
     db: platform.db,
     dataDir: platform.config.dataDir,
+    blobs: platform.config.blobDir ? new FsBlobStore(platform.config.blobDir) : undefined,
+    keys: platform.cluster.keys,
+    leases: platform.cluster.leases,
+    gcIntervalMs: platform.config.gcIntervalSeconds * 1000,
     tenantId: platform.tenantId,
     directory,
     access,

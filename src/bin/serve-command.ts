@@ -29,6 +29,10 @@ export async function runServeCommand(args: string[]): Promise<void> {
     )
     .option('--max-concurrent-runs <n>', 'task runs executing at once (default: max(2, cores))')
     .option('--outbox-retention-hours <h>', 'hours consumed events stay in the outbox (default 24)')
+    .option('--secret-key-file <file>', 'master key file (default <data-dir>/vault.key); the same on every API node')
+    .option('--database <path>', 'metadata database: SQLite file (default <data-dir>/dockyard.db)')
+    .option('--blob-dir <dir>', 'filesystem blob store root (default the data dir)')
+    .option('--gc-interval-seconds <s>', 'seconds between garbage-collection passes (default 600)')
     .option('--config <file>', 'JSON config file')
     .option(
       '--metrics <mode>',
@@ -57,6 +61,10 @@ export async function runServeCommand(args: string[]): Promise<void> {
       allowedLocalContextRoots: o.allowLocalContextRoot,
       maxConcurrentRuns: o.maxConcurrentRuns,
       outboxRetentionHours: o.outboxRetentionHours,
+      secretKeyFile: o.secretKeyFile,
+      database: o.database,
+      blobDir: o.blobDir,
+      gcIntervalSeconds: o.gcIntervalSeconds,
     },
   });
   const running = await startServer(config, { log: await createServerLogger(config.logLevel, config.logFormat) });

@@ -28,6 +28,18 @@ export const configSchema = z.object({
   engineUserns: z.enum(['remap', 'off']).default('remap'),
   /** Reuse an existing Docker daemon instead of starting a private one (e.g. unix:///var/run/docker.sock). */
   dockerHost: z.string().optional(),
+  /**
+   * The master key (32 bytes, base64): seals secrets at rest and the installation's shared keys in the database.
+   * Default `<dataDir>/vault.key` (created on first start). With several API nodes every node names the same key
+   * file, which must exist (docs/deploy.md).
+   */
+  secretKeyFile: z.string().min(1).optional(),
+  /** The metadata database: a SQLite file path (`sqlite:` prefix optional). Default `<dataDir>/dockyard.db`. */
+  database: z.string().min(1).optional(),
+  /** Root of the filesystem blob store (`blobs/`, `uploads/` under it). Default the data dir. */
+  blobDir: z.string().min(1).optional(),
+  /** Seconds between background garbage-collection passes (one node at a time runs one). */
+  gcIntervalSeconds: z.coerce.number().int().min(1).max(86_400).default(600),
   /** Seconds a blob stays unreferenced before garbage collection may delete it. */
   gcGraceSeconds: z.coerce.number().int().min(0).default(3600),
   /** Addresses of reverse proxies whose X-Forwarded-For is trusted for network rules. */
