@@ -35,6 +35,7 @@ import { databasePath, openMasterKey, wireCluster, type ClusterWiring } from './
 import { wireTasks } from './wire-tasks.js';
 import { sourcePolicyOf, wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
+import { startRegistrySync } from './registry-sync.js';
 import type { NamedLoginServers } from './named-login-servers.js';
 import { wireNames, type NamesWiring } from './wire-names.js';
 import { identityMigrationSets, registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
@@ -226,6 +227,8 @@ export async function buildPlatform(
     const { loginServer, port } = await listeners.allocate(r.name, r.port);
     if (loginServer !== r.login_server) await registries.setLoginServer(r, loginServer, port);
   }
+  // Registries created or deleted through other API nodes (one database, several nodes).
+  const registrySync = startRegistrySync(registries, listeners, log);
 
   const platform: Platform = {
     config,
@@ -255,6 +258,7 @@ export async function buildPlatform(
       await pruner.stop();
       await tasks.stop();
       await runner.close();
+      await registrySync.stop();
       for (const fn of [...platform.onClose].reverse())
         await fn().catch((err) => log.error({ err }, 'close hook failed'));
       await listeners.closeAll();
