@@ -91,7 +91,7 @@ test('two API nodes on one database and one blob store act as one service', { ti
   await ok(cliA('group', 'create', '-n', 'rg', '-l', 'eastus'));
   const reg = await ok(cliA('acr', 'create', '-g', 'rg', '-n', 'clusterreg', '--sku', 'Basic'));
   const port = Number(String(reg.loginServer).split(':').pop());
-  await ok(cliA('acr', 'webhook', 'create', '-r', 'clusterreg', '-n', 'once', '--uri', rx.url, '--actions', 'push'));
+  await ok(cliA('acr', 'webhook', 'create', '-r', 'clusterreg', '-n', 'oncehook', '--uri', rx.url, '--actions', 'push'));
   // Node B starts after the registry exists (port-per-registry mode opens listeners at start; docs/deploy.md).
   const b = await startNode('b', '127.0.0.3');
   nodes.push(b);
