@@ -21,6 +21,7 @@ const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex'
 
 interface Node {
   child: ChildProcess;
+  output: () => string;
   dataDir: string;
   endpoint: string;
   host: string;
@@ -34,7 +35,7 @@ writeFileSync(masterKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o60
 
 async function startNode(name: string, host: string): Promise<Node> {
   const dataDir = join(root, name);
-  const { child } = await spawnServer(dataDir, [
+  const { child, output } = await spawnServer(dataDir, [
     '--host',
     host,
     '--port',
@@ -52,7 +53,7 @@ async function startNode(name: string, host: string): Promise<Node> {
     '--gc-interval-seconds',
     '1',
   ]);
-  return { child, dataDir, host, endpoint: `http://${host}:${API_PORT}` };
+  return { child, output, dataDir, host, endpoint: `http://${host}:${API_PORT}` };
 }
 
 const adminKey = (n: Node) => readFileSync(join(n.dataDir, 'admin.key'), 'utf8').trim();
@@ -91,10 +92,13 @@ test('two API nodes on one database and one blob store act as one service', { ti
   await ok(cliA('group', 'create', '-n', 'rg', '-l', 'eastus'));
   const reg = await ok(cliA('acr', 'create', '-g', 'rg', '-n', 'clusterreg', '--sku', 'Basic'));
   const port = Number(String(reg.loginServer).split(':').pop());
-  await ok(cliA('acr', 'webhook', 'create', '-r', 'clusterreg', '-n', 'oncehook', '--uri', rx.url, '--actions', 'push'));
+  await ok(
+    cliA('acr', 'webhook', 'create', '-r', 'clusterreg', '-n', 'oncehook', '--uri', rx.url, '--actions', 'push'),
+  );
   // Node B starts after the registry exists (port-per-registry mode opens listeners at start; docs/deploy.md).
   const b = await startNode('b', '127.0.0.3');
   nodes.push(b);
+  const logs = () => `node A:\n${a.output().slice(-3000)}\nnode B:\n${b.output().slice(-3000)}`;
 
   await t.test('the admin key and the identity signing keys are shared', async () => {
     assert.equal(adminKey(b), adminKey(a), 'node B writes the shared admin key into its data dir');
@@ -175,7 +179,7 @@ test('two API nodes on one database and one blob store act as one service', { ti
         body: data,
         headers: { authorization: basic, 'content-type': 'application/octet-stream' },
       });
-      assert.equal(post.status, 201, `upload ${i}`);
+      assert.equal(post.status, 201, `upload ${i}: ${await post.clone().text()}\n${logs()}`);
       const manifest = Buffer.from(
         JSON.stringify({
           schemaVersion: 2,
@@ -189,7 +193,7 @@ test('two API nodes on one database and one blob store act as one service', { ti
         body: manifest,
         headers: { authorization: basic, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
       });
-      assert.equal(put.status, 201, `manifest ${i}: ${await put.clone().text()}`);
+      assert.equal(put.status, 201, `manifest ${i}: ${await put.clone().text()}\n${logs()}`);
       for (const n of [a, b]) {
         const got = await fetch(`http://${n.host}:${port}/v2/${repo}/blobs/${digest}`, {
           headers: { authorization: basic },
@@ -218,7 +222,7 @@ test('two API nodes on one database and one blob store act as one service', { ti
           '-r',
           'clusterreg',
           '-n',
-          'tick',
+          'ticktask',
           '-c',
           '/dev/null',
           '--cmd',
@@ -233,7 +237,7 @@ test('two API nodes on one database and one blob store act as one service', { ti
           { headers: { authorization: `DockyardKey ${adminKey(n)}` } },
         );
         assert.equal(r.status, 200);
-        return ((await r.json()) as { value: any[] }).value.filter((x) => x.task === 'tick');
+        return ((await r.json()) as { value: any[] }).value.filter((x) => x.task === 'ticktask');
       };
       const first = await until('a timer run', async () => ((await runsOn(a)).length ? runsOn(a) : undefined), 130_000);
       // Both nodes tick every second; a second node's duplicate would show up within a few.
