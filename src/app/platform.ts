@@ -111,7 +111,7 @@ export async function buildPlatform(
   const tenantId = await directory.ensureDefaultTenant();
   const subscriptions = new Subscriptions(db);
   const subscriptionId = await subscriptions.ensureDefault(tenantId);
-  const cluster = wireCluster(db, cipher);
+  const cluster = wireCluster(db, cipher, config);
   const admin = await ensureLocalAdmin(directory, config.dataDir, cluster.keys);
 
   const names = config.loginServerSuffix

@@ -83,6 +83,7 @@ export async function wireRegistry(
     blobs: platform.config.blobDir ? new FsBlobStore(platform.config.blobDir) : undefined,
     keys: platform.cluster.keys,
     leases: platform.cluster.leases,
+    digestMarks: platform.cluster.shared,
     gcIntervalMs: platform.config.gcIntervalSeconds * 1000,
     tenantId: platform.tenantId,
     directory,

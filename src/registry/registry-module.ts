@@ -42,6 +42,11 @@ export interface RegistryModuleOptions {
   keys: RegistryKeyStore;
   /** GC and retention on one node at a time (cluster leases); absent: this process only. */
   leases?: GcLeases;
+  /**
+   * Other API nodes share the database and blob store: blob linking writes digest marks so their GC cannot delete a
+   * blob being linked here (docs/designs/several-nodes.md). Off: the in-process digest locks alone (one node).
+   */
+  digestMarks?: boolean;
 }
 
 export interface RegistryModule {
@@ -88,7 +93,7 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
   const repoTokens = new RegistryTokens(o.db, scopeMaps, o.tenantId);
   const repoLocks = new RegistryLocks(o.db);
   // Digest marks order blob linking against GC across API nodes; the in-process locks stay the fast path.
-  const marks = new DigestMarks(o.db, () => clock.now().getTime());
+  const marks = o.digestMarks ? new DigestMarks(o.db, () => clock.now().getTime()) : undefined;
   const locks = new DigestLocks(marks);
   const gc = new GarbageCollector(
     metadata,
