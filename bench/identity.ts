@@ -10,14 +10,19 @@ import {
   directoryMigrations,
   clientSecretMigrations,
   RESOURCES,
+  SigningKeyRing,
 } from '../src/identity/index.js';
 import { authorize, BUILT_IN_ROLES, findRoleDefinition } from '../src/rbac/index.js';
 import { migrateToLatest, openSqlite } from '../src/storage/index.js';
+import { clusterMigrations, SharedKeys } from '../src/cluster/index.js';
+import { SecretCipher } from '../src/shared/index.js';
+import { randomBytes } from 'node:crypto';
 
 const seconds = Number(process.argv[2] ?? 2);
 const dir = mkdtempSync(join(tmpdir(), 'dy-idbench-'));
 const db = openSqlite({ path: join(dir, 'bench.db') });
-await migrateToLatest(db, [directoryMigrations, clientSecretMigrations]);
+await migrateToLatest(db, [clusterMigrations, directoryMigrations, clientSecretMigrations]);
+const ring = await SigningKeyRing.open(new SharedKeys(db, new SecretCipher(randomBytes(32))));
 const directory = new Directory(db);
 const tenantId = await directory.ensureDefaultTenant();
 const admin = await directory.createPrincipal({
@@ -25,7 +30,7 @@ const admin = await directory.createPrincipal({
   displayName: 'bench',
   objectId: '00000000-0000-0000-0000-00000000ad01',
 });
-const svc = new IdentityService(db, tenantId, dir, { principal: admin, key: 'k' }, () => 'http://127.0.0.1:6400');
+const svc = new IdentityService(db, tenantId, ring, { principal: admin, key: 'k' }, () => 'http://127.0.0.1:6400');
 const mi = await svc.createManagedIdentity({
   resourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/bench',
   displayName: 'bench',
@@ -73,4 +78,5 @@ await rate('authorize() over 50 assignments', () =>
 );
 console.log(`target > 5,000 verifications/s: ${verify > 5000 ? 'met' : 'NOT met'}`);
 await db.destroy();
+ring.stop();
 rmSync(dir, { recursive: true, force: true });

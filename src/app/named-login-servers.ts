@@ -80,6 +80,11 @@ export class NamedLoginServers implements LoginServerAllocator {
     return { loginServer: this.loginServerOf(registryName), port: this.port };
   }
 
+  /** True when this process answers for the registry (it may have been created on another API node). */
+  has(registryName: string): boolean {
+    return this.names.has(registryName.toLowerCase());
+  }
+
   async release(registryName: string): Promise<void> {
     if (!this.names.delete(registryName.toLowerCase())) return;
     await this.o.onNamesChanged?.([...this.names]);

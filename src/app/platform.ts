@@ -16,14 +16,15 @@ import {
 } from '../arm/index.js';
 import { type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
+import { databasePath, databaseUrl, openMasterKey, wireCluster, type ClusterWiring } from './wire-cluster.js';
 import { wireTasks } from './wire-tasks.js';
 import { sourcePolicyOf, wireRunner, type RunnerWiring } from './wire-runner.js';
 import { RegistryListeners } from './registry-listeners.js';
+import { startRegistrySync } from './registry-sync.js';
 import type { NamedLoginServers } from './named-login-servers.js';
 import { wireNames, type NamesWiring } from './wire-names.js';
 import { registryAccess, wireIdentity, type IdentityWiring } from './wire-identity.js';
 import { ALL_MIGRATIONS } from './migrations.js';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { wireRegistry } from './wire-registry.js';
 import { withNetworkRules } from './wire-network.js';
@@ -53,6 +54,8 @@ export interface Platform {
   identity: IdentityWiring;
   /** Registry webhooks: definitions, ARM routes and the outbox-fed delivery loop. */
   webhooks: WebhookWiring;
+  /** Master key, shared keys and leases (several API nodes on one database). */
+  cluster: ClusterWiring;
   /** Prometheus metrics (undefined when config `metrics` is `off`). */
   metrics?: DockyardMetrics;
   /** The API's base URL once listening. */
@@ -74,9 +77,10 @@ export async function buildPlatform(
   } = {},
 ): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
+  const cipher = openMasterKey(config);
   const db = await openDatabase({
-    url: config.database,
-    path: options.dbPath ?? join(config.dataDir, 'dockyard.db'),
+    url: databaseUrl(config),
+    path: options.dbPath ?? databasePath(config),
     onIdleError: (err) => log.error({ err }, 'database connection lost (the pool reconnects)'),
   });
   try {
@@ -90,7 +94,8 @@ export async function buildPlatform(
   const tenantId = await directory.ensureDefaultTenant();
   const subscriptions = new Subscriptions(db);
   const subscriptionId = await subscriptions.ensureDefault(tenantId);
-  const admin = await ensureLocalAdmin(directory, config.dataDir);
+  const cluster = wireCluster(db, cipher, config);
+  const admin = await ensureLocalAdmin(directory, config.dataDir, cluster.keys);
 
   const names = config.loginServerSuffix
     ? await wireNames({ ...config, loginServerSuffix: config.loginServerSuffix }, log)
@@ -105,7 +110,7 @@ export async function buildPlatform(
     exposeHeadRoutes: false,
   });
   const metrics = createMetrics(config, api);
-  const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log });
+  const identity = await wireIdentity({ db, config, tenantId, subscriptionId, admin, api, log, ...cluster });
   const { authorizer, principals, onResourceDeleted } = identity;
   const identities = new UserAssignedIdentities(db, principals);
   setArmPageSize(api, config.armPageSize);
@@ -167,6 +172,7 @@ export async function buildPlatform(
     clock: options.clock,
     sourcePolicy: sourcePolicyOf(config),
     concurrency: config.maxConcurrentRuns,
+    cipher,
   });
 
   const triggers = wireTriggers({
@@ -176,10 +182,12 @@ export async function buildPlatform(
     tasks,
     clock: options.clock ?? systemClock,
     onQueued: onTriggerQueued(metrics),
+    leases: cluster.leases,
   });
   // Consumed events older than the retention leave the outbox (every 10 minutes; see docs/designs/triggers.md).
   const pruner = startOutboxPruner(db, {
     retentionHours: config.outboxRetentionHours,
+    leases: cluster.leases,
     onPruned: (n) => log.debug({ events: n }, 'outbox pruned'),
     onError: (err) => log.error({ err }, 'outbox prune failed'),
   });
@@ -194,6 +202,7 @@ export async function buildPlatform(
     log,
     onResourceDeleted,
     onClose,
+    cluster,
   });
 
   // Reopen every registry's listener on its recorded port.
@@ -201,6 +210,8 @@ export async function buildPlatform(
     const { loginServer, port } = await listeners.allocate(r.name, r.port);
     if (loginServer !== r.login_server) await registries.setLoginServer(r, loginServer, port);
   }
+  // Registries created or deleted through other API nodes (one database, several nodes).
+  const registrySync = startRegistrySync(registries, listeners, log);
 
   const platform: Platform = {
     config,
@@ -218,16 +229,19 @@ export async function buildPlatform(
     runner,
     triggers,
     webhooks,
+    cluster,
     metrics,
     setEndpoint(url: string) {
       endpoint = url;
     },
     onClose,
     async close() {
+      identity.identity.keys.stop();
       await triggers.stop();
       await pruner.stop();
       await tasks.stop();
       await runner.close();
+      await registrySync.stop();
       for (const fn of [...platform.onClose].reverse())
         await fn().catch((err) => log.error({ err }, 'close hook failed'));
       await listeners.closeAll();

@@ -61,6 +61,11 @@ export class RegistryListeners implements LoginServerAllocator {
     throw new Error('no free port for registry listener');
   }
 
+  /** True when this process serves the registry (it may have been created on another API node). */
+  has(registryName: string): boolean {
+    return this.servers.has(registryName.toLowerCase());
+  }
+
   async release(registryName: string): Promise<void> {
     const key = registryName.toLowerCase();
     const server = this.servers.get(key);

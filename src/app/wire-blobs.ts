@@ -7,7 +7,7 @@ import { FsBlobStore, loadAzureBlobStore, type BlobStore } from '../storage/inde
  * Azure Blob Storage container (created when missing). Task run logs and build-source uploads stay in the data dir.
  */
 export async function openBlobStore(config: DockyardConfig, log: Logger): Promise<BlobStore> {
-  if (config.blobStore !== 'azure') return new FsBlobStore(config.dataDir);
+  if (config.blobStore !== 'azure') return new FsBlobStore(config.blobDir ?? config.dataDir);
   if (!config.blobConnectionString)
     throw new DockyardError('InvalidParameter', 'blobStore azure needs blobConnectionString');
   try {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { DockyardConfig } from '../config/index.js';
-import { parseResourceId, secretsEqual, type Logger, type Principal } from '../shared/index.js';
+import { parseResourceId, secretsEqual, type Logger, type Principal, type SecretCipher } from '../shared/index.js';
 import type { MigrationSet, SqlDatabase } from '../storage/index.js';
 import type { Authenticator, Authorizer } from '../http/index.js';
 import {
@@ -13,7 +13,10 @@ import {
   registerOidcRoutes,
   registerPrincipalRoutes,
   registerGraphRoutes,
+  SigningKeyRing,
 } from '../identity/index.js';
+import type { SharedKeys } from '../cluster/index.js';
+import { join } from 'node:path';
 import { authorize, Rbac, rbacMigrations, registerRbacRoutes, type RbacDirectoryPort } from '../rbac/index.js';
 import type { IdentityPrincipals, ResourceDeletedListener, ResourceGroups, Subscriptions } from '../arm/index.js';
 import type { RegistryAccessPort } from '../registry/index.js';
@@ -44,15 +47,19 @@ export async function wireIdentity(p: {
   admin: { principal: Principal; key: string };
   api: FastifyInstance;
   log: Logger;
+  /** The master key and the shared keys sealed with it (signing keys live there). */
+  cipher: SecretCipher;
+  keys: SharedKeys;
 }): Promise<IdentityWiring> {
   const baseUrl = (): string => {
     const addr = p.api.server.address() as AddressInfo | null;
     return `http://${p.config.host}:${addr && typeof addr === 'object' ? addr.port : p.config.port}`;
   };
-  const identity = new IdentityService(p.db, p.tenantId, p.config.dataDir, p.admin, baseUrl);
+  const ring = await SigningKeyRing.open(p.keys, join(p.config.dataDir, 'signing-keys.json'));
+  const identity = new IdentityService(p.db, p.tenantId, ring, p.admin, baseUrl);
   const rbac = new Rbac(p.db);
   await rbac.ensureAssignment(`/subscriptions/${p.subscriptionId}`, 'Owner', p.admin.principal.objectId, 'User');
-  const vault = new VaultService(p.db, p.config.dataDir, p.tenantId, rbac, () => identity.tokens.issuer());
+  const vault = new VaultService(p.db, p.config.dataDir, p.tenantId, rbac, () => identity.tokens.issuer(), p.cipher);
   identity.onPrincipalDeleted.push(async (objectId) => {
     await rbac.assignments.deleteForPrincipal(objectId);
     await vault.principalDeleted(objectId);

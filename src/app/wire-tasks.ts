@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Authorizer } from '../http/index.js';
-import type { Clock, Logger } from '../shared/index.js';
+import type { Clock, Logger, SecretCipher } from '../shared/index.js';
 import { scopeContains } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import type { IdentityPrincipals, Registries, ResourceDeletedListener, UserAssignedIdentities } from '../arm/index.js';
@@ -29,6 +29,8 @@ export interface WireTasksInput {
   sourcePolicy: SourcePolicy;
   /** Runs executing at once (config `maxConcurrentRuns`). */
   concurrency: number;
+  /** The master key (task and run secrets at rest). */
+  cipher: SecretCipher;
 }
 
 /** Builds the task module from the platform's parts and registers its routes. */
@@ -43,6 +45,7 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     clock: input.clock,
     sourcePolicy: input.sourcePolicy,
     concurrency: input.concurrency,
+    cipher: input.cipher,
     registries: {
       async find(sub, rg, name) {
         const r = await input.registries.find(sub, rg, name);

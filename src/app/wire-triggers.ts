@@ -10,6 +10,7 @@ export interface WireTriggersInput {
   tasks: TaskModule;
   clock: Clock;
   onQueued?: TriggerServiceOptions['onQueued'];
+  leases?: TriggerServiceOptions['leases'];
 }
 
 /** Builds the trigger service (commit, base-image and timer triggers). serve starts it; platform.close stops it. */
@@ -25,5 +26,6 @@ export function wireTriggers(input: WireTriggersInput): TriggerService {
     pollSeconds: input.config.triggerPollSeconds,
     pullRequestRefPattern: input.config.triggerPullRequestRefPattern,
     onQueued: input.onQueued,
+    leases: input.leases,
   });
 }

@@ -1,4 +1,7 @@
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { ClusterWiring } from './wire-cluster.js';
 import type { FastifyInstance } from 'fastify';
 import { API_VERSIONS, type Registries, type ResourceDeletedListener } from '../arm/index.js';
 import type { DockyardConfig } from '../config/index.js';
@@ -31,13 +34,23 @@ export interface WireWebhooksInput {
   log: Logger;
   onResourceDeleted: ResourceDeletedListener[];
   onClose: Array<() => Promise<void>>;
+  cluster: ClusterWiring;
 }
 
-/** Webhooks: store (secrets sealed with their own key, `<dataDir>/webhooks.key`), ARM routes, delivery loop. */
+/**
+ * Webhooks: store (secrets sealed with their own key, shared by every API node; an install from before imports
+ * `<dataDir>/webhooks.key`), ARM routes, delivery loop.
+ */
 export async function wireWebhooks(input: WireWebhooksInput): Promise<WebhookWiring> {
   const { config } = input;
   const policy = new TargetPolicy(config.webhookAllowedHosts);
-  const store = new WebhookStore(input.db, new SecretCipher(join(config.dataDir, 'webhooks.key')), policy);
+  const legacy = join(config.dataDir, 'webhooks.key');
+  const key = await input.cluster.keys.ensure(
+    'webhooks.key',
+    () => randomBytes(32).toString('base64'),
+    () => (existsSync(legacy) ? readFileSync(legacy, 'utf8').trim() : undefined),
+  );
+  const store = new WebhookStore(input.db, new SecretCipher(Buffer.from(key, 'base64')), policy);
   const options = {
     ...DEFAULT_DELIVERY,
     maxAttempts: config.webhookMaxAttempts,

@@ -8,7 +8,10 @@ import { redactDatabaseUrl } from '../storage/index.js';
 export async function runServeCommand(args: string[]): Promise<void> {
   const cmd = new Command('serve')
     .option('--data-dir <dir>', 'data directory (SQLite file, blobs, keys)')
-    .option('--database <url>', 'metadata database: postgres://user:password@host/db (default: SQLite in the data dir)')
+    .option(
+      '--database <url-or-file>',
+      'metadata database: postgres://user:password@host/db, or a SQLite file (default: dockyard.db in the data dir)',
+    )
     .option('--host <host>', 'address to bind (default 127.0.0.1)')
     .option('--port <port>', 'API port (default 6400; 0 = any free port)')
     .option('--registry-port-base <port>', 'first port for registry listeners (0 = any free port)')
@@ -37,6 +40,9 @@ export async function runServeCommand(args: string[]): Promise<void> {
       'Azure Storage connection string for --blob-store azure (prefer env DOCKYARD_BLOB_CONNECTION_STRING)',
     )
     .option('--blob-container <name>', 'container for --blob-store azure (default dockyard; created if missing)')
+    .option('--secret-key-file <file>', 'master key file (default <data-dir>/vault.key); the same on every API node')
+    .option('--blob-dir <dir>', 'filesystem blob store root (default the data dir)')
+    .option('--gc-interval-seconds <s>', 'seconds between garbage-collection passes (default 600)')
     .option('--config <file>', 'JSON config file')
     .option(
       '--metrics <mode>',
@@ -69,6 +75,9 @@ export async function runServeCommand(args: string[]): Promise<void> {
       blobStore: o.blobStore,
       blobConnectionString: o.blobConnectionString,
       blobContainer: o.blobContainer,
+      secretKeyFile: o.secretKeyFile,
+      blobDir: o.blobDir,
+      gcIntervalSeconds: o.gcIntervalSeconds,
     },
   });
   const running = await startServer(config, { log: await createServerLogger(config.logLevel, config.logFormat) });

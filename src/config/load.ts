@@ -16,6 +16,9 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_DOCKER_HOST: 'dockerHost',
   DOCKYARD_ENGINE_USERNS: 'engineUserns',
   DOCKYARD_GC_GRACE_SECONDS: 'gcGraceSeconds',
+  DOCKYARD_GC_INTERVAL_SECONDS: 'gcIntervalSeconds',
+  DOCKYARD_SECRET_KEY_FILE: 'secretKeyFile',
+  DOCKYARD_BLOB_DIR: 'blobDir',
   DOCKYARD_TASKS_NETWORK_BYPASS: 'tasksNetworkBypass',
   DOCKYARD_TRIGGER_POLL_SECONDS: 'triggerPollSeconds',
   DOCKYARD_TRIGGER_PR_REF_PATTERN: 'triggerPullRequestRefPattern',
@@ -75,6 +78,8 @@ export function loadConfig(options: LoadOptions = {}): DockyardConfig {
   return {
     ...parsed.data,
     dataDir: resolve(parsed.data.dataDir),
+    ...(parsed.data.secretKeyFile ? { secretKeyFile: resolve(parsed.data.secretKeyFile) } : {}),
+    ...(parsed.data.blobDir ? { blobDir: resolve(parsed.data.blobDir) } : {}),
     allowedLocalContextRoots: parsed.data.allowedLocalContextRoots.map((r) => resolve(r)),
   };
 }

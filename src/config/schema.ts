@@ -9,13 +9,18 @@ export const configSchema = z.object({
   /** Where the SQLite file, blobs, keys and engine state live. */
   dataDir: z.string().min(1).default('./.dockyard'),
   /**
-   * Metadata database: absent = SQLite (`<dataDir>/dockyard.db`); a `postgres://` / `postgresql://` URL = PostgreSQL
-   * (docs/designs/database.md). A secret (it may hold a password): masked in logs and errors.
+   * Metadata database: absent = SQLite (`<dataDir>/dockyard.db`); a `postgres://` / `postgresql://` URL = PostgreSQL;
+   * otherwise a SQLite file path (`sqlite:` prefix optional; several nodes on one machine may share one file)
+   * (docs/designs/database.md). A secret (a URL may hold a password): masked in logs and errors.
    */
   database: z
     .string()
+    .min(1)
     .max(4096)
-    .refine((v) => /^postgres(ql)?:\/\//i.test(v), 'database must be a postgres:// or postgresql:// URL')
+    .refine(
+      (v) => /^(postgres(ql)?|sqlite):/i.test(v) || !/^[a-z][a-z0-9+.-]*:\/\//i.test(v),
+      'database must be a postgres:// or postgresql:// URL or a SQLite file path',
+    )
     .optional(),
   /** Address every listener binds to. Loopback unless the user says otherwise. */
   host: z.string().min(1).default('127.0.0.1'),
@@ -37,6 +42,16 @@ export const configSchema = z.object({
   engineUserns: z.enum(['remap', 'off']).default('remap'),
   /** Reuse an existing Docker daemon instead of starting a private one (e.g. unix:///var/run/docker.sock). */
   dockerHost: z.string().optional(),
+  /**
+   * The master key (32 bytes, base64): seals secrets at rest and the installation's shared keys in the database.
+   * Default `<dataDir>/vault.key` (created on first start). With several API nodes every node names the same key
+   * file, which must exist (docs/deploy.md).
+   */
+  secretKeyFile: z.string().min(1).optional(),
+  /** Root of the filesystem blob store (`blobs/`, `uploads/` under it). Default the data dir. */
+  blobDir: z.string().min(1).optional(),
+  /** Seconds between background garbage-collection passes (one node at a time runs one). */
+  gcIntervalSeconds: z.coerce.number().int().min(1).max(86_400).default(600),
   /** Seconds a blob stays unreferenced before garbage collection may delete it. */
   gcGraceSeconds: z.coerce.number().int().min(0).default(3600),
   /** Addresses of reverse proxies whose X-Forwarded-For is trusted for network rules. */

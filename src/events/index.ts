@@ -3,6 +3,7 @@ export {
   writeEvent,
   pendingEvents,
   markConsumed,
+  claimEvent,
   outboxCursors,
   pruneOutbox,
   startOutboxPruner,

@@ -1,5 +1,5 @@
 import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
-import { autoIdColumn, columnTypes, engineOf, greater, type MigrationSet, type SqlDatabase } from '../storage/index.js';
+import { autoIdColumn, columnTypes, engineOf, type MigrationSet, type SqlDatabase } from '../storage/index.js';
 
 export type EventType = 'image.pushed' | 'image.deleted' | 'run.finished';
 
@@ -83,23 +83,26 @@ async function cursorOf(k: Kysely<OutboxTables>, consumer: string): Promise<numb
   return row?.last_id ?? 0;
 }
 
-async function advance(k: Kysely<OutboxTables>, consumer: string, id: number): Promise<void> {
-  await k
+/** Moves a cursor forward to `id` (never back); true when it moved (portable: one conditional upsert). */
+async function advance(k: Kysely<OutboxTables>, consumer: string, id: number): Promise<boolean> {
+  const r = await k
     .insertInto('outbox_cursors')
     .values({ consumer, last_id: id, updated_at: new Date().toISOString() })
     .onConflict((oc) =>
-      oc.column('consumer').doUpdateSet({
-        last_id: greater(sql.ref('outbox_cursors.last_id'), sql.ref('excluded.last_id')),
-        updated_at: sql`excluded.updated_at`,
-      }),
+      oc
+        .column('consumer')
+        .doUpdateSet({ last_id: sql`excluded.last_id`, updated_at: sql`excluded.updated_at` })
+        .where('outbox_cursors.last_id', '<', id),
     )
-    .execute();
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 /**
  * Durable consumption: a consumer reads the events after its cursor (an indexed range, never the whole outbox),
- * handles them, then marks them. An event survives a restart between write and handling. When nothing of its types
- * is pending, the cursor moves over the other events up to the newest, so they can be pruned.
+ * and handles each in a transaction that first claims it ({@link claimEvent}). With several API nodes each reading
+ * the same events, the claim (a conditional cursor move) lets exactly one of them handle an event. When nothing of
+ * its types is pending, the cursor moves over the other events up to the newest, so they can be pruned.
  */
 export async function pendingEvents(
   db: SqlDatabase,
@@ -108,32 +111,44 @@ export async function pendingEvents(
   limit = 100,
 ): Promise<OutboxEvent[]> {
   const k = db as Kysely<OutboxTables>;
-  return k.transaction().execute(async (trx) => {
-    const cursor = await cursorOf(trx, consumer);
-    const rows = await trx
-      .selectFrom('outbox')
-      .selectAll()
-      .where('type', 'in', types)
-      .where('id', '>', cursor)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    if (rows.length === 0) {
-      const newest = await trx
-        .selectFrom('outbox')
-        .select((eb) => eb.fn.max('id').as('id'))
-        .executeTakeFirst();
-      const hw = Number(newest?.id ?? 0);
-      // Registers the consumer too (cursor 0 on an empty outbox), so pruning waits for it from now on.
-      if (hw > cursor || cursor === 0) await advance(trx, consumer, hw);
-    }
-    return rows.map((r) => ({
-      id: r.id,
-      type: r.type as EventType,
-      payload: JSON.parse(r.payload) as Record<string, unknown>,
-      createdAt: r.created_at,
-    }));
-  });
+  // The high-water mark first: every event up to it is committed (ids are handed out under the write lock), so
+  // moving the cursor to it when none of our types is in (cursor, hw] skips nothing.
+  const newest = await k
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
+  const hw = Number(newest?.id ?? 0);
+  const cursor = await cursorOf(k, consumer);
+  const rows = await k
+    .selectFrom('outbox')
+    .selectAll()
+    .where('type', 'in', types)
+    .where('id', '>', cursor)
+    .where('id', '<=', hw)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  // Registers the consumer too (cursor 0 on an empty outbox), so pruning waits for it from now on.
+  if (rows.length === 0 && (hw > cursor || cursor === 0)) await advance(k, consumer, hw);
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type as EventType,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    createdAt: r.created_at,
+  }));
+}
+
+/**
+ * Claims an event for `consumer` in the handling transaction: moves the cursor to `id` unless it is already there
+ * (another node, or an earlier pass, handled it). Call it FIRST in the transaction (the write takes the row lock, so a
+ * second node waits and then sees the moved cursor) and handle the event only when it returns true.
+ */
+export async function claimEvent(
+  trx: Transaction<unknown> | SqlDatabase,
+  consumer: string,
+  id: number,
+): Promise<boolean> {
+  return advance(trx as unknown as Kysely<OutboxTables>, consumer, id);
 }
 
 /** Marks an event (and, since events are handled in order, every earlier one) handled; use the handling transaction. */
@@ -190,6 +205,8 @@ export function startOutboxPruner(
   db: SqlDatabase,
   opts: {
     retentionHours: number;
+    /** With several API nodes: one prune at a time (a lease with expiry). */
+    leases?: { withLease<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T | undefined> };
     intervalMs?: number;
     onError?: (err: unknown) => void;
     onPruned?: (n: number) => void;
@@ -197,7 +214,8 @@ export function startOutboxPruner(
 ): { stop(): Promise<void> } {
   let current: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    current = pruneOutbox(db, opts.retentionHours)
+    const prune = () => pruneOutbox(db, opts.retentionHours);
+    current = (opts.leases ? opts.leases.withLease('events.outbox-prune', 120_000, prune) : prune())
       .then((n) => (n ? opts.onPruned?.(n) : undefined))
       .catch((err: unknown) => opts.onError?.(err));
   }, opts.intervalMs ?? 600_000);

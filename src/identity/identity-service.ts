@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { DockyardError, newGuid, secretsEqual, type Principal } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import type { Authenticator } from '../http/index.js';
 import { Directory } from './directory.js';
 import { ClientSecrets } from './client-secrets.js';
-import { SigningKeyRing } from './signing-keys.js';
+import type { SigningKeyRing } from './signing-keys.js';
 import { TokenService, type IssueOptions, type IssuedToken } from './token-service.js';
 import { WorkloadBindings, type WorkloadBindingInput } from './workload-bindings.js';
 import { RESOURCES } from './audiences.js';
@@ -32,14 +31,15 @@ export class IdentityService {
   constructor(
     db: SqlDatabase,
     readonly tenantId: string,
-    dataDir: string,
+    /** The shared signing key ring (SigningKeyRing.open). */
+    keys: SigningKeyRing,
     private readonly admin: { principal: Principal; key: string },
     /** The API's base URL (issuer base, workload endpoint). */
     readonly baseUrl: () => string,
   ) {
     this.directory = new Directory(db);
     this.secrets = new ClientSecrets(db);
-    this.keys = new SigningKeyRing(join(dataDir, 'signing-keys.json'));
+    this.keys = keys;
     this.tokens = new TokenService(this.keys, this.directory, tenantId, baseUrl);
   }
 

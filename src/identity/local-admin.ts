@@ -7,22 +7,27 @@ import type { Directory } from './directory.js';
 /** The well-known object id of the installation's local administrator. */
 export const LOCAL_ADMIN_OBJECT_ID = '00000000-0000-0000-0000-00000000ad01';
 
+/** Where the admin key is shared between API nodes (SharedKeys: the database, sealed with the master key). */
+export interface AdminKeyStore {
+  ensure(name: string, make: () => string, legacy?: () => string | undefined): Promise<string>;
+}
+
 /**
- * The local administrator authenticates with a key kept in the data dir (mode 0600), which `serve` also writes into
- * the CLI's connection file. The key is compared in constant time and never logged.
+ * The local administrator authenticates with one installation-wide key: kept in the shared database (sealed), so every
+ * API node accepts it, and written to `<dataDir>/admin.key` (mode 0600) for the CLI and dashboard sign-in on this
+ * machine. An install from before imports its data-dir key once; a node whose file differs gets the shared key written
+ * over it. The key is compared in constant time and never logged.
  */
 export async function ensureLocalAdmin(
   directory: Directory,
   dataDir: string,
+  keys: AdminKeyStore,
 ): Promise<{ principal: Principal; key: string }> {
   mkdirSync(dataDir, { recursive: true });
   const keyFile = join(dataDir, 'admin.key');
-  let key: string;
-  if (existsSync(keyFile)) key = readFileSync(keyFile, 'utf8').trim();
-  else {
-    key = newSecret();
-    writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
-  }
+  const onDisk = existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined;
+  const key = await keys.ensure('identity.admin-key', newSecret, () => onDisk || undefined);
+  if (onDisk !== key) writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
   let principal = await directory.getByObjectId(LOCAL_ADMIN_OBJECT_ID);
   if (!principal)
     principal = await directory.createPrincipal({

@@ -1,6 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, createHash, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { publicJwk } from './jwt.js';
 
 interface StoredKey {
@@ -19,19 +18,56 @@ export interface SigningKey {
   status: 'active' | 'previous';
 }
 
+/** Where the ring lives: one shared, sealed value (cluster SharedKeys), compare-and-set on change. */
+export interface KeyRingStore {
+  ensure(name: string, make: () => string, legacy?: () => string | undefined): Promise<string>;
+  get(name: string): Promise<string | undefined>;
+  replace(name: string, expected: string, next: string): Promise<boolean>;
+}
+
+const RING = 'identity.signing-keys';
+/** How often a node re-reads the ring (a rotation or retirement on another node shows up within this). */
+export const RING_REFRESH_MS = 30_000;
+
 /**
- * The tenant's RS256 signing keys, persisted (mode 0600) in the data dir. Rotation makes a new active key; older keys
- * keep verifying (and stay in the JWKS) until retired.
+ * The tenant's RS256 signing keys, kept in the shared database (sealed with the master key) so every API node signs
+ * and verifies with the same ring; an install that had `<dataDir>/signing-keys.json` imports it once. Rotation makes a
+ * new active key; older keys keep verifying (and stay in the JWKS) until retired.
  */
 export class SigningKeyRing {
   private keys: SigningKey[] = [];
+  private raw = '';
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly file: string) {
-    if (existsSync(file)) {
-      const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredKey[];
-      this.keys = stored.map(load);
-    }
-    if (!this.keys.some((k) => k.status === 'active')) this.rotate();
+  private constructor(private readonly store: KeyRingStore) {}
+
+  static async open(store: KeyRingStore, legacyFile?: string): Promise<SigningKeyRing> {
+    const ring = new SigningKeyRing(store);
+    const raw = await store.ensure(
+      RING,
+      () => JSON.stringify([newStored()]),
+      () => (legacyFile && existsSync(legacyFile) ? readFileSync(legacyFile, 'utf8') : undefined),
+    );
+    ring.apply(raw);
+    if (!ring.keys.some((k) => k.status === 'active')) await ring.rotate();
+    ring.timer = setInterval(() => void ring.refresh().catch(() => undefined), RING_REFRESH_MS);
+    ring.timer.unref();
+    return ring;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Re-reads the shared ring (another node may have rotated or retired a key). */
+  async refresh(): Promise<void> {
+    const raw = await this.store.get(RING);
+    if (raw !== undefined && raw !== this.raw) this.apply(raw);
+  }
+
+  private apply(raw: string): void {
+    this.keys = (JSON.parse(raw) as StoredKey[]).map(load);
+    this.raw = raw;
   }
 
   get active(): SigningKey {
@@ -48,23 +84,41 @@ export class SigningKeyRing {
   }
 
   /** Creates a new active key; the old one keeps verifying. Returns the new kid. */
-  rotate(): string {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    for (const k of this.keys) k.status = 'previous';
-    const key = load({ kid: '', privatePem: pem, createdAt: new Date().toISOString(), status: 'active' });
-    this.keys.push(key);
-    this.save();
-    return key.kid;
+  async rotate(): Promise<string> {
+    let kid = '';
+    await this.change((stored) => {
+      const next = newStored();
+      kid = load(next).kid;
+      return [...stored.map((k) => ({ ...k, status: 'previous' as const })), { ...next, kid }];
+    });
+    return kid;
   }
 
   /** Stops a previous key from verifying (tokens it signed are rejected from now on). */
-  retire(kid: string): boolean {
-    const k = this.keys.find((x) => x.kid === kid);
-    if (!k || k.status === 'active') return false;
-    this.keys = this.keys.filter((x) => x !== k);
-    this.save();
-    return true;
+  async retire(kid: string): Promise<boolean> {
+    let done = false;
+    await this.change((stored) => {
+      const k = stored.find((x) => x.kid === kid);
+      done = Boolean(k && k.status !== 'active');
+      return done ? stored.filter((x) => x !== k) : null;
+    });
+    return done;
+  }
+
+  /** Read-modify-write of the shared ring with compare-and-set (retried when another node changed it meanwhile). */
+  private async change(edit: (stored: StoredKey[]) => StoredKey[] | null): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await this.refresh();
+      const stored = this.keys.map(toStored);
+      const next = edit(stored);
+      if (!next) return;
+      const raw = JSON.stringify(next, null, 2);
+      if (await this.store.replace(RING, this.raw, raw)) {
+        this.apply(raw);
+        return;
+      }
+    }
+    throw new Error('the signing key ring kept changing; try again');
   }
 
   jwks(): { keys: Array<Record<string, unknown>> } {
@@ -79,20 +133,20 @@ export class SigningKeyRing {
       })),
     };
   }
-
-  private save(): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    const stored: StoredKey[] = this.keys.map((k) => ({
-      kid: k.kid,
-      privatePem: k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-      createdAt: k.createdAt,
-      status: k.status,
-    }));
-    writeFileSync(tmp, JSON.stringify(stored, null, 2), { mode: 0o600 });
-    renameSync(tmp, this.file);
-  }
 }
+
+function newStored(): StoredKey {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return { kid: '', privatePem: pem, createdAt: new Date().toISOString(), status: 'active' };
+}
+
+const toStored = (k: SigningKey): StoredKey => ({
+  kid: k.kid,
+  privatePem: k.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  createdAt: k.createdAt,
+  status: k.status,
+});
 
 function load(s: StoredKey): SigningKey {
   const privateKey = createPrivateKey(s.privatePem);

@@ -107,6 +107,17 @@ export class TokenService {
     return { ...record.principal, ...(ts === 'tasks' || ts === 'import' ? { trustedService: ts } : {}) };
   }
 
+  /**
+   * This node's issuer, or another API node's of the same installation (`<its base URL>/<tenant>/v2.0`): every node
+   * signs with the one shared key ring, so the signature already proves the token is ours; only the base URL differs.
+   */
+  private isOurIssuer(iss: unknown): boolean {
+    if (iss === this.issuer()) return true;
+    if (typeof iss !== 'string' || iss.length > 300) return false;
+    const m = /^https?:\/\/[^/?#\s]+\/([^/?#\s]+)\/v2\.0$/.exec(iss);
+    return m !== null && m[1] === this.tenantId;
+  }
+
   /** The synchronous part of verification (signature and claims). */
   verifyClaims(token: string, expectedAudiences: readonly string[]): JwtClaims {
     let claims: JwtClaims;
@@ -117,7 +128,7 @@ export class TokenService {
       throw err;
     }
     const now = Math.floor(this.now() / 1000);
-    if (claims.iss !== this.issuer())
+    if (!this.isOurIssuer(claims.iss))
       throw invalid(
         `The access token is from the wrong issuer '${String(claims.iss)}'. It must match the tenant '${this.issuer()}'.`,
       );

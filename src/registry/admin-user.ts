@@ -1,6 +1,4 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { DockyardError, secretsEqual, type Principal } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
@@ -16,27 +14,21 @@ export interface AdminCredentials {
 
 /**
  * The registry admin user: username = registry name, two regenerable passwords stored encrypted (AES-256-GCM, key
- * in the data dir) so `listCredentials` can show them. Full data-plane access to its own registry only, and only
+ * shared by every API node) so `listCredentials` can show them. Full data-plane access to its own registry only, and only
  * while `adminUserEnabled`.
  */
 export class AdminUsers {
   private readonly db: Kysely<RegistryTables>;
   private readonly key: Buffer;
 
+  /** `key`: the 32-byte password key, shared by every API node (registryKeys). */
   constructor(
     db: SqlDatabase,
-    dataDir: string,
+    key: Buffer,
     private readonly tenantId: string,
   ) {
     this.db = db as Kysely<RegistryTables>;
-    const dir = join(dataDir, 'keys');
-    const file = join(dir, 'registry-secrets.key');
-    if (existsSync(file)) this.key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    else {
-      this.key = randomBytes(32);
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeFileSync(file, this.key.toString('base64'), { mode: 0o600 });
-    }
+    this.key = key;
   }
 
   private encrypt(plain: string): string {

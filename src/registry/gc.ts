@@ -5,9 +5,19 @@ import type { Logger } from '../shared/index.js';
 import type { RegistryMetadata } from './metadata.js';
 import type { RegistryTables } from './tables.js';
 import type { DigestLocks } from './digest-locks.js';
+import type { DigestMarks } from './digest-marks.js';
 import type { RegistryDirectory } from './ports.js';
 import { expireUntaggedManifests } from './retention.js';
 import { RegistryLocks } from './locks.js';
+
+/** The cluster's lease primitive (src/cluster Leases): `fn` runs only while this node holds the named lease. */
+export interface GcLeases {
+  withLease<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T | undefined>;
+}
+
+export const GC_LEASE = 'registry.gc';
+/** Renewed every third of it while a pass runs; a node that died mid-pass is replaced after this. */
+const GC_LEASE_TTL_MS = 60_000;
 
 export interface GcResult {
   linksRemoved: number;
@@ -16,16 +26,28 @@ export interface GcResult {
   uploadsRemoved: number;
   /** Untagged manifests deleted by registries' retention policies. */
   manifestsExpired: number;
+  /** True when another API node held the GC lease, so this pass did nothing. */
+  skipped?: boolean;
 }
+
+const empty = (): GcResult => ({
+  linksRemoved: 0,
+  blobsDeleted: 0,
+  bytesFreed: 0,
+  uploadsRemoved: 0,
+  manifestsExpired: 0,
+});
 
 /**
  * Online garbage collection, no stop-the-world:
  * 0. registries with an enabled retention policy lose their untagged manifests older than the policy (retention.ts);
  * 1. blob links untouched for the grace period and referenced by no manifest of their repository are dropped;
- * 2. a stored blob with no link left is deleted (under its digest lock, re-checked inside it, so a concurrent
- *    push that reuses the digest either sees the file or re-creates it);
+ * 2. a stored blob with no link left is deleted (under its digest lock and, across API nodes, its digest mark,
+ *    re-checked inside them, so a concurrent push on any node that reuses the digest either sees the file or
+ *    re-creates it);
  * 3. upload sessions older than a day, and uploads with no session (crash leftovers), are removed unless the store
  *    reports them active (touched by any node within the activity window: another node may be writing them).
+ * With several API nodes a pass runs on one node at a time (the `registry.gc` lease; retention is part of the pass).
  */
 export class GarbageCollector {
   private timer: NodeJS.Timeout | undefined;
@@ -42,6 +64,9 @@ export class GarbageCollector {
     private readonly log: Logger,
     private readonly now: () => number = () => Date.now(),
     private readonly directory?: RegistryDirectory,
+    /** One pass at a time across API nodes (a lease with expiry); absent: this process only. */
+    private readonly leases?: GcLeases,
+    private readonly marks?: DigestMarks,
   ) {}
 
   start(intervalMs = 10 * 60_000): void {
@@ -58,15 +83,20 @@ export class GarbageCollector {
     if (this.first) clearTimeout(this.first);
   }
 
+  /** One pass; `skipped` (and nothing done) when another API node is running one (it holds the GC lease). */
   run(): Promise<GcResult> {
-    this.running ??= this.collect().finally(() => (this.running = undefined));
+    const pass = () =>
+      this.leases ? this.leases.withLease(GC_LEASE, GC_LEASE_TTL_MS, () => this.collect()) : this.collect();
+    this.running ??= pass()
+      .then((r) => r ?? { ...empty(), skipped: true })
+      .finally(() => (this.running = undefined));
     return this.running;
   }
 
   private async collect(): Promise<GcResult> {
     const db = this.metadata.db as Kysely<RegistryTables>;
     const cutoff = new Date(this.now() - this.graceSeconds * 1000).toISOString();
-    const res: GcResult = { linksRemoved: 0, blobsDeleted: 0, bytesFreed: 0, uploadsRemoved: 0, manifestsExpired: 0 };
+    const res = empty();
     if (this.directory) {
       // A manifest (or any of its tags, or its repository) with deleteEnabled/writeEnabled false is kept.
       const locks = new RegistryLocks(this.metadata.db);
@@ -99,14 +129,19 @@ export class GarbageCollector {
       )
       .executeTakeFirst();
     res.linksRemoved = Number(dropped.numDeletedRows);
-    for await (const digest of this.blobs.list()) {
-      await this.locks.with(digest, async () => {
-        const linked = await db
+    const linked = async (digest: string) =>
+      Boolean(
+        await db
           .selectFrom('reg_blob_links')
           .select(sql<number>`1`.as('x'))
           .where('digest', '=', digest)
-          .executeTakeFirst();
-        if (linked) return;
+          .executeTakeFirst(),
+      );
+    for await (const digest of this.blobs.list()) {
+      // Cheap check first; the doom (collect) and the re-check inside it decide.
+      if (await linked(digest)) continue;
+      await this.locks.collect(digest, async () => {
+        if (await linked(digest)) return;
         const st = await this.blobs.stat(digest);
         if (st && (await this.blobs.delete(digest))) {
           res.blobsDeleted++;
@@ -114,6 +149,7 @@ export class GarbageCollector {
         }
       });
     }
+    await this.marks?.sweep();
     const dayAgo = new Date(this.now() - 24 * 3600_000).toISOString();
     const stale = await db.selectFrom('reg_uploads').select('id').where('started_at', '<', dayAgo).execute();
     const live = new Set((await db.selectFrom('reg_uploads').select('id').execute()).map((r) => r.id));

@@ -22,3 +22,5 @@ export { MT as MEDIA_TYPES } from './media-types.js';
 export type { GcResult } from './gc.js';
 export { INCLUDED_STORAGE, type Usage } from './arm-routes.js';
 export { importImage, parseImageRef, type ImageRef, type ImportResult } from './import-image.js';
+export { memoryKeyStore, type RegistryKeyStore } from './registry-keys.js';
+export { GC_LEASE, type GcLeases } from './gc.js';

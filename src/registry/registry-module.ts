@@ -7,7 +7,9 @@ import { AdminUsers } from './admin-user.js';
 import { createDataPlane, type DataPlane } from './data-plane.js';
 import { backfillSummaries } from './manifest-listing.js';
 import { DigestLocks } from './digest-locks.js';
-import { GarbageCollector } from './gc.js';
+import { registryKeys, type RegistryKeyStore } from './registry-keys.js';
+import { GarbageCollector, type GcLeases } from './gc.js';
+import { DigestMarks } from './digest-marks.js';
 import { RegistryMetadata } from './metadata.js';
 import { registryArmRoutes, type RegistryArmDeps } from './arm-routes.js';
 import { TokenService } from './token-service.js';
@@ -36,6 +38,15 @@ export interface RegistryModuleOptions {
   clock?: Clock;
   /** Bytes pushed and pulled (metrics). */
   observer?: RegistryObserver;
+  /** Installation-wide keys (token signing, admin passwords): the same on every API node. */
+  keys: RegistryKeyStore;
+  /** GC and retention on one node at a time (cluster leases); absent: this process only. */
+  leases?: GcLeases;
+  /**
+   * Other API nodes share the database and blob store: blob linking writes digest marks so their GC cannot delete a
+   * blob being linked here (docs/designs/several-nodes.md). Off: the in-process digest locks alone (one node).
+   */
+  digestMarks?: boolean;
 }
 
 export interface RegistryModule {
@@ -71,16 +82,19 @@ export const DEFAULT_LIMITS: RegistryLimits = { maxBlobSize: 20 * 1024 ** 3, max
 
 /** Builds the registry data plane (OCI distribution API + Docker token auth) from its ports. */
 export async function createRegistryModule(o: RegistryModuleOptions): Promise<RegistryModule> {
+  const log = o.log.child({ module: 'registry' });
+  const clock = o.clock ?? systemClock;
   const blobs = o.blobs ?? new FsBlobStore(join(o.dataDir));
   const metadata = new RegistryMetadata(o.db);
-  const tokens = await TokenService.open(o.dataDir);
-  const admins = new AdminUsers(o.db, o.dataDir, o.tenantId);
+  const keys = await registryKeys(o.keys, o.dataDir);
+  const tokens = await TokenService.open(keys.tokenJwk);
+  const admins = new AdminUsers(o.db, keys.adminPasswordKey, o.tenantId);
   const scopeMaps = new ScopeMaps(o.db);
   const repoTokens = new RegistryTokens(o.db, scopeMaps, o.tenantId);
   const repoLocks = new RegistryLocks(o.db);
-  const locks = new DigestLocks();
-  const log = o.log.child({ module: 'registry' });
-  const clock = o.clock ?? systemClock;
+  // Digest marks order blob linking against GC across API nodes; the in-process locks stay the fast path.
+  const marks = o.digestMarks ? new DigestMarks(o.db, () => clock.now().getTime()) : undefined;
+  const locks = new DigestLocks(marks);
   const gc = new GarbageCollector(
     metadata,
     blobs,
@@ -89,6 +103,8 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     log,
     () => clock.now().getTime(),
     o.directory,
+    o.leases,
+    marks,
   );
   const stats = { abandoned: 0 };
   const hooks: NonNullable<RegistryDeps['hooks']> = {};

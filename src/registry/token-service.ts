@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type CryptoKey } from 'jose';
 import { newGuid, type Principal } from '../shared/index.js';
 
@@ -22,8 +20,8 @@ export interface VerifiedToken {
 type Kind = 'access_token' | 'refresh_token';
 
 /**
- * Issues and verifies the registry's refresh and access tokens: ES256 JWTs signed with a key persisted in the data
- * dir, `aud` = the registry's login server. Verification pins the algorithm (no `alg: none`, no other keys),
+ * Issues and verifies the registry's refresh and access tokens: ES256 JWTs signed with a key shared by every API
+ * node, `aud` = the registry's login server. Verification pins the algorithm (no `alg: none`, no other keys),
  * issuer, audience, `nbf`/`exp` and the token kind. Verified tokens are cached until they expire.
  */
 export class TokenService {
@@ -36,17 +34,15 @@ export class TokenService {
     private readonly now: () => number = () => Date.now(),
   ) {}
 
-  static async open(dataDir: string, now?: () => number): Promise<TokenService> {
-    const dir = join(dataDir, 'keys');
-    const file = join(dir, 'registry-token.jwk.json');
-    let jwk: JWK;
-    if (existsSync(file)) jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
-    else {
-      const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-      jwk = { ...(await exportJWK(privateKey)), kid: newGuid(), alg: 'ES256' };
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeFileSync(file, JSON.stringify(jwk), { mode: 0o600 });
-    }
+  /** A fresh ES256 signing key as JWK JSON (what `jwkJson` takes). */
+  static async newKey(): Promise<string> {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    return JSON.stringify({ ...(await exportJWK(privateKey)), kid: newGuid(), alg: 'ES256' });
+  }
+
+  /** `jwkJson`: the private signing key, the same on every API node (registryKeys). */
+  static async open(jwkJson: string, now?: () => number): Promise<TokenService> {
+    const jwk = JSON.parse(jwkJson) as JWK;
     const priv = (await importJWK(jwk, 'ES256')) as CryptoKey;
     const { d: _d, ...pub } = jwk;
     const pubKey = (await importJWK(pub, 'ES256')) as CryptoKey;

@@ -11,7 +11,7 @@ const uploadUrl = (repository: string, id: string): string => `/v2/${repository}
 
 async function commitAndLink(ctx: RequestContext, repository: string, id: string, digest: string): Promise<void> {
   const { deps, registry } = ctx;
-  await deps.locks.with(digest, async () => {
+  await deps.locks.link(digest, async () => {
     const info = await deps.blobs.commitUpload(id, digest);
     await deps.metadata.linkBlob(registry.name, repository, digest, info.size);
     deps.observer?.pushed(registry.name, 'blob', info.size);
@@ -41,9 +41,14 @@ export async function startUpload(ctx: RequestContext, repository: string): Prom
   if (mount) {
     const digest = requireDigest(mount);
     if (from && isRepositoryName(from) && (await holds(ctx, from, 'pull'))) {
-      const link = await deps.metadata.blobLink(registry.name, from, digest);
-      if (link && (await deps.blobs.stat(digest))) {
-        await deps.locks.with(digest, () => deps.metadata.linkBlob(registry.name, repository, digest, link.size));
+      // The blob is checked inside the link window: GC on any node leaves it alone from there on.
+      const mounted = await deps.locks.link(digest, async () => {
+        const link = await deps.metadata.blobLink(registry.name, from, digest);
+        if (!link || !(await deps.blobs.stat(digest))) return false;
+        await deps.metadata.linkBlob(registry.name, repository, digest, link.size);
+        return true;
+      });
+      if (mounted) {
         sendEmpty(res, 201, { location: `/v2/${repository}/blobs/${digest}`, 'docker-content-digest': digest });
         return;
       }
@@ -56,10 +61,15 @@ export async function startUpload(ctx: RequestContext, repository: string): Prom
     const digest = requireDigest(digestParam);
     if (declared === undefined && req.headers['transfer-encoding'] === undefined)
       throw new DockyardError('SIZE_INVALID', 'Content-Length is required');
-    await deps.blobs.startUpload(id);
+    // A session row while the bytes stream in: GC on another API node leaves the upload alone.
+    await uploads(ctx)
+      .insertInto('reg_uploads')
+      .values({ id, registry: registry.name, repository, started_at: new Date().toISOString() })
+      .execute();
     try {
+      await deps.blobs.startUpload(id);
       await deps.blobs.appendUpload(id, req, { expectedLength: declared, maxSize: deps.limits.maxBlobSize });
-      await deps.locks.with(digest, async () => {
+      await deps.locks.link(digest, async () => {
         const info = await deps.blobs.commitUpload(id, digest);
         await deps.metadata.linkBlob(registry.name, repository, digest, info.size);
         deps.observer?.pushed(registry.name, 'blob', info.size);
@@ -67,6 +77,8 @@ export async function startUpload(ctx: RequestContext, repository: string): Prom
     } catch (err) {
       await deps.blobs.abortUpload(id).catch(() => undefined);
       throw err;
+    } finally {
+      await uploads(ctx).deleteFrom('reg_uploads').where('id', '=', id).execute();
     }
     sendEmpty(res, 201, { location: `/v2/${repository}/blobs/${digest}`, 'docker-content-digest': digest });
     return;

@@ -15,8 +15,11 @@ export const dataKeyFile = (dataDir: string): string => join(dataDir, 'vault.key
 export class SecretCipher {
   private readonly key: Buffer;
 
-  constructor(keyFile: string) {
-    if (existsSync(keyFile)) {
+  /** A key file (created with a new key when missing), or the 32 key bytes themselves. */
+  constructor(keyFile: string | Buffer) {
+    if (Buffer.isBuffer(keyFile)) {
+      this.key = Buffer.from(keyFile);
+    } else if (existsSync(keyFile)) {
       this.key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
       chmodSync(keyFile, 0o600);
     } else {
@@ -24,7 +27,8 @@ export class SecretCipher {
       this.key = randomBytes(32);
       writeFileSync(keyFile, `${this.key.toString('base64')}\n`, { mode: 0o600 });
     }
-    if (this.key.length !== 32) throw new Error(`vault key ${keyFile} must hold 32 bytes`);
+    if (this.key.length !== 32)
+      throw new Error(`${Buffer.isBuffer(keyFile) ? 'the key' : `vault key ${keyFile}`} must hold 32 bytes`);
   }
 
   /** base64(iv | tag | ciphertext); `context` (vault/name/version) is authenticated, so rows cannot be swapped. */

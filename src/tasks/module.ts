@@ -33,6 +33,8 @@ export interface TaskModuleDeps {
   logLinkTtlMs?: number;
   /** Which sources tasks and runs may use (docs/designs/security-model.md). */
   sourcePolicy?: SourcePolicy;
+  /** The master key (config secretKeyFile); by default `<dataDir>/vault.key`. */
+  cipher?: SecretCipher;
 }
 
 export interface TaskModule {
@@ -51,7 +53,7 @@ export interface TaskModule {
 /** Tasks, runs, logs and the run queue, as one unit the composition root wires. */
 export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   // Task and run secrets are sealed with the same data-at-rest key as Key Vault secrets.
-  const cipher = new SecretCipher(dataKeyFile(deps.dataDir));
+  const cipher = deps.cipher ?? new SecretCipher(dataKeyFile(deps.dataDir));
   const taskStore = new TaskStore(deps.db, cipher);
   const sourcePolicy: SourcePolicy = deps.sourcePolicy ?? { dataDir: deps.dataDir, allowedLocalContextRoots: [] };
   const tasks = new TaskService(taskStore, deps.identities, sourcePolicy);

@@ -45,9 +45,11 @@ export class VaultService {
     readonly tenantId: string,
     private readonly authorizer: VaultAuthorizer,
     private readonly issuer: () => string,
+    /** The master key (config secretKeyFile); by default `<dataDir>/vault.key`. */
+    cipher?: SecretCipher,
   ) {
     this.store = new VaultStore(db);
-    this.cipher = new SecretCipher(dataKeyFile(dataDir));
+    this.cipher = cipher ?? new SecretCipher(dataKeyFile(dataDir));
   }
 
   // ---- control plane ------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { markConsumed, pendingEvents } from '../events/index.js';
+import { claimEvent, pendingEvents } from '../events/index.js';
 import { DockyardError, type Clock, type Logger } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import { postJson, type PostLimits } from './http-post.js';
@@ -33,6 +33,8 @@ const USER_AGENT = 'Dockyard-Webhook/0.1';
 /** Finished deliveries kept per webhook (listEvents shows the newest 100); older ones are pruned about once a minute. */
 export const EVENTS_KEPT = 200;
 const PRUNE_EVERY_TICKS = 120;
+/** A leased delivery becomes due again this long after its timeout (its node died mid-delivery). */
+const DELIVERY_LEASE_MARGIN_MS = 30_000;
 const MASK = '******';
 
 /** The request URI recorded in the delivery history: no query string (it may carry a token). */
@@ -99,6 +101,8 @@ export class WebhookDispatcher {
           : [];
         const now = this.clock.now().toISOString();
         await this.db.transaction().execute(async (trx) => {
+          // First the claim: with several API nodes exactly one records the deliveries of an event.
+          if (!(await claimEvent(trx as unknown as SqlDatabase, WEBHOOK_CONSUMER, ev.id))) return;
           for (const h of hooks) {
             const content = webhookContent(action!, ev);
             await trx
@@ -106,7 +110,6 @@ export class WebhookDispatcher {
               .values(this.pendingRow(h.id, action!, content, h.serviceUri, h.customHeaders, now))
               .execute();
           }
-          await markConsumed(trx as unknown as SqlDatabase, WEBHOOK_CONSUMER, ev.id);
         });
       }
       if (events.length < 100) return;
@@ -155,7 +158,26 @@ export class WebhookDispatcher {
       .orderBy('seq')
       .limit(32)
       .execute();
-    await Promise.all(due.filter((r) => !this.inFlight.has(r.seq!)).map((r) => this.deliver(r)));
+    const mine = await Promise.all(due.filter((r) => !this.inFlight.has(r.seq!)).map((r) => this.lease(r)));
+    await Promise.all(mine.filter((r): r is EventRow => r !== null).map((r) => this.deliver(r)));
+  }
+
+  /**
+   * Takes a due delivery for this node: moves its next attempt past the delivery's timeout, only if no other node
+   * did so first (compare-and-set on `next_attempt_at`). A node that dies mid-delivery leaves it due again after that.
+   */
+  private async lease(row: EventRow): Promise<EventRow | null> {
+    const until = new Date(
+      this.clock.now().getTime() + this.options.timeoutMs + DELIVERY_LEASE_MARGIN_MS,
+    ).toISOString();
+    const r = await this.db
+      .updateTable('webhook_events')
+      .set({ next_attempt_at: until })
+      .where('seq', '=', row.seq!)
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '=', row.next_attempt_at)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? { ...row, next_attempt_at: until } : null;
   }
 
   private async deliver(row: EventRow): Promise<EventRow> {

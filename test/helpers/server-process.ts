@@ -23,7 +23,11 @@ export async function spawnServer(
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+    const t = setTimeout(() => {
+      // Never leave a half-started server behind (it would hold its ports for the next run).
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${out}`));
+    }, 90_000);
     child.stdout!.on('data', () => {
       if (out.includes('Dockyard is ready')) {
         clearTimeout(t);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type Migration } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, sql, type Driver, type Migration } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { engineOf } from './engine.js';
@@ -23,7 +23,7 @@ export function openSqlite(options: OpenOptions): SqlDatabase {
   native.pragma('synchronous = NORMAL');
   native.pragma('foreign_keys = ON');
   native.pragma('busy_timeout = 5000');
-  return new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
+  return new Kysely({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(native) }) });
 }
 
 type NativeDb = InstanceType<typeof Database>;
@@ -72,6 +72,22 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<SqlDat
     return openPostgres({ url: options.url, onIdleError: options.onIdleError });
   }
   return openSqlite({ path: options.path });
+}
+
+/**
+ * Transactions begin IMMEDIATE: the write lock is taken at `begin`, under busy_timeout. With a plain (deferred)
+ * `begin`, a transaction that reads and then writes fails at once with SQLITE_BUSY when another process (another API
+ * node on the same file) committed in between; IMMEDIATE makes it wait its turn instead. One process is unaffected
+ * (Kysely runs one transaction at a time on its one connection).
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 /** A module's migrations, keyed by a name that sorts in creation order: `YYYYMMDDHHMM-<module>-<what>`. */

@@ -14,9 +14,14 @@ export const MIGRATION_LOCK_KEY = 7_306_179_465_822_001n;
 
 async function migrate(db: SqlDatabase, all: Record<string, Migration>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new StaticProvider(all), allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  // Several nodes starting at once on one SQLite file: the loser of the write lock gets SQLITE_BUSY (its transaction
+  // rolled back) and tries again, then finds the migrations applied. (PostgreSQL: the advisory lock below.)
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (attempt >= 10 || !isBusy(error)) throw error instanceof Error ? error : new Error(String(error));
+    await new Promise((r) => setTimeout(r, 100 * attempt));
+  }
 }
 
 /**
@@ -43,3 +48,5 @@ export async function migrateToLatest(db: SqlDatabase, sets: MigrationSet[]): Pr
     }
   });
 }
+
+const isBusy = (err: unknown): boolean => /^SQLITE_BUSY/.test(String((err as { code?: unknown })?.code ?? ''));

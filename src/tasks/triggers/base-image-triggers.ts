@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { markConsumed, pendingEvents, type OutboxEvent } from '../../events/index.js';
+import { claimEvent, pendingEvents, type OutboxEvent } from '../../events/index.js';
 import { newGuid } from '../../shared/index.js';
 import type { SqlDatabase } from '../../storage/index.js';
 import type { Task } from '../resources/model.js';
@@ -105,6 +105,8 @@ export class BaseImageTriggers {
     }
     const queued: Array<{ task: Task; run: RunRecord; trigger: RunTrigger }> = [];
     await this.db.transaction().execute(async (trx) => {
+      // First the claim: with several API nodes exactly one handles the event (the others find the cursor moved).
+      if (!(await claimEvent(trx as unknown as SqlDatabase, BASE_IMAGE_CONSUMER, ev.id))) return;
       for (const task of candidates) {
         const bit = task.properties.trigger?.baseImageTrigger;
         const kinds = bit?.baseImageTriggerType === 'All' ? ['runtime', 'buildtime'] : ['runtime'];
@@ -131,7 +133,6 @@ export class BaseImageTriggers {
         };
         queued.push({ task, trigger, run: await queueInTx(trx, this.deps, task, trigger) });
       }
-      await markConsumed(trx as unknown as SqlDatabase, BASE_IMAGE_CONSUMER, ev.id);
     });
     for (const q of queued) announce(this.deps, q.task, q.run, q.trigger);
     return queued.length;

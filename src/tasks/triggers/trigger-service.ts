@@ -27,7 +27,15 @@ export interface TriggerServiceOptions {
   listRefs?: (url: string) => Promise<Map<string, string>>;
   /** Told after a trigger queued a run (metrics). */
   onQueued?: TriggerDeps['onQueued'];
+  /**
+   * With several API nodes: repository polls run on one node at a time (a lease with expiry), so two nodes with
+   * different views of a repository never move its recorded commit back and forth. Timers and the outbox need no
+   * lease: each firing is a compare-and-set claim in the database.
+   */
+  leases?: { withLease<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T | undefined> };
 }
+
+export const SOURCE_POLL_LEASE = 'tasks.source-poll';
 
 /** Runs tasks by themselves: on commits, base-image pushes and timers. Started and stopped by the app. */
 export class TriggerService {
@@ -65,7 +73,14 @@ export class TriggerService {
     const tick = this.options.tickMs ?? 1000;
     this.loops.push(this.every('base-image', tick, () => this.baseImages.processEvents()));
     this.loops.push(this.every('timer', tick, () => this.timers.tick()));
-    this.loops.push(this.every('source', this.options.pollSeconds * 1000, () => this.source.pollOnce()));
+    const poll = () => this.source.pollOnce();
+    const leases = this.options.leases;
+    const ttl = Math.max(60_000, this.options.pollSeconds * 3000);
+    this.loops.push(
+      this.every('source', this.options.pollSeconds * 1000, () =>
+        leases ? leases.withLease(SOURCE_POLL_LEASE, ttl, poll) : poll(),
+      ),
+    );
     this.log.info({ pollSeconds: this.options.pollSeconds, tickMs: tick }, 'triggers started');
   }
 

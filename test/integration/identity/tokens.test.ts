@@ -118,14 +118,14 @@ test('key rotation: old tokens verify until the old key is retired; JWKS lists b
   const before = await spToken(s, sp);
   const keys = s.platform.identity.identity.keys;
   const oldKid = keys.active.kid;
-  const newKid = keys.rotate();
+  const newKid = await keys.rotate();
   assert.notEqual(newKid, oldKid);
   const jwks = (await (await fetch(`${s.endpoint}/${s.platform.tenantId}/discovery/v2.0/keys`)).json()) as any;
   assert.deepEqual(jwks.keys.map((k: any) => k.kid).sort(), [oldKid, newKid].sort());
   const after = await spToken(s, sp);
   assert.equal(decodeJwt(after).header.kid, newKid);
   assert.equal((await armGet(before)).status, 200);
-  assert.ok(keys.retire(oldKid));
+  assert.ok(await keys.retire(oldKid));
   assert.equal((await armGet(before)).status, 401);
   assert.equal((await armGet(after)).status, 200);
 });

@@ -15,6 +15,7 @@ import {
   type RegistryInfo,
 } from '../../../src/registry/index.js';
 import { createLogger, type Principal } from '../../../src/shared/index.js';
+import { memoryKeyStore } from '../../../src/registry/index.js';
 
 // The registry module on its own, with a test AAD verifier and RBAC port (what the identity module will provide).
 test('POST /oauth2/exchange turns a verified AAD token into a refresh token; RBAC decides the scopes', async (t) => {
@@ -55,6 +56,7 @@ test('POST /oauth2/exchange turns a verified AAD token into a refresh token; RBA
     gcGraceSeconds: 60,
     gcIntervalMs: 0,
     blobs: new MemoryBlobStore(),
+    keys: memoryKeyStore(),
     directory: { byName: async () => reg, byArmPath: async () => reg },
   });
   server.on('request', (req, res) => mod.handler('unit', req, res));
