@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server } from 'node:net';
+import { createServer as createHttpServer, get, type Server } from 'node:http';
+import { createServer } from 'node:net';
 import { haproxyConfig, startHaproxy } from '../../helpers/haproxy.js';
 
 function namedServer(host: string, name: string): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {
-    const server = createServer((s) => s.end(name)).listen(0, host, () =>
+    const server = createHttpServer((_req, res) => res.end(name)).listen(0, host, () =>
       resolve({ server, port: (server.address() as { port: number }).port }),
     );
   });
@@ -20,13 +21,15 @@ function freePort(host: string): Promise<number> {
   });
 }
 
+/** One HTTP request on a new connection (no keep-alive: each request is a new connection the balancer places). */
 function ask(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    let out = '';
-    const s = connect({ host, port });
-    s.on('data', (d) => (out += d));
-    s.on('end', () => resolve(out));
-    s.on('error', reject);
+    get({ host, port, path: '/', agent: false, headers: { connection: 'close' } }, (res) => {
+      let out = '';
+      res.on('data', (d) => (out += d));
+      res.on('end', () => resolve(out));
+      res.on('error', reject);
+    }).on('error', reject);
   });
 }
 
@@ -60,6 +63,7 @@ test('haproxy front door (TCP mode) spreads connections over both nodes and skip
     for (let i = 0; i < 6; i++) seen.add(await ask('127.0.0.1', port));
     assert.deepEqual([...seen].sort(), ['node-a', 'node-b']);
     // One node goes away: after the health check marks it down, every connection lands on the other.
+    a.server.closeAllConnections();
     await new Promise<void>((r) => a.server.close(() => r()));
     await new Promise((r) => setTimeout(r, 1500));
     const after: string[] = [];
