@@ -182,6 +182,8 @@ export async function buildPlatform(
     clock: options.clock,
     sourcePolicy: sourcePolicyOf(config),
     concurrency: config.maxConcurrentRuns,
+    runServices: runner.services,
+    agentLeaseSeconds: config.agentLeaseSeconds,
   });
 
   const triggers = wireTriggers({

@@ -8,6 +8,7 @@ import {
   createTaskModule,
   NoEngineExecutor,
   type RunExecutor,
+  type RunServices,
   type SourcePolicy,
   type TaskModule,
 } from '../tasks/index.js';
@@ -29,6 +30,10 @@ export interface WireTasksInput {
   sourcePolicy: SourcePolicy;
   /** Runs executing at once (config `maxConcurrentRuns`). */
   concurrency: number;
+  /** What agents may ask for their runs (the runner's identity, vault and registry-login functions). */
+  runServices?: RunServices;
+  /** Seconds an agent's run lease lasts without a heartbeat (config `agentLeaseSeconds`). */
+  agentLeaseSeconds?: number;
 }
 
 /** Builds the task module from the platform's parts and registers its routes. */
@@ -43,6 +48,8 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     clock: input.clock,
     sourcePolicy: input.sourcePolicy,
     concurrency: input.concurrency,
+    runServices: input.runServices,
+    agentLeaseSeconds: input.agentLeaseSeconds,
     registries: {
       async find(sub, rg, name) {
         const r = await input.registries.find(sub, rg, name);
@@ -53,6 +60,7 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
               location: r.location,
               resourceGroup: r.resource_group,
               loginServer: r.login_server,
+              sku: r.sku,
             }
           : null;
       },
@@ -77,8 +85,10 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
       if (scopeContains(deletedId, t.id)) await module.tasks.delete(t);
     }
     const parts = deletedId.split('/');
-    if (parts.length >= 2 && parts[parts.length - 2].toLowerCase() === 'registries')
+    if (parts.length >= 2 && parts[parts.length - 2].toLowerCase() === 'registries') {
       await module.runs.deleteForRegistry(parts[parts.length - 1]);
+      await module.pools.deleteForRegistry(parts[parts.length - 1]);
+    }
   });
   return module;
 }

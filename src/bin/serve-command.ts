@@ -28,6 +28,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--max-concurrent-runs <n>', 'task runs executing at once (default: max(2, cores))')
+    .option('--agent-lease-seconds <s>', "seconds without an agent's heartbeat before its run is failed (default 30)")
     .option('--outbox-retention-hours <h>', 'hours consumed events stay in the outbox (default 24)')
     .option('--config <file>', 'JSON config file')
     .option(
@@ -57,6 +58,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
       allowedLocalContextRoots: o.allowLocalContextRoot,
       maxConcurrentRuns: o.maxConcurrentRuns,
       outboxRetentionHours: o.outboxRetentionHours,
+      agentLeaseSeconds: o.agentLeaseSeconds,
     },
   });
   const running = await startServer(config, { log: await createServerLogger(config.logLevel, config.logFormat) });

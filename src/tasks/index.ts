@@ -27,4 +27,5 @@ export {
   Schedule,
   type TriggerServiceOptions,
 } from './triggers/index.js';
+export { PoolStore, AGENT_BASE, type RunServices, type PoolRow } from './agents/index.js';
 export { checkSourceLocation, type SourcePolicy } from './runner/source-policy.js';

@@ -16,6 +16,8 @@ import { registerLogAndUploadRoutes, registerRunRoutes } from './routes/run-rout
 import type { RegistryLookup, TaskRouteDeps } from './routes/context.js';
 import { taskFileRoutes } from './spec/index.js';
 import type { SourcePolicy } from './runner/source-policy.js';
+import { RunLeases } from './runs/run-leases.js';
+import { LeaseReaper, PoolStore, registerAgentRoutes, registerPoolRoutes, type RunServices } from './agents/index.js';
 
 export interface TaskModuleDeps {
   db: SqlDatabase;
@@ -33,6 +35,10 @@ export interface TaskModuleDeps {
   logLinkTtlMs?: number;
   /** Which sources tasks and runs may use (docs/designs/security-model.md). */
   sourcePolicy?: SourcePolicy;
+  /** What agents may ask for their runs (identity tokens, secrets, registry logins); absent: no agent API. */
+  runServices?: RunServices;
+  /** Seconds an agent's lease lasts without a heartbeat before its run is failed (default 30). */
+  agentLeaseSeconds?: number;
 }
 
 export interface TaskModule {
@@ -43,6 +49,9 @@ export interface TaskModule {
   queue: RunQueue;
   scheduler: RunScheduler;
   uploads: Uploads;
+  pools: PoolStore;
+  leases: RunLeases;
+  reaper: LeaseReaper;
   plugin: (app: FastifyInstance) => Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -59,7 +68,12 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const logs = new RunLogs(join(deps.dataDir, 'runs'));
   const uploads = new Uploads(join(deps.dataDir, 'uploads'));
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
-  const scheduler = new RunScheduler(runs, queue);
+  const pools = new PoolStore(deps.db);
+  const leases = new RunLeases(runs);
+  queue.leases = leases;
+  const leaseSeconds = () => deps.agentLeaseSeconds ?? 30;
+  const reaper = new LeaseReaper(leases, queue, leaseSeconds, deps.log.child({ module: 'agents' }));
+  const scheduler = new RunScheduler(runs, queue, pools);
   const routeDeps: TaskRouteDeps = {
     tasks,
     taskStore,
@@ -82,6 +96,9 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     queue,
     scheduler,
     uploads,
+    pools,
+    leases,
+    reaper,
     async plugin(app: FastifyInstance) {
       app.setErrorHandler(errorHandlerFor('arm'));
       app.addContentTypeParser(
@@ -91,6 +108,17 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
       registerTaskRoutes(app, routeDeps);
       registerRunRoutes(app, routeDeps, scheduler);
       registerLogAndUploadRoutes(app, routeDeps);
+      registerPoolRoutes(app, routeDeps, { pools, leases, queue });
+      if (deps.runServices)
+        registerAgentRoutes(app, {
+          pools,
+          leases,
+          queue,
+          runs,
+          services: deps.runServices,
+          leaseMs: () => leaseSeconds() * 1000,
+          log: deps.log.child({ module: 'agents' }),
+        });
       await app.register(taskFileRoutes);
     },
     async start() {
@@ -100,7 +128,12 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
         deps.log.info({ rows: sealed }, 'sealed plaintext task and run secrets from an older version');
       }
       await queue.start();
+      // A lost agent's run is failed within its lease plus one sweep interval.
+      reaper.start(Math.max(250, Math.min(5000, (leaseSeconds() * 1000) / 4)));
     },
-    stop: () => queue.stop(),
+    async stop() {
+      await reaper.stop();
+      await queue.stop();
+    },
   };
 }
