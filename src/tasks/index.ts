@@ -5,7 +5,7 @@ export type { RegistryLookup } from './routes/context.js';
 export type { RunExecutor, RunContext, RunOutcome, RunFinishedListener, RunStartedListener } from './runs/run-queue.js';
 export type { RunRecord, RunRequest, RunStatus, RunResult, RunTrigger, OutputImage } from './runs/model.js';
 export type { Task, TaskProperties, TaskIdentity, SetValue } from './resources/model.js';
-export { acbTimestamp, goDuration, type RunLogWriter } from './runs/run-log.js';
+export { acbTimestamp, goDuration, RunLogWriter } from './runs/run-log.js';
 export {
   NoEngineExecutor,
   TaskRunner,

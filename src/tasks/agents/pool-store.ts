@@ -168,7 +168,8 @@ export class PoolStore {
   /** Issues a new agent credential for the pool (the previous one stops working). Returned once; stored hashed. */
   async issueCredential(reg: PoolRegistry, name: string): Promise<{ token: string; pool: PoolRow }> {
     const pool = await this.require(reg, name);
-    const token = `dyap_${newSecret(32)}`;
+    // `dyap.<registry>.<pool>.<secret>`: an agent finds its registry and pool in it; only its hash is stored.
+    const token = `dyap.${reg.name.toLowerCase()}.${pool.name}.${newSecret(32)}`;
     const now = new Date().toISOString();
     await this.db
       .updateTable('agent_pools')
