@@ -61,7 +61,8 @@ export async function runLeased(lease: Lease, rc: RunClient, env: AgentRunEnv, s
     }
     const deps: RunnerDeps = {
       engine: env.engine,
-      registryByName: async (name) => (name.toLowerCase() === lease.registry.name.toLowerCase() ? lease.registry : null),
+      registryByName: async (name) =>
+        name.toLowerCase() === lease.registry.name.toLowerCase() ? lease.registry : null,
       apiEndpoint: () => env.server,
       identityToken: (principal, resource) => rc.identityToken(principal, resource),
       readSecret: (principal, url) => rc.secret(principal, url),

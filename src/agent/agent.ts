@@ -30,7 +30,9 @@ export interface RunningAgent {
  * them and reports back. Several agents of a pool share the pool's `count`.
  */
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
-  const agentId = `${hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 40)}-${randomUUID().slice(0, 8)}`;
+  const agentId = `${hostname()
+    .replace(/[^A-Za-z0-9.-]/g, '-')
+    .slice(0, 40)}-${randomUUID().slice(0, 8)}`;
   const client = new AgentClient(o.server.replace(/\/+$/, ''), o.registry, o.pool, o.token, agentId);
   const digests = new Map<string, string>();
   const t0 = Date.now();

@@ -14,7 +14,7 @@ export function parsePoolToken(token: string): { registry: string; pool: string 
 /** `dockyard agent --server <url> --pool <name> [--registry <r>] --token-file <f> [--data-dir d]` */
 export async function runAgentCommand(args: string[]): Promise<void> {
   const cmd = new Command('agent')
-    .description('Run a build agent of an agent pool: leases the pool\'s runs from the server and runs them here.')
+    .description("Run a build agent of an agent pool: leases the pool's runs from the server and runs them here.")
     .requiredOption('--server <url>', 'the Dockyard API, e.g. https://dockyard.example:6443')
     .requiredOption('--pool <name>', 'the agent pool')
     .option('--registry <registry>', 'the registry of the pool (default: the one in the credential)')
@@ -33,7 +33,10 @@ export async function runAgentCommand(args: string[]): Promise<void> {
   const parsed = parsePoolToken(token);
   const registry = (o.registry as string | undefined) ?? parsed?.registry;
   if (!registry) throw new Error('--registry is required (the credential does not name one)');
-  if (parsed && (parsed.pool.toLowerCase() !== String(o.pool).toLowerCase() || parsed.registry !== registry.toLowerCase()))
+  if (
+    parsed &&
+    (parsed.pool.toLowerCase() !== String(o.pool).toLowerCase() || parsed.registry !== registry.toLowerCase())
+  )
     throw new Error(`the credential is for pool '${parsed.pool}' of registry '${parsed.registry}'`);
   const log = await createServerLogger(String(o.logLevel), o.logFormat);
   const agent = await startAgent({
@@ -46,7 +49,9 @@ export async function runAgentCommand(args: string[]): Promise<void> {
     userns: o.engineUserns === 'off' ? 'off' : 'remap',
     log,
   });
-  process.stdout.write(`Dockyard agent for pool ${String(o.pool)} of ${registry} is ready (server ${String(o.server)})\n`);
+  process.stdout.write(
+    `Dockyard agent for pool ${String(o.pool)} of ${registry} is ready (server ${String(o.server)})\n`,
+  );
   const shutdown = async (signal: string) => {
     process.stdout.write(`\nReceived ${signal}, stopping the agent...\n`);
     await agent.stop();

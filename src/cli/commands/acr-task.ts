@@ -304,7 +304,7 @@ export function acrTaskCommands(): Command {
         '--local-file <path>',
         "Run this local task file instead of the task's own (same context, values and identity): an edit-run loop",
       )
-      .option('--agent-pool <name>', 'Run on this agent pool instead of the task\'s')
+      .option('--agent-pool <name>', "Run on this agent pool instead of the task's")
       .option('--no-logs', 'Wait for the run to finish without streaming its log (as az)')
       .option('--no-wait', 'Do not wait for the run to complete'),
     async (ctx) => {

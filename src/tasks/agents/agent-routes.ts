@@ -40,7 +40,10 @@ const DONE = ['Succeeded', 'Failed', 'Error', 'Canceled', 'Timeout'] as const;
 const credentialOf = (req: FastifyRequest, scheme: string): string => {
   const h = req.headers.authorization ?? '';
   if (!h.startsWith(`${scheme} `) || h.length > 512)
-    throw new DockyardError('AuthenticationFailed', `Authentication failed: expected 'Authorization: ${scheme} <token>'.`);
+    throw new DockyardError(
+      'AuthenticationFailed',
+      `Authentication failed: expected 'Authorization: ${scheme} <token>'.`,
+    );
   return h.slice(scheme.length + 1).trim();
 };
 
@@ -157,7 +160,8 @@ export function registerAgentRoutes(app: FastifyInstance, d: AgentRouteDeps): vo
   });
   app.post<RP>(`${R}/log`, { bodyLimit: LOG_CHUNK }, async (req) => {
     const { run } = await runOf(req);
-    if (typeof req.body !== 'string') throw new DockyardError('InvalidRequestContent', 'Send the log chunk as text/plain.');
+    if (typeof req.body !== 'string')
+      throw new DockyardError('InvalidRequestContent', 'Send the log chunk as text/plain.');
     d.queue.remoteLog(run).write(req.body);
     return {};
   });
@@ -167,7 +171,8 @@ export function registerAgentRoutes(app: FastifyInstance, d: AgentRouteDeps): vo
     const status = String(b.status) as (typeof DONE)[number];
     if (!DONE.includes(status)) throw new DockyardError('InvalidParameter', "'status' is not a terminal status.");
     const result: RunResult = { ...((b.result ?? {}) as RunResult) };
-    result.runErrorMessage = b.errorMessage === undefined || b.errorMessage === null ? null : String(b.errorMessage).slice(0, 8192);
+    result.runErrorMessage =
+      b.errorMessage === undefined || b.errorMessage === null ? null : String(b.errorMessage).slice(0, 8192);
     d.queue.remoteLog(run).flush();
     const done = await d.queue.finishRemote(run, status, result, { token });
     if (!done) throw new DockyardError('Conflict', 'The run had already ended.');

@@ -18,7 +18,10 @@ export interface PoolRouteDeps {
 function inputOf(b: Record<string, unknown>): PoolInput {
   const p = (b.properties ?? {}) as Record<string, unknown>;
   if (typeof p !== 'object' || p === null || Array.isArray(p))
-    throw new DockyardError('InvalidRequestContent', "The request content was invalid: 'properties' must be an object.");
+    throw new DockyardError(
+      'InvalidRequestContent',
+      "The request content was invalid: 'properties' must be an object.",
+    );
   const out: PoolInput = {};
   if (b.location !== undefined) out.location = String(b.location).slice(0, 100);
   if (b.tags !== undefined && b.tags !== null) out.tags = b.tags as Record<string, string>;
@@ -73,7 +76,11 @@ export function registerPoolRoutes(app: FastifyInstance, deps: TaskRouteDeps, p:
     const gone = await p.pools.delete(reg, req.params.pool);
     if (!gone) return reply.status(204).send();
     // Runs still waiting for the pool can never run now.
-    for (const run of await p.leases.failQueuedOfPool(reg.name, gone.name, `The agent pool '${gone.name}' was deleted.`)) {
+    for (const run of await p.leases.failQueuedOfPool(
+      reg.name,
+      gone.name,
+      `The agent pool '${gone.name}' was deleted.`,
+    )) {
       const w = deps.logs.writer(reg.name, run.runId);
       w.plain(`Run ID: ${run.runId} failed. Error: The agent pool '${gone.name}' was deleted.`);
       w.close();

@@ -75,10 +75,7 @@ export class PoolStore {
   async require(reg: PoolRegistry, name: string): Promise<PoolRow> {
     const r = await this.row(reg.id, name);
     if (!r || r.deleted_at)
-      throw new DockyardError(
-        'ResourceNotFound',
-        `The agent pool '${name}' was not found in registry '${reg.name}'.`,
-      );
+      throw new DockyardError('ResourceNotFound', `The agent pool '${name}' was not found in registry '${reg.name}'.`);
     return r;
   }
 
@@ -109,7 +106,10 @@ export class PoolStore {
     if (!existing && !input.location) throw new DockyardError('InvalidParameter', "'location' is required.");
     const tier = (input.tier ?? existing?.tier ?? 'S1').toUpperCase();
     if (!(POOL_TIERS as readonly string[]).includes(tier))
-      throw new DockyardError('InvalidParameter', `The tier '${input.tier}' is invalid. Allowed: ${POOL_TIERS.join(', ')}.`);
+      throw new DockyardError(
+        'InvalidParameter',
+        `The tier '${input.tier}' is invalid. Allowed: ${POOL_TIERS.join(', ')}.`,
+      );
     const os = input.os ?? existing?.os ?? 'Linux';
     if (os !== 'Linux') throw new DockyardError('InvalidParameter', `The OS '${os}' is not supported: only Linux.`);
     if (input.subnetId && input.subnetId.length > 1024)

@@ -10,11 +10,7 @@ import type { Uploads } from '../runs/uploads.js';
 import type { SourcePolicy } from '../runner/source-policy.js';
 
 export interface RegistryLookup {
-  find(
-    sub: string,
-    rg: string,
-    name: string,
-  ): Promise<(RegistryRef & { loginServer: string; sku?: string }) | null>;
+  find(sub: string, rg: string, name: string): Promise<(RegistryRef & { loginServer: string; sku?: string }) | null>;
 }
 
 export interface TaskRouteDeps {

@@ -195,7 +195,12 @@ export class RunLeases {
       const now = new Date().toISOString();
       const res = await this.db
         .updateTable('runs')
-        .set({ status: 'Failed', finish_time: now, last_updated_time: now, result: JSON.stringify({ runErrorMessage: reason }) })
+        .set({
+          status: 'Failed',
+          finish_time: now,
+          last_updated_time: now,
+          result: JSON.stringify({ runErrorMessage: reason }),
+        })
         .where('registry_name', '=', r.registry_name)
         .where('run_id', '=', r.run_id)
         .where('status', '=', 'Queued')
