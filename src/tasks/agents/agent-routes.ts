@@ -134,7 +134,8 @@ export function registerAgentRoutes(app: FastifyInstance, d: AgentRouteDeps): vo
   const runOf = async (req: FastifyRequest<RP>): Promise<{ run: RunRecord; token: string }> => {
     const token = credentialOf(req, 'DockyardRun');
     const run = await d.leases.verify(req.params.registry, req.params.runId, token);
-    if (!run)
+    if (run === 'invalid') throw new DockyardError('AuthenticationFailed', 'The run credential is not valid.');
+    if (run === 'ended')
       throw new DockyardError(
         'Conflict',
         'The run is not leased with this credential (it ended, was canceled, or its lease expired).',

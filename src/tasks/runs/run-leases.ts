@@ -83,16 +83,19 @@ export class RunLeases {
     return null;
   }
 
-  /** The run a run-scoped credential belongs to, while its lease is held and the run not finished. */
-  async verify(registryName: string, runId: string, token: string): Promise<RunRecord | null> {
+  /**
+   * The run a run-scoped credential belongs to: `invalid` when the credential is not this run's, `ended` when the run
+   * finished (or was canceled, or its lease expired) — the agent must stop.
+   */
+  async verify(registryName: string, runId: string, token: string): Promise<RunRecord | 'invalid' | 'ended'> {
     const row = await this.db
       .selectFrom('runs')
       .selectAll()
       .where('registry_name', '=', registryName.toLowerCase())
       .where('run_id', '=', runId)
       .executeTakeFirst();
-    if (!row || !secretMatchesHash(token, row.lease_hash)) return null;
-    if (!ACTIVE.includes(row.status)) return null;
+    if (!row || !secretMatchesHash(token, row.lease_hash)) return 'invalid';
+    if (!ACTIVE.includes(row.status)) return 'ended';
     return this.runs.recordOf(row);
   }
 
