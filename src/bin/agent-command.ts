@@ -22,7 +22,7 @@ export async function runAgentCommand(args: string[]): Promise<void> {
     .option('--data-dir <dir>', "the agent's data dir: its own dockerd data root, work copies, logs")
     .option('--docker-host <socket>', 'use this docker daemon instead of a private one')
     .option('--engine-userns <mode>', 'remap (default) | off', 'remap')
-    .option('--log-level <level>', 'info')
+    .option('--log-level <level>', 'trace | debug | info | warn | error', 'info')
     .option('--log-format <format>', 'auto | json | pretty', 'auto');
   cmd.parse(args, { from: 'user' });
   const o = cmd.opts();
