@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { startEngineWithLibrary, type ContainerEngine } from '../tasks/index.js';
-import type { EngineUserns } from '../tasks/engine/index.js';
+
 import type { Logger } from '../shared/index.js';
 import { AgentClient, AgentHttpError } from './agent-client.js';
 import { runLeased } from './agent-runner.js';
@@ -15,7 +15,7 @@ export interface AgentOptions {
   dataDir: string;
   /** Reuse this docker daemon instead of starting a private one (like `serve --docker-host`). */
   dockerHost?: string;
-  userns?: EngineUserns;
+  userns?: 'remap' | 'off';
   log: Logger;
 }
 

@@ -32,7 +32,11 @@ const agentCall = (path: string, auth: string, body?: unknown, text?: string) =>
     body: text ?? JSON.stringify(body ?? {}),
   });
 
-async function lease(pool: string, token = tokens[pool], registry = 'leasereg') {
+async function lease(
+  pool: string,
+  token = tokens[pool],
+  registry = 'leasereg',
+): Promise<{ status: number; json: any }> {
   const res = await agentCall(`lease/${registry}/${pool}`, `DockyardAgent ${token}`, { agentId: `a-${pool}` });
   return { status: res.status, json: res.status === 200 ? await res.json() : await res.text() };
 }
@@ -107,7 +111,7 @@ test('a pool credential leases only its own pool, never more than count at once,
   // The run's own registry login works (ACR's source-registry access).
   const cred = await agentCall(`runs/leasereg/${a1.runId}/registry-credential`, runAuth);
   assert.equal(cred.status, 200);
-  assert.equal((await cred.json()).username, '00000000-0000-0000-0000-000000000000');
+  assert.equal(((await cred.json()) as { username: string }).username, '00000000-0000-0000-0000-000000000000');
 
   // Bodies are bounded.
   const big = await agentCall(`runs/leasereg/${a1.runId}/log`, runAuth, undefined, 'x'.repeat(1024 * 1024 + 10));
