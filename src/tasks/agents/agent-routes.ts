@@ -116,8 +116,10 @@ export function registerAgentRoutes(app: FastifyInstance, d: AgentRouteDeps): vo
             ...leased.run.request,
             uploadedContext: leased.run.request.uploadedContext ? 'server' : null,
           };
+          // Everything the run needs, and nothing more: not the log-link signing key.
+          const { logToken: _logToken, ...run } = leased.run;
           return reply.send({
-            run: { ...leased.run, request },
+            run: { ...run, request },
             token: leased.token,
             registry,
             leaseSeconds: d.leaseMs() / 1000,
