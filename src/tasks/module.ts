@@ -17,6 +17,7 @@ import type { RegistryLookup, TaskRouteDeps } from './routes/context.js';
 import { taskFileRoutes } from './spec/index.js';
 import type { SourcePolicy } from './runner/source-policy.js';
 import { RunLeases } from './runs/run-leases.js';
+import { RunLogChunks } from './runs/run-log-chunks.js';
 import { LeaseReaper, PoolStore, registerAgentRoutes, registerPoolRoutes, type RunServices } from './agents/index.js';
 
 export interface TaskModuleDeps {
@@ -71,6 +72,8 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const pools = new PoolStore(deps.db);
   const leases = new RunLeases(runs);
   queue.leases = leases;
+  const chunks = new RunLogChunks(deps.db);
+  queue.chunks = chunks;
   const leaseSeconds = () => deps.agentLeaseSeconds ?? 30;
   const reaper = new LeaseReaper(leases, queue, leaseSeconds, deps.log.child({ module: 'agents' }));
   const scheduler = new RunScheduler(runs, queue, pools);
@@ -80,6 +83,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     runs,
     queue,
     logs,
+    chunks,
     uploads,
     registries: deps.registries,
     authorizer: deps.authorizer,

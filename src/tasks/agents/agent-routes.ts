@@ -165,7 +165,7 @@ export function registerAgentRoutes(app: FastifyInstance, d: AgentRouteDeps): vo
     const { run } = await runOf(req);
     if (typeof req.body !== 'string')
       throw new DockyardError('InvalidRequestContent', 'Send the log chunk as text/plain.');
-    d.queue.remoteLog(run).write(req.body);
+    await d.queue.appendRemote(run, req.body);
     return {};
   });
   app.post<RP>(`${R}/complete`, { bodyLimit: SMALL * 4 }, async (req) => {

@@ -81,9 +81,11 @@ export function registerPoolRoutes(app: FastifyInstance, deps: TaskRouteDeps, p:
       gone.name,
       `The agent pool '${gone.name}' was deleted.`,
     )) {
+      const line = `Run ID: ${run.runId} failed. Error: The agent pool '${gone.name}' was deleted.\n`;
       const w = deps.logs.writer(reg.name, run.runId);
-      w.plain(`Run ID: ${run.runId} failed. Error: The agent pool '${gone.name}' was deleted.`);
+      w.write(line);
       w.close();
+      await p.queue.chunks?.append(reg.name, run.runId, line);
     }
     return reply.status(200).send();
   });

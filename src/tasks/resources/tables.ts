@@ -65,6 +65,8 @@ export interface TaskTables {
     creation_date: string;
   };
   run_counters: { registry_name: string; prefix: string; next: number };
+  /** Agent runs' logs as ordered chunks (already masked): any API node serves them. */
+  run_log_chunks: { registry_name: string; run_id: string; seq: number; text: string };
 }
 
 export const taskMigrations: MigrationSet = {
@@ -151,6 +153,14 @@ export const taskMigrations: MigrationSet = {
       for (const col of ['agent_pool', 'claimed_by', 'lease_until', 'lease_hash'])
         await db.schema.alterTable('runs').addColumn(col, 'text').execute();
       await db.schema.createIndex('runs_pool_status').on('runs').columns(['agent_pool', 'status']).execute();
+      await db.schema
+        .createTable('run_log_chunks')
+        .addColumn('registry_name', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_log_chunks_pk', ['registry_name', 'run_id', 'seq'])
+        .execute();
     },
   },
 };

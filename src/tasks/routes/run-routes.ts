@@ -245,10 +245,15 @@ export function registerLogAndUploadRoutes(app: FastifyInstance, deps: TaskRoute
         );
       }
       const follow = req.query.follow === '1' || req.query.follow === 'true';
-      const stream = deps.logs.stream(run.registryName, run.runId, follow, async () => {
+      const isFinished = async () => {
         const r = await deps.runs.get(run.registryName, run.runId);
         return !r || TERMINAL.includes(r.status);
-      });
+      };
+      // An agent's run: its log is in the database (chunks may have reached any API node).
+      const stream =
+        run.agentPool && deps.chunks
+          ? deps.chunks.stream(run.registryName, run.runId, follow, isFinished)
+          : deps.logs.stream(run.registryName, run.runId, follow, isFinished);
       const current = await deps.runs.get(run.registryName, run.runId);
       void reply
         .header('content-type', 'text/plain; charset=utf-8')

@@ -3,6 +3,7 @@ import type { RunStore } from './run-store.js';
 import { goDuration, type RunLogs, type RunLogWriter } from './run-log.js';
 import type { RunRecord, RunResult, RunStatus } from './model.js';
 import type { RunLeases } from './run-leases.js';
+import type { RunLogChunks } from './run-log-chunks.js';
 
 export interface RunOutcome {
   status: Extract<RunStatus, 'Succeeded' | 'Failed' | 'Error'>;
@@ -46,6 +47,8 @@ export class RunQueue {
   private readonly remote = new Map<string, RunLogWriter>();
   /** Leases of agent runs (set by the task module); remote runs end through them. */
   leases?: RunLeases;
+  /** Agent runs' logs in the database (any node serves them); set by the task module. */
+  chunks?: RunLogChunks;
   readonly finished: RunFinishedListener[] = [];
   readonly started: RunStartedListener[] = [];
 
@@ -187,14 +190,24 @@ export class RunQueue {
   }
 
   /** The final `Run ID: …` line (after the status is stored, so a follower that sees the end can read it), then close. */
-  private closeLog(run: RunRecord, log: RunLogWriter, status: RunStatus, result: RunResult, started: number): void {
+  private closeLog(run: RunRecord, log: RunLogWriter, status: RunStatus, result: RunResult, started: number): string {
     const took = goDuration(Date.now() - started);
-    if (status === 'Succeeded') log.plain(`Run ID: ${run.runId} was successful after ${took}`);
-    else if (status === 'Canceled') log.plain(`Run ID: ${run.runId} was canceled after ${took}`);
+    let line: string;
+    if (status === 'Succeeded') line = `Run ID: ${run.runId} was successful after ${took}`;
+    else if (status === 'Canceled') line = `Run ID: ${run.runId} was canceled after ${took}`;
     else if (status === 'Timeout')
-      log.plain(`Run ID: ${run.runId} timed out after ${took}. Error: ${result.runErrorMessage}`);
-    else log.plain(`Run ID: ${run.runId} failed after ${took}. Error: ${result.runErrorMessage ?? 'unknown error'}`);
+      line = `Run ID: ${run.runId} timed out after ${took}. Error: ${result.runErrorMessage}`;
+    else line = `Run ID: ${run.runId} failed after ${took}. Error: ${result.runErrorMessage ?? 'unknown error'}`;
+    log.plain(line);
     log.close();
+    return log.mask(`${line}\n`);
+  }
+
+  /** Appends a chunk of an agent run's log: this node's file and live followers, and the database (every node). */
+  async appendRemote(run: RunRecord, text: string): Promise<void> {
+    const log = this.remoteLog(run);
+    log.write(text);
+    await this.chunks?.append(run.registryName, run.runId, log.mask(text));
   }
 
   private async notifyFinished(run: RunRecord, status: RunStatus, result: RunResult): Promise<void> {
@@ -239,7 +252,8 @@ export class RunQueue {
     if (!(await this.leases.finish(run, status, masked, guard))) return false;
     this.remote.delete(`${run.registryName.toLowerCase()}/${run.runId}`);
     const started = Date.parse(run.startTime ?? run.createTime);
-    this.closeLog(run, log, status, masked, Number.isNaN(started) ? Date.now() : started);
+    const last = this.closeLog(run, log, status, masked, Number.isNaN(started) ? Date.now() : started);
+    await this.chunks?.append(run.registryName, run.runId, last);
     await this.notifyFinished(run, status, masked);
     return true;
   }

@@ -202,6 +202,7 @@ export class RunStore {
   async deleteForRegistry(registryName: string): Promise<void> {
     await this.db.deleteFrom('runs').where('registry_name', '=', registryName.toLowerCase()).execute();
     await this.db.deleteFrom('run_counters').where('registry_name', '=', registryName.toLowerCase()).execute();
+    await this.db.deleteFrom('run_log_chunks').where('registry_name', '=', registryName.toLowerCase()).execute();
   }
 
   /** A row as a record (the lease store reads rows itself). */

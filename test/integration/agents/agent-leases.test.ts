@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 /** The agent API at the HTTP level (no engine): leases, isolation between pools, limits, logs, lost agents. */
@@ -133,6 +135,8 @@ test('a pool credential leases only its own pool, never more than count at once,
   assert.equal((await agentCall(`runs/leasereg/${a1.runId}/heartbeat`, runAuth)).status, 409);
 
   const link = (await s.api(`${regId}/runs/${a1.runId}/listLogSasUrl${v}`, { method: 'POST' })).json.logLink;
+  // Served from the database (chunks may reach any API node): this node's file copy is not needed.
+  rmSync(join(s.dataDir, 'runs', 'leasereg', `${a1.runId}.log`));
   const text = await (await fetch(link)).text();
   assert.match(text, /step output from the agent\n/);
   assert.match(text, new RegExp(`Run ID: ${a1.runId} was successful after \\d+s`));
@@ -177,6 +181,10 @@ test('a secret streamed by an agent is masked; cancel stops a leased run', async
   assert.equal(l.json.run.runId, run.runId);
   assert.equal(l.json.run.request.secureValues['value:pw'], 'S3cretValue!42', 'the run gets its own secret values');
   const auth = `DockyardRun ${l.json.token}`;
+  // A live follower (acr task logs / acr run) attached before the agent's first chunk sees it and the end.
+  const links = (await s.api(`${regId}/runs/${run.runId}/listLogSasUrl${v}`, { method: 'POST' })).json;
+  const followed = fetch(links.logArtifactLink).then((r) => r.text());
+  await new Promise((r) => setTimeout(r, 300));
   await agentCall(`runs/leasereg/${run.runId}/log`, auth, undefined, 'password is S3cretValue!42\n');
   const cancel = await s.api(`${regId}/runs/${run.runId}/cancel${v}`, { method: 'POST' });
   assert.equal(cancel.status, 202);
@@ -187,4 +195,7 @@ test('a secret streamed by an agent is masked; cancel stops a leased run', async
   assert.match(text, /password is \*\*\*\n/);
   assert.doesNotMatch(text, /S3cretValue/);
   assert.match(text, new RegExp(`Run ID: ${run.runId} was canceled after`));
+  const live = await followed;
+  assert.match(live, /password is \*\*\*\n/);
+  assert.match(live, new RegExp(`Run ID: ${run.runId} was canceled after \\d+s\n$`));
 });
