@@ -173,6 +173,8 @@ export async function buildPlatform(
     sourcePolicy: sourcePolicyOf(config),
     concurrency: config.maxConcurrentRuns,
     cipher,
+    runServices: runner.services,
+    agentLeaseSeconds: config.agentLeaseSeconds,
   });
 
   const triggers = wireTriggers({

@@ -11,6 +11,7 @@ import {
   TaskRunner,
   type RunExecutor,
   type RunnerDeps,
+  type RunServices,
   type SourcePolicy,
 } from '../tasks/index.js';
 import { startEngineWithLibrary, type ContainerEngine } from '../tasks/index.js';
@@ -24,6 +25,8 @@ export const sourcePolicyOf = (config: DockyardConfig): SourcePolicy => ({
 
 export interface RunnerWiring {
   executor: RunExecutor;
+  /** The same identity, Key Vault and registry-login functions, for agents' runs (served over the agent API). */
+  services: RunServices;
   /** The container engine (started on first use). */
   engine(): Promise<ContainerEngine>;
   /** Starts the engine (private dockerd + offline library) in the background; runs wait for it. */
@@ -121,6 +124,7 @@ export function wireRunner(p: {
 
   return {
     executor: new TaskRunner(deps),
+    services: deps,
     engine,
     warmUp() {
       if (p.config.engine === 'docker') void engine().catch(() => undefined);

@@ -8,6 +8,7 @@ import {
   createTaskModule,
   NoEngineExecutor,
   type RunExecutor,
+  type RunServices,
   type SourcePolicy,
   type TaskModule,
 } from '../tasks/index.js';
@@ -31,6 +32,10 @@ export interface WireTasksInput {
   concurrency: number;
   /** The master key (task and run secrets at rest). */
   cipher: SecretCipher;
+  /** What agents may ask for their runs (the runner's identity, vault and registry-login functions). */
+  runServices?: RunServices;
+  /** Seconds an agent's run lease lasts without a heartbeat (config `agentLeaseSeconds`). */
+  agentLeaseSeconds?: number;
 }
 
 /** Builds the task module from the platform's parts and registers its routes. */
@@ -46,6 +51,8 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     sourcePolicy: input.sourcePolicy,
     concurrency: input.concurrency,
     cipher: input.cipher,
+    runServices: input.runServices,
+    agentLeaseSeconds: input.agentLeaseSeconds,
     registries: {
       async find(sub, rg, name) {
         const r = await input.registries.find(sub, rg, name);
@@ -56,6 +63,7 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
               location: r.location,
               resourceGroup: r.resource_group,
               loginServer: r.login_server,
+              sku: r.sku,
             }
           : null;
       },
@@ -80,8 +88,10 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
       if (scopeContains(deletedId, t.id)) await module.tasks.delete(t);
     }
     const parts = deletedId.split('/');
-    if (parts.length >= 2 && parts[parts.length - 2].toLowerCase() === 'registries')
+    if (parts.length >= 2 && parts[parts.length - 2].toLowerCase() === 'registries') {
       await module.runs.deleteForRegistry(parts[parts.length - 1]);
+      await module.pools.deleteForRegistry(parts[parts.length - 1]);
+    }
   });
   return module;
 }

@@ -4,6 +4,12 @@ const argv = process.argv.slice(2);
 if (argv[0] === 'serve') {
   const { runServeCommand } = await import('./serve-command.js');
   await runServeCommand(argv.slice(1));
+} else if (argv[0] === 'agent') {
+  const { runAgentCommand } = await import('./agent-command.js');
+  await runAgentCommand(argv.slice(1)).catch((err: Error) => {
+    process.stderr.write(`ERROR: ${err.message}\n`);
+    process.exit(1);
+  });
 } else {
   const { runCli, provideTaskFileEngine } = await import('../cli/index.js');
   // `acr task validate|render` with no server reachable: the server's task-file engine, loaded only then.

@@ -33,6 +33,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--max-concurrent-runs <n>', 'task runs executing at once (default: max(2, cores))')
+    .option('--agent-lease-seconds <s>', "seconds without an agent's heartbeat before its run is failed (default 30)")
     .option('--outbox-retention-hours <h>', 'hours consumed events stay in the outbox (default 24)')
     .option('--blob-store <kind>', 'where registry blobs live: fs (default, <data-dir>/blobs) | azure')
     .option(
@@ -78,6 +79,7 @@ export async function runServeCommand(args: string[]): Promise<void> {
       secretKeyFile: o.secretKeyFile,
       blobDir: o.blobDir,
       gcIntervalSeconds: o.gcIntervalSeconds,
+      agentLeaseSeconds: o.agentLeaseSeconds,
     },
   });
   const running = await startServer(config, { log: await createServerLogger(config.logLevel, config.logFormat) });

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
-import { completionCommand, serveCommandStub } from './commands/completion.js';
+import { agentCommandStub, completionCommand, serveCommandStub } from './commands/completion.js';
 
 /**
  * Top-level command groups, loaded on demand: `dockyard acr show` imports only the acr commands (start-up time is
@@ -41,6 +41,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
   for (const g of groups) program.addCommand(g);
   for (const f of extensions) f(program);
   program.addCommand(serveCommandStub());
+  program.addCommand(agentCommandStub());
   program.addCommand(completionCommand());
   return program;
 }

@@ -30,6 +30,7 @@ const ENV_KEYS: Record<string, keyof DockyardConfig> = {
   DOCKYARD_MANAGE_HOSTS: 'manageHosts',
   DOCKYARD_ALLOWED_LOCAL_CONTEXT_ROOTS: 'allowedLocalContextRoots',
   DOCKYARD_MAX_CONCURRENT_RUNS: 'maxConcurrentRuns',
+  DOCKYARD_AGENT_LEASE_SECONDS: 'agentLeaseSeconds',
   DOCKYARD_OUTBOX_RETENTION_HOURS: 'outboxRetentionHours',
   DOCKYARD_ARM_PAGE_SIZE: 'armPageSize',
   DOCKYARD_METRICS: 'metrics',

@@ -92,6 +92,8 @@ export const configSchema = z.object({
     .default([]),
   /** Task runs executing at once; more wait in the queue (default: max(2, cores)). */
   maxConcurrentRuns: z.coerce.number().int().min(1).max(256).default(defaultMaxConcurrentRuns),
+  /** Seconds an agent's run lease lasts without a heartbeat; then the run is failed (docs/designs/agent-pools.md). */
+  agentLeaseSeconds: z.coerce.number().int().min(3).max(600).default(30),
   /** Hours a consumed outbox event is kept before the periodic prune deletes it. */
   outboxRetentionHours: z.coerce.number().min(0).default(24),
   /** Items per page of ARM lists (more come through `nextLink`); Azure's typical 100. */

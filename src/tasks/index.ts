@@ -5,7 +5,7 @@ export type { RegistryLookup } from './routes/context.js';
 export type { RunExecutor, RunContext, RunOutcome, RunFinishedListener, RunStartedListener } from './runs/run-queue.js';
 export type { RunRecord, RunRequest, RunStatus, RunResult, RunTrigger, OutputImage } from './runs/model.js';
 export type { Task, TaskProperties, TaskIdentity, SetValue } from './resources/model.js';
-export { acbTimestamp, goDuration, type RunLogWriter } from './runs/run-log.js';
+export { acbTimestamp, goDuration, RunLogWriter } from './runs/run-log.js';
 export {
   NoEngineExecutor,
   TaskRunner,
@@ -27,4 +27,5 @@ export {
   Schedule,
   type TriggerServiceOptions,
 } from './triggers/index.js';
+export { PoolStore, AGENT_BASE, type RunServices, type PoolRow } from './agents/index.js';
 export { checkSourceLocation, type SourcePolicy } from './runner/source-policy.js';

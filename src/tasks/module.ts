@@ -16,6 +16,9 @@ import { registerLogAndUploadRoutes, registerRunRoutes } from './routes/run-rout
 import type { RegistryLookup, TaskRouteDeps } from './routes/context.js';
 import { taskFileRoutes } from './spec/index.js';
 import type { SourcePolicy } from './runner/source-policy.js';
+import { RunLeases } from './runs/run-leases.js';
+import { RunLogChunks } from './runs/run-log-chunks.js';
+import { LeaseReaper, PoolStore, registerAgentRoutes, registerPoolRoutes, type RunServices } from './agents/index.js';
 
 export interface TaskModuleDeps {
   db: SqlDatabase;
@@ -35,6 +38,10 @@ export interface TaskModuleDeps {
   sourcePolicy?: SourcePolicy;
   /** The master key (config secretKeyFile); by default `<dataDir>/vault.key`. */
   cipher?: SecretCipher;
+  /** What agents may ask for their runs (identity tokens, secrets, registry logins); absent: no agent API. */
+  runServices?: RunServices;
+  /** Seconds an agent's lease lasts without a heartbeat before its run is failed (default 30). */
+  agentLeaseSeconds?: number;
 }
 
 export interface TaskModule {
@@ -45,6 +52,9 @@ export interface TaskModule {
   queue: RunQueue;
   scheduler: RunScheduler;
   uploads: Uploads;
+  pools: PoolStore;
+  leases: RunLeases;
+  reaper: LeaseReaper;
   plugin: (app: FastifyInstance) => Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -61,13 +71,21 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const logs = new RunLogs(join(deps.dataDir, 'runs'));
   const uploads = new Uploads(join(deps.dataDir, 'uploads'));
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
-  const scheduler = new RunScheduler(runs, queue);
+  const pools = new PoolStore(deps.db);
+  const leases = new RunLeases(runs);
+  queue.leases = leases;
+  const chunks = new RunLogChunks(deps.db);
+  queue.chunks = chunks;
+  const leaseSeconds = () => deps.agentLeaseSeconds ?? 30;
+  const reaper = new LeaseReaper(leases, queue, leaseSeconds, deps.log.child({ module: 'agents' }));
+  const scheduler = new RunScheduler(runs, queue, pools);
   const routeDeps: TaskRouteDeps = {
     tasks,
     taskStore,
     runs,
     queue,
     logs,
+    chunks,
     uploads,
     registries: deps.registries,
     authorizer: deps.authorizer,
@@ -84,6 +102,9 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     queue,
     scheduler,
     uploads,
+    pools,
+    leases,
+    reaper,
     async plugin(app: FastifyInstance) {
       app.setErrorHandler(errorHandlerFor('arm'));
       app.addContentTypeParser(
@@ -93,6 +114,17 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
       registerTaskRoutes(app, routeDeps);
       registerRunRoutes(app, routeDeps, scheduler);
       registerLogAndUploadRoutes(app, routeDeps);
+      registerPoolRoutes(app, routeDeps, { pools, leases, queue });
+      if (deps.runServices)
+        registerAgentRoutes(app, {
+          pools,
+          leases,
+          queue,
+          runs,
+          services: deps.runServices,
+          leaseMs: () => leaseSeconds() * 1000,
+          log: deps.log.child({ module: 'agents' }),
+        });
       await app.register(taskFileRoutes);
     },
     async start() {
@@ -102,7 +134,12 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
         deps.log.info({ rows: sealed }, 'sealed plaintext task and run secrets from an older version');
       }
       await queue.start();
+      // A lost agent's run is failed within its lease plus one sweep interval.
+      reaper.start(Math.max(250, Math.min(5000, (leaseSeconds() * 1000) / 4)));
     },
-    stop: () => queue.stop(),
+    async stop() {
+      await reaper.stop();
+      await queue.stop();
+    },
   };
 }

@@ -30,6 +30,7 @@ async function submit(ctx: CommandContext, body: Record<string, unknown>): Promi
     );
   } else if (context && isRemote(context)) body.sourceLocation = normalizeContext(context);
   else delete body.sourceLocation;
+  if (ctx.opts.agentPool) body.agentPoolName = ctx.opts.agentPool;
   const run = await c.request<Record<string, unknown>>(`${String(reg.id)}/scheduleRun`, {
     method: 'POST',
     query: { 'api-version': TASK_API },
@@ -49,6 +50,7 @@ const common = (cmd: Command) =>
     .option('-g, --resource-group <rg>')
     .option('--timeout <seconds>', 'Timeout in seconds (300-28800)')
     .option('--platform <os/arch/variant>', 'Platform, e.g. linux/amd64')
+    .option('--agent-pool <name>', 'The name of the agent pool (Premium registries)')
     .option('--no-logs', 'Wait for the run to finish without streaming its log (as az)')
     .option('--no-wait', 'Do not wait for the run to complete');
 

@@ -71,7 +71,7 @@ function taskOptions(cmd: Command, create: boolean): Command {
     .option('--git-access-token <token>')
     .option('--schedule <cron>', 'Timer trigger: "cron" or "name:cron" (repeatable)', collect)
     .option('--auth-mode <mode>', 'Default or None')
-    .option('--agent-pool <name>')
+    .option('--agent-pool <name>', 'The name of the agent pool (Premium; "" on update: the server\'s own engine)')
     .option(
       '--allow-privileged-steps <bool>',
       'Dockyard: allow privileged step containers (root on the host; registry owners only; default false)',
@@ -178,6 +178,7 @@ export function acrTaskCommands(): Command {
         status: o.status ?? 'Enabled',
         platform: platformOf(o.platform as string) ?? { os: 'linux', architecture: 'amd64' },
         agentConfiguration: { cpu: Number(o.cpu ?? 2) },
+        ...(o.agentPool ? { agentPoolName: o.agentPool } : {}),
         timeout: o.timeout ? Number(o.timeout) : 3600,
         step,
         trigger: triggerBody(o, o.context as string, true),
@@ -207,6 +208,7 @@ export function acrTaskCommands(): Command {
       if (o.status) properties.status = o.status;
       if (o.platform) properties.platform = platformOf(o.platform as string);
       if (o.timeout) properties.timeout = Number(o.timeout);
+      if (o.agentPool !== undefined) properties.agentPoolName = o.agentPool || null;
       const privileged = parseBool(o.allowPrivilegedSteps as string, '--allow-privileged-steps');
       if (privileged !== undefined) properties.allowPrivilegedSteps = privileged;
       if (o.authMode) properties.credentials = { sourceRegistry: { loginMode: o.authMode } };
@@ -302,6 +304,7 @@ export function acrTaskCommands(): Command {
         '--local-file <path>',
         "Run this local task file instead of the task's own (same context, values and identity): an edit-run loop",
       )
+      .option('--agent-pool <name>', "Run on this agent pool instead of the task's")
       .option('--no-logs', 'Wait for the run to finish without streaming its log (as az)')
       .option('--no-wait', 'Do not wait for the run to complete'),
     async (ctx) => {
@@ -330,7 +333,12 @@ export function acrTaskCommands(): Command {
       const run = await c.request<Record<string, unknown>>(`${String(reg.id)}/scheduleRun`, {
         method: 'POST',
         query: { 'api-version': TASK_API },
-        body: { type: 'TaskRunRequest', taskId: path, overrideTaskStepProperties: overrides },
+        body: {
+          type: 'TaskRunRequest',
+          taskId: path,
+          overrideTaskStepProperties: overrides,
+          ...(o.agentPool ? { agentPoolName: o.agentPool } : {}),
+        },
       });
       ctx.info(`Queued a run with ID: ${String(run.runId)}`);
       if (o.wait === false) return run;

@@ -10,6 +10,7 @@ import { acrImportCommand } from './acr-import.js';
 import { acrWebhookCommands } from './acr-webhook.js';
 import { acrConfigCommands } from './acr-config.js';
 import { acrUsageCommands } from './acr-usage.js';
+import { acrAgentPoolCommands } from './acr-agentpool.js';
 
 export const registryTable = (r: unknown) =>
   (Array.isArray(r) ? r : [r]).map((x: Record<string, unknown>) => ({
@@ -183,6 +184,7 @@ export function acrCommands(): Command {
   acr.addCommand(acrImportCommand());
   acr.addCommand(acrWebhookCommands());
   acr.addCommand(acrConfigCommands());
+  acr.addCommand(acrAgentPoolCommands());
   acrUsageCommands(acr);
   acr.addCommand(acrTaskCommands());
   quickRunCommands(acr);

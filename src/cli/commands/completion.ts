@@ -73,3 +73,15 @@ export function serveCommandStub(): Command {
       );
     });
 }
+
+/** `dockyard agent` in `dockyard --help`: the build agent runs through the dockyard executable (src/bin). */
+export function agentCommandStub(): Command {
+  return new Command('agent')
+    .description('Run a build agent of an agent pool (`dockyard agent --help` lists its options).')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new CliError('CliUsage', 'run `dockyard agent` through the dockyard executable (npx dockyard agent)', 2);
+    });
+}

@@ -36,8 +36,37 @@ export interface TaskTables {
     timeout: number;
     /** The run's secret values (`secureValues`), sealed with the data-at-rest key (`enc:v1:...`); never in `request`. */
     secure: string;
+    /** Agent pool (lower-case) the run must run on; null: the server's own workers run it. */
+    agent_pool: string | null;
+    /** Who holds the run: an agent id (`agent:<pool>:<uuid>`) or null (queued, or a local worker). */
+    claimed_by: string | null;
+    /** ISO time the agent's lease ends unless renewed by a heartbeat. */
+    lease_until: string | null;
+    /** sha256 (hex) of the run-scoped credential handed to the agent holding the lease. */
+    lease_hash: string | null;
+  };
+  agent_pools: {
+    id_lower: string;
+    id: string;
+    name: string;
+    registry_name: string;
+    location: string;
+    tags: string;
+    count: number;
+    tier: string;
+    os: string;
+    subnet_id: string | null;
+    provisioning_state: string;
+    /** sha256 (hex) of the pool's agent credential; null until one is issued. */
+    credential_hash: string | null;
+    credential_created: string | null;
+    /** Set by DELETE: the pool shows as `Deleting` briefly (az polls it), then it is gone. */
+    deleted_at: string | null;
+    creation_date: string;
   };
   run_counters: { registry_name: string; prefix: string; next: number };
+  /** Agent runs' logs as ordered chunks (already masked): any API node serves them. */
+  run_log_chunks: { registry_name: string; run_id: string; seq: number; text: string };
 }
 
 export const taskMigrations: MigrationSet = {
@@ -97,6 +126,41 @@ export const taskMigrations: MigrationSet = {
     async up(db) {
       // Run lists page newest-first by seq per registry (`$top`/`$skipToken`): an index, not a sort of every run.
       await db.schema.createIndex('runs_registry_seq').on('runs').columns(['registry_name', 'seq']).execute();
+    },
+  },
+  '202612020001-tasks-agent-pools': {
+    async up(db) {
+      await db.schema
+        .createTable('agent_pools')
+        .addColumn('id_lower', 'text', (c) => c.primaryKey())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('registry_name', 'text', (c) => c.notNull())
+        .addColumn('location', 'text', (c) => c.notNull())
+        .addColumn('tags', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('tier', 'text', (c) => c.notNull())
+        .addColumn('os', 'text', (c) => c.notNull())
+        .addColumn('subnet_id', 'text')
+        .addColumn('provisioning_state', 'text', (c) => c.notNull())
+        .addColumn('credential_hash', 'text')
+        .addColumn('credential_created', 'text')
+        .addColumn('deleted_at', 'text')
+        .addColumn('creation_date', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('agent_pools_registry').on('agent_pools').column('registry_name').execute();
+      // Runs for a pool are leased by its agents; pool-less runs by the server's workers (docs/designs/agent-pools.md).
+      for (const col of ['agent_pool', 'claimed_by', 'lease_until', 'lease_hash'])
+        await db.schema.alterTable('runs').addColumn(col, 'text').execute();
+      await db.schema.createIndex('runs_pool_status').on('runs').columns(['agent_pool', 'status']).execute();
+      await db.schema
+        .createTable('run_log_chunks')
+        .addColumn('registry_name', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_log_chunks_pk', ['registry_name', 'run_id', 'seq'])
+        .execute();
     },
   },
 };

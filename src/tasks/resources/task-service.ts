@@ -34,6 +34,14 @@ export interface RegistryRef {
 
 type Body = Record<string, unknown>;
 
+/** A task's `agentPoolName`: null/empty for none, else a pool name (3–20 letters, digits, hyphens). */
+function agentPoolOf(v: unknown): string | null {
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v !== 'string' || !/^[a-zA-Z0-9-]{3,20}$/.test(v))
+    throw new DockyardError('InvalidParameter', `The agent pool name '${String(v).slice(0, 40)}' is invalid.`);
+  return v;
+}
+
 /** Who is writing the task: registry owners (registry write permission) alone may allow privileged steps. */
 export interface TaskCaller {
   registryOwner: boolean;
@@ -93,7 +101,7 @@ export class TaskService {
       status: enumOf(props.status ?? 'Enabled', ['Enabled', 'Disabled'], 'status'),
       platform: parsePlatform(obj(props.platform, 'platform')),
       agentConfiguration: { cpu: Number((obj(props.agentConfiguration, 'agentConfiguration') ?? {}).cpu ?? 2) },
-      agentPoolName: (props.agentPoolName as string | null) ?? null,
+      agentPoolName: agentPoolOf(props.agentPoolName),
       timeout: parseTimeout(props.timeout),
       step,
       trigger: parseTrigger(obj(props.trigger, 'trigger')),
@@ -139,6 +147,8 @@ export class TaskService {
     if (props.status !== undefined) p.status = enumOf(props.status, ['Enabled', 'Disabled'], 'status');
     if (props.platform !== undefined) p.platform = parsePlatform(obj(props.platform, 'platform'));
     if (props.timeout !== undefined) p.timeout = parseTimeout(props.timeout);
+    // `--agent-pool ''` clears it (the server's own engine runs the task again).
+    if (props.agentPoolName !== undefined) p.agentPoolName = agentPoolOf(props.agentPoolName);
     if (props.agentConfiguration !== undefined)
       p.agentConfiguration = { cpu: Number((obj(props.agentConfiguration, 'agentConfiguration') ?? {}).cpu ?? 2) };
     if (props.step !== undefined) {

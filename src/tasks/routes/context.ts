@@ -6,11 +6,12 @@ import type { TaskStore } from '../resources/task-store.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import type { RunLogs } from '../runs/run-log.js';
+import type { RunLogChunks } from '../runs/run-log-chunks.js';
 import type { Uploads } from '../runs/uploads.js';
 import type { SourcePolicy } from '../runner/source-policy.js';
 
 export interface RegistryLookup {
-  find(sub: string, rg: string, name: string): Promise<(RegistryRef & { loginServer: string }) | null>;
+  find(sub: string, rg: string, name: string): Promise<(RegistryRef & { loginServer: string; sku?: string }) | null>;
 }
 
 export interface TaskRouteDeps {
@@ -19,6 +20,8 @@ export interface TaskRouteDeps {
   runs: RunStore;
   queue: RunQueue;
   logs: RunLogs;
+  /** Agent runs' logs in the database (served by any node). */
+  chunks?: RunLogChunks;
   uploads: Uploads;
   registries: RegistryLookup;
   authorizer: Authorizer;

@@ -28,11 +28,20 @@ function splitValues(raw: unknown): { values: SetValue[]; secure: Record<string,
   return { values, secure };
 }
 
+/** A run request's top-level `agentPoolName` (null when absent): 3–20 letters, digits and hyphens. */
+function poolNameOf(v: unknown): string | null {
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v !== 'string' || !/^[a-zA-Z0-9-]{3,20}$/.test(v))
+    throw new DockyardError('InvalidParameter', `The agent pool name '${String(v).slice(0, 40)}' is invalid.`);
+  return v;
+}
+
 export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, scheduler: RunScheduler): void {
   app.post<{ Params: RegParams }>(`${REG_BASE}/scheduleRun`, async (req, reply) => {
     const { reg, principal } = await registryFor(req, deps, SCHEDULE);
     const b = body(req);
     const type = String(b.type ?? '');
+    const agentPoolName = poolNameOf(b.agentPoolName);
     const sourceLocation = (b.sourceLocation as string | undefined) ?? undefined;
     const uploaded =
       sourceLocation && sourceLocation.startsWith('source/') ? deps.uploads.pathOf(sourceLocation) : null;
@@ -70,6 +79,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
             ? { contextPath: overrideContext }
             : {}),
         ...(o.encodedTaskContent ? { encodedTaskContent: String(o.encodedTaskContent) } : {}),
+        ...(agentPoolName ? { agentPoolName } : {}),
       });
     } else if (type === 'EncodedTaskRunRequest' || type === 'FileTaskRunRequest' || type === 'DockerBuildRequest') {
       const { values, secure } = splitValues(type === 'DockerBuildRequest' ? b.arguments : b.values);
@@ -128,6 +138,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
         values: type === 'DockerBuildRequest' ? [] : values,
         secureValues: secure,
         uploadedContext: uploaded,
+        agentPoolName,
       });
     } else {
       throw new DockyardError(
@@ -180,6 +191,11 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     if (!run)
       throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
     if (TERMINAL.includes(run.status)) return reply.status(200).send();
+    if (run.agentPool && run.status !== 'Queued') {
+      // An agent's run: ended here (conditionally); the agent's next heartbeat is refused and it stops the run.
+      await deps.queue.finishRemote(run, 'Canceled', { runErrorMessage: 'The run was canceled.' }, {});
+      return reply.status(202).send();
+    }
     if (!deps.queue.cancel(reg.name, run.runId)) {
       // Not yet claimed: cancel the queued row directly.
       await deps.runs.setStatus(run, 'Canceled', { runErrorMessage: 'The run was canceled.' });
@@ -229,10 +245,15 @@ export function registerLogAndUploadRoutes(app: FastifyInstance, deps: TaskRoute
         );
       }
       const follow = req.query.follow === '1' || req.query.follow === 'true';
-      const stream = deps.logs.stream(run.registryName, run.runId, follow, async () => {
+      const isFinished = async () => {
         const r = await deps.runs.get(run.registryName, run.runId);
         return !r || TERMINAL.includes(r.status);
-      });
+      };
+      // An agent's run: its log is in the database (chunks may have reached any API node).
+      const stream =
+        run.agentPool && deps.chunks
+          ? deps.chunks.stream(run.registryName, run.runId, follow, isFinished)
+          : deps.logs.stream(run.registryName, run.runId, follow, isFinished);
       const current = await deps.runs.get(run.registryName, run.runId);
       void reply
         .header('content-type', 'text/plain; charset=utf-8')

@@ -47,6 +47,8 @@ export interface RunRequest {
   noPush?: boolean;
   /** The task's owner allowed privileged steps (task property allowPrivilegedSteps); never for quick runs. */
   allowPrivilegedSteps?: boolean;
+  /** The agent pool that runs it (task `agentPoolName`, or the run request's); absent/null: the server's engine. */
+  agentPoolName?: string | null;
 }
 
 export interface OutputImage {
@@ -83,4 +85,8 @@ export interface RunRecord {
   result: RunResult;
   logToken: string;
   timeout: number;
+  /** Agent pool (lower-case) whose agents lease this run; null for the server's own workers. */
+  agentPool?: string | null;
+  /** The agent holding the run's lease (`agent:<pool>:<id>`), when leased. */
+  claimedBy?: string | null;
 }

@@ -2,6 +2,8 @@ import type { Logger } from '../../shared/index.js';
 import type { RunStore } from './run-store.js';
 import { goDuration, type RunLogs, type RunLogWriter } from './run-log.js';
 import type { RunRecord, RunResult, RunStatus } from './model.js';
+import type { RunLeases } from './run-leases.js';
+import type { RunLogChunks } from './run-log-chunks.js';
 
 export interface RunOutcome {
   status: Extract<RunStatus, 'Succeeded' | 'Failed' | 'Error'>;
@@ -41,6 +43,12 @@ export class RunQueue {
   /** Counts notifies, so a run queued while a worker was looking (and found none) is not left for the poll. */
   private notified = 0;
   private loops: Promise<void>[] = [];
+  /** Log writers of agent runs whose chunks arrive at this node. */
+  private readonly remote = new Map<string, RunLogWriter>();
+  /** Leases of agent runs (set by the task module); remote runs end through them. */
+  leases?: RunLeases;
+  /** Agent runs' logs in the database (any node serves them); set by the task module. */
+  chunks?: RunLogChunks;
   readonly finished: RunFinishedListener[] = [];
   readonly started: RunStartedListener[] = [];
 
@@ -83,6 +91,19 @@ export class RunQueue {
     for (const wake of [...this.idle]) wake();
   }
 
+  /** Resolves after a run is queued (notify) or after `ms` (agents' long polls wait here). */
+  waitForWork(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        this.idle.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, Math.max(0, ms));
+      this.idle.add(wake);
+    });
+  }
+
   cancel(registryName: string, runId: string): boolean {
     const c = this.active.get(`${registryName.toLowerCase()}/${runId}`);
     if (!c) return false;
@@ -93,6 +114,7 @@ export class RunQueue {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const c of this.active.values()) c.abort('shutdown');
+    for (const w of this.remote.values()) w.close();
     this.notify();
     await Promise.all(this.loops);
   }
@@ -162,14 +184,33 @@ export class RunQueue {
     }
     // Everything the run produced is masked with the run's secrets before it is stored or shown (the log already is).
     result = log.secrets.maskDeep(result);
-    const took = goDuration(Date.now() - started);
-    if (status === 'Succeeded') log.plain(`Run ID: ${run.runId} was successful after ${took}`);
-    else if (status === 'Canceled') log.plain(`Run ID: ${run.runId} was canceled after ${took}`);
-    else if (status === 'Timeout')
-      log.plain(`Run ID: ${run.runId} timed out after ${took}. Error: ${result.runErrorMessage}`);
-    else log.plain(`Run ID: ${run.runId} failed after ${took}. Error: ${result.runErrorMessage ?? 'unknown error'}`);
     await this.store.setStatus(run, status, result);
+    this.closeLog(run, log, status, result, started);
+    await this.notifyFinished(run, status, result);
+  }
+
+  /** The final `Run ID: …` line (after the status is stored, so a follower that sees the end can read it), then close. */
+  private closeLog(run: RunRecord, log: RunLogWriter, status: RunStatus, result: RunResult, started: number): string {
+    const took = goDuration(Date.now() - started);
+    let line: string;
+    if (status === 'Succeeded') line = `Run ID: ${run.runId} was successful after ${took}`;
+    else if (status === 'Canceled') line = `Run ID: ${run.runId} was canceled after ${took}`;
+    else if (status === 'Timeout')
+      line = `Run ID: ${run.runId} timed out after ${took}. Error: ${result.runErrorMessage}`;
+    else line = `Run ID: ${run.runId} failed after ${took}. Error: ${result.runErrorMessage ?? 'unknown error'}`;
+    log.plain(line);
     log.close();
+    return log.mask(`${line}\n`);
+  }
+
+  /** Appends a chunk of an agent run's log: this node's file and live followers, and the database (every node). */
+  async appendRemote(run: RunRecord, text: string): Promise<void> {
+    const log = this.remoteLog(run);
+    log.write(text);
+    await this.chunks?.append(run.registryName, run.runId, log.mask(text));
+  }
+
+  private async notifyFinished(run: RunRecord, status: RunStatus, result: RunResult): Promise<void> {
     for (const l of this.finished) {
       try {
         await l(run, status, result);
@@ -177,5 +218,43 @@ export class RunQueue {
         this.log.error({ err }, 'run finished listener failed');
       }
     }
+  }
+
+  /**
+   * The log writer of an agent's run on this node: chunks the agent streams are appended (masked again with the run's
+   * secret values) and live followers see them as they come.
+   */
+  remoteLog(run: RunRecord): RunLogWriter {
+    const key = `${run.registryName.toLowerCase()}/${run.runId}`;
+    let w = this.remote.get(key);
+    if (!w) {
+      w = this.logs.writer(run.registryName, run.runId);
+      for (const v of Object.values(run.request.secureValues)) w.addSecret(v);
+      this.remote.set(key, w);
+    }
+    return w;
+  }
+
+  /**
+   * Ends an agent's run once (the database decides: `leases.finish` is conditional): stores the status, appends the
+   * final line, closes the log and tells the finished listeners. False when it had already ended (another node,
+   * the reaper, a cancel).
+   */
+  async finishRemote(
+    run: RunRecord,
+    status: Extract<RunStatus, 'Succeeded' | 'Failed' | 'Error' | 'Canceled' | 'Timeout'>,
+    result: RunResult,
+    guard: { token?: string; leaseUntil?: string },
+  ): Promise<boolean> {
+    if (!this.leases) throw new Error('run leases are not configured');
+    const log = this.remoteLog(run);
+    const masked = log.secrets.maskDeep(result);
+    if (!(await this.leases.finish(run, status, masked, guard))) return false;
+    this.remote.delete(`${run.registryName.toLowerCase()}/${run.runId}`);
+    const started = Date.parse(run.startTime ?? run.createTime);
+    const last = this.closeLog(run, log, status, masked, Number.isNaN(started) ? Date.now() : started);
+    await this.chunks?.append(run.registryName, run.runId, last);
+    await this.notifyFinished(run, status, masked);
+    return true;
   }
 }

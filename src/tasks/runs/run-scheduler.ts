@@ -15,6 +15,13 @@ export interface TaskRunOverrides {
   encodedTaskContent?: string;
   /** An uploaded context (`az acr task run -c <local dir>`) instead of the task's own. */
   uploadedContext?: string;
+  /** Run on this agent pool instead of the task's (`az acr task run --agent-pool`). */
+  agentPoolName?: string;
+}
+
+/** Checks that a registry has a (usable) agent pool; throws ResourceNotFound otherwise. */
+export interface PoolCheck {
+  require(registry: { id: string; name: string; location: string }, name: string): Promise<{ name: string }>;
 }
 
 export interface RegistryInfo {
@@ -28,7 +35,15 @@ export class RunScheduler {
   constructor(
     private readonly runs: RunStore,
     private readonly queue: RunQueue,
+    private readonly pools?: PoolCheck,
   ) {}
+
+  /** The pool's canonical name, or null (no pool: the server's own engine runs it). */
+  private async poolOf(registry: RegistryInfo, name: string | null | undefined): Promise<string | null> {
+    if (!name) return null;
+    if (!this.pools) throw new DockyardError('InvalidParameter', 'Agent pools are not available on this server.');
+    return (await this.pools.require({ id: registry.id, name: registry.name, location: '' }, name)).name;
+  }
 
   async runTask(
     task: Task,
@@ -79,6 +94,7 @@ export class RunScheduler {
         task.properties.allowPrivilegedSteps === true &&
         overrides.encodedTaskContent === undefined &&
         overrides.taskFilePath === undefined,
+      agentPoolName: await this.poolOf(registry, overrides.agentPoolName ?? task.properties.agentPoolName),
     };
     const auto = trigger.kind !== 'Manual';
     const runType: RunType =
@@ -98,6 +114,7 @@ export class RunScheduler {
       secureValues?: Record<string, string>;
       uploadedContext?: string | null;
       credentials?: TaskProperties['credentials'];
+      agentPoolName?: string | null;
     },
   ): Promise<RunRecord> {
     const timeout = input.timeout ?? TIMEOUT_DEFAULT;
@@ -121,6 +138,7 @@ export class RunScheduler {
       secureValues: input.secureValues ?? {},
       uploadedContext: input.uploadedContext ?? null,
       trigger: { kind: 'Manual' },
+      agentPoolName: await this.poolOf(registry, input.agentPoolName),
     };
     const run = await this.runs.create(request, input.step.type === 'Docker' ? 'QuickBuild' : 'QuickRun', timeout);
     this.queue.notify();

@@ -15,7 +15,7 @@ function unmaskedShape(run: RunRecord): Record<string, unknown> {
   const custom = r.credentials ? Object.keys(r.credentials.customRegistries) : [];
   return {
     agentConfiguration: { cpu: 2 },
-    agentPoolName: null,
+    agentPoolName: r.agentPoolName ?? null,
     createTime: run.createTime,
     customRegistries: custom.length ? custom : null,
     finishTime: run.finishTime,

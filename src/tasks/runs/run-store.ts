@@ -48,6 +48,10 @@ export class RunStore {
       log_token: newSecret(24),
       timeout,
       secure: this.cipher.seal(request.secureValues, secureContext(request.registryName, runId)),
+      agent_pool: request.agentPoolName ? request.agentPoolName.toLowerCase() : null,
+      claimed_by: null,
+      lease_until: null,
+      lease_hash: null,
     };
     await this.db.insertInto('runs').values(row).execute();
     return this.toRecord(row);
@@ -84,7 +88,6 @@ export class RunStore {
     return rows.map((r) => this.toRecord(r));
   }
 
-  /** Atomically moves the oldest queued run to Started; returns it, or null when none is queued. */
   /** How many runs are in each non-terminal status (`Queued`, `Started`, `Running`), for metrics. */
   async countActive(): Promise<Record<'Queued' | 'Started' | 'Running', number>> {
     const rows = await this.db
@@ -98,12 +101,17 @@ export class RunStore {
     return out;
   }
 
+  /**
+   * Atomically moves the oldest queued pool-less run to Started (the server's own workers); returns it, or null when
+   * none is queued. Runs for an agent pool are leased by its agents (`claimForPool`).
+   */
   async claimNext(): Promise<RunRecord | null> {
     for (;;) {
       const next = await this.db
         .selectFrom('runs')
         .selectAll()
         .where('status', '=', 'Queued')
+        .where('agent_pool', 'is', null)
         .orderBy('create_time')
         .orderBy('seq')
         .limit(1)
@@ -143,7 +151,13 @@ export class RunStore {
 
   /** After a crash: runs that were in flight did not finish; they are Failed with a reason, never left Running. */
   async failInterrupted(reason: string): Promise<RunRecord[]> {
-    const rows = await this.db.selectFrom('runs').selectAll().where('status', 'in', ['Started', 'Running']).execute();
+    // Agent runs are not this process's: their agents keep running them, and a lost agent's lease expires (reaper).
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('status', 'in', ['Started', 'Running'])
+      .where('agent_pool', 'is', null)
+      .execute();
     const now = new Date().toISOString();
     for (const r of rows) {
       await this.db
@@ -188,6 +202,17 @@ export class RunStore {
   async deleteForRegistry(registryName: string): Promise<void> {
     await this.db.deleteFrom('runs').where('registry_name', '=', registryName.toLowerCase()).execute();
     await this.db.deleteFrom('run_counters').where('registry_name', '=', registryName.toLowerCase()).execute();
+    await this.db.deleteFrom('run_log_chunks').where('registry_name', '=', registryName.toLowerCase()).execute();
+  }
+
+  /** A row as a record (the lease store reads rows itself). */
+  recordOf(r: RunRow): RunRecord {
+    return this.toRecord(r);
+  }
+
+  /** The underlying database (the lease store shares it). */
+  get database(): Kysely<TaskTables> {
+    return this.db;
   }
 
   private toRecord(r: RunRow): RunRecord {
@@ -217,5 +242,7 @@ function rowToRecord(r: RunRow, request: RunRequest): RunRecord {
     result: JSON.parse(r.result) as RunResult,
     logToken: r.log_token,
     timeout: r.timeout,
+    agentPool: r.agent_pool ?? null,
+    claimedBy: r.claimed_by ?? null,
   };
 }
