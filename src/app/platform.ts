@@ -22,6 +22,7 @@ import {
   UserAssignedIdentities,
 } from '../arm/index.js';
 import {
+  BLOB_ACCOUNT,
   taskMigrations,
   triggerMigrations,
   type ContainerEngine,
@@ -178,12 +179,14 @@ export async function buildPlatform(
     principals,
     onResourceDeleted,
     endpoint: () => endpoint,
+    blobBase: names ? () => names.front.blobBase(BLOB_ACCOUNT) : undefined,
     executor,
     clock: options.clock,
     sourcePolicy: sourcePolicyOf(config),
     concurrency: config.maxConcurrentRuns,
   });
 
+  names?.front.setBlobHandler(tasks.blobHost);
   const triggers = wireTriggers({
     config,
     db,

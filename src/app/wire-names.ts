@@ -6,6 +6,7 @@ import { NamedLoginServers } from './named-login-servers.js';
 import { hostsTag, syncHostsFile } from './hosts-file.js';
 import { syncDockerTrust } from './engine-trust.js';
 import { readFileSync } from 'node:fs';
+import { BLOB_ACCOUNT } from '../tasks/index.js';
 
 export interface NamesWiring {
   front: NamedLoginServers;
@@ -51,7 +52,11 @@ export async function wireNames(
     vaults = vs;
     const loginServers = registries.map((r) => front.loginServerOf(r));
     if (config.manageHosts) {
-      const hosts = [...loginServers, ...vaults.map((v) => `${v}.vault.${suffix}`)].map((h) => h.replace(/:\d+$/, ''));
+      const hosts = [
+        ...loginServers,
+        ...vaults.map((v) => `${v}.vault.${suffix}`),
+        `${BLOB_ACCOUNT}.blob.${suffix}`,
+      ].map((h) => h.replace(/:\d+$/, ''));
       await syncHostsFile(config.hostsFile, tag, hosts).catch((err: Error) =>
         log.warn({ err: err.message, file: config.hostsFile }, 'could not update the hosts file'),
       );

@@ -28,3 +28,4 @@ export {
   type TriggerServiceOptions,
 } from './triggers/index.js';
 export { checkSourceLocation, type SourcePolicy } from './runner/source-policy.js';
+export { BLOB_ACCOUNT, type BlobHandler } from './blob/blob-host.js';

@@ -11,6 +11,7 @@ import { RunQueue, type RunExecutor } from './runs/run-queue.js';
 import { RunScheduler } from './runs/run-scheduler.js';
 import { Uploads } from './runs/uploads.js';
 import { DEFAULT_LOG_LINK_TTL_MS } from './runs/log-links.js';
+import { createBlobHost, type BlobHandler } from './blob/blob-host.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerLogAndUploadRoutes, registerRunRoutes } from './routes/run-routes.js';
 import type { RegistryLookup, TaskRouteDeps } from './routes/context.js';
@@ -26,6 +27,8 @@ export interface TaskModuleDeps {
   identities: TaskIdentityPort;
   executor: RunExecutor;
   endpoint: () => string;
+  /** Base URL of the blob host (`https://dockyard.blob.<suffix>[:port]`) with login servers by name, else undefined. */
+  blobBase?: () => string | undefined;
   concurrency?: number;
   /** Time source for log-link expiry (default the system clock). */
   clock?: Clock;
@@ -43,6 +46,8 @@ export interface TaskModule {
   queue: RunQueue;
   scheduler: RunScheduler;
   uploads: Uploads;
+  /** The blob host's handler (uploads and run logs by SAS); the named front routes `<account>.blob.<suffix>` to it. */
+  blobHost: BlobHandler;
   plugin: (app: FastifyInstance) => Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -70,6 +75,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     registries: deps.registries,
     authorizer: deps.authorizer,
     endpoint: deps.endpoint,
+    blobBase: deps.blobBase ?? (() => undefined),
     clock: deps.clock ?? systemClock,
     logLinkTtlMs: deps.logLinkTtlMs ?? DEFAULT_LOG_LINK_TTL_MS,
     sourcePolicy,
@@ -82,6 +88,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     queue,
     scheduler,
     uploads,
+    blobHost: createBlobHost({ uploads, runs, logs, clock: deps.clock ?? systemClock, log: deps.log }),
     async plugin(app: FastifyInstance) {
       app.setErrorHandler(errorHandlerFor('arm'));
       app.addContentTypeParser(
