@@ -270,6 +270,6 @@ export async function buildPlatform(
   });
   await wireWeb(platform, relayKey);
   // Hosts entries and engine trust exist while this server runs.
-  if (names) platform.onClose.push(() => names.sync([], []));
+  if (names) platform.onClose.push(() => names.release());
   return platform;
 }

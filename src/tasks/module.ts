@@ -65,6 +65,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const uploads = new Uploads(join(deps.dataDir, 'uploads'));
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
   const scheduler = new RunScheduler(runs, queue);
+  const blobHost = createBlobHost({ uploads, runs, logs, clock: deps.clock ?? systemClock, log: deps.log });
   const routeDeps: TaskRouteDeps = {
     tasks,
     taskStore,
@@ -88,7 +89,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     queue,
     scheduler,
     uploads,
-    blobHost: createBlobHost({ uploads, runs, logs, clock: deps.clock ?? systemClock, log: deps.log }),
+    blobHost,
     async plugin(app: FastifyInstance) {
       app.setErrorHandler(errorHandlerFor('arm'));
       app.addContentTypeParser(
@@ -98,6 +99,13 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
       registerTaskRoutes(app, routeDeps);
       registerRunRoutes(app, routeDeps, scheduler);
       registerLogAndUploadRoutes(app, routeDeps);
+      // The blob host's run logs on the API's own origin too (the dashboard's live log; the SAS still decides).
+      app.get<{ Params: { account: string; '*': string } }>('/dockyard/v1/blob/:account/*', (req, reply) => {
+        reply.hijack();
+        const query = req.raw.url?.includes('?') ? req.raw.url.slice(req.raw.url.indexOf('?')) : '';
+        req.raw.url = `/${req.params['*']}${query}`;
+        blobHost(req.params.account, req.raw, reply.raw);
+      });
       await app.register(taskFileRoutes);
     },
     async start() {

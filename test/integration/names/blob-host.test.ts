@@ -164,4 +164,9 @@ test('run logs are an append blob on the blob host: properties, Complete metadat
   );
   const followed = await (await fetch(`${logLink}&follow=1`)).text();
   assert.match(followed, /No container engine is configured/, "Dockyard's CLI follows the same link");
+  // The dashboard reads the same blob through the API's origin (no credentials but the SAS).
+  const viaApi = await fetch(`${s.endpoint}/dockyard/v1/blob/dockyard${new URL(logLink).pathname}?${query}&follow=1`);
+  assert.equal(viaApi.status, 200);
+  assert.match(await viaApi.text(), /No container engine is configured/);
+  assert.equal((await fetch(`${s.endpoint}/dockyard/v1/blob/dockyard${new URL(logLink).pathname}?${q}`)).status, 403);
 });
