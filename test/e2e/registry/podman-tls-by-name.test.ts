@@ -99,11 +99,11 @@ test(
         '--creds',
         creds,
         '--format',
-        '{{.Name}}:{{.Tag}}',
+        '{{.Name}} {{.RepoTags}}',
         `docker://${loginServer}/app/copy:v2`,
       ],
       { env },
     );
-    assert.equal(stdout.trim(), `${loginServer}/app/copy:v2`);
+    assert.equal(stdout.trim(), `${loginServer}/app/copy [v2]`, 'the image podman pushed is there');
   },
 );
