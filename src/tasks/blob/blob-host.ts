@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { DockyardError, type Clock, type Logger } from '../../shared/index.js';
-import type { Uploads } from '../runs/uploads.js';
+import { MAX_BLOCK_BYTES, MAX_UPLOAD_BYTES, type Uploads } from '../runs/uploads.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { RunLogs } from '../runs/run-log.js';
 import { TERMINAL, type RunStatus } from '../runs/model.js';
@@ -79,6 +79,10 @@ async function putUpload(
   if (!token) throw new DockyardError('SasAuthenticationFailed');
   checkSas(d.uploads.sasKey, scope, q, 'cw', d.clock.now());
   const comp = q.get('comp');
+  // Refuse a declared oversize body before reading it (a streamed one is cut off at the same bound).
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > (comp === 'block' ? MAX_BLOCK_BYTES : comp === 'blocklist' ? MAX_BLOCK_LIST_BYTES : MAX_UPLOAD_BYTES))
+    throw new DockyardError('RequestBodyTooLarge');
   if (comp === 'block') {
     await d.uploads.receiveBlock(token, q.get('blockid') ?? '', req);
   } else if (comp === 'blocklist') {

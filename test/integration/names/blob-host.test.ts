@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { signBlobSas } from '../../../src/tasks/blob/blob-sas.js';
 
@@ -77,6 +79,31 @@ test('upload URLs are Blob SAS URLs; Put Blob, Put Block + Put Block List store 
   const committed = await put(`${b.uploadUrl}&comp=blocklist`, list, { 'content-type': 'application/xml' });
   assert.equal(committed.status, 201, await committed.text());
   assert.equal(readFileSync(s.platform.tasks.uploads.pathOf(b.relativePath), 'utf8'), 'first;second;');
+});
+
+test('a declared oversize upload is refused before its body is read', async () => {
+  const a = await uploadUrl();
+  const u = new URL(a.uploadUrl);
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port: Number(u.port),
+        servername: u.hostname,
+        method: 'PUT',
+        path: `${u.pathname}${u.search}`,
+        ca: readFileSync(join(s.dataDir, 'tls', 'ca.crt')),
+        headers: { host: u.host, 'x-ms-blob-type': 'BlockBlob', 'content-length': String(2 * 1024 ** 3) },
+      },
+      (res) => {
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      },
+    );
+    req.on('error', reject);
+    req.write('x');
+  });
+  assert.equal(status, 413);
 });
 
 test('the SAS is checked: signature, scope, permission and expiry', async () => {
