@@ -102,8 +102,8 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
       // The blob host's run logs on the API's own origin too (the dashboard's live log; the SAS still decides).
       app.get<{ Params: { account: string; '*': string } }>('/dockyard/v1/blob/:account/*', (req, reply) => {
         reply.hijack();
-        const query = req.raw.url?.includes('?') ? req.raw.url.slice(req.raw.url.indexOf('?')) : '';
-        req.raw.url = `/${req.params['*']}${query}`;
+        const prefix = `/dockyard/v1/blob/${req.params.account}`;
+        req.raw.url = (req.raw.url ?? '').startsWith(prefix) ? (req.raw.url ?? '').slice(prefix.length) : '/';
         blobHost(req.params.account, req.raw, reply.raw);
       });
       await app.register(taskFileRoutes);

@@ -164,10 +164,17 @@ async function readLog(
 export function createBlobHost(d: BlobHostDeps): BlobHandler {
   return (account, req, res) => {
     const head = req.method === 'HEAD';
-    const url = new URL(req.url ?? '/', 'https://blob.invalid');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const scope: SasScope = { account, container: parts[0] ?? '', blob: parts.slice(1).join('/') };
     const handle = async (): Promise<void> => {
+      // Parsed inside the promise: a malformed path or escape is a 400, never an exception out of the listener.
+      let url: URL;
+      let parts: string[];
+      try {
+        url = new URL(`https://blob.invalid${(req.url ?? '/').startsWith('/') ? req.url : '/'}`);
+        parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      } catch {
+        throw new DockyardError('InvalidQueryParameterValue', 'The request URI is invalid.');
+      }
+      const scope: SasScope = { account, container: parts[0] ?? '', blob: parts.slice(1).join('/') };
       if (!scope.blob || scope.blob.length > 1024) throw new DockyardError('BlobNotFound');
       if (scope.container === UPLOAD_CONTAINER && req.method === 'PUT')
         return putUpload(d, scope, req, res, url.searchParams);

@@ -135,6 +135,11 @@ test('the SAS is checked: signature, scope, permission and expiry', async () => 
   const readOnly = signBlobSas(key, scope, 'r', new Date(Date.now() + 60_000));
   assert.deepEqual(await code(await put(`${base}?${readOnly}`, 'x')), [403, 'AuthorizationPermissionMismatch']);
   assert.deepEqual(await code(await fetch(a.uploadUrl)), [405, 'UnsupportedHttpVerb'], 'uploads cannot be read');
+  assert.deepEqual(
+    await code(await fetch(`${base.replace(/source\/.*$/, 'source/%E0%A4%A')}?${query}`)),
+    [400, 'InvalidQueryParameterValue'],
+    'a malformed escape is an error answer, not a crash',
+  );
   assert.equal((await put(a.uploadUrl, 'x')).status, 201, 'the original URL still works');
 });
 
