@@ -1,9 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { cliFor } from '../../helpers/cli.js';
 import { signBlobSas } from '../../../src/tasks/blob/blob-sas.js';
 
 // The blob host of login servers by name (engine none): `listBuildSourceUploadUrl` and `listLogSasUrl` answer Azure
@@ -201,4 +203,17 @@ test('run logs are an append blob on the blob host: properties, Complete metadat
   assert.equal(viaApi.status, 200);
   assert.match(await viaApi.text(), /No container engine is configured/);
   assert.equal((await fetch(`${s.endpoint}/dockyard/v1/blob/dockyard${new URL(logLink).pathname}?${q}`)).status, 403);
+});
+
+test("dockyard's CLI uploads through the blob host and follows the log link (acr build, engine none)", async () => {
+  const ctx = mkdtempSync(join(tmpdir(), 'dockyard-blob-ctx-'));
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM hello-world\n');
+  try {
+    const r = await cliFor(s.dataDir)('acr', 'build', '-r', 'blobreg', '-t', 'x:v1', ctx);
+    assert.notEqual(r.code, 0, 'the run fails: no engine');
+    assert.match(r.stderr, /Sending context/);
+    assert.match(r.stdout, /No container engine is configured/, 'the log came through the blob host');
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
 });
