@@ -6,6 +6,7 @@ const FAMILY_TITLES: Record<string, string> = {
   oauth: 'Token endpoints (OAuth/IMDS codes, envelope `{"error","error_description"}`)',
   keyvault: 'Key Vault data plane (envelope `{"error":{code,message}}`)',
   task: 'Task files',
+  blob: 'Blob host (Azure Storage codes, `x-ms-error-code` and an XML `<Error><Code/><Message/></Error>` body)',
   cli: 'CLI-only conditions (exit code in the status column)',
 };
 
@@ -16,7 +17,8 @@ export function renderErrorsDoc(): string {
   for (const [family, title] of Object.entries(FAMILY_TITLES)) {
     out += `\n## ${title}\n\n| code | status | default message |\n| --- | --- | --- |\n`;
     for (const [code, def] of Object.entries(ERRORS))
-      if (def.family === family) out += `| \`${code}\` | ${def.status} | ${def.message.replace(/\|/g, '\\|')} |\n`;
+      if (def.family === family)
+        out += `| \`${(def as { wire?: string }).wire ?? code}\` | ${def.status} | ${def.message.replace(/\|/g, '\\|')} |\n`;
   }
   return out;
 }

@@ -29,6 +29,10 @@ export class NamedLoginServers implements LoginServerAllocator {
     res.statusCode = 503;
     res.end();
   };
+  private blob: (account: string, req: IncomingMessage, res: ServerResponse) => void = (_a, _req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
   private server?: Server;
   private readonly names = new Set<string>();
   port: number;
@@ -39,6 +43,16 @@ export class NamedLoginServers implements LoginServerAllocator {
 
   setHandler(handler: DataPlaneHandler): void {
     this.handler = handler;
+  }
+
+  /** The blob host (`<account>.blob.<suffix>`): build-source uploads and run logs by SAS. */
+  setBlobHandler(blob: (account: string, req: IncomingMessage, res: ServerResponse) => void): void {
+    this.blob = blob;
+  }
+
+  /** `https://<account>.blob.<suffix>[:port]`, the base of upload and log URLs. */
+  blobBase(account: string): string {
+    return `https://${account}.blob.${this.o.suffix}${this.port === 443 ? '' : `:${this.port}`}`;
   }
 
   setApi(api: (req: IncomingMessage, res: ServerResponse) => void): void {
@@ -109,6 +123,8 @@ export class NamedLoginServers implements LoginServerAllocator {
         req.url = `/keyvault/${vault[1]}${req.url ?? '/'}`;
         return this.api(req, res);
       }
+      const blob = /^([a-z0-9]{3,24})\.blob$/.exec(label);
+      if (blob) return this.blob(blob[1], req, res);
       if (this.names.has(label)) return this.handler(label, req, res);
       if (/^[a-z0-9]+$/.test(label)) {
         // A registry name that does not exist (yet): the registry's own 404, not the API's.

@@ -14,7 +14,13 @@ import {
   Subscriptions,
   UserAssignedIdentities,
 } from '../arm/index.js';
-import { type ContainerEngine, type RunExecutor, type TaskModule, type TriggerService } from '../tasks/index.js';
+import {
+  BLOB_ACCOUNT,
+  type ContainerEngine,
+  type RunExecutor,
+  type TaskModule,
+  type TriggerService,
+} from '../tasks/index.js';
 import { wireTriggers } from './wire-triggers.js';
 import { databasePath, databaseUrl, openMasterKey, wireCluster, type ClusterWiring } from './wire-cluster.js';
 import { wireTasks } from './wire-tasks.js';
@@ -168,6 +174,7 @@ export async function buildPlatform(
     principals,
     onResourceDeleted,
     endpoint: () => endpoint,
+    blobBase: names ? () => names.front.blobBase(BLOB_ACCOUNT) : undefined,
     executor,
     clock: options.clock,
     sourcePolicy: sourcePolicyOf(config),
@@ -177,6 +184,7 @@ export async function buildPlatform(
     agentLeaseSeconds: config.agentLeaseSeconds,
   });
 
+  names?.front.setBlobHandler(tasks.blobHost);
   const triggers = wireTriggers({
     config,
     db,
@@ -268,6 +276,6 @@ export async function buildPlatform(
   });
   await wireWeb(platform, relayKey);
   // Hosts entries and engine trust exist while this server runs.
-  if (names) platform.onClose.push(() => names.sync([], []));
+  if (names) platform.onClose.push(() => names.release());
   return platform;
 }

@@ -6,6 +6,7 @@ import { NamedLoginServers } from './named-login-servers.js';
 import { hostsTag, syncHostsFile } from './hosts-file.js';
 import { syncDockerTrust } from './engine-trust.js';
 import { readFileSync } from 'node:fs';
+import { BLOB_ACCOUNT } from '../tasks/index.js';
 
 export interface NamesWiring {
   front: NamedLoginServers;
@@ -13,6 +14,8 @@ export interface NamesWiring {
   ca: string;
   /** Re-syncs hosts entries (registries and vaults) and the engine's trust; called when either changes. */
   sync(registries: string[], vaults: string[]): Promise<void>;
+  /** On stop: removes every hosts entry (the blob host's too) and the engine's trust. */
+  release(): Promise<void>;
 }
 
 /**
@@ -38,6 +41,7 @@ export async function wireNames(
   let registries: string[] = [];
   let vaults: string[] = [];
   let trusted: string[] = [];
+  let released = false;
   const tag = hostsTag(config.dataDir);
   const front = new NamedLoginServers({
     suffix,
@@ -51,7 +55,11 @@ export async function wireNames(
     vaults = vs;
     const loginServers = registries.map((r) => front.loginServerOf(r));
     if (config.manageHosts) {
-      const hosts = [...loginServers, ...vaults.map((v) => `${v}.vault.${suffix}`)].map((h) => h.replace(/:\d+$/, ''));
+      const hosts = [
+        ...loginServers,
+        ...vaults.map((v) => `${v}.vault.${suffix}`),
+        ...(released ? [] : [`${BLOB_ACCOUNT}.blob.${suffix}`]),
+      ].map((h) => h.replace(/:\d+$/, ''));
       await syncHostsFile(config.hostsFile, tag, hosts).catch((err: Error) =>
         log.warn({ err: err.message, file: config.hostsFile }, 'could not update the hosts file'),
       );
@@ -75,5 +83,13 @@ export async function wireNames(
     }, 12 * 3600_000);
     timer.unref();
   }
-  return { front, ca, sync: (regs, vs) => sync(regs, vs) };
+  return {
+    front,
+    ca,
+    sync: (regs, vs) => sync(regs, vs),
+    release: () => {
+      released = true;
+      return sync([], []);
+    },
+  };
 }

@@ -24,6 +24,8 @@ export interface WireTasksInput {
   principals: IdentityPrincipals;
   onResourceDeleted: ResourceDeletedListener[];
   endpoint: () => string;
+  /** Base URL of the blob host (login servers by name). */
+  blobBase?: () => string | undefined;
   executor?: RunExecutor;
   /** Time source for log-link expiry. */
   clock?: Clock;
@@ -46,6 +48,7 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     log: input.log,
     authorizer: input.authorizer,
     endpoint: input.endpoint,
+    blobBase: input.blobBase,
     executor: input.executor ?? new NoEngineExecutor(),
     clock: input.clock,
     sourcePolicy: input.sourcePolicy,

@@ -24,7 +24,7 @@ let trustChecked = false;
  * On the server's machine, login servers by name (`https://<name>.<suffix>`) are served with the local CA's
  * certificate: trust it (and resolve the suffix to the server) for this process, as the server does for itself.
  */
-async function trustLocalServer(url: string): Promise<void> {
+export async function trustLocalServer(url: string): Promise<void> {
   if (trustChecked || !url.startsWith('https:')) return;
   trustChecked = true;
   let dir: string | undefined;

@@ -1,5 +1,6 @@
 import type { ApiClient } from './client.js';
 import { CliError } from './errors.js';
+import { trustLocalServer } from './acr-auth.js';
 
 const TERMINAL = ['Succeeded', 'Failed', 'Canceled', 'Error', 'Timeout'];
 
@@ -15,7 +16,9 @@ export async function streamRun(
     method: 'POST',
     query: { 'api-version': apiVersion },
   });
-  const res = await fetch(`${logLink}?follow=1`);
+  // With login servers by name the link is a Blob SAS URL on the blob host (its own query string; the local CA).
+  await trustLocalServer(logLink);
+  const res = await fetch(`${logLink}${logLink.includes('?') ? '&' : '?'}follow=1`);
   if (!res.ok || !res.body) throw new CliError('RunNotFound', `Could not read the log of run ${runId}.`);
   const decoder = new TextDecoder();
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)

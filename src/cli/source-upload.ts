@@ -2,6 +2,7 @@ import { createGzip } from 'node:zlib';
 import { statSync } from 'node:fs';
 import type { ApiClient } from './client.js';
 import { CliError } from './errors.js';
+import { trustLocalServer } from './acr-auth.js';
 
 const ALWAYS_EXCLUDED = ['.git', '.gitignore', '.hg', '.svn', '.bzr'];
 
@@ -32,6 +33,7 @@ export async function uploadSource(
   info(`Uploading archived source code from '${dir}'...`);
   const name = registryId.split('/').pop();
   info(`Sending context (${(body.length / 1024).toFixed(3)} KiB) to registry: ${name}...`);
+  await trustLocalServer(uploadUrl);
   const res = await fetch(uploadUrl, {
     method: 'PUT',
     headers: { 'content-type': 'application/gzip', 'x-ms-blob-type': 'BlockBlob' },

@@ -29,3 +29,4 @@ export {
 } from './triggers/index.js';
 export { PoolStore, AGENT_BASE, type RunServices, type PoolRow } from './agents/index.js';
 export { checkSourceLocation, type SourcePolicy } from './runner/source-policy.js';
+export { BLOB_ACCOUNT, type BlobHandler } from './blob/blob-host.js';

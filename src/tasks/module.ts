@@ -11,6 +11,7 @@ import { RunQueue, type RunExecutor } from './runs/run-queue.js';
 import { RunScheduler } from './runs/run-scheduler.js';
 import { Uploads } from './runs/uploads.js';
 import { DEFAULT_LOG_LINK_TTL_MS } from './runs/log-links.js';
+import { createBlobHost, type BlobHandler } from './blob/blob-host.js';
 import { registerTaskRoutes } from './routes/task-routes.js';
 import { registerLogAndUploadRoutes, registerRunRoutes } from './routes/run-routes.js';
 import type { RegistryLookup, TaskRouteDeps } from './routes/context.js';
@@ -29,6 +30,8 @@ export interface TaskModuleDeps {
   identities: TaskIdentityPort;
   executor: RunExecutor;
   endpoint: () => string;
+  /** Base URL of the blob host (`https://dockyard.blob.<suffix>[:port]`) with login servers by name, else undefined. */
+  blobBase?: () => string | undefined;
   concurrency?: number;
   /** Time source for log-link expiry (default the system clock). */
   clock?: Clock;
@@ -55,6 +58,8 @@ export interface TaskModule {
   pools: PoolStore;
   leases: RunLeases;
   reaper: LeaseReaper;
+  /** The blob host's handler (uploads and run logs by SAS); the named front routes `<account>.blob.<suffix>` to it. */
+  blobHost: BlobHandler;
   plugin: (app: FastifyInstance) => Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -79,6 +84,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const leaseSeconds = () => deps.agentLeaseSeconds ?? 30;
   const reaper = new LeaseReaper(leases, queue, leaseSeconds, deps.log.child({ module: 'agents' }));
   const scheduler = new RunScheduler(runs, queue, pools);
+  const blobHost = createBlobHost({ uploads, runs, logs, clock: deps.clock ?? systemClock, log: deps.log });
   const routeDeps: TaskRouteDeps = {
     tasks,
     taskStore,
@@ -90,6 +96,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     registries: deps.registries,
     authorizer: deps.authorizer,
     endpoint: deps.endpoint,
+    blobBase: deps.blobBase ?? (() => undefined),
     clock: deps.clock ?? systemClock,
     logLinkTtlMs: deps.logLinkTtlMs ?? DEFAULT_LOG_LINK_TTL_MS,
     sourcePolicy,
@@ -105,6 +112,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     pools,
     leases,
     reaper,
+    blobHost,
     async plugin(app: FastifyInstance) {
       app.setErrorHandler(errorHandlerFor('arm'));
       app.addContentTypeParser(
@@ -125,6 +133,13 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
           leaseMs: () => leaseSeconds() * 1000,
           log: deps.log.child({ module: 'agents' }),
         });
+      // The blob host's run logs on the API's own origin too (the dashboard's live log; the SAS still decides).
+      app.get<{ Params: { account: string; '*': string } }>('/dockyard/v1/blob/:account/*', (req, reply) => {
+        reply.hijack();
+        const prefix = `/dockyard/v1/blob/${req.params.account}`;
+        req.raw.url = (req.raw.url ?? '').startsWith(prefix) ? (req.raw.url ?? '').slice(prefix.length) : '/';
+        blobHost(req.params.account, req.raw, reply.raw);
+      });
       await app.register(taskFileRoutes);
     },
     async start() {

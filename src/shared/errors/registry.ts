@@ -6,7 +6,9 @@
 export interface ErrorDefinition {
   status: number;
   message: string;
-  family: 'oci' | 'arm' | 'oauth' | 'keyvault' | 'task' | 'cli';
+  family: 'oci' | 'arm' | 'oauth' | 'keyvault' | 'task' | 'cli' | 'blob';
+  /** The code on the wire when it differs from the key (a name another family already uses). */
+  wire?: string;
 }
 
 const oci = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'oci' });
@@ -14,6 +16,12 @@ const arm = (status: number, message: string): ErrorDefinition => ({ status, mes
 const oauth = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'oauth' });
 const kv = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'keyvault' });
 const task = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'task' });
+const blob = (status: number, message: string, wire?: string): ErrorDefinition => ({
+  status,
+  message,
+  family: 'blob',
+  ...(wire ? { wire } : {}),
+});
 const cli = (status: number, message: string): ErrorDefinition => ({ status, message, family: 'cli' });
 
 export const ERRORS = {
@@ -121,6 +129,30 @@ export const ERRORS = {
   EngineImageNotFound: task(404, 'The image was not found in the container engine.'),
   EngineOperationFailed: task(500, 'The container engine operation failed.'),
   LibraryImageFailed: task(500, 'The offline base image could not be created.'),
+
+  // Azure Blob Storage (the blob host for build-source uploads and run logs; XML envelope)
+  SasAuthenticationFailed: blob(
+    403,
+    'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
+    'AuthenticationFailed',
+  ),
+  AuthorizationPermissionMismatch: blob(
+    403,
+    'This request is not authorized to perform this operation using this permission.',
+  ),
+  BlobNotFound: blob(404, 'The specified blob does not exist.'),
+  ContainerNotFound: blob(404, 'The specified container does not exist.'),
+  BlobAlreadyExists: blob(409, 'The specified blob already exists.'),
+  InvalidRange: blob(416, 'The range specified is invalid for the current size of the resource.'),
+  RequestBodyTooLarge: blob(413, 'The request body is too large and exceeds the maximum permissible limit.'),
+  InvalidBlockList: blob(400, 'The specified block list is invalid.'),
+  InvalidBlockId: blob(400, 'The specified blob or block content is invalid.'),
+  InvalidQueryParameterValue: blob(
+    400,
+    'Value for one of the query parameters specified in the request URI is invalid.',
+  ),
+  MissingRequiredHeader: blob(400, 'An HTTP header that is mandatory for this request is not specified.'),
+  UnsupportedHttpVerb: blob(405, "The resource doesn't support specified Http Verb."),
 
   // CLI-only conditions
   CliUsage: cli(2, 'Invalid usage.'),

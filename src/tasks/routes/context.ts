@@ -27,6 +27,8 @@ export interface TaskRouteDeps {
   authorizer: Authorizer;
   /** Public base URL of the API (for log links and upload URLs). */
   endpoint: () => string;
+  /** Base URL of the blob host, when login servers are by name: upload and log URLs are then Blob SAS URLs there. */
+  blobBase: () => string | undefined;
   /** Time source for log-link expiry. */
   clock: Clock;
   /** How long a log link stays valid (ms). */

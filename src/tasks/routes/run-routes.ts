@@ -5,12 +5,16 @@ import { encodeSkipToken, nextLinkFor, pageSizeOf, skipTokenOf, topOf } from '..
 import { runShape } from '../runs/run-shape.js';
 import type { RunScheduler } from '../runs/run-scheduler.js';
 import { TERMINAL } from '../runs/model.js';
+import { BLOB_ACCOUNT, LOG_CONTAINER, UPLOAD_CONTAINER } from '../blob/blob-host.js';
+import { signBlobSas } from '../blob/blob-sas.js';
 import { mintLogLinkToken, parseLogLinkToken, verifyLogLink } from '../runs/log-links.js';
 import { checkContextRelativePath, checkSourceLocation, checkStepSources } from '../runner/source-policy.js';
 import { requestedUserIdentities, requireAssignOnIdentities, userIdentitiesOf } from './linked-access.js';
 import { body, REG_BASE, registryFor, type RegParams, type TaskRouteDeps } from './context.js';
 
 type RP = RegParams & { runId: string };
+/** How long a build-source upload URL stays valid (an hour, like ACR's). */
+const UPLOAD_URL_TTL_MS = 60 * 60 * 1000;
 const SCHEDULE = 'Microsoft.ContainerRegistry/registries/scheduleRun/action';
 
 function splitValues(raw: unknown): { values: SetValue[]; secure: Record<string, string> } {
@@ -212,6 +216,18 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     if (!run)
       throw new DockyardError('RunNotFound', `The run '${req.params.runId}' was not found in registry '${reg.name}'.`);
     const expiresAt = new Date(deps.clock.now().getTime() + deps.logLinkTtlMs);
+    const blob = deps.blobBase();
+    if (blob) {
+      // Login servers by name: an Azure Storage SAS URL on the blob host, read by az's storage SDK like ACR's.
+      const scope = {
+        account: BLOB_ACCOUNT,
+        container: LOG_CONTAINER,
+        blob: `${run.registryName}/${run.runId}/rawtext.log`,
+      };
+      return {
+        logLink: `${blob}/${scope.container}/${scope.blob}?${signBlobSas(run.logToken, scope, 'r', expiresAt)}`,
+      };
+    }
     const logLink = `${deps.endpoint()}/dockyard/v1/logs/${mintLogLinkToken(run, expiresAt)}`;
     // The Azure CLI streams `logArtifactLink` with a plain GET (its `logLink` path needs an Azure Storage host name):
     // offer the same log, followed until the run ends.
@@ -221,6 +237,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
   app.post<{ Params: RegParams }>(`${REG_BASE}/listBuildSourceUploadUrl`, async (req) => {
     await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action');
     const { token, relativePath } = deps.uploads.allocate();
+    const blob = deps.blobBase();
+    if (blob) {
+      // Login servers by name: `https://<account>.blob.<suffix>/<container>/<relativePath>?<SAS>`, as az parses it.
+      const scope = { account: BLOB_ACCOUNT, container: UPLOAD_CONTAINER, blob: relativePath };
+      const expiresAt = new Date(deps.clock.now().getTime() + UPLOAD_URL_TTL_MS);
+      const sas = signBlobSas(deps.uploads.sasKey, scope, 'cw', expiresAt);
+      return { uploadUrl: `${blob}/${scope.container}/${relativePath}?${sas}`, relativePath };
+    }
     return { uploadUrl: `${deps.endpoint()}/dockyard/v1/uploads/${token}`, relativePath };
   });
 }

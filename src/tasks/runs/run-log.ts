@@ -1,5 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { createReadStream, existsSync, mkdirSync, openSync, closeSync, writeSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  readFileSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  writeSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { knownSecrets, SecretSet } from '../../shared/index.js';
@@ -106,6 +115,12 @@ export class RunLogs {
     const w = new RunLogWriter(this.fileOf(registryName, runId), this.events, key);
     this.events.once(`done:${key}`, () => this.open.delete(key));
     return w;
+  }
+
+  /** The log written so far (null before the run's first line), for the blob host's ranged reads. */
+  snapshot(registryName: string, runId: string): Buffer | null {
+    const file = this.fileOf(registryName, runId);
+    return existsSync(file) ? readFileSync(file) : null;
   }
 
   exists(registryName: string, runId: string): boolean {

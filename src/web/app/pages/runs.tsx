@@ -50,7 +50,10 @@ function useLiveLog(ctx: RegistryCtx, runId: string): { text: string; error: Err
         method: 'POST',
       });
       const u = new URL(logLink, location.href);
-      const res = await fetch(`${u.pathname}?follow=1`, { signal: abort.signal });
+      // Login servers by name: a Blob SAS URL on the blob host, which the API also serves under /dockyard/v1/blob.
+      const blob = /^([a-z0-9]{3,24})\.blob\./.exec(u.hostname);
+      const path = blob ? `/dockyard/v1/blob/${blob[1]}${u.pathname}${u.search}&follow=1` : `${u.pathname}?follow=1`;
+      const res = await fetch(path, { signal: abort.signal });
       if (!res.ok || !res.body) throw new Error(`The log could not be read (${res.status}).`);
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {
