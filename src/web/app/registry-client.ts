@@ -1,6 +1,14 @@
 import { ApiError } from './api.js';
 import { loadSession } from './session.js';
 
+export interface TagInfo {
+  name: string;
+  digest: string;
+  createdTime: string;
+  lastUpdateTime: string;
+  changeableAttributes?: Record<string, boolean>;
+}
+
 /**
  * The registry's own token flow, through the same-origin proxy (/dashboard/registry/<name>/...): exchange the AAD
  * token for a refresh token, then a scoped access token, then call the data plane with it.
@@ -81,13 +89,19 @@ export class RegistryClient {
     return r.body.repositories ?? [];
   }
 
-  async tags(
-    repo: string,
-  ): Promise<Array<{ name: string; digest: string; createdTime: string; lastUpdateTime: string }>> {
-    const r = await this.get<{
-      tags: Array<{ name: string; digest: string; createdTime: string; lastUpdateTime: string }>;
-    }>(`/acr/v1/${repo}/_tags?orderby=timedesc`, `repository:${repo}:metadata_read`);
+  async tags(repo: string): Promise<Array<TagInfo>> {
+    const r = await this.get<{ tags: TagInfo[] }>(
+      `/acr/v1/${repo}/_tags?orderby=timedesc`,
+      `repository:${repo}:metadata_read`,
+    );
     return r.body.tags ?? [];
+  }
+
+  /** A repository's attributes, with its locks (`changeableAttributes`). */
+  async repository(
+    repo: string,
+  ): Promise<{ changeableAttributes?: Record<string, boolean> } & Record<string, unknown>> {
+    return (await this.get(`/acr/v1/${repo}`, `repository:${repo}:metadata_read`)).body;
   }
 
   async manifest(repo: string, ref: string): Promise<{ manifest: any; digest: string; mediaType: string }> {
