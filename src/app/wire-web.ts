@@ -15,6 +15,15 @@ export async function wireWeb(
     dashboardPlugin({
       authorizer: platform.identity.authorizer,
       loginServerOf: async (name) => (await platform.registries.byName(name))?.login_server ?? null,
+      vaultAccess: async (principal, name) => {
+        const vault = await platform.identity.vault.vault(name);
+        const can = (op: 'get' | 'list' | 'set' | 'delete') =>
+          platform.identity.vault.checkAccess(principal, vault, op).then(
+            () => true,
+            () => false,
+          );
+        return { get: await can('get'), list: await can('list'), set: await can('set'), delete: await can('delete') };
+      },
       relayClient: (peer, headers) => [
         FORWARDED_CLIENT_HEADER,
         relayedClientHeader(clientAddress(peer, headers, platform.config.trustedProxies), relayKey),
