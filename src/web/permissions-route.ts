@@ -14,6 +14,7 @@ export const DASHBOARD_ACTIONS = [
   'Microsoft.ContainerRegistry/registries/tasks/read',
   'Microsoft.ContainerRegistry/registries/tasks/write',
   'Microsoft.ContainerRegistry/registries/tasks/delete',
+  'Microsoft.ContainerRegistry/registries/artifacts/delete',
   'Microsoft.Authorization/roleAssignments/read',
   'Microsoft.Authorization/roleAssignments/write',
   'Microsoft.Authorization/roleAssignments/delete',

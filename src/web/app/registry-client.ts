@@ -84,6 +84,32 @@ export class RegistryClient {
     return { body: body as T, headers: res.headers };
   }
 
+  /** DELETE through the proxy (a tag or a manifest by digest) with a `delete`-scoped token. */
+  async delete(path: string, repo: string): Promise<void> {
+    const tok = await this.token(`repository:${repo}:delete`);
+    const res = await fetch(`${this.base()}${path}`, {
+      method: 'DELETE',
+      headers: { 'x-registry-authorization': `Bearer ${tok}` },
+    });
+    if (!res.ok) {
+      const b = (await res.json().catch(() => ({}))) as { errors?: Array<{ code: string; message: string }> };
+      throw new ApiError(
+        res.status,
+        b.errors?.[0]?.code ?? `HTTP${res.status}`,
+        b.errors?.[0]?.message ?? res.statusText,
+      );
+    }
+    // The cached pull/metadata tokens stay valid; listings are re-read by the page.
+  }
+
+  deleteTag(repo: string, tag: string): Promise<void> {
+    return this.delete(`/acr/v1/${repo}/_tags/${encodeURIComponent(tag)}`, repo);
+  }
+
+  deleteManifest(repo: string, digest: string): Promise<void> {
+    return this.delete(`/v2/${repo}/manifests/${digest}`, repo);
+  }
+
   async repositories(): Promise<string[]> {
     const r = await this.get<{ repositories: string[] | null }>('/acr/v1/_catalog', 'registry:catalog:*');
     return r.body.repositories ?? [];

@@ -1,6 +1,9 @@
 import { formatTime, shortDigest } from '../format.js';
 import { registryClient } from '../registry-client.js';
 import { Crumbs, Show, Table, useLoad } from '../ui.js';
+import { DeleteButton } from '../form.js';
+
+export const ARTIFACT_DELETE = 'Microsoft.ContainerRegistry/registries/artifacts/delete';
 import { regLink, type RegistryCtx } from './registry.js';
 
 export function Repositories({ ctx }: { ctx: RegistryCtx }) {
@@ -61,6 +64,20 @@ export function Tags({ ctx, repo }: { ctx: RegistryCtx; repo: string }) {
               ['Created', (t) => formatTime(t.createdTime)],
               ['Updated', (t) => formatTime(t.lastUpdateTime)],
               ['Locks', (t) => <Locks attrs={t.changeableAttributes} />],
+              [
+                '',
+                (t) =>
+                  ctx.can[ARTIFACT_DELETE] ? (
+                    <DeleteButton
+                      what={`tag ${repo}:${t.name} (the manifest stays)`}
+                      testid={`delete-tag-${t.name}`}
+                      onDelete={async () => {
+                        await registryClient(ctx.name, ctx.registry.loginServer).deleteTag(repo, t.name);
+                        load.reload();
+                      }}
+                    />
+                  ) : null,
+              ],
               ['Pull', (t) => <code class="small">{`${ctx.registry.loginServer}/${repo}:${t.name}`}</code>],
             ]}
           />
