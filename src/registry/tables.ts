@@ -1,6 +1,7 @@
 import type { MigrationSet } from '../storage/index.js';
 import { tokenMigrations, type TokenTables } from './token-tables.js';
 import { lockMigrations, type LockTables } from './locks.js';
+import { dailyStatsMigrations } from './daily-stats.js';
 
 /** The registry module's tables (metadata only; blob bytes live in the BlobStore). */
 export interface RegistryTables extends TokenTables, LockTables {
@@ -155,4 +156,5 @@ export const registryMigrations: MigrationSet = {
   },
   ...tokenMigrations,
   ...lockMigrations,
+  ...dailyStatsMigrations,
 };

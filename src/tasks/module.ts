@@ -1,3 +1,4 @@
+import { runStats, type RunStats } from './runs/run-stats.js';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { dataKeyFile, SecretCipher, systemClock, type Clock, type Logger } from '../shared/index.js';
@@ -44,6 +45,8 @@ export interface TaskModule {
   scheduler: RunScheduler;
   uploads: Uploads;
   plugin: (app: FastifyInstance) => Promise<void>;
+  /** Runs per day by status and run durations of a registry (optionally one task) since an ISO time. */
+  runStats(registryName: string, since: string, task?: string): Promise<RunStats>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -75,6 +78,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     sourcePolicy,
   };
   return {
+    runStats: (registryName, since, task) => runStats(deps.db, registryName, since, task),
     taskStore,
     tasks,
     runs,

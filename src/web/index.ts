@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { errorHandlerFor, type Authorizer } from '../http/index.js';
 import { registerStaticFiles } from './static-files.js';
 import { registerRegistryProxy, type ClientRelay, type LoginServerLookup } from './registry-proxy.js';
+import { registerAggregatesRoute, type AggregateSources } from './aggregates-route.js';
 import { registerPermissionsRoute, registerVaultPermissionsRoute, type VaultAccess } from './permissions-route.js';
 
 export { DASHBOARD_CSP, DASHBOARD_DIST, DASHBOARD_PREFIX, resolveStatic } from './static-files.js';
 export { REGISTRY_PROXY_PREFIX, isLoopback, type ClientRelay, type LoginServerLookup } from './registry-proxy.js';
 export { DASHBOARD_ACTIONS, type VaultAccess } from './permissions-route.js';
+export type { AggregateSources, DayActivity, RunAggregates } from './aggregates-route.js';
 
 export interface DashboardDeps {
   authorizer: Authorizer;
@@ -15,6 +17,8 @@ export interface DashboardDeps {
   relayClient: ClientRelay;
   /** The caller's secret operations on a vault (the dashboard hides what Key Vault would refuse). */
   vaultAccess?: VaultAccess;
+  /** The charts' data (`/dockyard/v1/aggregates`). */
+  aggregates?: AggregateSources;
   /** The built app's folder (defaults to src/web/dist). */
   root?: string;
 }
@@ -26,6 +30,7 @@ export function dashboardPlugin(deps: DashboardDeps) {
     registerStaticFiles(app, deps.root);
     registerPermissionsRoute(app, deps.authorizer);
     if (deps.vaultAccess) registerVaultPermissionsRoute(app, deps.vaultAccess);
+    if (deps.aggregates) registerAggregatesRoute(app, deps.authorizer, deps.aggregates);
     registerRegistryProxy(app, deps.loginServerOf, deps.relayClient);
   };
 }

@@ -8,6 +8,7 @@ import { Run, Runs } from './runs.js';
 import { AccessTokens } from './access-tokens.js';
 import { Webhooks } from './webhooks.js';
 import { Usage } from './usage.js';
+import { RegistryCharts } from './activity-charts.js';
 import { RegistryActions } from './registry-actions.js';
 
 export interface RegistryCtx {
@@ -65,6 +66,7 @@ export function Registry({ rg, name, rest }: { rg: string; name: string; rest: s
             </nav>
             {tab === '' ? <RegistryProperties r={registry} /> : null}
             {tab === '' ? <RegistryActions ctx={ctx} reload={load.reload} /> : null}
+            {tab === '' ? <RegistryCharts ctx={ctx} /> : null}
             {tab === '' ? <Usage ctx={ctx} /> : null}
             {tab === 'tokens' ? <AccessTokens ctx={ctx} /> : null}
             {tab === 'webhooks' ? <Webhooks ctx={ctx} /> : null}

@@ -6,6 +6,7 @@ import { Crumbs, ErrorBox, Fields, Json, Show, Status, Table, useLoad } from '..
 import { regLink, type RegistryCtx } from './registry.js';
 import { Runs } from './runs.js';
 import { TaskForm, taskFields } from './task-form.js';
+import { RunCharts } from './activity-charts.js';
 
 const SCHEDULE_RUN = 'Microsoft.ContainerRegistry/registries/scheduleRun/action';
 const TASK_DELETE = 'Microsoft.ContainerRegistry/registries/tasks/delete';
@@ -34,6 +35,8 @@ export function Tasks({ ctx }: { ctx: RegistryCtx }) {
           />
         )}
       </Show>
+      <h3>Monitoring</h3>
+      <RunCharts ctx={ctx} />
     </>
   );
 }
@@ -200,6 +203,8 @@ export function Task({ ctx, task }: { ctx: RegistryCtx; task: string }) {
                   ],
                 ]}
               />
+              <h4>Monitoring</h4>
+              <RunCharts ctx={ctx} task={t.name} />
               <h4>Recent runs</h4>
               <Runs ctx={ctx} task={t.name} top={10} />
               <p>
