@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunContext, RunExecutor, RunOutcome } from '../../../src/tasks/index.js';
+import type { RunExecutor, RunOutcome } from '../../../src/tasks/index.js';
 import { DailyStats, utcDay } from '../../../src/registry/index.js';
 import { startRegistryHarness, pushImage, type RegistryHarness } from '../../conformance/registry-harness.js';
 import { buildDashboard, launchChromium, screenshot, signIn, waitForText, type Browser } from './browser.js';
@@ -11,7 +11,7 @@ import { buildDashboard, launchChromium, screenshot, signIn, waitForText, type B
 /** Every other run fails; each takes a little while so durations are measurable. */
 class AlternatingExecutor implements RunExecutor {
   n = 0;
-  async execute(_ctx: RunContext): Promise<RunOutcome> {
+  async execute(): Promise<RunOutcome> {
     const i = this.n++;
     await new Promise((r) => setTimeout(r, 200 + 100 * i));
     return i % 2 ? { status: 'Failed', errorMessage: 'step failed' } : { status: 'Succeeded' };
