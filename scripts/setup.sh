@@ -25,7 +25,7 @@ done
 RUNTIME_PACKAGES=(git docker.io runc busybox-static bash-static)
 # The tests also drive: skopeo/podman and the reference registry (conformance and client e2e), Go + sprig (the template
 # differential test), chromium (dashboard e2e), the Azure CLI and openssl (az e2e, TLS certificates).
-TEST_PACKAGES=(skopeo podman docker-registry golang-go golang-github-masterminds-sprig-dev chromium azure-cli openssl)
+TEST_PACKAGES=(skopeo podman docker-registry golang-go golang-github-masterminds-sprig-dev chromium azure-cli openssl bsdutils)
 
 APT_PACKAGES=("${RUNTIME_PACKAGES[@]}")
 if [ "$with_tests" -eq 1 ]; then APT_PACKAGES+=("${TEST_PACKAGES[@]}"); fi

@@ -2,6 +2,8 @@ import { createGzip } from 'node:zlib';
 import { statSync } from 'node:fs';
 import type { ApiClient } from './client.js';
 import { CliError } from './errors.js';
+import { putWithProgress } from './upload-put.js';
+import type { Progress } from './progress.js';
 
 const ALWAYS_EXCLUDED = ['.git', '.gitignore', '.hg', '.svn', '.bzr'];
 
@@ -16,6 +18,7 @@ export async function uploadSource(
   keepFile: string,
   apiVersion: string,
   info: (m: string) => void,
+  progress?: Progress,
 ): Promise<string> {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
     throw new CliError('CliUsage', `The context '${dir}' is not a directory.`, 2);
@@ -32,11 +35,14 @@ export async function uploadSource(
   info(`Uploading archived source code from '${dir}'...`);
   const name = registryId.split('/').pop();
   info(`Sending context (${(body.length / 1024).toFixed(3)} KiB) to registry: ${name}...`);
-  const res = await fetch(uploadUrl, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/gzip', 'x-ms-blob-type': 'BlockBlob' },
+  const bar = progress?.bar('Uploading context', body.length);
+  const res = await putWithProgress(
+    uploadUrl,
     body,
-  });
-  if (!res.ok) throw new CliError('UploadFailed', `Uploading the source failed: ${res.status} ${await res.text()}`);
+    { 'content-type': 'application/gzip', 'x-ms-blob-type': 'BlockBlob' },
+    (n) => bar?.update(n),
+  );
+  bar?.done();
+  if (res.status >= 300) throw new CliError('UploadFailed', `Uploading the source failed: ${res.status} ${res.text}`);
   return relativePath;
 }
