@@ -151,6 +151,20 @@ test(
     assert.match(task, /t1: 0 2 \* \* \* \(Enabled\)/);
     assert.match(task, /timeout: 60/);
     await screenshot(page, '34-form-task-created');
+    // Edit it (a PATCH of what the form shows): a new schedule, the identity kept.
+    await open(page, 'update-task');
+    assert.match(await page.inputValue('[data-testid=update-task] [data-testid=yaml-editor]'), /timeout: 60/);
+    await page.fill('[data-testid=update-task] input[name=schedule]', '30 3 * * *');
+    await waitForText(page, '[data-testid=update-task] [data-testid=yaml-issues]', /valid task file/);
+    await page.click('[data-testid=update-task-submit]');
+    await waitForText(page, '[data-testid=task]', /t1: 30 3 \* \* \* \(Enabled\)/);
+    const saved = (
+      await h.ts.api(
+        `/subscriptions/${h.ts.sub}/resourceGroups/rg1/providers/Microsoft.ContainerRegistry/registries/formsbase/tasks/nightly?api-version=2019-06-01-preview`,
+      )
+    ).json;
+    assert.equal(saved.identity.type, 'SystemAssigned');
+    assert.equal((saved.properties ?? saved).trigger.timerTriggers[0].schedule, '30 3 * * *');
     // And run it from its page.
     await page.click('[data-testid=run-task]');
     await waitForText(page, '[data-testid=run-status]', /Succeeded/);

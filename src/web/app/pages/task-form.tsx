@@ -19,6 +19,7 @@ interface TaskFields {
   credServer: string;
   credIdentity: string;
   schedule: string;
+  timerName: string;
   baseImageTrigger: boolean;
   timeout: string;
 }
@@ -43,49 +44,51 @@ export function taskFields(t: any): TaskFields {
     credServer: server ?? '',
     credIdentity: cred?.identity ?? '',
     schedule: (t.trigger?.timerTriggers ?? [])[0]?.schedule ?? '',
+    timerName: (t.trigger?.timerTriggers ?? [])[0]?.name ?? 't1',
     baseImageTrigger: t.trigger?.baseImageTrigger?.status === 'Enabled',
     timeout: String(t.timeout ?? 3600),
   };
 }
 
-/** The ARM body `acr task create` would send for the same choices (EncodedTask step). */
-export function taskBody(f: TaskFields, location: string): Record<string, unknown> {
+/**
+ * The ARM body: for a create, what `acr task create` sends (EncodedTask step); for an update, a PATCH of only what the
+ * form edits, so step values, secrets, source triggers and the platform of the task are kept.
+ */
+export function taskBody(f: TaskFields, location: string, update = false): Record<string, unknown> {
   const identity =
     f.identity === '[system]'
       ? { type: 'SystemAssigned' }
       : f.identity
         ? { type: 'UserAssigned', userAssignedIdentities: { [f.identity]: {} } }
         : { type: 'None' };
-  return {
-    location,
-    identity,
-    properties: {
-      status: f.status,
-      platform: { os: 'linux', architecture: 'amd64' },
-      agentConfiguration: { cpu: 2 },
-      timeout: Number(f.timeout) || 3600,
-      step: {
-        type: 'EncodedTask',
-        encodedTaskContent: encode(f.yaml),
-        values: [],
-        contextPath: f.context.trim() || null,
-      },
-      trigger: {
-        ...(f.schedule.trim()
-          ? { timerTriggers: [{ name: 't1', schedule: f.schedule.trim(), status: 'Enabled' }] }
-          : {}),
-        baseImageTrigger: f.baseImageTrigger
-          ? { baseImageTriggerType: 'Runtime', name: 'defaultBaseimageTriggerName', status: 'Enabled' }
-          : null,
-      },
-      credentials: {
-        sourceRegistry: { loginMode: 'Default' },
-        customRegistries: f.credServer.trim()
-          ? { [f.credServer.trim()]: { identity: f.credIdentity.trim() || '[system]' } }
-          : {},
-      },
+  const properties = {
+    status: f.status,
+    timeout: Number(f.timeout) || 3600,
+    step: {
+      type: 'EncodedTask',
+      encodedTaskContent: encode(f.yaml),
+      contextPath: f.context.trim() || null,
+      ...(update ? {} : { values: [] }),
     },
+    trigger: {
+      timerTriggers: f.schedule.trim()
+        ? [{ name: f.timerName || 't1', schedule: f.schedule.trim(), status: 'Enabled' }]
+        : update
+          ? null
+          : undefined,
+      baseImageTrigger: f.baseImageTrigger
+        ? { baseImageTriggerType: 'Runtime', name: 'defaultBaseimageTriggerName', status: 'Enabled' }
+        : null,
+    },
+    credentials: {
+      ...(update ? {} : { sourceRegistry: { loginMode: 'Default' } }),
+      customRegistries: f.credServer.trim()
+        ? { [f.credServer.trim()]: { identity: f.credIdentity.trim() || '[system]' } }
+        : {},
+    },
+    ...(update ? {} : { platform: { os: 'linux', architecture: 'amd64' }, agentConfiguration: { cpu: 2 } }),
   };
+  return update ? { identity, properties } : { location, identity, properties };
 }
 
 /**
@@ -113,6 +116,7 @@ export function TaskForm({
       credServer: '',
       credIdentity: '',
       schedule: '',
+      timerName: 't1',
       baseImageTrigger: false,
       timeout: '3600',
     },
@@ -126,8 +130,8 @@ export function TaskForm({
   const save = () =>
     a.run(async () => {
       await arm(`${ctx.registry.id}/tasks/${encodeURIComponent(f.name)}`, V.tasks, {
-        method: 'PUT',
-        body: taskBody(f, ctx.registry.location),
+        method: editing ? 'PATCH' : 'PUT',
+        body: taskBody(f, ctx.registry.location, editing),
       });
       onDone(f.name);
     });
