@@ -31,6 +31,7 @@ before(async () => {
   };
   await pushImage(h, 'app/web', 'v1', h.adminBasic);
   await pushImage(h, 'app/web', 'v2', h.adminBasic, [Buffer.from('two')]);
+  await pushImage(h, 'app/old', 'v1', h.adminBasic, [Buffer.from('old')]);
   await ok('keyvault', 'create', '-g', 'rg1', '-n', 'formsvault');
   reader = (await h.ts.api('/dockyard/v1/servicePrincipals', { method: 'POST', body: { displayName: 'reader' } })).json;
   await ok(
@@ -212,6 +213,13 @@ test('delete a tag; the other tag stays', { timeout: 120_000 }, async () => {
     ['v2'],
   );
   await screenshot(page, '36-form-tag-deleted');
+  // A manifest deleted from its page takes its tags with it.
+  await page.goto(`${h.ts.endpoint}/dashboard/#/rg/rg1/registries/formsbase/repositories/app%2Fold/manifests/v1`);
+  await page.waitForSelector('[data-testid=manifest-digest]');
+  await page.click('[data-testid=delete-manifest]');
+  await waitForText(page, 'main', /No tags\./);
+  const gone = await h.fetch('/v2/app/old/manifests/v1', { auth: h.adminBasic });
+  assert.equal(gone.status, 404);
   await page.close();
 });
 
