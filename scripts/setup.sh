@@ -25,9 +25,10 @@ done
 RUNTIME_PACKAGES=(git docker.io runc busybox-static bash-static)
 # The tests also drive: skopeo/podman and the reference registry (conformance and client e2e), Go + sprig (the template
 # differential test), chromium (dashboard e2e), the Azure CLI and openssl (az e2e, TLS certificates), PostgreSQL 15
-# (the metadata suites on both engines) and haproxy (the load balancer in front of several API nodes in cluster tests).
+# (the metadata suites on both engines), haproxy (the load balancer in front of several API nodes in cluster tests)
+# and bsdutils (`script`: CLI progress under a pty).
 TEST_PACKAGES=(skopeo podman docker-registry golang-go golang-github-masterminds-sprig-dev chromium azure-cli openssl
-  postgresql-15 haproxy)
+  postgresql-15 haproxy bsdutils)
 
 APT_PACKAGES=("${RUNTIME_PACKAGES[@]}")
 if [ "$with_tests" -eq 1 ]; then APT_PACKAGES+=("${TEST_PACKAGES[@]}"); fi

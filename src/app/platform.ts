@@ -274,7 +274,7 @@ export async function buildPlatform(
     subscriptionId,
     verifyBearer: (t) => identity.identity.verifyAccessToken(t, [RESOURCES.management]),
   });
-  await wireWeb(platform, relayKey);
+  await wireWeb(platform, relayKey, registry);
   // Hosts entries and engine trust exist while this server runs.
   if (names) platform.onClose.push(() => names.release());
   return platform;

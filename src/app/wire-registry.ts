@@ -97,7 +97,7 @@ export async function wireRegistry(
   platform.listeners.setHandler(
     metrics ? instrumentRegistryHandler(registry.handler, metrics, dataPlaneRoute) : registry.handler,
   );
-  // Webhooks are counted here; scope maps and tokens join once their module exists (docs/designs/webhooks-retention.md).
+  // Webhooks are counted here; the registry module adds its own scope maps and tokens (docs/designs/webhooks-retention.md).
   const extraUsages = async (reg: RegistryInfo) => [
     {
       name: 'Webhooks',

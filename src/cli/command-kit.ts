@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { ApiClient } from './client.js';
 import { CliError } from './errors.js';
 import { applyQuery, formatOutput, OUTPUT_FORMATS, type OutputFormat, type TableTransformer } from './output.js';
+import { Progress, progressEnabled } from './progress.js';
 
 export interface GlobalOptions {
   output: OutputFormat;
@@ -19,6 +20,8 @@ export interface CommandContext {
   emit(result: unknown, table?: TableTransformer): void;
   info(msg: string): void;
   warn(msg: string): void;
+  /** Progress bars and spinners on stderr (no-ops unless stdout and stderr are terminals and output is for people). */
+  progress: Progress;
 }
 
 export type Action = (ctx: CommandContext, ...args: string[]) => Promise<unknown> | unknown;
@@ -46,8 +49,10 @@ export function leaf(
     const opts = command.opts() as CommandContext['opts'];
     const positional = raw.slice(0, -2).map((v) => v as string);
     let client: ApiClient | undefined;
+    const outputExplicit = command.getOptionValueSource('output') !== 'default' || !!process.env.DOCKYARD_OUTPUT;
     const ctx: CommandContext = {
       opts,
+      progress: new Progress(progressEnabled({ ...opts, outputExplicit })),
       client: () =>
         (client ??= new ApiClient(undefined, opts.debug ? (m) => process.stderr.write(`DEBUG: ${m}\n`) : undefined)),
       emit(result, t) {

@@ -1,6 +1,7 @@
 import type { ApiClient } from './client.js';
 import { CliError } from './errors.js';
 import { trustLocalServer } from './acr-auth.js';
+import type { Progress } from './progress.js';
 
 const TERMINAL = ['Succeeded', 'Failed', 'Canceled', 'Error', 'Timeout'];
 
@@ -11,7 +12,9 @@ export async function streamRun(
   runId: string,
   apiVersion: string,
   out: NodeJS.WritableStream = process.stdout,
+  progress?: Progress,
 ): Promise<Record<string, unknown>> {
+  if (progress?.enabled) await whileQueued(client, registryId, runId, apiVersion, progress);
   const { logLink } = await client.request<{ logLink: string }>(`${registryId}/runs/${runId}/listLogSasUrl`, {
     method: 'POST',
     query: { 'api-version': apiVersion },
@@ -39,7 +42,27 @@ export async function streamRun(
   throw new CliError('RunFailed', `Run failed${run.runErrorMessage ? `: ${String(run.runErrorMessage)}` : ''}`);
 }
 
-/** az's list-runs table. */
+/** On a terminal: a spinner while the run waits in the queue for an agent (its log starts once it runs). */
+async function whileQueued(
+  client: ApiClient,
+  registryId: string,
+  runId: string,
+  apiVersion: string,
+  progress: Progress,
+  pollMs = 500,
+): Promise<void> {
+  const get = () =>
+    client.request<Record<string, unknown>>(`${registryId}/runs/${runId}`, { query: { 'api-version': apiVersion } });
+  let run = await get();
+  if (String(run.status) !== 'Queued') return;
+  const spin = progress.spinner(`Run ${runId} is queued, waiting for an agent`);
+  while (String(run.status) === 'Queued') {
+    await new Promise((r) => setTimeout(r, pollMs));
+    run = await get();
+  }
+  spin.stop(`Run ${runId} started.`);
+}
+
 /**
  * `--no-logs` as az has it (get_run_with_polling): wait for the run without streaming its log, return the final run, and
  * fail (exit 1) when it ended unsuccessfully.
@@ -51,12 +74,16 @@ export async function waitForRun(
   runId: string,
   apiVersion: string,
   pollMs = 1000,
+  progress?: Progress,
 ): Promise<Record<string, unknown>> {
+  const spin = progress?.spinner(`Run ${runId}: waiting`);
   for (;;) {
     const run = await client.request<Record<string, unknown>>(`${registryId}/runs/${runId}`, {
       query: { 'api-version': apiVersion },
     });
     const status = String(run.status);
+    spin?.label(`Run ${runId}: ${status}`);
+    if (TERMINAL.includes(status)) spin?.stop();
     if (status === 'Succeeded') return run;
     if (TERMINAL.includes(status)) {
       throw new CliError(

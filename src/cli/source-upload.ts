@@ -3,6 +3,8 @@ import { statSync } from 'node:fs';
 import type { ApiClient } from './client.js';
 import { CliError } from './errors.js';
 import { trustLocalServer } from './acr-auth.js';
+import { putWithProgress } from './upload-put.js';
+import type { Progress } from './progress.js';
 
 const ALWAYS_EXCLUDED = ['.git', '.gitignore', '.hg', '.svn', '.bzr'];
 
@@ -17,6 +19,7 @@ export async function uploadSource(
   keepFile: string,
   apiVersion: string,
   info: (m: string) => void,
+  progress?: Progress,
 ): Promise<string> {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
     throw new CliError('CliUsage', `The context '${dir}' is not a directory.`, 2);
@@ -34,11 +37,14 @@ export async function uploadSource(
   const name = registryId.split('/').pop();
   info(`Sending context (${(body.length / 1024).toFixed(3)} KiB) to registry: ${name}...`);
   await trustLocalServer(uploadUrl);
-  const res = await fetch(uploadUrl, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/gzip', 'x-ms-blob-type': 'BlockBlob' },
+  const bar = progress?.bar('Uploading context', body.length);
+  const res = await putWithProgress(
+    uploadUrl,
     body,
-  });
-  if (!res.ok) throw new CliError('UploadFailed', `Uploading the source failed: ${res.status} ${await res.text()}`);
+    { 'content-type': 'application/gzip', 'x-ms-blob-type': 'BlockBlob' },
+    (n) => bar?.update(n),
+  );
+  bar?.done();
+  if (res.status >= 300) throw new CliError('UploadFailed', `Uploading the source failed: ${res.status} ${res.text}`);
   return relativePath;
 }

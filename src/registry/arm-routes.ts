@@ -6,6 +6,7 @@ import type { RegistryDirectory, RegistryInfo } from './ports.js';
 import { registerTokenArmRoutes } from './token-arm-routes.js';
 import type { ScopeMaps } from './scope-maps.js';
 import type { RegistryTokens } from './repo-tokens.js';
+import { scopeMapLimit, tokenLimit } from './sku-limits.js';
 
 const BASE = '/subscriptions/:sub/resourcegroups/:rg/providers/Microsoft.ContainerRegistry/registries/:name';
 type P = { sub: string; rg: string; name: string };
@@ -63,7 +64,16 @@ export function registryArmRoutes(deps: RegistryArmDeps): FastifyPluginAsync {
         currentValue: await deps.storageBytes(reg.name),
         unit: 'Bytes',
       };
-      return { value: [size, ...((await deps.extraUsages?.(reg)) ?? [])] };
+      const counts: Usage[] = [
+        {
+          name: 'ScopeMaps',
+          limit: scopeMapLimit(reg.sku),
+          currentValue: await deps.scopeMaps.count(reg),
+          unit: 'Count',
+        },
+        { name: 'Tokens', limit: tokenLimit(reg.sku), currentValue: await deps.repoTokens.count(reg), unit: 'Count' },
+      ];
+      return { value: [size, ...((await deps.extraUsages?.(reg)) ?? []), ...counts] };
     });
     app.post<{ Params: P }>(`${BASE}/regenerateCredential`, async (req) => {
       requireApiVersion(req, deps.apiVersions);

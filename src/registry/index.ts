@@ -21,6 +21,7 @@ export { isRepositoryName, validateRepositoryName } from './names.js';
 export { MT as MEDIA_TYPES } from './media-types.js';
 export type { GcResult } from './gc.js';
 export { INCLUDED_STORAGE, type Usage } from './arm-routes.js';
+export { DailyStats, utcDay, type DailyTraffic } from './daily-stats.js';
 export { importImage, parseImageRef, type ImageRef, type ImportResult } from './import-image.js';
 export { memoryKeyStore, type RegistryKeyStore } from './registry-keys.js';
 export { GC_LEASE, type GcLeases } from './gc.js';

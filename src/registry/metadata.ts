@@ -454,6 +454,16 @@ export class RegistryMetadata {
     return Number(blobs.rows[0]?.total ?? 0) + Number(manifests.rows[0]?.total ?? 0);
   }
 
+  /** Bytes each repository references (its blob links and manifests), largest first. */
+  async repositoryBytes(registry: string): Promise<Array<{ repository: string; bytes: number }>> {
+    const r = await sql<{ repository: string; bytes: number }>`
+      select repository, sum(size) as bytes from (
+        select repository, size from reg_blob_links where registry = ${registry}
+        union all select repository, size from reg_manifests where registry = ${registry})
+      group by repository order by bytes desc, repository limit 500`.execute(this.db);
+    return r.rows.map((x) => ({ repository: x.repository, bytes: Number(x.bytes) }));
+  }
+
   /** Removes everything a deleted registry owned (blobs are then collected by GC). */
   async purgeRegistry(registry: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {

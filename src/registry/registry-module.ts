@@ -16,6 +16,7 @@ import { TokenService } from './token-service.js';
 import { ScopeMaps } from './scope-maps.js';
 import { RegistryTokens } from './repo-tokens.js';
 import { RegistryLocks } from './locks.js';
+import { DailyStats, teeObserver } from './daily-stats.js';
 import type { RegistryDeps, RegistryLimits } from './context.js';
 import type { RegistryTables } from './tables.js';
 import type { Kysely } from 'kysely';
@@ -47,6 +48,8 @@ export interface RegistryModuleOptions {
    * blob being linked here (docs/designs/several-nodes.md). Off: the in-process digest locks alone (one node).
    */
   digestMarks?: boolean;
+  /** How often the per-day push/pull counts are written (ms; 0: only on read and close). */
+  dailyStatsFlushMs?: number;
 }
 
 export interface RegistryModule {
@@ -67,6 +70,10 @@ export interface RegistryModule {
   /** Changeable attributes (locks); `acr import` honours them too. */
   repoLocks: RegistryLocks;
   gc: GarbageCollector;
+  /** Pushes, pulls and storage per registry and day (the dashboard's charts). */
+  dailyStats: DailyStats;
+  /** Bytes referenced by each repository (blobs and manifests; a blob shared by two repositories counts in both). */
+  repositoryBytes(registry: string): Promise<Array<{ repository: string; bytes: number }>>;
   /** The ARM plugin for `listCredentials` / `regenerateCredential`, scope maps, tokens and `generateCredentials`. */
   armRoutes(
     authorizer: Authorizer,
@@ -106,6 +113,13 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     o.leases,
     marks,
   );
+  const dailyStats = new DailyStats(
+    o.db,
+    (r) => metadata.storageBytesOf(r),
+    clock,
+    (err) => log.error({ err }, 'daily registry stats flush failed'),
+    o.dailyStatsFlushMs,
+  );
   const stats = { abandoned: 0 };
   const hooks: NonNullable<RegistryDeps['hooks']> = {};
   const handler = createDataPlane({
@@ -122,7 +136,7 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     log,
     stats,
     hooks,
-    observer: o.observer,
+    observer: teeObserver(o.observer, dailyStats),
   });
   if ((o.gcIntervalMs ?? 600_000) > 0) gc.start(o.gcIntervalMs ?? 600_000);
   const stopBackfill = new AbortController();
@@ -149,6 +163,8 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
     repoTokens,
     repoLocks,
     gc,
+    dailyStats,
+    repositoryBytes: (r) => metadata.repositoryBytes(r),
     armRoutes: (authorizer, apiVersions, extraUsages) =>
       registryArmRoutes({
         directory: o.directory,
@@ -162,6 +178,7 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
       }),
     async purgeRegistry(registryId) {
       await metadata.purgeRegistry(registryId.split('/').pop()!);
+      await dailyStats.purgeRegistry(registryId.split('/').pop()!);
       await repoTokens.purgeRegistry(registryId);
       await scopeMaps.purgeRegistry(registryId);
       await repoLocks.purgeRegistry(registryId.split('/').pop()!);
@@ -171,6 +188,7 @@ export async function createRegistryModule(o: RegistryModuleOptions): Promise<Re
       stopBackfill.abort();
       await backfilled;
       gc.stop();
+      await dailyStats.close();
     },
   };
 }

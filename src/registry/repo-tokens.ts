@@ -4,6 +4,7 @@ import { DockyardError, secretsEqual, type Principal } from '../shared/index.js'
 import type { SqlDatabase } from '../storage/index.js';
 import type { RegistryTables } from './tables.js';
 import type { RegistryInfo } from './ports.js';
+import { quotaExceeded, tokenLimit } from './sku-limits.js';
 import { grantedBy, type ScopeMaps } from './scope-maps.js';
 
 export type TokenPasswordName = 'password1' | 'password2';
@@ -169,13 +170,7 @@ export class RegistryTokens {
         .where('name', '=', existing.name)
         .execute();
     } else {
-      const count = await this.db
-        .selectFrom('reg_tokens')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('registry_id', '=', key(registry))
-        .executeTakeFirstOrThrow();
-      if (Number(count.n) >= 50_000)
-        throw new DockyardError('QuotaExceeded', 'The registry has reached its limit of tokens.');
+      if ((await this.count(registry)) >= tokenLimit(registry.sku)) throw quotaExceeded('tokens', registry.sku);
       await this.db
         .insertInto('reg_tokens')
         .values({
@@ -194,6 +189,15 @@ export class RegistryTokens {
         .execute();
     }
     return { token: await this.get(registry, name), created: !existing };
+  }
+
+  async count(registry: RegistryInfo): Promise<number> {
+    const r = await this.db
+      .selectFrom('reg_tokens')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('registry_id', '=', key(registry))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
   async delete(registry: RegistryInfo, name: string): Promise<boolean> {

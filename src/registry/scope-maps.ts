@@ -3,6 +3,7 @@ import { DockyardError } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import type { RegistryTables } from './tables.js';
 import type { RegistryInfo } from './ports.js';
+import { quotaExceeded, scopeMapLimit } from './sku-limits.js';
 
 export interface ScopeMap {
   name: string;
@@ -194,13 +195,7 @@ export class ScopeMaps {
         .where(sql<string>`lower(name)`, '=', name.toLowerCase())
         .execute();
     } else {
-      const count = await this.db
-        .selectFrom('reg_scope_maps')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('registry_id', '=', key(registry))
-        .executeTakeFirstOrThrow();
-      if (Number(count.n) >= 50_000)
-        throw new DockyardError('QuotaExceeded', 'The registry has reached its limit of scope maps.');
+      if ((await this.count(registry)) >= scopeMapLimit(registry.sku)) throw quotaExceeded('scopeMaps', registry.sku);
       await this.db
         .insertInto('reg_scope_maps')
         .values({
@@ -213,6 +208,16 @@ export class ScopeMaps {
         .execute();
     }
     return { map: await this.get(registry, name), created: !existing };
+  }
+
+  /** User-defined maps of a registry (the built-in system maps do not count against the SKU's limit). */
+  async count(registry: RegistryInfo): Promise<number> {
+    const r = await this.db
+      .selectFrom('reg_scope_maps')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('registry_id', '=', key(registry))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 
   /** Deletes a user-defined map; false when it does not exist. The caller checks that no token uses it. */

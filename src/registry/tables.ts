@@ -2,6 +2,7 @@ import { columnTypes, type MigrationSet } from '../storage/index.js';
 import { tokenMigrations, type TokenTables } from './token-tables.js';
 import { lockMigrations, type LockTables } from './locks.js';
 import { digestMarkMigrations } from './digest-marks.js';
+import { dailyStatsMigrations } from './daily-stats.js';
 
 /** The registry module's tables (metadata only; blob bytes live in the BlobStore). */
 export interface RegistryTables extends TokenTables, LockTables {
@@ -157,4 +158,5 @@ export const registryMigrations: MigrationSet = {
   ...tokenMigrations,
   ...lockMigrations,
   ...digestMarkMigrations,
+  ...dailyStatsMigrations,
 };

@@ -1,4 +1,5 @@
 export { createTaskModule, type TaskModule, type TaskModuleDeps } from './module.js';
+export type { RunStats } from './runs/run-stats.js';
 export { taskMigrations, type TaskTables } from './resources/tables.js';
 export type { TaskIdentityPort, RegistryRef } from './resources/task-service.js';
 export type { RegistryLookup } from './routes/context.js';

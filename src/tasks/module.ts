@@ -1,3 +1,4 @@
+import { runStats, type RunStats } from './runs/run-stats.js';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { dataKeyFile, SecretCipher, systemClock, type Clock, type Logger } from '../shared/index.js';
@@ -61,6 +62,8 @@ export interface TaskModule {
   /** The blob host's handler (uploads and run logs by SAS); the named front routes `<account>.blob.<suffix>` to it. */
   blobHost: BlobHandler;
   plugin: (app: FastifyInstance) => Promise<void>;
+  /** Runs per day by status and run durations of a registry (optionally one task) since an ISO time. */
+  runStats(registryName: string, since: string, task?: string): Promise<RunStats>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -102,6 +105,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
     sourcePolicy,
   };
   return {
+    runStats: (registryName, since, task) => runStats(deps.db, registryName, since, task),
     taskStore,
     tasks,
     runs,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { DockyardError, parseResourceId } from '../shared/index.js';
+import { DockyardError, parseResourceId, type Principal } from '../shared/index.js';
 import { requirePrincipal, type Authorizer } from '../http/index.js';
 
 /** The actions the dashboard asks about by default (it hides what the caller may not do). */
@@ -14,12 +14,33 @@ export const DASHBOARD_ACTIONS = [
   'Microsoft.ContainerRegistry/registries/tasks/read',
   'Microsoft.ContainerRegistry/registries/tasks/write',
   'Microsoft.ContainerRegistry/registries/tasks/delete',
+  'Microsoft.ContainerRegistry/registries/artifacts/delete',
   'Microsoft.Authorization/roleAssignments/read',
   'Microsoft.Authorization/roleAssignments/write',
   'Microsoft.Authorization/roleAssignments/delete',
 ];
 
 const MAX_ACTIONS = 50;
+
+/** What the caller may do with a vault's secrets (Key Vault's own rules: access policies or RBAC data actions). */
+export type VaultAccess = (
+  principal: Principal,
+  vaultName: string,
+) => Promise<Record<'get' | 'list' | 'set' | 'delete', boolean>>;
+
+/**
+ * `GET /dockyard/v1/permissions/vault/<name>`: the secret operations the caller may perform on a vault, decided by
+ * the vault's own checks (so the dashboard shows "Set secret" only to principals Key Vault would accept).
+ */
+export function registerVaultPermissionsRoute(app: FastifyInstance, access: VaultAccess): void {
+  app.get<{ Params: { name: string } }>('/dockyard/v1/permissions/vault/:name', async (req) => {
+    const principal = requirePrincipal(req);
+    const name = req.params.name;
+    if (!/^[a-zA-Z0-9-]{3,24}$/.test(name))
+      throw new DockyardError('InvalidParameter', `The vault name '${name}' is invalid.`);
+    return { vault: name, allowed: await access(principal, name) };
+  });
+}
 
 /**
  * `GET /dockyard/v1/permissions?scope=<resource id>[&actions=a,b]`: which of the actions the caller may perform on

@@ -21,6 +21,8 @@ const FORWARDED_RESPONSE = [
   'cache-control',
 ];
 const ALLOWED_PATH = /^\/(v2\/|acr\/v1\/|oauth2\/(exchange|token)$)/;
+/** The deletes the dashboard offers: a tag (`acr/v1/<repo>/_tags/<tag>`) and a manifest (`v2/<repo>/manifests/<digest>`). */
+const DELETABLE = /^\/(acr\/v1\/.+\/_tags\/[^/]+|v2\/.+\/manifests\/sha256:[a-f0-9]{64})$/;
 
 export function isLoopback(ip: string | undefined): boolean {
   if (!ip) return false;
@@ -34,14 +36,14 @@ export function isLoopback(ip: string | undefined): boolean {
  * `x-registry-authorization` (the API's own authenticator owns `Authorization`). Only loopback clients are served.
  * The proxy connects from the server's own address, so it relays the browser's address in a header only the server
  * can sign (`relay`): the registry's network rules (public access, default action, IP rules) judge the browser exactly
- * as on a direct call. Reads and token calls only.
+ * as on a direct call. Reads, token calls, and tag/manifest deletes (the registry token's `delete` scope decides).
  */
 export function registerRegistryProxy(app: FastifyInstance, lookup: LoginServerLookup, relay: ClientRelay): void {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
     scope.route({
-      method: ['GET', 'HEAD', 'POST'],
+      method: ['GET', 'HEAD', 'POST', 'DELETE'],
       url: `${REGISTRY_PROXY_PREFIX}*`,
       handler: async (req, reply) => {
         if (!isLoopback(req.socket.remoteAddress)) throw new DockyardError('DashboardProxyForbidden');
@@ -50,7 +52,11 @@ export function registerRegistryProxy(app: FastifyInstance, lookup: LoginServerL
         const name = decodeURIComponent(slash < 0 ? raw : raw.slice(0, slash));
         const path = slash < 0 ? '/' : raw.slice(slash);
         const pathOnly = path.split('?')[0];
-        if (!ALLOWED_PATH.test(pathOnly) || (req.method === 'POST' && !pathOnly.startsWith('/oauth2/'))) {
+        if (
+          !ALLOWED_PATH.test(pathOnly) ||
+          (req.method === 'POST' && !pathOnly.startsWith('/oauth2/')) ||
+          (req.method === 'DELETE' && !DELETABLE.test(pathOnly))
+        ) {
           throw new DockyardError(
             'InvalidParameter',
             `The dashboard proxy does not forward ${req.method} ${pathOnly}.`,

@@ -67,11 +67,19 @@ export function acrImportCommand(): Command {
       const repos = (ctx.opts.repository as string[] | undefined) ?? [];
       if (images.length) body.targetTags = images;
       if (repos.length) body.untaggedTargetRepositories = repos;
-      return client.request(`${String(target.id)}/importImage`, {
-        method: 'POST',
-        query: { 'api-version': API.registries },
-        body,
-      });
+      const spin = ctx.progress.spinner(`Importing ${sourceArg} into ${name}`);
+      try {
+        const result = await client.request(`${String(target.id)}/importImage`, {
+          method: 'POST',
+          query: { 'api-version': API.registries },
+          body,
+        });
+        spin.stop(`Imported ${sourceArg} into ${name}.`);
+        return result;
+      } catch (err) {
+        spin.stop(`Import of ${sourceArg} failed.`);
+        throw err;
+      }
     },
   );
 }

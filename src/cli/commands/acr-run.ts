@@ -27,6 +27,7 @@ async function submit(ctx: CommandContext, body: Record<string, unknown>): Promi
       String(body.taskFilePath ?? body.dockerFilePath ?? 'Dockerfile'),
       TASK_API,
       ctx.info,
+      ctx.progress,
     );
   } else if (context && isRemote(context)) body.sourceLocation = normalizeContext(context);
   else delete body.sourceLocation;
@@ -39,8 +40,9 @@ async function submit(ctx: CommandContext, body: Record<string, unknown>): Promi
   ctx.info(`Queued a run with ID: ${String(run.runId)}`);
   if (ctx.opts.wait === false) return run;
   ctx.info('Waiting for an agent...');
-  if (ctx.opts.logs === false) return waitForRun(c, String(reg.id), String(reg.name), String(run.runId), TASK_API);
-  await streamRun(c, String(reg.id), String(run.runId), TASK_API);
+  if (ctx.opts.logs === false)
+    return waitForRun(c, String(reg.id), String(reg.name), String(run.runId), TASK_API, 1000, ctx.progress);
+  await streamRun(c, String(reg.id), String(run.runId), TASK_API, process.stdout, ctx.progress);
   return undefined;
 }
 

@@ -322,7 +322,15 @@ export function acrTaskCommands(): Command {
           !/^(https?|git|ssh|file|oci):\/\//i.test(o.context as string) &&
           !/^git@/.test(o.context as string);
         overrides.contextPath = local
-          ? await uploadSource(c, String(reg.id), o.context as string, String(o.file ?? 'acb.yaml'), TASK_API, ctx.info)
+          ? await uploadSource(
+              c,
+              String(reg.id),
+              o.context as string,
+              String(o.file ?? 'acb.yaml'),
+              TASK_API,
+              ctx.info,
+              ctx.progress,
+            )
           : normalizeContext(o.context as string);
       }
       if (o.localFile) {
@@ -343,8 +351,9 @@ export function acrTaskCommands(): Command {
       ctx.info(`Queued a run with ID: ${String(run.runId)}`);
       if (o.wait === false) return run;
       ctx.info('Waiting for an agent...');
-      if (o.logs === false) return waitForRun(c, String(reg.id), String(reg.name), String(run.runId), TASK_API);
-      await streamRun(c, String(reg.id), String(run.runId), TASK_API);
+      if (o.logs === false)
+        return waitForRun(c, String(reg.id), String(reg.name), String(run.runId), TASK_API, 1000, ctx.progress);
+      await streamRun(c, String(reg.id), String(run.runId), TASK_API, process.stdout, ctx.progress);
       return undefined;
     },
   );

@@ -84,11 +84,32 @@ export async function dockyard<T = any>(path: string): Promise<T> {
   return parse(await fetch(path, { headers: { authorization: `Bearer ${s.armToken}` } })) as Promise<T>;
 }
 
+/** Authenticated POST of a Dockyard route with a JSON body. */
+export async function dockyardPost<T = any>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  const s = session();
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.armToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  return parse(res) as Promise<T>;
+}
+
 /** Key Vault data plane with the vault-audience token. */
-export async function vaultData<T = any>(vault: string, path: string): Promise<T> {
+export async function vaultData<T = any>(
+  vault: string,
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<T> {
   const s = session();
   const res = await fetch(`/keyvault/${encodeURIComponent(vault)}/secrets${path}?api-version=${V.secrets}`, {
-    headers: { authorization: `Bearer ${s.vaultToken}` },
+    method: init.method ?? 'GET',
+    headers: {
+      authorization: `Bearer ${s.vaultToken}`,
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
   });
   return parse(res) as Promise<T>;
 }

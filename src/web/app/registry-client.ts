@@ -1,6 +1,14 @@
 import { ApiError } from './api.js';
 import { loadSession } from './session.js';
 
+export interface TagInfo {
+  name: string;
+  digest: string;
+  createdTime: string;
+  lastUpdateTime: string;
+  changeableAttributes?: Record<string, boolean>;
+}
+
 /**
  * The registry's own token flow, through the same-origin proxy (/dashboard/registry/<name>/...): exchange the AAD
  * token for a refresh token, then a scoped access token, then call the data plane with it.
@@ -76,18 +84,50 @@ export class RegistryClient {
     return { body: body as T, headers: res.headers };
   }
 
+  /** DELETE through the proxy (a tag or a manifest by digest) with a `delete`-scoped token. */
+  async delete(path: string, repo: string): Promise<void> {
+    const tok = await this.token(`repository:${repo}:delete`);
+    const res = await fetch(`${this.base()}${path}`, {
+      method: 'DELETE',
+      headers: { 'x-registry-authorization': `Bearer ${tok}` },
+    });
+    if (!res.ok) {
+      const b = (await res.json().catch(() => ({}))) as { errors?: Array<{ code: string; message: string }> };
+      throw new ApiError(
+        res.status,
+        b.errors?.[0]?.code ?? `HTTP${res.status}`,
+        b.errors?.[0]?.message ?? res.statusText,
+      );
+    }
+    // The cached pull/metadata tokens stay valid; listings are re-read by the page.
+  }
+
+  deleteTag(repo: string, tag: string): Promise<void> {
+    return this.delete(`/acr/v1/${repo}/_tags/${encodeURIComponent(tag)}`, repo);
+  }
+
+  deleteManifest(repo: string, digest: string): Promise<void> {
+    return this.delete(`/v2/${repo}/manifests/${digest}`, repo);
+  }
+
   async repositories(): Promise<string[]> {
     const r = await this.get<{ repositories: string[] | null }>('/acr/v1/_catalog', 'registry:catalog:*');
     return r.body.repositories ?? [];
   }
 
-  async tags(
-    repo: string,
-  ): Promise<Array<{ name: string; digest: string; createdTime: string; lastUpdateTime: string }>> {
-    const r = await this.get<{
-      tags: Array<{ name: string; digest: string; createdTime: string; lastUpdateTime: string }>;
-    }>(`/acr/v1/${repo}/_tags?orderby=timedesc`, `repository:${repo}:metadata_read`);
+  async tags(repo: string): Promise<Array<TagInfo>> {
+    const r = await this.get<{ tags: TagInfo[] }>(
+      `/acr/v1/${repo}/_tags?orderby=timedesc`,
+      `repository:${repo}:metadata_read`,
+    );
     return r.body.tags ?? [];
+  }
+
+  /** A repository's attributes, with its locks (`changeableAttributes`). */
+  async repository(
+    repo: string,
+  ): Promise<{ changeableAttributes?: Record<string, boolean> } & Record<string, unknown>> {
+    return (await this.get(`/acr/v1/${repo}`, `repository:${repo}:metadata_read`)).body;
   }
 
   async manifest(repo: string, ref: string): Promise<{ manifest: any; digest: string; mediaType: string }> {

@@ -137,9 +137,40 @@ test('registry proxy: the browser runs the registry token flow same-origin; noth
   assert.equal((await fetch(`${base}/v2/x/blobs/uploads/`, { method: 'POST' })).status, 400);
   assert.equal((await fetch(`${base}/v2/x/manifests/latest`, { method: 'PUT', body: '{}' })).status, 404);
   assert.equal((await fetch(`${s.endpoint}/dashboard/registry/nosuch/v2/`)).status, 404);
+  // Deletes only of a tag or a manifest by digest (the registry token decides the rest).
+  assert.equal((await fetch(`${base}/v2/x/blobs/sha256:${'a'.repeat(64)}`, { method: 'DELETE' })).status, 400);
+  assert.equal((await fetch(`${base}/v2/x/manifests/latest`, { method: 'DELETE' })).status, 400);
+  assert.equal((await fetch(`${base}/acr/v1/x`, { method: 'DELETE' })).status, 400);
+  assert.equal((await fetch(`${base}/acr/v1/x/_tags/v1`, { method: 'DELETE' })).status, 401);
+  assert.equal((await fetch(`${base}/v2/x/manifests/sha256:${'a'.repeat(64)}`, { method: 'DELETE' })).status, 401);
   assert.equal((await fetch(`${base}/etc/passwd`)).status, 400);
   assert.equal(isLoopback('127.0.0.1'), true);
   assert.equal(isLoopback('::ffff:127.0.0.1'), true);
   assert.equal(isLoopback('10.0.0.1'), false);
   assert.equal(isLoopback(undefined), false);
+});
+
+test('vault permissions: the caller’s secret operations, by Key Vault’s own access policies', async () => {
+  const cli = cliFor(s.dataDir);
+  assert.equal((await cli('keyvault', 'create', '-g', 'rg1', '-n', 'permvault')).code, 0);
+  const pol = await cli(
+    'keyvault',
+    'set-policy',
+    '-n',
+    'permvault',
+    '--spn',
+    reader.appId,
+    '--secret-permissions',
+    'list',
+    'get',
+  );
+  assert.equal(pol.code, 0, pol.stderr);
+  const admin = await s.api('/dockyard/v1/permissions/vault/permvault');
+  assert.equal(admin.status, 200, admin.text);
+  assert.deepEqual(admin.json.allowed, { get: true, list: true, set: true, delete: true });
+  const tok = await tokenFor(reader.appId, reader.password);
+  const r = await s.api('/dockyard/v1/permissions/vault/permvault', { headers: { authorization: `Bearer ${tok}` } });
+  assert.deepEqual(r.json.allowed, { get: true, list: true, set: false, delete: false });
+  assert.equal((await fetch(`${s.endpoint}/dockyard/v1/permissions/vault/permvault`)).status, 401);
+  assert.equal((await s.api('/dockyard/v1/permissions/vault/no..pe')).status, 400);
 });

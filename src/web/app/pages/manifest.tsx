@@ -2,6 +2,9 @@ import { formatBytes, shortDigest } from '../format.js';
 import { registryClient } from '../registry-client.js';
 import { Crumbs, Fields, Json, Show, Table, useLoad } from '../ui.js';
 import { regLink, type RegistryCtx } from './registry.js';
+import { DeleteButton } from '../form.js';
+import { navigate } from '../router.js';
+import { ARTIFACT_DELETE } from './repositories.js';
 
 interface Descriptor {
   mediaType: string;
@@ -35,6 +38,16 @@ export function Manifest({ ctx, repo, reference }: { ctx: RegistryCtx; repo: str
           const total = layers.reduce((n, l) => n + (l.size ?? 0), 0) + (manifest.config?.size ?? 0);
           return (
             <section data-testid="manifest">
+              {ctx.can[ARTIFACT_DELETE] ? (
+                <DeleteButton
+                  what={`manifest ${shortDigest(digest)} and every tag pointing to it`}
+                  testid="delete-manifest"
+                  onDelete={async () => {
+                    await registryClient(ctx.name, ctx.registry.loginServer).deleteManifest(repo, digest);
+                    navigate('rg', ctx.rg, 'registries', ctx.name, 'repositories', repo);
+                  }}
+                />
+              ) : null}
               <Fields
                 items={[
                   ['Digest', <code data-testid="manifest-digest">{digest}</code>],

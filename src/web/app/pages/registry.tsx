@@ -5,6 +5,11 @@ import { Repositories, Tags } from './repositories.js';
 import { Manifest } from './manifest.js';
 import { Task, Tasks } from './tasks.js';
 import { Run, Runs } from './runs.js';
+import { AccessTokens } from './access-tokens.js';
+import { Webhooks } from './webhooks.js';
+import { Usage } from './usage.js';
+import { RegistryCharts } from './activity-charts.js';
+import { RegistryActions } from './registry-actions.js';
 
 export interface RegistryCtx {
   rg: string;
@@ -18,6 +23,8 @@ const TABS: Array<[string, string]> = [
   ['repositories', 'Repositories'],
   ['tasks', 'Tasks'],
   ['runs', 'Runs'],
+  ['tokens', 'Tokens'],
+  ['webhooks', 'Webhooks'],
 ];
 
 export function regLink(ctx: { rg: string; name: string }, ...rest: string[]): string {
@@ -58,6 +65,11 @@ export function Registry({ rg, name, rest }: { rg: string; name: string; rest: s
               ))}
             </nav>
             {tab === '' ? <RegistryProperties r={registry} /> : null}
+            {tab === '' ? <RegistryActions ctx={ctx} reload={load.reload} /> : null}
+            {tab === '' ? <RegistryCharts ctx={ctx} /> : null}
+            {tab === '' ? <Usage ctx={ctx} /> : null}
+            {tab === 'tokens' ? <AccessTokens ctx={ctx} /> : null}
+            {tab === 'webhooks' ? <Webhooks ctx={ctx} /> : null}
             {tab === 'repositories' && rest.length === 1 ? <Repositories ctx={ctx} /> : null}
             {tab === 'repositories' && rest.length === 2 ? <Tags ctx={ctx} repo={rest[1]} /> : null}
             {tab === 'repositories' && rest.length === 4 ? (
@@ -104,6 +116,12 @@ function RegistryProperties({ r }: { r: any }) {
           ],
           ['Trusted services bypass', r.networkRuleBypassOptions],
           ['Tasks bypass network rules', r.networkRuleBypassAllowedForTasks ? 'Yes' : 'No'],
+          [
+            'Retention (untagged manifests)',
+            r.policies?.retentionPolicy?.status === 'enabled'
+              ? `Enabled: deleted after ${r.policies.retentionPolicy.days} days`
+              : 'Disabled',
+          ],
           ['Resource ID', <code class="small">{r.id}</code>],
         ]}
       />

@@ -5,29 +5,39 @@ import { navigate } from '../router.js';
 import { Crumbs, ErrorBox, Fields, Json, Show, Status, Table, useLoad } from '../ui.js';
 import { regLink, type RegistryCtx } from './registry.js';
 import { Runs } from './runs.js';
+import { TaskForm, taskFields } from './task-form.js';
+import { RunCharts } from './activity-charts.js';
 
 const SCHEDULE_RUN = 'Microsoft.ContainerRegistry/registries/scheduleRun/action';
 const TASK_DELETE = 'Microsoft.ContainerRegistry/registries/tasks/delete';
+const TASK_WRITE = 'Microsoft.ContainerRegistry/registries/tasks/write';
 
 export function Tasks({ ctx }: { ctx: RegistryCtx }) {
   const load = useLoad(() => arm<{ value: any[] }>(`${ctx.registry.id}/tasks`, V.tasks), [ctx.registry.id]);
   return (
-    <Show load={load}>
-      {(d) => (
-        <Table
-          testid="tasks"
-          rows={d.value}
-          empty="No tasks: create one with `dockyard acr task create`."
-          columns={[
-            ['Name', (t) => <a href={regLink(ctx, 'tasks', t.name)}>{t.name}</a>],
-            ['Status', (t) => <Status value={t.status} />],
-            ['Step', (t) => t.step?.type],
-            ['Identity', (t) => t.identity?.type ?? 'None'],
-            ['Created', (t) => formatTime(t.creationDate)],
-          ]}
-        />
-      )}
-    </Show>
+    <>
+      {ctx.can[TASK_WRITE] ? (
+        <TaskForm ctx={ctx} onDone={(name) => navigate('rg', ctx.rg, 'registries', ctx.name, 'tasks', name)} />
+      ) : null}
+      <Show load={load}>
+        {(d) => (
+          <Table
+            testid="tasks"
+            rows={d.value}
+            empty="No tasks: create one with `dockyard acr task create`."
+            columns={[
+              ['Name', (t) => <a href={regLink(ctx, 'tasks', t.name)}>{t.name}</a>],
+              ['Status', (t) => <Status value={t.status} />],
+              ['Step', (t) => t.step?.type],
+              ['Identity', (t) => t.identity?.type ?? 'None'],
+              ['Created', (t) => formatTime(t.creationDate)],
+            ]}
+          />
+        )}
+      </Show>
+      <h3>Monitoring</h3>
+      <RunCharts ctx={ctx} />
+    </>
   );
 }
 
@@ -114,6 +124,9 @@ export function Task({ ctx, task }: { ctx: RegistryCtx; task: string }) {
                   You may view this task but not run it.
                 </p>
               )}
+              {ctx.can[TASK_WRITE] && t.step?.type === 'EncodedTask' ? (
+                <TaskForm ctx={ctx} initial={taskFields(t)} onDone={load.reload} />
+              ) : null}
               <h4>Definition</h4>
               <Fields
                 items={[
@@ -190,6 +203,8 @@ export function Task({ ctx, task }: { ctx: RegistryCtx; task: string }) {
                   ],
                 ]}
               />
+              <h4>Monitoring</h4>
+              <RunCharts ctx={ctx} task={t.name} />
               <h4>Recent runs</h4>
               <Runs ctx={ctx} task={t.name} top={10} />
               <p>

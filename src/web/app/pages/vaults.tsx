@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { arm, sub, V, vaultData } from '../api.js';
+import { arm, dockyard, sub, V, vaultData } from '../api.js';
+import { SecretForm, SecretVersions } from './secret-forms.js';
 import { formatTime, maskSecret } from '../format.js';
 import { href } from '../router.js';
 import { Crumbs, ErrorBox, Fields, Show, Table, useLoad } from '../ui.js';
@@ -81,6 +82,10 @@ export function Vault({ rg, name }: { rg: string; name: string }) {
       }>(name, ''),
     [name],
   );
+  const can = useLoad(
+    () => dockyard<{ allowed: Record<string, boolean> }>(`/dockyard/v1/permissions/vault/${encodeURIComponent(name)}`),
+    [name],
+  );
   return (
     <>
       <Crumbs
@@ -109,6 +114,13 @@ export function Vault({ rg, name }: { rg: string; name: string }) {
         )}
       </Show>
       <h3>Secrets</h3>
+      {can.data?.allowed.set ? (
+        <SecretForm
+          vault={name}
+          names={(secrets.data?.value ?? []).map((s) => s.id.split('/').pop()!)}
+          onDone={secrets.reload}
+        />
+      ) : null}
       <Show load={secrets}>
         {(d) => (
           <Table
@@ -120,6 +132,7 @@ export function Vault({ rg, name }: { rg: string; name: string }) {
               ['Value', (s) => <SecretValue vault={name} name={s.id.split('/').pop()!} />],
               ['Enabled', (s) => (s.attributes?.enabled ? 'Yes' : 'No')],
               ['Updated', (s) => formatTime(s.attributes?.updated)],
+              ['', (s) => <SecretVersions vault={name} name={s.id.split('/').pop()!} />],
             ]}
           />
         )}
