@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { BlobStore } from '../storage/index.js';
-import { summaryColumns } from './metadata.js';
+import { summaryColumns } from './metadata-rows.js';
 import { summarizeManifest } from './manifest-summary.js';
 import type { RegistryTables } from './tables.js';
 

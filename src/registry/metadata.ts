@@ -1,11 +1,12 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import { RegistryLocks } from './locks.js';
+import { type Kysely, type Transaction } from 'kysely';
 import { DockyardError } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 import { writeEvent } from '../events/index.js';
 import type { RegistryTables } from './tables.js';
 import type { ParsedManifest } from './manifest-parse.js';
 import type { ManifestSummary } from './manifest-summary.js';
+import { MetadataReads } from './metadata-reads.js';
+import { markIfUntagged, summaryColumns } from './metadata-rows.js';
 
 export type ManifestRow = RegistryTables['reg_manifests'];
 type Db = Kysely<RegistryTables>;
@@ -29,10 +30,9 @@ export interface EventRequest {
 const requestOf = (ctx: EventContext) => (ctx.request ? { request: ctx.request } : {});
 
 /** Repository, manifest, tag and blob-link metadata; every change runs in one transaction with its outbox event. */
-export class RegistryMetadata {
-  readonly db: Db;
+export class RegistryMetadata extends MetadataReads {
   constructor(db: SqlDatabase) {
-    this.db = db as Db;
+    super(db);
   }
 
   private async ensureRepository(trx: Trx | Db, registry: string, repository: string, now: string): Promise<void> {
@@ -394,76 +394,6 @@ export class RegistryMetadata {
     });
   }
 
-  async listTags(
-    registry: string,
-    repository: string,
-    n: number | undefined,
-    last: string | undefined,
-  ): Promise<string[]> {
-    let q = this.db
-      .selectFrom('reg_tags')
-      .select('tag')
-      .where('registry', '=', registry)
-      .where('repository', '=', repository)
-      .where(RegistryLocks.visible('tag', 'reg_tags.registry', 'reg_tags.repository', 'reg_tags.tag'));
-    if (last) q = q.where('tag', '>', last);
-    q = q.orderBy('tag');
-    if (n !== undefined) q = q.limit(n);
-    return (await q.execute()).map((r) => r.tag);
-  }
-
-  async catalog(registry: string, n: number | undefined, last: string | undefined): Promise<string[]> {
-    let q = this.db
-      .selectFrom('reg_repositories')
-      .select('name')
-      .where('registry', '=', registry)
-      .where(RegistryLocks.visible('repository', 'reg_repositories.registry', 'reg_repositories.name', null));
-    if (last) q = q.where('name', '>', last);
-    q = q.orderBy('name');
-    if (n !== undefined) q = q.limit(n);
-    return (await q.execute()).map((r) => r.name);
-  }
-
-  async referrers(
-    registry: string,
-    repository: string,
-    subject: string,
-  ): Promise<Array<Pick<ManifestRow, 'digest' | 'media_type' | 'size' | 'artifact_type' | 'annotations'>>> {
-    return this.db
-      .selectFrom('reg_manifests')
-      .select(['digest', 'media_type', 'size', 'artifact_type', 'annotations'])
-      .where('registry', '=', registry)
-      .where('repository', '=', repository)
-      .where('subject', '=', subject)
-      .orderBy('created_at')
-      .execute();
-  }
-
-  /** Bytes a registry stores: each distinct blob once (layers shared between repositories count once) plus manifests. */
-  async storageBytesOf(registry: string): Promise<number> {
-    const blobs = await sql<{
-      total: number | null;
-    }>`select sum(size) as total from (select max(size) as size from reg_blob_links where registry = ${registry} group by digest) as b`.execute(
-      this.db,
-    );
-    const manifests = await sql<{
-      total: number | null;
-    }>`select sum(size) as total from (select max(size) as size from reg_manifests where registry = ${registry} group by digest) as m`.execute(
-      this.db,
-    );
-    return Number(blobs.rows[0]?.total ?? 0) + Number(manifests.rows[0]?.total ?? 0);
-  }
-
-  /** Bytes each repository references (its blob links and manifests), largest first. */
-  async repositoryBytes(registry: string): Promise<Array<{ repository: string; bytes: number }>> {
-    const r = await sql<{ repository: string; bytes: number }>`
-      select repository, sum(size) as bytes from (
-        select repository, size from reg_blob_links where registry = ${registry}
-        union all select repository, size from reg_manifests where registry = ${registry})
-      group by repository order by bytes desc, repository limit 500`.execute(this.db);
-    return r.rows.map((x) => ({ repository: x.repository, bytes: Number(x.bytes) }));
-  }
-
   /** Removes everything a deleted registry owned (blobs are then collected by GC). */
   async purgeRegistry(registry: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
@@ -479,74 +409,4 @@ export class RegistryMetadata {
       }
     });
   }
-
-  /**
-   * Bytes each registry holds: its distinct blobs (a blob linked from two repositories counts once) plus its manifests.
-   * A blob shared by two registries is stored once on disk but counts in both. One grouped query per scrape.
-   */
-  async storageBytes(): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
-    const blobs = await sql<{
-      registry: string;
-      bytes: number;
-    }>`SELECT registry, SUM(size) AS bytes FROM (SELECT DISTINCT registry, digest, size FROM reg_blob_links) AS d GROUP BY registry`.execute(
-      this.db,
-    );
-    for (const r of blobs.rows) out.set(r.registry, Number(r.bytes));
-    const manifests = await this.db
-      .selectFrom('reg_manifests')
-      .select(['registry', (eb) => eb.fn.sum<number>('size').as('bytes')])
-      .groupBy('registry')
-      .execute();
-    for (const r of manifests) out.set(r.registry, (out.get(r.registry) ?? 0) + Number(r.bytes));
-    return out;
-  }
-
-  /** Open chunked-upload sessions (`POST` without `?digest=` until `PUT` or `DELETE`). */
-  async uploadSessionCount(): Promise<number> {
-    const r = await this.db
-      .selectFrom('reg_uploads')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirst();
-    return Number(r?.n ?? 0);
-  }
-}
-
-/** The stored form of a summary (`summarized = 0` leaves the row to the backfill). */
-export function summaryColumns(
-  s: ManifestSummary | undefined,
-): Pick<ManifestRow, 'image_size' | 'config_media_type' | 'architecture' | 'os' | 'summarized'> {
-  if (!s) return { image_size: null, config_media_type: null, architecture: null, os: null, summarized: 0 };
-  return {
-    image_size: s.imageSize,
-    config_media_type: s.configMediaType,
-    architecture: s.architecture,
-    os: s.os,
-    summarized: 1,
-  };
-}
-
-/** Records when a manifest lost its last tag (the retention policy counts from then). */
-async function markIfUntagged(
-  trx: Trx,
-  registry: string,
-  repository: string,
-  digest: string,
-  now: string,
-): Promise<void> {
-  const tagged = await trx
-    .selectFrom('reg_tags')
-    .select('tag')
-    .where('registry', '=', registry)
-    .where('repository', '=', repository)
-    .where('digest', '=', digest)
-    .executeTakeFirst();
-  if (!tagged)
-    await trx
-      .updateTable('reg_manifests')
-      .set({ untagged_at: now })
-      .where('registry', '=', registry)
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .execute();
 }
