@@ -207,7 +207,10 @@ test('tokens: expired, other key, alg none, other registry, pull token used to p
   assert.equal((await h.fetch('/v2/hostile/tags/list', { auth: `Bearer ${otherTok}` })).status, 401);
   // Expired: sign with the registry's own service at a past time.
   const { TokenService } = await import('../../src/registry/index.js');
-  const past = await TokenService.open(h.ts.dataDir, () => Date.now() - 5 * 3600_000);
+  const tokenJwk = await h.ts.platform.cluster.keys.ensure('registry.token-key', () => {
+    throw new Error('the registry token key exists once the server runs');
+  });
+  const past = await TokenService.open(tokenJwk, () => Date.now() - 5 * 3600_000);
   const expired = await past.issueAccessToken(h.ts.platform.admin.principal, loginServer, [
     { type: 'repository', name: 'hostile', actions: ['pull'] },
   ]);
