@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { request } from 'undici';
 
 const CHUNK = 64 * 1024;
 
@@ -23,6 +22,7 @@ export async function putWithProgress(
       onSent(sent);
     }
   }
+  const { request } = await import('undici'); // only when uploading: the CLI's start-up stays light
   const res = await request(url, {
     method: 'PUT',
     headers: { ...headers, 'content-length': String(body.length) },
