@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { knownSecrets, maskDeep, newSecret, SecretSet } from '../../shared/index.js';
+import { engineOf } from '../../storage/index.js';
 import type { TaskTables } from '../resources/tables.js';
 import type { RunStore } from './run-store.js';
 import { TERMINAL, type RunRecord, type RunResult, type RunStatus } from './model.js';
@@ -64,19 +65,31 @@ export class RunLeases {
         lease_hash: sha256Hex(token),
       };
       // The pool's limit is part of the same statement: at most `count` runs of the pool leased at once.
-      const res = await this.db
-        .updateTable('runs')
-        .set(set)
-        .where('registry_name', '=', next.registry_name)
-        .where('run_id', '=', next.run_id)
-        .where('status', '=', 'Queued')
-        .where('claimed_by', 'is', null)
-        .where(
-          sql<number>`(select count(*) from runs as r2 where r2.registry_name = ${registry} and r2.agent_pool = ${pool} and r2.status in ('Started', 'Running'))`,
-          '<',
-          p.limit,
-        )
-        .executeTakeFirst();
+      const claim = (db: Kysely<TaskTables>) =>
+        db
+          .updateTable('runs')
+          .set(set)
+          .where('registry_name', '=', next.registry_name)
+          .where('run_id', '=', next.run_id)
+          .where('status', '=', 'Queued')
+          .where('claimed_by', 'is', null)
+          .where(
+            sql<number>`(select count(*) from runs as r2 where r2.registry_name = ${registry} and r2.agent_pool = ${pool} and r2.status in ('Started', 'Running'))`,
+            '<',
+            p.limit,
+          )
+          .executeTakeFirst();
+      // SQLite runs one writer at a time, so the count above is exact. PostgreSQL's READ COMMITTED lets two claims
+      // count the same snapshot: there the claim runs in a transaction holding the pool's advisory lock.
+      const res =
+        engineOf(this.db) === 'postgres'
+          ? await this.db.transaction().execute(async (trx) => {
+              await sql`select pg_advisory_xact_lock(hashtext(${`dockyard.agentpool:${registry}/${pool}`}))`.execute(
+                trx,
+              );
+              return claim(trx);
+            })
+          : await claim(this.db);
       if (Number(res.numUpdatedRows) === 1) return { run: this.runs.recordOf({ ...next, ...set }), token };
       if ((await this.activeCount(registry, pool)) >= p.limit) return null;
     }
