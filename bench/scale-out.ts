@@ -126,7 +126,9 @@ try {
   const oneAgent = await runsPerMinute(c, subscriptionId, adminKey);
   await ok(c, 'acr', 'agentpool', 'update', '-n', 'builders', '-r', 'benchreg', '--count', '2');
   await c.startAgents('builders', 'benchreg', 1);
+  const leasedBefore = c.agents.map((a) => (a.output().match(/leased a run/g) ?? []).length);
   const twoAgents = await runsPerMinute(c, subscriptionId, adminKey);
+  const leasedBy = c.agents.map((a, i) => (a.output().match(/leased a run/g) ?? []).length - (leasedBefore[i] ?? 0));
 
   // Registry: 2 nodes, then node 2 stopped (haproxy marks it down and sends everything to node 1).
   const two = await registryReads(c, target);
@@ -146,7 +148,8 @@ try {
       `  blob 1 KiB    ${f(one.blob)}   ${f(two.blob)}   ${ratio(two.blob, one.blob)}`,
       `  manifest      ${f(one.manifest)}   ${f(two.manifest)}   ${ratio(two.manifest, one.manifest)}`,
       `runs/minute (${RUNS} runs of 'busybox sleep 2' queued at once on the pool):`,
-      `  1 agent ${oneAgent.toFixed(1)}   2 agents ${twoAgents.toFixed(1)}   ratio ${ratio(twoAgents, oneAgent)}`,
+      `  1 agent ${oneAgent.toFixed(1)}   2 agents ${twoAgents.toFixed(1)}   ratio ${ratio(twoAgents, oneAgent)}` +
+        `   (with 2 agents, runs leased per agent: ${leasedBy.join(' + ')})`,
       '',
     ].join('\n'),
   );
