@@ -125,10 +125,10 @@ export class DailyStats implements RegistryObserver {
         })
         .onConflict((oc) =>
           oc.columns(['registry', 'day']).doUpdateSet({
-            pushes: sql`pushes + excluded.pushes`,
-            pulls: sql`pulls + excluded.pulls`,
-            bytes_pushed: sql`bytes_pushed + excluded.bytes_pushed`,
-            bytes_pulled: sql`bytes_pulled + excluded.bytes_pulled`,
+            pushes: sql`reg_daily_stats.pushes + excluded.pushes`,
+            pulls: sql`reg_daily_stats.pulls + excluded.pulls`,
+            bytes_pushed: sql`reg_daily_stats.bytes_pushed + excluded.bytes_pushed`,
+            bytes_pulled: sql`reg_daily_stats.bytes_pulled + excluded.bytes_pulled`,
             storage_bytes: sql`excluded.storage_bytes`,
           }),
         )

@@ -87,7 +87,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const leaseSeconds = () => deps.agentLeaseSeconds ?? 30;
   const reaper = new LeaseReaper(leases, queue, leaseSeconds, deps.log.child({ module: 'agents' }));
   const scheduler = new RunScheduler(runs, queue, pools);
-  const blobHost = createBlobHost({ uploads, runs, logs, clock: deps.clock ?? systemClock, log: deps.log });
+  const blobHost = createBlobHost({ uploads, runs, logs, chunks, clock: deps.clock ?? systemClock, log: deps.log });
   const routeDeps: TaskRouteDeps = {
     tasks,
     taskStore,

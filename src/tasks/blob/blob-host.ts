@@ -5,6 +5,7 @@ import { DockyardError, type Clock, type Logger } from '../../shared/index.js';
 import { MAX_BLOCK_BYTES, MAX_UPLOAD_BYTES, type Uploads } from '../runs/uploads.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { RunLogs } from '../runs/run-log.js';
+import type { RunLogChunks } from '../runs/run-log-chunks.js';
 import { TERMINAL, type RunStatus } from '../runs/model.js';
 import { verifyBlobSas, type SasScope } from './blob-sas.js';
 import { sendBlobError, storageHeaders } from './blob-responses.js';
@@ -22,6 +23,8 @@ export interface BlobHostDeps {
   uploads: Uploads;
   runs: RunStore;
   logs: RunLogs;
+  /** Agent runs' logs (in the database: their chunks may have reached any API node). */
+  chunks?: RunLogChunks;
   clock: Clock;
   log: Logger;
 }
@@ -122,10 +125,17 @@ async function readLog(
       const r = await d.runs.get(run.registryName, run.runId);
       return !r || TERMINAL.includes(r.status);
     };
-    await pipeline(d.logs.stream(run.registryName, run.runId, true, finished), res);
+    const stream =
+      run.agentPool && d.chunks
+        ? d.chunks.stream(run.registryName, run.runId, true, finished)
+        : d.logs.stream(run.registryName, run.runId, true, finished);
+    await pipeline(stream, res);
     return;
   }
-  const raw = d.logs.snapshot(run.registryName, run.runId);
+  const raw =
+    run.agentPool && d.chunks
+      ? await d.chunks.text(run.registryName, run.runId)
+      : d.logs.snapshot(run.registryName, run.runId);
   if (!raw) throw new DockyardError('BlobNotFound');
   const text = Buffer.from(raw.toString('utf8').replace(/\r?\n/g, '\r\n'), 'utf8');
   const headers: Record<string, string> = {

@@ -48,6 +48,18 @@ export class RunLogChunks {
       .execute();
   }
 
+  /** The whole log so far (undefined when no chunk was stored yet). */
+  async text(registryName: string, runId: string): Promise<Buffer | undefined> {
+    const parts: string[] = [];
+    for (let seq = 0; ; ) {
+      const rows = await this.after(registryName, runId, seq);
+      for (const r of rows) parts.push(r.text);
+      if (rows.length < 500) break;
+      seq = rows[rows.length - 1].seq;
+    }
+    return parts.length ? Buffer.from(parts.join('')) : undefined;
+  }
+
   async deleteForRegistry(registryName: string): Promise<void> {
     await this.db.deleteFrom('run_log_chunks').where('registry_name', '=', registryName.toLowerCase()).execute();
   }

@@ -5,6 +5,7 @@ import type { Task } from '../resources/model.js';
 import type { TaskStore } from '../resources/task-store.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import { RunScheduler } from '../runs/run-scheduler.js';
+import { PoolStore } from '../agents/pool-store.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { RunRecord, RunTrigger } from '../runs/model.js';
 import type { TriggerTables } from './tables.js';
@@ -51,9 +52,13 @@ export async function fireOnce(
   return run;
 }
 
-/** Writes a queued run in the caller's transaction (never query `deps.db` while it is open: one connection). */
+/**
+ * Writes a queued run in the caller's transaction (never query `deps.db` while it is open: one connection). A task on
+ * an agent pool is queued for its pool (checked in the same transaction).
+ */
 export function queueInTx(trx: TriggerTx, deps: TriggerDeps, task: Task, trigger: RunTrigger): Promise<RunRecord> {
-  return new RunScheduler(deps.runs.withDb(trx as unknown as SqlDatabase), deps.queue).runTask(
+  const db = trx as unknown as SqlDatabase;
+  return new RunScheduler(deps.runs.withDb(db), deps.queue, new PoolStore(db)).runTask(
     task,
     registryOf(task),
     {},
