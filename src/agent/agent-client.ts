@@ -37,7 +37,19 @@ async function call(
     headers['content-type'] = 'application/json';
     body = JSON.stringify(init.body);
   }
-  const res = await fetch(url, { method: init.method ?? 'POST', headers, body, signal: init.signal });
+  // A request-scoped signal: the agent's long-lived stop signal gets one listener per request, removed when the
+  // request is answered (handing it to fetch directly left thousands of listeners on it over a few minutes).
+  const local = new AbortController();
+  const outer = init.signal;
+  const onAbort = () => local.abort(outer?.reason);
+  if (outer?.aborted) local.abort(outer.reason);
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  let res: Response;
+  try {
+    res = await fetch(url, { method: init.method ?? 'POST', headers, body, signal: local.signal });
+  } finally {
+    outer?.removeEventListener('abort', onAbort);
+  }
   if (!res.ok) {
     const text = await res.text().catch(() => '');
     let message = text.slice(0, 500);
@@ -69,7 +81,10 @@ export class AgentClient {
       body: { agentId: this.agentId, waitSeconds },
       signal,
     });
-    if (res.status === 204) return null;
+    if (res.status === 204) {
+      await res.body?.cancel();
+      return null;
+    }
     return (await res.json()) as Lease;
   }
 

@@ -99,11 +99,15 @@ export function registerAgentRoutes(app: FastifyInstance, d: AgentRouteDeps): vo
       if (!AGENT_ID_RE.test(agent)) throw new DockyardError('InvalidParameter', "'agentId' is invalid.");
       const wait = Math.min(MAX_WAIT_S, Math.max(0, Number(b.waitSeconds ?? 0) || 0));
       const deadline = Date.now() + wait * 1000;
-      for (;;) {
+      // The agent went away (the response closed unanswered). Not `req.raw.destroyed`: Node destroys the request
+      // stream once its body is read, which ended every long poll after its first pass.
+      let gone = false;
+      reply.raw.once('close', () => (gone = true));
+      for (let current = pool; ; ) {
         const leased = await d.leases.claimForPool({
-          registryName: pool.registry_name,
-          pool: pool.name,
-          limit: pool.count,
+          registryName: current.registry_name,
+          pool: current.name,
+          limit: current.count,
           agentId: `agent:${pool.name}:${agent}`,
           leaseMs: d.leaseMs(),
         });
@@ -125,8 +129,12 @@ export function registerAgentRoutes(app: FastifyInstance, d: AgentRouteDeps): vo
             leaseSeconds: d.leaseMs() / 1000,
           });
         }
-        if (Date.now() >= deadline || req.raw.destroyed) return reply.status(204).send();
+        if (Date.now() >= deadline || gone || d.queue.isStopping) return reply.status(204).send();
         await d.queue.waitForWork(Math.min(1000, deadline - Date.now()));
+        // The pool's count may change during the long poll (`acr agentpool update --count`); a deleted pool ends it.
+        const fresh = await d.pools.reread(current);
+        if (!fresh) return reply.status(204).send();
+        current = fresh;
       }
     },
   );

@@ -71,6 +71,16 @@ export class PoolStore {
     return this.row(reg.id, name);
   }
 
+  /** The pool's row as stored now (count changes, deletion), or null once it is being deleted. */
+  async reread(pool: PoolRow): Promise<PoolRow | null> {
+    const r = await this.db
+      .selectFrom('agent_pools')
+      .selectAll()
+      .where('id_lower', '=', pool.id_lower)
+      .executeTakeFirst();
+    return r && !r.deleted_at ? r : null;
+  }
+
   /** A usable pool (not being deleted) or ResourceNotFound. */
   async require(reg: PoolRegistry, name: string): Promise<PoolRow> {
     const r = await this.row(reg.id, name);

@@ -111,6 +111,11 @@ export class RunQueue {
     return true;
   }
 
+  /** True once `stop` began (long polls for agent runs answer at once). */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     for (const c of this.active.values()) c.abort('shutdown');

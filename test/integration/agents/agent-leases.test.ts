@@ -199,3 +199,33 @@ test('a secret streamed by an agent is masked; cancel stops a leased run', async
   assert.match(live, /password is \*\*\*\n/);
   assert.match(live, new RegExp(`Run ID: ${run.runId} was canceled after \\d+s\n$`));
 });
+
+test('raising the pool count during a long poll lets the waiting agent lease at once', async () => {
+  assert.equal(
+    (
+      await s.api(`${regId}/agentPools/poolc${v}`, {
+        method: 'PUT',
+        body: { location: 'eastus', properties: { count: 1 } },
+      })
+    ).status,
+    201,
+  );
+  const token = (await s.api(`${regId}/agentPools/poolc/generateCredential${v}`, { method: 'POST' })).json.token;
+  await schedule('poolc');
+  await schedule('poolc');
+  const first = await agentCall('lease/leasereg/poolc', `DockyardAgent ${token}`, { agentId: 'c1' });
+  assert.equal(first.status, 200);
+  // count = 1 and one run leased: a second agent waits (up to 15 s) ...
+  const t0 = Date.now();
+  const waiting = agentCall('lease/leasereg/poolc', `DockyardAgent ${token}`, { agentId: 'c2', waitSeconds: 15 });
+  await new Promise((r) => setTimeout(r, 1500));
+  // ... until the count is raised: the same poll then hands out the second run.
+  const patch = await s.api(`${regId}/agentPools/poolc${v}`, { method: 'PATCH', body: { properties: { count: 2 } } });
+  assert.equal(patch.status, 200, patch.text);
+  const second = await waiting;
+  assert.equal(second.status, 200);
+  assert.ok(Date.now() - t0 < 10_000, `leased after ${Date.now() - t0} ms`);
+  const a = (await first.json()) as { run: { runId: string } };
+  const b = (await second.json()) as { run: { runId: string } };
+  assert.notEqual(a.run.runId, b.run.runId);
+});
