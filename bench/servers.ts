@@ -92,10 +92,16 @@ export async function startDockyard(dir: string): Promise<StartedDockyard> {
   const basic = Buffer.from(`${LOCAL_ADMIN}:${key}`).toString('base64');
   const token = async (scopes: string[]) => {
     const q = scopes.map((s) => `&scope=${encodeURIComponent(s)}`).join('');
-    const r = await fetch(`http://${reg.loginServer}/oauth2/token?service=${reg.loginServer}${q}`, {
-      headers: { authorization: `Basic ${basic}` },
-    });
-    return ((await r.json()) as { access_token: string }).access_token;
+    const url = `http://${reg.loginServer}/oauth2/token?service=${reg.loginServer}${q}`;
+    // A pooled connection the server closed while wrk ran fails once ("other side closed"): retry on a fresh one.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await fetch(url, { headers: { authorization: `Basic ${basic}`, connection: 'close' } });
+        return ((await r.json()) as { access_token: string }).access_token;
+      } catch (err) {
+        if (attempt >= 2) throw err;
+      }
+    }
   };
   return {
     proc,
