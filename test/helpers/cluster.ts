@@ -181,8 +181,11 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     },
     async startAgents(pool, registry, n) {
       const tokenFile = join(o.root, `${registry}-${pool}.token`);
-      const c = await cli('acr', 'agentpool', 'credential', '-n', pool, '-r', registry, '--token-file', tokenFile);
-      if (c.code !== 0) throw new Error(`agentpool credential: ${c.stderr}`);
+      // Issuing a credential replaces the pool's previous one: agents added later share the first one's file.
+      if (!existsSync(tokenFile)) {
+        const c = await cli('acr', 'agentpool', 'credential', '-n', pool, '-r', registry, '--token-file', tokenFile);
+        if (c.code !== 0) throw new Error(`agentpool credential: ${c.stderr}`);
+      }
       const base = agents.length;
       const spawned = Array.from({ length: n }, (_, i) =>
         spawnAgent(endpoint, pool, tokenFile, join(o.root, `agent${base + i + 1}`), caFile),
