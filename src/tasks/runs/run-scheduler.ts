@@ -1,6 +1,6 @@
 import { DockyardError } from '../../shared/index.js';
 import type { Task, SetValue, TaskProperties } from '../resources/model.js';
-import { parsePlatform } from '../resources/task-service.js';
+import { parsePlatform } from '../resources/task-body.js';
 import type { RunStore } from './run-store.js';
 import type { RunQueue } from './run-queue.js';
 import type { RunRecord, RunRequest, RunTrigger, RunType } from './model.js';
