@@ -14,7 +14,8 @@ import type {
   VariableNode,
 } from './nodes.js';
 import { parseNumber, unquote } from './literals.js';
-import { isEmptyTree, itemString, termString, TemplateSyntaxError } from './parse-support.js';
+import { isEmptyTree, termString } from './parse-support.js';
+import { ItemCursor } from './item-cursor.js';
 
 export { itemString, TemplateSyntaxError } from './parse-support.js';
 
@@ -42,72 +43,18 @@ export function parseTemplate(name: string, text: string, hasFunction: (n: strin
   return trees;
 }
 
-class Parser {
-  private i = 0;
+class Parser extends ItemCursor {
   private vars: string[] = ['$'];
   private rangeDepth = 0;
-  private actionLine = 0;
 
   constructor(
-    private readonly name: string,
-    private readonly text: string,
-    private readonly items: Item[],
+    name: string,
+    text: string,
+    items: Item[],
     private readonly hasFunction: (n: string) => boolean,
     private readonly trees: TreeSet,
-  ) {}
-
-  private column(pos: number): number {
-    const nl = this.text.lastIndexOf('\n', pos - 1);
-    return pos - nl;
-  }
-
-  private errorAt(item: Item, msg: string): never {
-    throw new TemplateSyntaxError(this.name, item.line, this.column(item.pos), msg);
-  }
-
-  private errorf(msg: string): never {
-    const tok = this.items[Math.max(0, Math.min(this.i - 1, this.items.length - 1))];
-    this.errorAt(tok, msg);
-  }
-
-  private next(): Item {
-    const it = this.items[Math.min(this.i, this.items.length - 1)];
-    if (this.i < this.items.length) this.i++;
-    return it;
-  }
-  private backup(n = 1): void {
-    this.i -= n;
-  }
-  private peek(): Item {
-    return this.items[Math.min(this.i, this.items.length - 1)];
-  }
-  private nextNonSpace(): Item {
-    let t = this.next();
-    while (t.type === 'space') t = this.next();
-    return t;
-  }
-  private peekNonSpace(): Item {
-    const t = this.nextNonSpace();
-    this.backup();
-    return t;
-  }
-
-  private expect(type: ItemType, context: string): Item {
-    const t = this.nextNonSpace();
-    if (t.type !== type) this.unexpected(t, context);
-    return t;
-  }
-
-  private unexpected(t: Item, context: string): never {
-    if (t.type === 'error') {
-      let extra = '';
-      if (this.actionLine !== 0 && this.actionLine !== t.line) {
-        extra = ` in action started at ${this.name}:${this.actionLine}`;
-        if (t.val.endsWith(' action')) extra = extra.slice(' in action'.length);
-      }
-      this.errorAt(t, t.val + extra);
-    }
-    this.errorAt(t, `unexpected ${itemString(t)} in ${context}`);
+  ) {
+    super(name, text, items);
   }
 
   private list(pos: number, line: number): ListNode {
