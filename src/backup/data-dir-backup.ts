@@ -52,7 +52,7 @@ export function layoutOf(config: DockyardConfig): DataDirLayout {
   if (config.blobStore === 'azure')
     throw new DockyardError(
       'CliBackup',
-      'the blob store is Azure Blob Storage: copy the container with az storage blob sync or azcopy (docs/deploy.md §5)',
+      'the blob store is Azure Blob Storage: copy the container with az storage blob copy start-batch or azcopy (docs/deploy.md §5)',
     );
   return {
     dataDir: config.dataDir,
