@@ -1,6 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { DockyardConfig } from '../config/index.js';
-import { createLogger, systemClock, type Clock, type Logger, type Principal } from '../shared/index.js';
+import {
+  createLogger,
+  systemClock,
+  type Clock,
+  type Logger,
+  type Principal,
+  type SecretCipher,
+} from '../shared/index.js';
 import { migrateToLatest, openDatabase, type SqlDatabase } from '../storage/index.js';
 import { startOutboxPruner } from '../events/index.js';
 import { installAuthentication, setArmPageSize } from '../http/index.js';
@@ -83,14 +90,15 @@ export async function buildPlatform(
   } = {},
 ): Promise<Platform> {
   const log = options.log ?? createLogger(config.logLevel);
-  const cipher = openMasterKey(config);
   const db = await openDatabase({
     url: databaseUrl(config),
     path: options.dbPath ?? databasePath(config),
     onIdleError: (err) => log.error({ err }, 'database connection lost (the pool reconnects)'),
   });
+  let cipher: SecretCipher;
   try {
     await migrateToLatest(db, ALL_MIGRATIONS);
+    cipher = await openMasterKey(config, db);
   } catch (err) {
     await db.destroy();
     throw err;

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DockyardConfig } from '../config/index.js';
-import { Leases, SharedKeys } from '../cluster/index.js';
+import type { Kysely } from 'kysely';
+import { Leases, SharedKeys, type ClusterTables } from '../cluster/index.js';
 import { dataKeyFile, DockyardError, SecretCipher } from '../shared/index.js';
 import type { SqlDatabase } from '../storage/index.js';
 
@@ -19,16 +20,32 @@ export interface ClusterWiring {
 
 /**
  * The master key: `secretKeyFile` when configured (it must exist: every node needs the same key, so none may invent
- * its own), else `<dataDir>/vault.key`, created on the first start of a single machine.
+ * its own), else `<dataDir>/vault.key`, created on the first start of a single machine — but never next to a database
+ * that already holds keys sealed with another one (a restored database whose key was left behind): a new key would
+ * leave every secret in it unreadable.
  */
-export function openMasterKey(config: DockyardConfig): SecretCipher {
+export async function openMasterKey(config: DockyardConfig, db: SqlDatabase): Promise<SecretCipher> {
   if (config.secretKeyFile && !existsSync(config.secretKeyFile))
     throw new DockyardError(
       'InvalidParameter',
       `the master key file ${config.secretKeyFile} (secretKeyFile) does not exist; create it once with ` +
         '`head -c 32 /dev/urandom | base64 > <file>; chmod 600 <file>` and give every node the same file',
     );
-  return new SecretCipher(config.secretKeyFile ?? dataKeyFile(config.dataDir));
+  const file = config.secretKeyFile ?? dataKeyFile(config.dataDir);
+  if (!existsSync(file)) {
+    const sealed = await (db as Kysely<ClusterTables>)
+      .selectFrom('cluster_keys')
+      .select('name')
+      .limit(1)
+      .executeTakeFirst();
+    if (sealed)
+      throw new DockyardError(
+        'InvalidParameter',
+        `the master key file ${file} does not exist, but the database holds keys sealed with a master key (a ` +
+          'restored database?): put the master key it was backed up with there (docs/deploy.md §5)',
+      );
+  }
+  return new SecretCipher(file);
 }
 
 /** The PostgreSQL URL of config `database`, if it is one. */

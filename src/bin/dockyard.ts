@@ -10,6 +10,12 @@ if (argv[0] === 'serve') {
     process.stderr.write(`ERROR: ${err.message}\n`);
     process.exit(1);
   });
+} else if (argv[0] === 'backup' || argv[0] === 'restore') {
+  const { runBackupCommand, runRestoreCommand } = await import('./backup-command.js');
+  await (argv[0] === 'backup' ? runBackupCommand : runRestoreCommand)(argv.slice(1)).catch((err: Error) => {
+    process.stderr.write(`ERROR: ${err.message}\n`);
+    process.exit(1);
+  });
 } else {
   const { runCli, provideTaskFileEngine } = await import('../cli/index.js');
   // `acr task validate|render` with no server reachable: the server's task-file engine, loaded only then.

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
-import { agentCommandStub, completionCommand, serveCommandStub } from './commands/completion.js';
+import { agentCommandStub, backupCommandStubs, completionCommand, serveCommandStub } from './commands/completion.js';
 
 /**
  * Top-level command groups, loaded on demand: `dockyard acr show` imports only the acr commands (start-up time is
@@ -42,6 +42,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
   for (const f of extensions) f(program);
   program.addCommand(serveCommandStub());
   program.addCommand(agentCommandStub());
+  for (const c of backupCommandStubs()) program.addCommand(c);
   program.addCommand(completionCommand());
   return program;
 }

@@ -44,7 +44,7 @@ export class SharedKeys {
       return this.cipher.open<string>(column, this.context(name));
     } catch {
       throw new Error(
-        `the shared key '${name}' cannot be opened with this node's master key: every node needs the same key file (config secretKeyFile, docs/deploy.md)`,
+        `the shared key '${name}' cannot be opened with this node's master key: every node needs the same key file (config secretKeyFile, docs/deploy.md), and a restored database the key it was backed up with (§5)`,
       );
     }
   }

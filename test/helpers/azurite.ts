@@ -88,3 +88,25 @@ async function launch(): Promise<Azurite> {
     },
   };
 }
+
+/**
+ * Copies every committed blob of one container into another (created when missing) with server-side Copy Blob — what
+ * `az storage blob sync` / azcopy do for a backup (docs/deploy.md §5). Returns the number of blobs copied.
+ */
+export async function copyContainer(connectionString: string, from: string, to: string): Promise<number> {
+  const { BlobServiceClient } = await import('@azure/storage-blob');
+  const service = BlobServiceClient.fromConnectionString(connectionString);
+  const source = service.getContainerClient(from);
+  const target = service.getContainerClient(to);
+  await target.createIfNotExists();
+  let n = 0;
+  for await (const b of source.listBlobsFlat()) {
+    const poller = await target.getBlobClient(b.name).beginCopyFromURL(source.getBlobClient(b.name).url, {
+      intervalInMs: 200,
+    });
+    const done = await poller.pollUntilDone();
+    if (done.copyStatus !== 'success') throw new Error(`copy of ${b.name}: ${done.copyStatus}`);
+    n++;
+  }
+  return n;
+}

@@ -85,3 +85,24 @@ export function agentCommandStub(): Command {
       throw new CliError('CliUsage', 'run `dockyard agent` through the dockyard executable (npx dockyard agent)', 2);
     });
 }
+
+/** `dockyard backup` / `dockyard restore` in `dockyard --help` (local commands of the executable, docs/deploy.md §5). */
+export function backupCommandStubs(): Command[] {
+  const stub = (name: string, description: string) =>
+    new Command(name)
+      .description(description)
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(() => {
+        throw new CliError(
+          'CliUsage',
+          `run \`dockyard ${name}\` through the dockyard executable (npx dockyard ${name})`,
+          2,
+        );
+      });
+  return [
+    stub('backup', 'Back up a single-machine install while it runs (`dockyard backup --help`).'),
+    stub('restore', 'Restore a `dockyard backup` into a new data dir (`dockyard restore --help`).'),
+  ];
+}

@@ -160,6 +160,7 @@ export const ERRORS = {
   CliNotLoggedIn: cli(1, 'Please run "dockyard login" to set up an account.'),
   CliTrustStore: cli(1, 'Could not install the local CA into the system trust store.'),
   CliAzCloud: cli(1, 'Could not register the Dockyard cloud with the Azure CLI.'),
+  CliBackup: cli(1, 'The backup or restore failed.'),
   CliLoginExpired: cli(
     1,
     'The stored login has expired and could not be renewed: run "dockyard login" again, or "dockyard logout" to use the local admin.',
