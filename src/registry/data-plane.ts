@@ -101,15 +101,13 @@ interface PlaneState {
 
 /**
  * One data-plane request. Its `url` (query parameters) and `signal` are made on first use: the hot reads (blob and
- * manifest GETs, `/v2/`) never ask, and an AbortController per request cost more than the rest of `/v2/`.
+ * manifest GETs, `/v2/`) never ask, and an AbortController and a close listener per request cost more than the rest
+ * of `/v2/`.
  */
 class DataPlaneRequest implements RequestContext {
   principal: RequestContext['principal'] = null;
   access: RequestContext['access'] = [];
   network?: RequestContext['network'];
-  /** The response closed before it finished: the client went away. */
-  gone = false;
-  private isClosed = false;
   private controller?: AbortController;
   private parsedUrl?: URL;
 
@@ -125,24 +123,26 @@ class DataPlaneRequest implements RequestContext {
     return (this.parsedUrl ??= new URL(this.req.url ?? '/', 'http://registry.local'));
   }
 
+  /** The response closed before it finished: the client went away (Node marks a closed response destroyed). */
+  get gone(): boolean {
+    return this.res.destroyed && !this.res.writableFinished;
+  }
+
   get signal(): AbortSignal {
     if (!this.controller) {
       const ac = (this.controller = new AbortController());
-      if (this.plane.stopping) ac.abort('shutdown');
+      const { res, plane } = this;
+      if (plane.stopping) ac.abort('shutdown');
       else if (this.gone) ac.abort('client gone');
-      else if (!this.isClosed) this.plane.inflight.add(ac);
+      else if (!res.destroyed) {
+        plane.inflight.add(ac);
+        res.once('close', () => {
+          plane.inflight.delete(ac);
+          if (!res.writableFinished) ac.abort('client gone');
+        });
+      }
     }
     return this.controller.signal;
-  }
-
-  /** The response closed; `finished` is false when the client went away first. */
-  closed(finished: boolean): void {
-    this.isClosed = true;
-    const ac = this.controller;
-    if (ac) this.plane.inflight.delete(ac);
-    if (finished) return;
-    this.gone = true;
-    ac?.abort('client gone');
   }
 
   /** True when the work was given up: the client went away or the server is stopping. */
@@ -155,10 +155,7 @@ class DataPlaneRequest implements RequestContext {
 export function createDataPlane(deps: RegistryDeps): DataPlane {
   const plane: PlaneState = { stopping: false, inflight: new Set() };
   const handler = (registryName: string, req: IncomingMessage, res: ServerResponse): void => {
-    const ctx = new DataPlaneRequest(deps, req, res, plane, NO_REGISTRY);
-    // The response closed before it finished: the client went away, so stop working for it.
-    res.once('close', () => ctx.closed(res.writableFinished));
-    void serve(ctx, registryName);
+    void serve(new DataPlaneRequest(deps, req, res, plane, NO_REGISTRY), registryName);
   };
   return Object.assign(handler, {
     abortAll() {
