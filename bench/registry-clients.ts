@@ -2,7 +2,9 @@
 // (CNCF distribution 2.8), both in the same run, alternating which goes first; every row printed as a ratio.
 // Run: node --import tsx bench/registry-clients.ts
 //   BENCH_REPS=3 (skopeo repetitions, a fresh image each), BENCH_LAYERS=8, BENCH_LAYER_MIB=32, BENCH_WRK_SECONDS=5,
-//   BENCH_HUGE_MIB=2048 (one big layer through a Node streaming client; 0 skips), BENCH_PARALLEL=50 (parallel pushes)
+//   BENCH_HUGE_MIB=2048 (one big layer through a Node streaming client; 0 skips), BENCH_PARALLEL=50 (parallel pushes;
+//   0 skips), BENCH_WRK_ROUNDS=2 (wrk rounds, alternating), BENCH_BASELINE=<dir> (another built checkout, e.g. the
+//   commit before a change, run as a third server `baseline` in the wrk rows only: before/after in the same run)
 // Needs: apt-get install -y skopeo docker-registry wrk. Dockyard gets a bearer token (wrk) or admin creds (skopeo);
 // docker-registry runs without auth, as Debian ships it.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resetPeakRss, rssMiB, startDistribution, startDockyard } from './servers.js';
+import { resetPeakRss, rssMiB, startDistribution, startDockyard, type StartedDockyard } from './servers.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const LAYERS = Number(process.env.BENCH_LAYERS ?? 8);
@@ -19,10 +21,12 @@ const LAYER_MIB = Number(process.env.BENCH_LAYER_MIB ?? 32);
 const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 5);
 const HUGE_MIB = Number(process.env.BENCH_HUGE_MIB ?? 2048);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 50);
+const WRK_ROUNDS = Number(process.env.BENCH_WRK_ROUNDS ?? 2);
+const BASELINE = process.env.BENCH_BASELINE;
 const MiB = 1024 * 1024;
 
 interface Side {
-  name: 'dockyard' | 'distribution';
+  name: 'dockyard' | 'distribution' | 'baseline';
   host: string;
   pid: number;
   /** skopeo credentials flag value, if any. */
@@ -224,20 +228,28 @@ async function main(): Promise<void> {
     procs.push(dist.proc);
     const dock = await startDockyard(join(root, 'dockyard'));
     procs.push(dock.proc);
-    const tokens = new Map<string, string>();
-    const bearer = async (repo: string) => {
-      if (!tokens.has(repo)) tokens.set(repo, `Bearer ${await dock.token([`repository:${repo}:pull,push`])}`);
-      return tokens.get(repo);
+    const bearerOf = (d: StartedDockyard) => {
+      const tokens = new Map<string, string>();
+      return async (repo: string) => {
+        if (!tokens.has(repo)) tokens.set(repo, `Bearer ${await d.token([`repository:${repo}:pull,push`])}`);
+        return tokens.get(repo);
+      };
     };
     const sides: Side[] = [
-      { name: 'dockyard', host: dock.loginServer, pid: dock.proc.pid!, creds: dock.creds, auth: bearer },
+      { name: 'dockyard', host: dock.loginServer, pid: dock.proc.pid!, creds: dock.creds, auth: bearerOf(dock) },
       { name: 'distribution', host: dist.base.host, pid: dist.proc.pid! },
     ];
+    // The older build takes part in the wrk rows only.
+    const base = BASELINE ? await startDockyard(join(root, 'baseline'), BASELINE) : undefined;
+    if (base) procs.push(base.proc);
+    const wrkSides: Side[] = base
+      ? [...sides, { name: 'baseline', host: base.loginServer, pid: base.proc.pid!, auth: bearerOf(base) }]
+      : sides;
     const env = { ...process.env, REGISTRY_AUTH_FILE: join(root, 'auth.json'), DOCKER_CONFIG: join(root, 'docker') };
     writeFileSync(env.REGISTRY_AUTH_FILE, '{"auths":{}}');
     const rows = new Map<string, { unit: string; higherIsBetter: boolean; v: Record<string, number[]> }>();
     const record = (row: string, unit: string, higherIsBetter: boolean, side: string, value: number) => {
-      if (!rows.has(row)) rows.set(row, { unit, higherIsBetter, v: { dockyard: [], distribution: [] } });
+      if (!rows.has(row)) rows.set(row, { unit, higherIsBetter, v: { dockyard: [], distribution: [], baseline: [] } });
       rows.get(row)!.v[side].push(value);
     };
     const order = (i: number) => (i % 2 === 0 ? sides : [...sides].reverse());
@@ -301,7 +313,7 @@ async function main(): Promise<void> {
     // Small reads with wrk: a 1 KiB blob, a manifest, /v2/.
     const small = randomBytes(1024);
     const targets: Record<string, { blob: string; manifest: string }> = {};
-    for (const s of sides) {
+    for (const s of wrkSides) {
       const blob = await pushBlob(s, 'bench/wrk', small);
       const configBytes = Buffer.from('{"architecture":"amd64","os":"linux"}');
       const config = await pushBlob(s, 'bench/wrk', configBytes);
@@ -330,8 +342,8 @@ async function main(): Promise<void> {
         manifest: `http://${s.host}/v2/bench/wrk/manifests/latest`,
       };
     }
-    for (let rep = 0; rep < 2; rep++) {
-      for (const s of order(rep)) {
+    for (let rep = 0; rep < WRK_ROUNDS; rep++) {
+      for (const s of rep % 2 === 0 ? wrkSides : [...wrkSides].reverse()) {
         const auth = await s.auth?.('bench/wrk');
         record('wrk GET 1 KiB blob (req/s)', 'req/s', true, s.name, await wrk(targets[s.name].blob, auth));
         record(
@@ -346,7 +358,7 @@ async function main(): Promise<void> {
     }
 
     // 50 parallel pushes of distinct 32 MiB layers (Node client), then one huge layer pushed and pulled (Node client).
-    for (const s of order(0)) {
+    for (const s of PARALLEL > 0 ? order(0) : []) {
       const layers = Array.from({ length: PARALLEL }, () => randomBytes(32 * MiB));
       for (let r = 0; r < 5; r++) await s.auth?.(`bench/parallel${r}`); // tokens first: this row measures pushes
       resetPeakRss(s.pid);
@@ -406,16 +418,26 @@ async function main(): Promise<void> {
     for (const s of sides) record('server peak RSS during skopeo rows (MiB)', 'MiB', false, s.name, peak[s.name]);
 
     console.log(
-      `\nRegistry bench, real clients (${new Date().toISOString()}; skopeo ${REPS} reps, wrk -t2 -c32 ${WRK_SECONDS}s ×2; alternating; medians)`,
+      `\nRegistry bench, real clients (${new Date().toISOString()}; skopeo ${REPS} reps, wrk -t2 -c32 ${WRK_SECONDS}s ×${WRK_ROUNDS}; alternating; medians, [min–max] of the wrk rounds)`,
     );
     console.log(`machine sha256: ${sha.toFixed(0)} MiB/s (node crypto, 1 MiB chunks)`);
-    console.log('| row | dockyard | distribution 2.8 | dockyard / distribution |');
-    console.log('| --- | ---: | ---: | ---: |');
+    const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
+    const cell = (xs: number[]) =>
+      xs.length > 2 ? `${fmt(median(xs))} [${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]` : fmt(median(xs));
+    console.log(
+      `| row | dockyard | distribution 2.8 | dockyard / distribution |${base ? ` baseline (${BASELINE}) | dockyard / baseline |` : ''}`,
+    );
+    console.log(`| --- | ---: | ---: | ---: |${base ? ' ---: | ---: |' : ''}`);
     for (const [name, r] of rows) {
       const a = median(r.v.dockyard);
       const b = median(r.v.distribution);
-      const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
-      console.log(`| ${name} | ${fmt(a)} | ${fmt(b)} | ${b === 0 ? '-' : `${(a / b).toFixed(2)}×`} |`);
+      const c = r.v.baseline.length ? median(r.v.baseline) : undefined;
+      const extra = base
+        ? ` ${c === undefined ? '-' : cell(r.v.baseline)} | ${c ? `${(a / c).toFixed(2)}×` : '-'} |`
+        : '';
+      console.log(
+        `| ${name} | ${cell(r.v.dockyard)} | ${cell(r.v.distribution)} | ${b === 0 ? '-' : `${(a / b).toFixed(2)}×`} |${extra}`,
+      );
     }
   } finally {
     for (const p of procs) p.kill('SIGTERM');

@@ -56,11 +56,25 @@ export interface StartedDockyard {
   token(scopes: string[]): Promise<string>;
 }
 
-/** `dockyard serve` (bin/dockyard.js: dist/ when built) with a Premium registry `benchreg`. */
-export async function startDockyard(dir: string): Promise<StartedDockyard> {
+/**
+ * `dockyard serve` (bin/dockyard.js: dist/ when built) with a Premium registry `benchreg`. `checkout`: another
+ * built checkout to run instead of this one (an older build to compare with).
+ */
+export async function startDockyard(dir: string, checkout = '.'): Promise<StartedDockyard> {
   const proc = spawn(
     process.execPath,
-    ['bin/dockyard.js', 'serve', '--data-dir', dir, '--port', '0', '--engine', 'none', '--log-level', 'info'],
+    [
+      join(checkout, 'bin/dockyard.js'),
+      'serve',
+      '--data-dir',
+      dir,
+      '--port',
+      '0',
+      '--engine',
+      'none',
+      '--log-level',
+      'info',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const endpoint = await new Promise<string>((resolve, reject) => {

@@ -62,10 +62,15 @@ export async function wireRegistry(
   onResourceDeleted?: ResourceDeletedListener[],
   clock?: Clock,
 ): Promise<RegistryModule> {
+  // One RegistryInfo per row object: `current` hands out the same row until it is re-read (≤ 500 ms or a write).
+  const infos = new WeakMap<RegistryRow, RegistryInfo>();
   const directory: RegistryDirectory = {
     async byName(name) {
       const r = await platform.registries.current(name);
-      return r ? info(r) : undefined;
+      if (!r) return undefined;
+      let i = infos.get(r);
+      if (!i) infos.set(r, (i = info(r)));
+      return i;
     },
     async byArmPath(sub, rg, name) {
       const r = await platform.registries.find(sub, rg, name);

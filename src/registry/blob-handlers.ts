@@ -33,7 +33,7 @@ export async function getBlob(ctx: RequestContext, repository: string, digestPar
   const digest = requireDigest(digestParam);
   const { deps, registry, req, res } = ctx;
   await deps.repoLocks.check(registry.name, repository, 'read');
-  const link = await deps.metadata.blobLink(registry.name, repository, digest);
+  const link = await deps.metadata.hot.blobLink(registry.name, repository, digest);
   if (!link) throw new DockyardError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest } });
   const headers: Record<string, string> = {
     'content-type': 'application/octet-stream',

@@ -10,6 +10,7 @@ import { catalog, listTags, referrers } from './listing-handlers.js';
 import { exchange, getToken, postToken } from './token-handlers.js';
 import { handleAcrApi } from './acr-api-handlers.js';
 import type { RegistryDeps, RequestContext } from './context.js';
+import type { RegistryInfo } from './ports.js';
 
 type Handler = (ctx: RequestContext, ...params: string[]) => Promise<void>;
 interface Route {
@@ -86,59 +87,104 @@ export function dataPlaneRoute(rawUrl: string | undefined): string {
   return '<unmatched>';
 }
 
-const BASE_HEADERS = { 'docker-distribution-api-version': 'registry/2.0' };
-
 export interface DataPlane {
   (registryName: string, req: IncomingMessage, res: ServerResponse): void;
   /** Aborts every request in flight (server shutdown): handlers stop at their next check. */
   abortAll(): void;
 }
 
+/** What the data plane shares between its requests: shutdown state and the abort controllers handed out. */
+interface PlaneState {
+  stopping: boolean;
+  inflight: Set<AbortController>;
+}
+
+/**
+ * One data-plane request. Its `url` (query parameters) and `signal` are made on first use: the hot reads (blob and
+ * manifest GETs, `/v2/`) never ask, and an AbortController and a close listener per request cost more than the rest
+ * of `/v2/`.
+ */
+class DataPlaneRequest implements RequestContext {
+  principal: RequestContext['principal'] = null;
+  access: RequestContext['access'] = [];
+  network?: RequestContext['network'];
+  private controller?: AbortController;
+  private parsedUrl?: URL;
+
+  constructor(
+    readonly deps: RegistryDeps,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    private readonly plane: PlaneState,
+    public registry: RegistryInfo,
+  ) {}
+
+  get url(): URL {
+    return (this.parsedUrl ??= new URL(this.req.url ?? '/', 'http://registry.local'));
+  }
+
+  /** The response closed before it finished: the client went away (Node marks a closed response destroyed). */
+  get gone(): boolean {
+    return this.res.destroyed && !this.res.writableFinished;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      const ac = (this.controller = new AbortController());
+      const { res, plane } = this;
+      if (plane.stopping) ac.abort('shutdown');
+      else if (this.gone) ac.abort('client gone');
+      else if (!res.destroyed) {
+        plane.inflight.add(ac);
+        res.once('close', () => {
+          plane.inflight.delete(ac);
+          if (!res.writableFinished) ac.abort('client gone');
+        });
+      }
+    }
+    return this.controller.signal;
+  }
+
+  /** True when the work was given up: the client went away or the server is stopping. */
+  get aborted(): boolean {
+    return this.gone || this.plane.stopping || (this.controller?.signal.aborted ?? false);
+  }
+}
+
 /** Creates the handler for every registry listener: `(registryName, req, res)`. */
 export function createDataPlane(deps: RegistryDeps): DataPlane {
-  const inflight = new Set<AbortController>();
-  let stopping = false;
+  const plane: PlaneState = { stopping: false, inflight: new Set() };
   const handler = (registryName: string, req: IncomingMessage, res: ServerResponse): void => {
-    const ac = new AbortController();
-    if (stopping) ac.abort('shutdown');
-    inflight.add(ac);
-    // The response closed before it finished: the client went away, so stop working for it.
-    res.once('close', () => {
-      inflight.delete(ac);
-      if (!res.writableFinished) ac.abort('client gone');
-    });
-    void serve(deps, registryName, req, res, ac.signal);
+    void serve(new DataPlaneRequest(deps, req, res, plane, NO_REGISTRY), registryName);
   };
   return Object.assign(handler, {
     abortAll() {
-      stopping = true;
-      for (const ac of inflight) ac.abort('shutdown');
+      plane.stopping = true;
+      for (const ac of plane.inflight) ac.abort('shutdown');
     },
   });
 }
 
-async function serve(
-  deps: RegistryDeps,
-  registryName: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-  signal: AbortSignal,
-): Promise<void> {
-  for (const [k, v] of Object.entries(BASE_HEADERS)) res.setHeader(k, v);
-  let ctx: RequestContext | undefined;
+/** Placeholder until the registry is looked up (never used for a decision: the lookup fails or replaces it). */
+const NO_REGISTRY: RegistryInfo = { id: '', name: '', loginServer: '', adminUserEnabled: false };
+
+async function serve(ctx: DataPlaneRequest, registryName: string): Promise<void> {
+  const { deps, req, res } = ctx;
+  res.setHeader('docker-distribution-api-version', 'registry/2.0');
+  let found = false;
   try {
     const registry = await deps.directory.byName(registryName);
     if (!registry) throw new DockyardError('NAME_UNKNOWN', 'registry not found');
-    const url = new URL(req.url ?? '/', 'http://registry.local');
-    ctx = { deps, registry, req, res, url, signal, principal: null, access: [] };
+    ctx.registry = registry;
+    found = true;
     await route(ctx);
   } catch (err) {
-    if (signal.aborted) {
+    if (ctx.aborted) {
       deps.stats.abandoned++;
       res.destroy();
       return;
     }
-    const e = blockedError(ctx, toRegistryError(err));
+    const e = blockedError(found ? ctx : undefined, toRegistryError(err));
     if (e.status >= 500)
       deps.log.error({ err: (err as Error).cause ?? err, url: req.url, method: req.method }, 'registry request failed');
     sendError(req, res, e);

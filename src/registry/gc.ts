@@ -129,6 +129,8 @@ export class GarbageCollector {
       )
       .executeTakeFirst();
     res.linksRemoved = Number(dropped.numDeletedRows);
+    // Links of any registry may have gone: the data plane's hot reads must not serve them any more.
+    if (res.linksRemoved) this.metadata.hot.invalidateAll();
     const linked = async (digest: string) =>
       Boolean(
         await db

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { DockyardError } from '../shared/index.js';
 import type { MigrationSet, SqlDatabase } from '../storage/index.js';
+import { ReadCache } from './read-cache.js';
 
 /** ACR's changeable attributes of a repository, tag or manifest (all true unless locked). */
 export interface ChangeableAttributes {
@@ -90,6 +91,8 @@ export function parseAttributes(body: unknown): Partial<ChangeableAttributes> {
  */
 export class RegistryLocks {
   readonly db: Kysely<LockTables>;
+  /** A repository's lock rows for `read` checks (every pull), reused ≤ 500 ms; writes here drop them at once. */
+  private readonly hot = new ReadCache<Row[]>();
 
   constructor(db: SqlDatabase) {
     this.db = db as Kysely<LockTables>;
@@ -116,6 +119,21 @@ export class RegistryLocks {
     patch: Partial<ChangeableAttributes>,
   ): Promise<ChangeableAttributes> {
     const next = { ...(await this.get(registry, repository, kind, item)), ...patch };
+    try {
+      await this.write(registry, repository, kind, item, next);
+    } finally {
+      this.hot.invalidate(registry);
+    }
+    return next;
+  }
+
+  private async write(
+    registry: string,
+    repository: string,
+    kind: LockKind,
+    item: string,
+    next: ChangeableAttributes,
+  ): Promise<void> {
     const where = this.db
       .deleteFrom('reg_locks')
       .where('registry', '=', registry)
@@ -136,7 +154,6 @@ export class RegistryLocks {
         .onConflict((oc) => oc.columns(['registry', 'repository', 'kind', 'item']).doUpdateSet(v))
         .execute();
     }
-    return next;
   }
 
   /** All lock rows of a repository (usually none: one indexed read). */
@@ -159,8 +176,13 @@ export class RegistryLocks {
     op: LockedOperation,
     items: { tags?: string[]; manifests?: string[] } = {},
   ): Promise<void> {
-    const rows = await this.ofRepository(registry, repository);
-    if (!rows.length) return;
+    // Pulls use the cached rows (a lock set through another API node applies here within 500 ms); writes and deletes
+    // always read them fresh.
+    const rows =
+      op === 'read'
+        ? await this.hot.get(registry, repository, () => this.ofRepository(registry, repository))
+        : await this.ofRepository(registry, repository);
+    if (!rows?.length) return;
     const blocked = (r: Row) =>
       op === 'read'
         ? r.read_enabled === 0
@@ -190,11 +212,19 @@ export class RegistryLocks {
         ]),
       );
     }
-    await q.execute();
+    try {
+      await q.execute();
+    } finally {
+      this.hot.invalidate(registry);
+    }
   }
 
   async purgeRegistry(registry: string): Promise<void> {
-    await this.db.deleteFrom('reg_locks').where('registry', '=', registry).execute();
+    try {
+      await this.db.deleteFrom('reg_locks').where('registry', '=', registry).execute();
+    } finally {
+      this.hot.invalidate(registry);
+    }
   }
 
   /** SQL condition for listings: the item is not hidden (`listEnabled=false`). */

@@ -23,8 +23,7 @@ export async function getManifest(ctx: RequestContext, repository: string, refer
     });
   }
   const ref = parseReference(reference);
-  const digest = await deps.metadata.resolve(registry.name, repository, ref);
-  const m = digest ? await deps.metadata.getManifest(registry.name, repository, digest) : undefined;
+  const m = await deps.metadata.hot.manifest(registry.name, repository, ref);
   if (!m)
     throw new DockyardError('MANIFEST_UNKNOWN', 'manifest unknown to registry', {
       detail: { name: repository, reference },

@@ -7,6 +7,7 @@ import type { ParsedManifest } from './manifest-parse.js';
 import type { ManifestSummary } from './manifest-summary.js';
 import { MetadataReads } from './metadata-reads.js';
 import { markIfUntagged, summaryColumns } from './metadata-rows.js';
+import { HotReads } from './hot-reads.js';
 
 export type ManifestRow = RegistryTables['reg_manifests'];
 type Db = Kysely<RegistryTables>;
@@ -31,8 +32,20 @@ const requestOf = (ctx: EventContext) => (ctx.request ? { request: ctx.request }
 
 /** Repository, manifest, tag and blob-link metadata; every change runs in one transaction with its outbox event. */
 export class RegistryMetadata extends MetadataReads {
+  /** The data plane's GET reads, reused for ≤ 500 ms; every write below invalidates its registry once it committed. */
+  readonly hot = new HotReads(this);
+
   constructor(db: SqlDatabase) {
     super(db);
+  }
+
+  /** A transaction writing `registry`'s metadata; its hot reads are dropped once it is over (committed or not). */
+  private async write<T>(registry: string, body: (trx: Trx) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute(body);
+    } finally {
+      this.hot.invalidate(registry);
+    }
   }
 
   private async ensureRepository(trx: Trx | Db, registry: string, repository: string, now: string): Promise<void> {
@@ -46,7 +59,7 @@ export class RegistryMetadata extends MetadataReads {
   /** Records that a blob is available in a repository (after upload or mount); restarts its GC grace period. */
   async linkBlob(registry: string, repository: string, digest: string, size: number): Promise<void> {
     const now = new Date().toISOString();
-    await this.db.transaction().execute(async (trx) => {
+    await this.write(registry, async (trx) => {
       await this.ensureRepository(trx, registry, repository, now);
       await trx
         .insertInto('reg_blob_links')
@@ -77,12 +90,14 @@ export class RegistryMetadata extends MetadataReads {
   }
 
   async unlinkBlob(registry: string, repository: string, digest: string): Promise<boolean> {
-    const r = await this.db
-      .deleteFrom('reg_blob_links')
-      .where('registry', '=', registry)
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
+    const r = await this.write(registry, (trx) =>
+      trx
+        .deleteFrom('reg_blob_links')
+        .where('registry', '=', registry)
+        .where('repository', '=', repository)
+        .where('digest', '=', digest)
+        .executeTakeFirst(),
+    );
     return Number(r.numDeletedRows) > 0;
   }
 
@@ -111,7 +126,7 @@ export class RegistryMetadata extends MetadataReads {
   ): Promise<void> {
     const registry = ctx.registry;
     const now = new Date().toISOString();
-    await this.db.transaction().execute(async (trx) => {
+    await this.write(registry, async (trx) => {
       const missing: string[] = [];
       for (const b of m.blobs) {
         const link = await trx
@@ -244,7 +259,7 @@ export class RegistryMetadata extends MetadataReads {
   /** Deletes a manifest and every tag pointing at it. Writes `image.deleted`. Returns false when it did not exist. */
   async deleteManifest(ctx: EventContext, repository: string, digest: string): Promise<boolean> {
     const registry = ctx.registry;
-    return this.db.transaction().execute(async (trx) => {
+    return this.write(registry, async (trx) => {
       const row = await trx
         .selectFrom('reg_manifests')
         .select('media_type')
@@ -299,7 +314,7 @@ export class RegistryMetadata extends MetadataReads {
   /** Removes a tag (the manifest stays). Writes `image.deleted` with the tag. */
   async deleteTag(ctx: EventContext, repository: string, tag: string): Promise<boolean> {
     const registry = ctx.registry;
-    return this.db.transaction().execute(async (trx) => {
+    return this.write(registry, async (trx) => {
       const row = await trx
         .selectFrom('reg_tags')
         .select('digest')
@@ -343,7 +358,7 @@ export class RegistryMetadata extends MetadataReads {
     repository: string,
   ): Promise<{ manifestsDeleted: string[]; tagsDeleted: string[] } | null> {
     const registry = ctx.registry;
-    return this.db.transaction().execute(async (trx) => {
+    return this.write(registry, async (trx) => {
       const repo = await trx
         .selectFrom('reg_repositories')
         .select('name')
@@ -396,7 +411,7 @@ export class RegistryMetadata extends MetadataReads {
 
   /** Removes everything a deleted registry owned (blobs are then collected by GC). */
   async purgeRegistry(registry: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.write(registry, async (trx) => {
       for (const t of [
         'reg_tags',
         'reg_manifest_refs',
