@@ -48,7 +48,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     const agentPoolName = poolNameOf(b.agentPoolName);
     const sourceLocation = (b.sourceLocation as string | undefined) ?? undefined;
     const uploaded =
-      sourceLocation && sourceLocation.startsWith('source/') ? deps.uploads.pathOf(sourceLocation) : null;
+      sourceLocation && sourceLocation.startsWith('source/') ? await deps.uploads.locate(sourceLocation) : null;
     const contextPath = uploaded ? null : (sourceLocation ?? null);
     let run;
     if (type === 'TaskRunRequest') {
@@ -63,7 +63,9 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
       const o = (b.overrideTaskStepProperties as Record<string, unknown> | undefined) ?? {};
       const { values, secure } = splitValues(o.values);
       const overrideContext = o.contextPath ? String(o.contextPath) : undefined;
-      const overrideUpload = overrideContext?.startsWith('source/') ? deps.uploads.pathOf(overrideContext) : undefined;
+      const overrideUpload = overrideContext?.startsWith('source/')
+        ? await deps.uploads.locate(overrideContext)
+        : undefined;
       if (overrideContext && !overrideUpload) await checkSourceLocation(deps.sourcePolicy, overrideContext);
       if (o.file) checkContextRelativePath(String(o.file), 'task file');
       // Other code (another context, task file or content) running with the task's user-assigned identities is an
@@ -236,12 +238,11 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
 
   app.post<{ Params: RegParams }>(`${REG_BASE}/listBuildSourceUploadUrl`, async (req) => {
     await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action');
-    const { token, relativePath } = deps.uploads.allocate();
+    const { token, relativePath, expiresAt } = await deps.uploads.allocate(UPLOAD_URL_TTL_MS);
     const blob = deps.blobBase();
     if (blob) {
       // Login servers by name: `https://<account>.blob.<suffix>/<container>/<relativePath>?<SAS>`, as az parses it.
       const scope = { account: BLOB_ACCOUNT, container: UPLOAD_CONTAINER, blob: relativePath };
-      const expiresAt = new Date(deps.clock.now().getTime() + UPLOAD_URL_TTL_MS);
       const sas = signBlobSas(deps.uploads.sasKey, scope, 'cw', expiresAt);
       return { uploadUrl: `${blob}/${scope.container}/${relativePath}?${sas}`, relativePath };
     }
