@@ -107,6 +107,7 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     const parts = deletedId.split('/');
     if (parts.length >= 2 && parts[parts.length - 2].toLowerCase() === 'registries') {
       await module.runs.deleteForRegistry(parts[parts.length - 1]);
+      await module.logs.chunks.deleteForRegistry(parts[parts.length - 1]);
       await module.pools.deleteForRegistry(parts[parts.length - 1]);
     }
   });

@@ -87,13 +87,13 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const sourcePolicy: SourcePolicy = deps.sourcePolicy ?? { dataDir: deps.dataDir, allowedLocalContextRoots: [] };
   const tasks = new TaskService(taskStore, deps.identities, sourcePolicy);
   const runs = new RunStore(deps.db, cipher);
-  const logs = new RunLogs(join(deps.dataDir, 'runs'));
+  const chunks = new RunLogChunks(deps.db);
+  const logs = new RunLogs(join(deps.dataDir, 'runs'), chunks, deps.log.child({ module: 'runs' }));
   const uploads = new Uploads(deps.db, deps.blobs, deps.uploadSasKey, deps.clock ?? systemClock);
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
   const pools = new PoolStore(deps.db);
   const leases = new RunLeases(runs);
   queue.leases = leases;
-  const chunks = new RunLogChunks(deps.db);
   queue.chunks = chunks;
   const leaseSeconds = () => deps.agentLeaseSeconds ?? 30;
   const reaper = new LeaseReaper(leases, queue, leaseSeconds, deps.log.child({ module: 'agents' }));
@@ -106,14 +106,13 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
       .catch((err: unknown) => deps.log.error({ err }, 'build-source upload sweep failed'));
   };
   const scheduler = new RunScheduler(runs, queue, pools);
-  const blobHost = createBlobHost({ uploads, runs, logs, chunks, clock: deps.clock ?? systemClock, log: deps.log });
+  const blobHost = createBlobHost({ uploads, runs, logs, clock: deps.clock ?? systemClock, log: deps.log });
   const routeDeps: TaskRouteDeps = {
     tasks,
     taskStore,
     runs,
     queue,
     logs,
-    chunks,
     uploads,
     registries: deps.registries,
     authorizer: deps.authorizer,

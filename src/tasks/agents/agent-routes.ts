@@ -116,7 +116,7 @@ export function registerAgentRoutes(app: FastifyInstance, d: AgentRouteDeps): vo
         if (leased) {
           const registry = await d.services.registryByName(leased.run.request.registryName);
           d.log.info({ runId: leased.run.runId, pool: pool.name, agent }, 'run leased to an agent');
-          // Opened now so live followers see the run's log from its first chunk.
+          // Its masking writer (the run's secret values) for the chunks the agent sends.
           d.queue.remoteLog(leased.run);
           const request = {
             ...leased.run.request,

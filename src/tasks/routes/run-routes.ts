@@ -205,9 +205,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     if (!deps.queue.cancel(reg.name, run.runId)) {
       // Not yet claimed: cancel the queued row directly.
       await deps.runs.setStatus(run, 'Canceled', { runErrorMessage: 'The run was canceled.' });
-      const w = deps.logs.writer(reg.name, run.runId);
-      w.plain(`Run ID: ${run.runId} was canceled before it started`);
-      w.close();
+      await deps.logs.writer(reg.name, run.runId).last(`Run ID: ${run.runId} was canceled before it started`);
     }
     return reply.status(202).send();
   });
@@ -274,11 +272,8 @@ export function registerLogAndUploadRoutes(app: FastifyInstance, deps: TaskRoute
         const r = await deps.runs.get(run.registryName, run.runId);
         return !r || TERMINAL.includes(r.status);
       };
-      // An agent's run: its log is in the database (chunks may have reached any API node).
-      const stream =
-        run.agentPool && deps.chunks
-          ? deps.chunks.stream(run.registryName, run.runId, follow, isFinished)
-          : deps.logs.stream(run.registryName, run.runId, follow, isFinished);
+      // In the database: whichever node ran the run (or received an agent's chunks), every node serves it.
+      const stream = deps.logs.stream(run, follow, isFinished);
       const current = await deps.runs.get(run.registryName, run.runId);
       void reply
         .header('content-type', 'text/plain; charset=utf-8')
