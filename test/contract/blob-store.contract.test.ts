@@ -204,6 +204,11 @@ for (const [name, make] of stores) {
         );
         await assert.rejects(store.putFile('../escape', Readable.from([Buffer.from('x')])), /invalid file name/);
         await assert.rejects(store.getFile('a/../../b'), /invalid file name/);
+        await assert.rejects(store.getFile('a/.hidden'), /invalid file name/);
+        // Upload tokens are base64url: a segment may start with '-' or '_'.
+        await store.putFile('run-sources/-tok_/_x', Readable.from([Buffer.from('dash')]));
+        assert.equal((await read((await store.getFile('run-sources/-tok_/_x'))!.stream)).toString(), 'dash');
+        assert.equal(await store.deleteFiles('run-sources/-tok_'), 1);
         if (peer) {
           const other = await peer();
           assert.equal((await read((await other.getFile('run-sources/tok2/x'))!.stream)).toString(), 'x');

@@ -101,8 +101,8 @@ export interface BlobStore {
   deleteFiles(dir: string): Promise<number>;
 }
 
-/** File names: `/`-separated segments of letters, digits, `.`, `_`, `-`, each starting with a letter or digit. */
-export const FILE_NAME_RE = /^(?=.{1,512}$)[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+/** File names: `/`-separated segments of letters, digits, `.`, `_`, `-`, none starting with `.` (no `..`). */
+export const FILE_NAME_RE = /^(?=.{1,512}$)[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 
 /** Thrown for a file name or directory outside FILE_NAME_RE. */
 export function checkFileName(name: string): string {
