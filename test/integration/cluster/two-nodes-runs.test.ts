@@ -153,7 +153,7 @@ test('quick-run sources and run logs work whichever node a request lands on', { 
       body: archive,
       headers: { 'x-ms-blob-type': 'BlockBlob' },
     });
-    assert.equal(r.status, n === a ? 201 : 409, `${n === a ? "A" : "B"}: ${await r.text()}\n${logs()}`);
+    assert.equal(r.status, n === a ? 201 : 409, `${n === a ? 'A' : 'B'}: ${await r.text()}\n${logs()}`);
   }
 
   // A quick run scheduled on node A with the archive node B received: the server's run (engine none) fails, and its

@@ -38,8 +38,10 @@ async function setup(t: { after(fn: () => Promise<void> | void): void }) {
     const root = join(dir, 'files', 'run-sources');
     const out: string[] = [];
     const walk = (d: string) => {
-      for (const e of readdirSync(d, { withFileTypes: true }))
-        e.isDirectory() ? walk(join(d, e.name)) : out.push(join(d, e.name).slice(root.length + 1));
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(d, e.name));
+        else out.push(join(d, e.name).slice(root.length + 1));
+      }
     };
     try {
       walk(root);
