@@ -8,7 +8,7 @@ import {
   type Principal,
   type SecretCipher,
 } from '../shared/index.js';
-import { migrateToLatest, openDatabase, type SqlDatabase } from '../storage/index.js';
+import { migrateToLatest, openDatabase, type BlobStore, type SqlDatabase } from '../storage/index.js';
 import { startOutboxPruner } from '../events/index.js';
 import { installAuthentication, setArmPageSize } from '../http/index.js';
 import { Directory, ensureLocalAdmin, localAdminAuthenticator, RESOURCES } from '../identity/index.js';
@@ -40,6 +40,7 @@ import { registryAccess, wireIdentity, type IdentityWiring } from './wire-identi
 import { ALL_MIGRATIONS } from './migrations.js';
 import { randomBytes } from 'node:crypto';
 import { wireRegistry } from './wire-registry.js';
+import { openBlobStore } from './wire-blobs.js';
 import { withNetworkRules } from './wire-network.js';
 import { wireImport } from './wire-import.js';
 import { wireWeb } from './wire-web.js';
@@ -51,6 +52,8 @@ export interface Platform {
   config: DockyardConfig;
   log: Logger;
   db: SqlDatabase;
+  /** The blob store (registry blobs; build-source archives of task runs as named files). */
+  blobs: BlobStore;
   api: FastifyInstance;
   listeners: RegistryListeners | NamedLoginServers;
   /** Login servers by name over TLS (config loginServerSuffix), when on. */
@@ -109,6 +112,13 @@ export async function buildPlatform(
   const subscriptions = new Subscriptions(db);
   const subscriptionId = await subscriptions.ensureDefault(tenantId);
   const cluster = wireCluster(db, cipher, config);
+  let blobs: BlobStore;
+  try {
+    blobs = await openBlobStore(config, log);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   const admin = await ensureLocalAdmin(directory, config.dataDir, cluster.keys);
 
   const names = config.loginServerSuffix
@@ -169,7 +179,15 @@ export async function buildPlatform(
     await names.sync([], await vaultNames());
   }
   let endpoint = `http://${config.host}:${config.port}`;
-  const runner = wireRunner({ config, log, registries, identity, endpoint: () => endpoint, engine: options.engine });
+  const runner = wireRunner({
+    config,
+    log,
+    registries,
+    identity,
+    endpoint: () => endpoint,
+    engine: options.engine,
+    openUpload: (location) => tasks.uploads.open(location),
+  });
   const executor = options.executor ?? (config.engine === 'docker' || options.engine ? runner.executor : undefined);
   const tasks = await wireTasks({
     api,
@@ -190,6 +208,8 @@ export async function buildPlatform(
     cipher,
     runServices: runner.services,
     agentLeaseSeconds: config.agentLeaseSeconds,
+    blobs,
+    cluster,
   });
 
   names?.front.setBlobHandler(tasks.blobHost);
@@ -235,6 +255,7 @@ export async function buildPlatform(
     config,
     log,
     db,
+    blobs,
     api,
     listeners,
     names,

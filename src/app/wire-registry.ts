@@ -13,7 +13,6 @@ import type { Platform } from './platform.js';
 import { webhookLimit } from '../webhooks/index.js';
 import { instrumentRegistryHandler } from '../metrics/index.js';
 import { dataPlaneRoute } from '../registry/index.js';
-import { openBlobStore } from './wire-blobs.js';
 
 const info = (r: RegistryRow): RegistryInfo => {
   const { days, status } = retentionOf(r);
@@ -85,7 +84,7 @@ export async function wireRegistry(
   const registry = await createRegistryModule({
     db: platform.db,
     dataDir: platform.config.dataDir,
-    blobs: await openBlobStore(platform.config, platform.log),
+    blobs: platform.blobs,
     keys: platform.cluster.keys,
     leases: platform.cluster.leases,
     digestMarks: platform.cluster.shared,

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { DockyardConfig } from '../config/index.js';
 import type { Logger } from '../shared/index.js';
 import type { Registries } from '../arm/index.js';
@@ -45,6 +46,8 @@ export function wireRunner(p: {
   identity: IdentityWiring;
   endpoint: () => string;
   engine?: () => Promise<ContainerEngine>;
+  /** A quick run's uploaded source archive (the task module's uploads, in the shared blob store). */
+  openUpload: (location: string) => Promise<Readable>;
 }): RunnerWiring {
   let enginePromise: Promise<ContainerEngine> | null = null;
   const libraryDigests = new Map<string, string>();
@@ -116,6 +119,7 @@ export function wireRunner(p: {
       identity.revokeWorkloadBinding(secret);
     },
     workDir: join(p.config.dataDir, 'work'),
+    openUpload: p.openUpload,
     sourcePolicy: sourcePolicyOf(p.config),
     loadTaskFile: loadTaskFileWithSpec,
     scanDockerfile: scanWithAcbRules,

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Authorizer } from '../http/index.js';
 import type { Clock, Logger, SecretCipher } from '../shared/index.js';
 import { scopeContains } from '../shared/index.js';
-import type { SqlDatabase } from '../storage/index.js';
+import type { BlobStore, SqlDatabase } from '../storage/index.js';
+import type { ClusterWiring } from './wire-cluster.js';
+import { randomBytes } from 'node:crypto';
 import type { IdentityPrincipals, Registries, ResourceDeletedListener, UserAssignedIdentities } from '../arm/index.js';
 import {
   createTaskModule,
@@ -38,11 +40,23 @@ export interface WireTasksInput {
   runServices?: RunServices;
   /** Seconds an agent's run lease lasts without a heartbeat (config `agentLeaseSeconds`). */
   agentLeaseSeconds?: number;
+  /** The shared blob store (build-source archives). */
+  blobs: BlobStore;
+  /** Shared keys (the upload SAS key) and leases (the upload sweep). */
+  cluster: Pick<ClusterWiring, 'keys' | 'leases'>;
 }
+
+/** The name of the build-source upload URLs' SAS key in `cluster_keys` (docs/designs/several-nodes.md). */
+export const UPLOAD_SAS_KEY = 'tasks.upload-sas-key';
 
 /** Builds the task module from the platform's parts and registers its routes. */
 export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
+  // One key for the installation: an upload URL signed by one node works on every node and across restarts.
+  const sasKey = await input.cluster.keys.ensure(UPLOAD_SAS_KEY, () => randomBytes(32).toString('base64'));
   const module = createTaskModule({
+    blobs: input.blobs,
+    uploadSasKey: Buffer.from(sasKey, 'base64'),
+    leases: input.cluster.leases,
     db: input.db,
     dataDir: input.dataDir,
     log: input.log,
@@ -93,6 +107,7 @@ export async function wireTasks(input: WireTasksInput): Promise<TaskModule> {
     const parts = deletedId.split('/');
     if (parts.length >= 2 && parts[parts.length - 2].toLowerCase() === 'registries') {
       await module.runs.deleteForRegistry(parts[parts.length - 1]);
+      await module.logs.chunks.deleteForRegistry(parts[parts.length - 1]);
       await module.pools.deleteForRegistry(parts[parts.length - 1]);
     }
   });

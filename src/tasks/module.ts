@@ -2,7 +2,7 @@ import { runStats, type RunStats } from './runs/run-stats.js';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { dataKeyFile, SecretCipher, systemClock, type Clock, type Logger } from '../shared/index.js';
-import { compactDatabase, type SqlDatabase } from '../storage/index.js';
+import { compactDatabase, type BlobStore, type SqlDatabase } from '../storage/index.js';
 import { errorHandlerFor, type Authorizer } from '../http/index.js';
 import { TaskStore } from './resources/task-store.js';
 import { TaskService, type TaskIdentityPort } from './resources/task-service.js';
@@ -46,6 +46,14 @@ export interface TaskModuleDeps {
   runServices?: RunServices;
   /** Seconds an agent's lease lasts without a heartbeat before its run is failed (default 30). */
   agentLeaseSeconds?: number;
+  /** The shared blob store: build-source archives live there as named files. */
+  blobs: BlobStore;
+  /** Signs build-source upload URLs: the installation-wide key (shared keys), so every node verifies them. */
+  uploadSasKey: Buffer;
+  /** Named leases (several API nodes): the upload sweep runs on one node at a time. */
+  leases?: { withLease<T>(name: string, ttlMs: number, fn: () => Promise<T>): Promise<T | undefined> };
+  /** How often expired uploads are swept (default 5 minutes). */
+  uploadSweepMs?: number;
 }
 
 export interface TaskModule {
@@ -68,6 +76,9 @@ export interface TaskModule {
   stop(): Promise<void>;
 }
 
+/** The lease of the build-source upload sweep (one node at a time). */
+export const UPLOAD_SWEEP_LEASE = 'tasks.source-sweep';
+
 /** Tasks, runs, logs and the run queue, as one unit the composition root wires. */
 export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   // Task and run secrets are sealed with the same data-at-rest key as Key Vault secrets.
@@ -76,25 +87,32 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
   const sourcePolicy: SourcePolicy = deps.sourcePolicy ?? { dataDir: deps.dataDir, allowedLocalContextRoots: [] };
   const tasks = new TaskService(taskStore, deps.identities, sourcePolicy);
   const runs = new RunStore(deps.db, cipher);
-  const logs = new RunLogs(join(deps.dataDir, 'runs'));
-  const uploads = new Uploads(join(deps.dataDir, 'uploads'));
+  const chunks = new RunLogChunks(deps.db);
+  const logs = new RunLogs(join(deps.dataDir, 'runs'), chunks, deps.log.child({ module: 'runs' }));
+  const uploads = new Uploads(deps.db, deps.blobs, deps.uploadSasKey, deps.clock ?? systemClock);
   const queue = new RunQueue(runs, logs, deps.executor, deps.log.child({ module: 'runs' }), deps.concurrency ?? 2);
   const pools = new PoolStore(deps.db);
   const leases = new RunLeases(runs);
   queue.leases = leases;
-  const chunks = new RunLogChunks(deps.db);
   queue.chunks = chunks;
   const leaseSeconds = () => deps.agentLeaseSeconds ?? 30;
   const reaper = new LeaseReaper(leases, queue, leaseSeconds, deps.log.child({ module: 'agents' }));
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> = Promise.resolve();
+  const sweepUploads = () => {
+    const sweep = () => uploads.sweep();
+    sweeping = (deps.leases ? deps.leases.withLease(UPLOAD_SWEEP_LEASE, 120_000, sweep) : sweep())
+      .then((n) => void (n ? deps.log.debug({ uploads: n }, 'expired build-source uploads removed') : undefined))
+      .catch((err: unknown) => deps.log.error({ err }, 'build-source upload sweep failed'));
+  };
   const scheduler = new RunScheduler(runs, queue, pools);
-  const blobHost = createBlobHost({ uploads, runs, logs, chunks, clock: deps.clock ?? systemClock, log: deps.log });
+  const blobHost = createBlobHost({ uploads, runs, logs, clock: deps.clock ?? systemClock, log: deps.log });
   const routeDeps: TaskRouteDeps = {
     tasks,
     taskStore,
     runs,
     queue,
     logs,
-    chunks,
     uploads,
     registries: deps.registries,
     authorizer: deps.authorizer,
@@ -134,6 +152,7 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
           queue,
           runs,
           services: deps.runServices,
+          uploads,
           leaseMs: () => leaseSeconds() * 1000,
           log: deps.log.child({ module: 'agents' }),
         });
@@ -155,8 +174,12 @@ export function createTaskModule(deps: TaskModuleDeps): TaskModule {
       await queue.start();
       // A lost agent's run is failed within its lease plus one sweep interval.
       reaper.start(Math.max(250, Math.min(5000, (leaseSeconds() * 1000) / 4)));
+      sweepTimer = setInterval(sweepUploads, deps.uploadSweepMs ?? 5 * 60_000);
+      sweepTimer.unref();
     },
     async stop() {
+      clearInterval(sweepTimer);
+      await sweeping;
       await reaper.stop();
       await queue.stop();
     },

@@ -156,6 +156,65 @@ for (const [name, make] of stores) {
       },
     );
 
+    await t.test(
+      'named files: whole or nothing, read back, deleted by directory, invisible to blobs and uploads',
+      async () => {
+        const big = randomBytes(9 * 1024 * 1024 + 5);
+        assert.equal(
+          await store.putFile('run-sources/tok1/a.tar.gz', Readable.from([big.subarray(0, 10), big.subarray(10)])),
+          big.length,
+        );
+        const got = (await store.getFile('run-sources/tok1/a.tar.gz'))!;
+        assert.equal(got.size, big.length);
+        assert.ok((await read(got.stream)).equals(big));
+        assert.equal(await store.putFile('run-sources/tok1/blocks/b1', Readable.from([Buffer.alloc(0)])), 0);
+        assert.equal((await read((await store.getFile('run-sources/tok1/blocks/b1'))!.stream)).length, 0);
+        // Past maxSize: no file, and an existing file keeps its content.
+        await assert.rejects(
+          store.putFile('run-sources/tok1/c', Readable.from([Buffer.from('12345')]), { maxSize: 4 }),
+          UploadTooLargeError,
+        );
+        assert.equal(await store.getFile('run-sources/tok1/c'), null);
+        await assert.rejects(
+          store.putFile('run-sources/tok1/a.tar.gz', Readable.from([Buffer.from('12345')]), { maxSize: 4 }),
+          UploadTooLargeError,
+        );
+        const kept = (await store.getFile('run-sources/tok1/a.tar.gz'))!;
+        assert.equal(kept.size, big.length);
+        kept.stream.destroy();
+        // A broken stream: nothing either.
+        const broken = new Readable({
+          read() {
+            this.push(Buffer.from('part'));
+            this.destroy(new Error('client gone'));
+          },
+        });
+        await assert.rejects(store.putFile('run-sources/tok1/d', broken), /client gone/);
+        assert.equal(await store.getFile('run-sources/tok1/d'), null);
+        await store.putFile('run-sources/tok2/x', Readable.from([Buffer.from('x')]));
+        assert.deepEqual(await store.listUploads(), []);
+        for await (const d of store.list()) assert.notEqual(d, sha(big));
+        assert.equal(await store.deleteFiles('run-sources/tok1'), 2);
+        assert.equal(await store.getFile('run-sources/tok1/a.tar.gz'), null);
+        assert.equal(await store.deleteFiles('run-sources/tok1'), 0);
+        assert.equal(
+          (await read((await store.getFile('run-sources/tok2/x'))!.stream)).toString(),
+          'x',
+          'another dir stays',
+        );
+        await assert.rejects(store.putFile('../escape', Readable.from([Buffer.from('x')])), /invalid file name/);
+        await assert.rejects(store.getFile('a/../../b'), /invalid file name/);
+        await assert.rejects(store.getFile('a/.hidden'), /invalid file name/);
+        // Upload tokens are base64url: a segment may start with '-' or '_'.
+        await store.putFile('run-sources/-tok_/_x', Readable.from([Buffer.from('dash')]));
+        assert.equal((await read((await store.getFile('run-sources/-tok_/_x'))!.stream)).toString(), 'dash');
+        assert.equal(await store.deleteFiles('run-sources/-tok_'), 1);
+        if (peer) {
+          const other = await peer();
+          assert.equal((await read((await other.getFile('run-sources/tok2/x'))!.stream)).toString(), 'x');
+        }
+      },
+    );
     if (peer) {
       await t.test('another node continues, inspects and commits an upload started here', async () => {
         const other = await peer();

@@ -1,5 +1,6 @@
 // Issue 12, item 2 (runner side): a task file, values file or Dockerfile that is a symlink out of the context, or a
 // path climbing out of it, must not be read; the runner also re-checks the source policy before fetching anything.
+import { EventEmitter } from 'node:events';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeEngine } from '../../src/tasks/engine/index.js';
 import { TaskRunner, loadTaskFileWithSpec, type RunnerDeps } from '../../src/tasks/index.js';
-import { RunLogs } from '../../src/tasks/runs/run-log.js';
+import { RunLogWriter } from '../../src/tasks/runs/run-log.js';
 import type { RunRecord, RunRequest } from '../../src/tasks/runs/model.js';
 import { makeGitRepo } from '../helpers/git-context.js';
 
@@ -79,8 +80,9 @@ async function execute(step: RunRequest['step']) {
       trigger: { kind: 'Manual' },
     },
   };
-  const logs = new RunLogs(join(dir, 'logs'));
-  const log = logs.writer(run.registryName, run.runId);
+  // A log file, as an agent keeps one (the server stores run logs in the database).
+  mkdirSync(join(dir, 'logs', 'secreg'), { recursive: true });
+  const log = new RunLogWriter(join(dir, 'logs', 'secreg', `${run.runId}.log`), new EventEmitter(), run.runId);
   const outcome = await new TaskRunner(deps()).execute({
     run,
     log,

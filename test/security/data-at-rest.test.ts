@@ -82,7 +82,7 @@ async function createTaskWithSecrets(x: SecurityServer): Promise<void> {
   assert.ok(put.status === 200 || put.status === 201, put.text);
 }
 
-test('after start and a few runs the data dir is 0700 and every file in it 0600 (db, wal, shm, blobs, logs, uploads, keys)', async () => {
+test('after start and a few runs the data dir is 0700 and every file in it 0600 (db, wal, shm, blobs, uploaded sources, keys)', async () => {
   const x = await startSecurityServer();
   dirs.push(x.s.dataDir);
   try {
@@ -123,8 +123,8 @@ test('after start and a few runs the data dir is 0700 and every file in it 0600 
     for (const f of ['dockyard.db', 'dockyard.db-wal', 'dockyard.db-shm', 'vault.key', 'admin.key', 'endpoint.json']) {
       if (existsSync(join(x.s.dataDir, f))) assert.equal(lstatSync(join(x.s.dataDir, f)).mode & 0o777, 0o600, f);
     }
-    assert.ok(existsSync(join(x.s.dataDir, 'runs')), 'run logs exist');
-    assert.ok(existsSync(join(x.s.dataDir, 'uploads')), 'uploads exist');
+    // Run logs are rows in the database; the uploaded archive is a file of the blob store (the data dir by default).
+    assert.ok(existsSync(join(x.s.dataDir, 'files', 'run-sources')), 'uploaded sources exist');
     assert.deepEqual(openEntries(x.s.dataDir), []);
   } finally {
     await x.s.cleanup();

@@ -11,6 +11,7 @@ import {
   DigestMismatchError,
   UploadConflictError,
   UploadUnknownError,
+  checkFileName,
   type BlobInfo,
   type BlobStore,
   type ByteRange,
@@ -22,6 +23,7 @@ import { UPLOAD_ACTIVE_WINDOW_MS, UploadHashes } from './upload-hashes.js';
 const UPLOAD_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 const BLOBS = 'blobs/sha256/';
 const UPLOADS = 'uploads/';
+const FILES = 'files/';
 /** A long append refreshes the upload's `touched` mark this often (so GC on another node sees it active). */
 const TOUCH_EVERY_MS = 60_000;
 /** Azure's limit of committed blocks per block blob. */
@@ -274,5 +276,36 @@ export class AzureBlobStore implements BlobStore {
       if (UPLOAD_ID_RE.test(id)) ids.push(id);
     }
     return ids;
+  }
+
+  /** Blocks staged on `files/<name>`, then one Put Block List: the file appears whole, or keeps its old content. */
+  async putFile(name: string, data: Readable, options: { maxSize?: number } = {}): Promise<number> {
+    const f = this.container.getBlockBlobClient(FILES + checkFileName(name));
+    const { blockIds, written } = await stageBlocks(f, data, { before: 0, maxSize: options.maxSize });
+    await f.commitBlockList(blockIds);
+    return written;
+  }
+
+  async getFile(name: string): Promise<{ size: number; stream: Readable } | null> {
+    try {
+      const r = await this.container
+        .getBlockBlobClient(FILES + checkFileName(name))
+        .download(0, undefined, { maxRetryRequests: 5 });
+      return {
+        size: r.contentLength ?? 0,
+        stream: (r.readableStreamBody as Readable | undefined) ?? Readable.from([]),
+      };
+    } catch (err) {
+      if (isStatus(err, 404)) return null;
+      throw err;
+    }
+  }
+
+  async deleteFiles(dir: string): Promise<number> {
+    let n = 0;
+    for await (const item of this.container.listBlobsFlat({ prefix: `${FILES}${checkFileName(dir)}/` })) {
+      if ((await this.container.getBlockBlobClient(item.name).deleteIfExists()).succeeded) n++;
+    }
+    return n;
   }
 }

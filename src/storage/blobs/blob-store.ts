@@ -88,6 +88,26 @@ export interface BlobStore {
   isUploadActive(id: string): Promise<boolean>;
   /** Upload ids that exist in storage (to clean up sessions abandoned by a crash). */
   listUploads(): Promise<string[]>;
+  /**
+   * Named private files beside the blobs (e.g. build-source archives of task runs): not content-addressed, never
+   * touched by GC, shared by every node on the store. `putFile` writes the whole file or nothing (a failed write —
+   * `maxSize`, a broken stream — leaves no file, and an existing file of that name keeps its content) and returns the
+   * size written. Names: FILE_NAME_RE.
+   */
+  putFile(name: string, data: Readable, options?: { maxSize?: number }): Promise<number>;
+  /** Streams a file; null when there is none. */
+  getFile(name: string): Promise<{ size: number; stream: Readable } | null>;
+  /** Removes every file under `dir/` (a name prefix ending at a `/`); returns how many were removed. */
+  deleteFiles(dir: string): Promise<number>;
+}
+
+/** File names: `/`-separated segments of letters, digits, `.`, `_`, `-`, none starting with `.` (no `..`). */
+export const FILE_NAME_RE = /^(?=.{1,512}$)[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+
+/** Thrown for a file name or directory outside FILE_NAME_RE. */
+export function checkFileName(name: string): string {
+  if (!FILE_NAME_RE.test(name)) throw new Error(`invalid file name '${name.slice(0, 80)}'`);
+  return name;
 }
 
 /** Thrown when a stream delivered a different number of bytes than announced. */

@@ -1,7 +1,8 @@
 import type { Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { open, readdir, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -11,6 +12,7 @@ import {
   LengthMismatchError,
   UploadTooLargeError,
   UploadUnknownError,
+  checkFileName,
   type BlobInfo,
   type BlobStore,
   type ByteRange,
@@ -33,6 +35,7 @@ const SEND_CHUNK = 4 * 1024 * 1024;
 export class FsBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly uploadsDir: string;
+  private readonly filesDir: string;
   private readonly hashes = new UploadHashes();
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -42,6 +45,7 @@ export class FsBlobStore implements BlobStore {
   ) {
     this.blobsDir = join(root, 'blobs', 'sha256');
     this.uploadsDir = join(root, 'uploads');
+    this.filesDir = join(root, 'files');
     mkdirSync(this.blobsDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.uploadsDir, { recursive: true, mode: 0o700 });
   }
@@ -222,6 +226,62 @@ export class FsBlobStore implements BlobStore {
 
   async listUploads(): Promise<string[]> {
     return (await readdir(this.uploadsDir).catch(() => [] as string[])).filter((n) => UPLOAD_ID_RE.test(n));
+  }
+
+  /** Written to a private temp name beside the target, fsynced, then renamed over it: whole or nothing. */
+  async putFile(name: string, data: Readable, options: { maxSize?: number } = {}): Promise<number> {
+    const path = join(this.filesDir, checkFileName(name));
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const tmp = `${path}.partial-${randomBytes(6).toString('hex')}`;
+    let written = 0;
+    const limit = options.maxSize;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        written += chunk.length;
+        if (limit !== undefined && written > limit) return cb(new UploadTooLargeError(limit));
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(data, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: READ_CHUNK }));
+      const fh = await open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    return written;
+  }
+
+  async getFile(name: string): Promise<{ size: number; stream: Readable } | null> {
+    const path = join(this.filesDir, checkFileName(name));
+    let fh;
+    try {
+      fh = await open(path, 'r');
+    } catch {
+      return null;
+    }
+    const { size } = await fh.stat();
+    return { size, stream: createReadStream('', { fd: fh, highWaterMark: SEND_CHUNK }) };
+  }
+
+  async deleteFiles(dir: string): Promise<number> {
+    const path = join(this.filesDir, checkFileName(dir));
+    const count = async (p: string): Promise<number> => {
+      let n = 0;
+      for (const e of await readdir(p, { withFileTypes: true }).catch(() => [])) {
+        n += e.isDirectory() ? await count(join(p, e.name)) : 1;
+      }
+      return n;
+    };
+    const n = await count(path);
+    await rm(path, { recursive: true, force: true });
+    return n;
   }
 }
 

@@ -4,6 +4,7 @@ export {
   UploadConflictError,
   UploadTooLargeError,
   UploadUnknownError,
+  FILE_NAME_RE,
   type BlobInfo,
   type BlobStore,
   type ByteRange,

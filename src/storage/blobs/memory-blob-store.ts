@@ -6,6 +6,7 @@ import {
   LengthMismatchError,
   UploadTooLargeError,
   UploadUnknownError,
+  checkFileName,
   type BlobInfo,
   type BlobStore,
   type ByteRange,
@@ -16,6 +17,7 @@ import {
 export class MemoryBlobStore implements BlobStore {
   private readonly blobs = new Map<string, Buffer>();
   private readonly uploads = new Map<string, Buffer[]>();
+  private readonly files = new Map<string, Buffer>();
 
   async stat(digest: string): Promise<BlobInfo | null> {
     const b = this.blobs.get(digest);
@@ -92,5 +94,31 @@ export class MemoryBlobStore implements BlobStore {
 
   async listUploads(): Promise<string[]> {
     return [...this.uploads.keys()];
+  }
+
+  async putFile(name: string, data: Readable, options: { maxSize?: number } = {}): Promise<number> {
+    checkFileName(name);
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const c of data) {
+      const b = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
+      n += b.length;
+      if (options.maxSize !== undefined && n > options.maxSize) throw new UploadTooLargeError(options.maxSize);
+      chunks.push(b);
+    }
+    this.files.set(name, Buffer.concat(chunks));
+    return n;
+  }
+
+  async getFile(name: string): Promise<{ size: number; stream: Readable } | null> {
+    const b = this.files.get(checkFileName(name));
+    return b ? { size: b.length, stream: Readable.from([b]) } : null;
+  }
+
+  async deleteFiles(dir: string): Promise<number> {
+    const prefix = `${checkFileName(dir)}/`;
+    let n = 0;
+    for (const k of [...this.files.keys()]) if (k.startsWith(prefix) && this.files.delete(k)) n++;
+    return n;
   }
 }

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DockyardError, type Logger } from '../../shared/index.js';
 import type { RunnerDeps } from '../runner/ports.js';
@@ -6,6 +5,7 @@ import type { RunLeases } from '../runs/run-leases.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { RunRecord, RunResult } from '../runs/model.js';
+import type { Uploads } from '../runs/uploads.js';
 import type { PoolStore } from './pool-store.js';
 
 /** What an agent may ask the server for, for its run only (the server's own runner uses the same functions). */
@@ -25,6 +25,8 @@ export interface AgentRouteDeps {
   queue: RunQueue;
   runs: RunStore;
   services: RunServices;
+  /** Quick runs' uploaded sources (the blob store: any node serves them). */
+  uploads: Uploads;
   /** How long a lease lasts without a heartbeat (ms). */
   leaseMs: () => number;
   log: Logger;
@@ -114,7 +116,7 @@ export function registerAgentRoutes(app: FastifyInstance, d: AgentRouteDeps): vo
         if (leased) {
           const registry = await d.services.registryByName(leased.run.request.registryName);
           d.log.info({ runId: leased.run.runId, pool: pool.name, agent }, 'run leased to an agent');
-          // Opened now so live followers see the run's log from its first chunk.
+          // Its masking writer (the run's secret values) for the chunks the agent sends.
           d.queue.remoteLog(leased.run);
           const request = {
             ...leased.run.request,
@@ -192,7 +194,7 @@ export function registerAgentRoutes(app: FastifyInstance, d: AgentRouteDeps): vo
   app.get<RP>(`${R}/source`, async (req, reply) => {
     const { run } = await runOf(req);
     if (!run.request.uploadedContext) throw new DockyardError('ResourceNotFound', 'The run has no uploaded source.');
-    return reply.type('application/gzip').send(createReadStream(run.request.uploadedContext));
+    return reply.type('application/gzip').send(await d.uploads.open(run.request.uploadedContext));
   });
   app.post<RP>(`${R}/identity-token`, { bodyLimit: SMALL }, async (req) => {
     const { run } = await runOf(req);

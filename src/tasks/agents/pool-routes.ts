@@ -81,11 +81,9 @@ export function registerPoolRoutes(app: FastifyInstance, deps: TaskRouteDeps, p:
       gone.name,
       `The agent pool '${gone.name}' was deleted.`,
     )) {
-      const line = `Run ID: ${run.runId} failed. Error: The agent pool '${gone.name}' was deleted.\n`;
-      const w = deps.logs.writer(reg.name, run.runId);
-      w.write(line);
-      w.close();
-      await p.queue.chunks?.append(reg.name, run.runId, line);
+      await deps.logs
+        .writer(reg.name, run.runId)
+        .last(`Run ID: ${run.runId} failed. Error: The agent pool '${gone.name}' was deleted.`);
     }
     return reply.status(200).send();
   });

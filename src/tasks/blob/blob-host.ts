@@ -5,7 +5,6 @@ import { DockyardError, type Clock, type Logger } from '../../shared/index.js';
 import { MAX_BLOCK_BYTES, MAX_UPLOAD_BYTES, type Uploads } from '../runs/uploads.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { RunLogs } from '../runs/run-log.js';
-import type { RunLogChunks } from '../runs/run-log-chunks.js';
 import { TERMINAL, type RunStatus } from '../runs/model.js';
 import { verifyBlobSas, type SasScope } from './blob-sas.js';
 import { sendBlobError, storageHeaders } from './blob-responses.js';
@@ -22,9 +21,8 @@ export type BlobHandler = (account: string, req: IncomingMessage, res: ServerRes
 export interface BlobHostDeps {
   uploads: Uploads;
   runs: RunStore;
+  /** Run logs (in the database: any node reads any run's log). */
   logs: RunLogs;
-  /** Agent runs' logs (in the database: their chunks may have reached any API node). */
-  chunks?: RunLogChunks;
   clock: Clock;
   log: Logger;
 }
@@ -125,17 +123,10 @@ async function readLog(
       const r = await d.runs.get(run.registryName, run.runId);
       return !r || TERMINAL.includes(r.status);
     };
-    const stream =
-      run.agentPool && d.chunks
-        ? d.chunks.stream(run.registryName, run.runId, true, finished)
-        : d.logs.stream(run.registryName, run.runId, true, finished);
-    await pipeline(stream, res);
+    await pipeline(d.logs.stream(run, true, finished), res);
     return;
   }
-  const raw =
-    run.agentPool && d.chunks
-      ? await d.chunks.text(run.registryName, run.runId)
-      : d.logs.snapshot(run.registryName, run.runId);
+  const raw = await d.logs.text(run);
   if (!raw) throw new DockyardError('BlobNotFound');
   const text = Buffer.from(raw.toString('utf8').replace(/\r?\n/g, '\r\n'), 'utf8');
   const headers: Record<string, string> = {

@@ -67,6 +67,20 @@ export interface TaskTables {
   run_counters: { registry_name: string; prefix: string; next: number };
   /** Agent runs' logs as ordered chunks (already masked): any API node serves them. */
   run_log_chunks: { registry_name: string; run_id: string; seq: number; text: string };
+  /**
+   * Build-source uploads of quick runs: one row per upload URL (listBuildSourceUploadUrl). `file` is the archive's
+   * name in the blob store, set once (single use) when a Put Blob or Put Block List completed.
+   */
+  run_source_uploads: {
+    token: string;
+    created_at: string;
+    expires_at: string;
+    file: string | null;
+    size: number | null;
+    committed_at: string | null;
+  };
+  /** Blocks staged by Put Block (files in the blob store) until a Put Block List assembles them. */
+  run_source_blocks: { token: string; block_id: string; file: string; size: number; staged_at: string };
 }
 
 export const taskMigrations: MigrationSet = {
@@ -160,6 +174,31 @@ export const taskMigrations: MigrationSet = {
         .addColumn('seq', 'integer', (c) => c.notNull())
         .addColumn('text', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('run_log_chunks_pk', ['registry_name', 'run_id', 'seq'])
+        .execute();
+    },
+  },
+  '202612090001-tasks-run-sources': {
+    async up(db) {
+      // Build-source uploads shared by every API node (docs/designs/several-nodes.md): the archive is in the blob
+      // store, the single-use token and the staged blocks are rows here.
+      await db.schema
+        .createTable('run_source_uploads')
+        .addColumn('token', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('file', 'text')
+        .addColumn('size', 'integer')
+        .addColumn('committed_at', 'text')
+        .execute();
+      await db.schema.createIndex('run_source_uploads_expiry').on('run_source_uploads').column('expires_at').execute();
+      await db.schema
+        .createTable('run_source_blocks')
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('block_id', 'text', (c) => c.notNull())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('staged_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_source_blocks_pk', ['token', 'block_id'])
         .execute();
     },
   },

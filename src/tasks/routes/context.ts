@@ -6,7 +6,6 @@ import type { TaskStore } from '../resources/task-store.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import type { RunLogs } from '../runs/run-log.js';
-import type { RunLogChunks } from '../runs/run-log-chunks.js';
 import type { Uploads } from '../runs/uploads.js';
 import type { SourcePolicy } from '../runner/source-policy.js';
 
@@ -19,9 +18,8 @@ export interface TaskRouteDeps {
   taskStore: TaskStore;
   runs: RunStore;
   queue: RunQueue;
+  /** Run logs (in the database: served by any node). */
   logs: RunLogs;
-  /** Agent runs' logs in the database (served by any node). */
-  chunks?: RunLogChunks;
   uploads: Uploads;
   registries: RegistryLookup;
   authorizer: Authorizer;

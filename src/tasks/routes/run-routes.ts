@@ -48,7 +48,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     const agentPoolName = poolNameOf(b.agentPoolName);
     const sourceLocation = (b.sourceLocation as string | undefined) ?? undefined;
     const uploaded =
-      sourceLocation && sourceLocation.startsWith('source/') ? deps.uploads.pathOf(sourceLocation) : null;
+      sourceLocation && sourceLocation.startsWith('source/') ? await deps.uploads.locate(sourceLocation) : null;
     const contextPath = uploaded ? null : (sourceLocation ?? null);
     let run;
     if (type === 'TaskRunRequest') {
@@ -63,7 +63,9 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
       const o = (b.overrideTaskStepProperties as Record<string, unknown> | undefined) ?? {};
       const { values, secure } = splitValues(o.values);
       const overrideContext = o.contextPath ? String(o.contextPath) : undefined;
-      const overrideUpload = overrideContext?.startsWith('source/') ? deps.uploads.pathOf(overrideContext) : undefined;
+      const overrideUpload = overrideContext?.startsWith('source/')
+        ? await deps.uploads.locate(overrideContext)
+        : undefined;
       if (overrideContext && !overrideUpload) await checkSourceLocation(deps.sourcePolicy, overrideContext);
       if (o.file) checkContextRelativePath(String(o.file), 'task file');
       // Other code (another context, task file or content) running with the task's user-assigned identities is an
@@ -203,9 +205,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
     if (!deps.queue.cancel(reg.name, run.runId)) {
       // Not yet claimed: cancel the queued row directly.
       await deps.runs.setStatus(run, 'Canceled', { runErrorMessage: 'The run was canceled.' });
-      const w = deps.logs.writer(reg.name, run.runId);
-      w.plain(`Run ID: ${run.runId} was canceled before it started`);
-      w.close();
+      await deps.logs.writer(reg.name, run.runId).last(`Run ID: ${run.runId} was canceled before it started`);
     }
     return reply.status(202).send();
   });
@@ -236,12 +236,11 @@ export function registerRunRoutes(app: FastifyInstance, deps: TaskRouteDeps, sch
 
   app.post<{ Params: RegParams }>(`${REG_BASE}/listBuildSourceUploadUrl`, async (req) => {
     await registryFor(req, deps, 'Microsoft.ContainerRegistry/registries/listBuildSourceUploadUrl/action');
-    const { token, relativePath } = deps.uploads.allocate();
+    const { token, relativePath, expiresAt } = await deps.uploads.allocate(UPLOAD_URL_TTL_MS);
     const blob = deps.blobBase();
     if (blob) {
       // Login servers by name: `https://<account>.blob.<suffix>/<container>/<relativePath>?<SAS>`, as az parses it.
       const scope = { account: BLOB_ACCOUNT, container: UPLOAD_CONTAINER, blob: relativePath };
-      const expiresAt = new Date(deps.clock.now().getTime() + UPLOAD_URL_TTL_MS);
       const sas = signBlobSas(deps.uploads.sasKey, scope, 'cw', expiresAt);
       return { uploadUrl: `${blob}/${scope.container}/${relativePath}?${sas}`, relativePath };
     }
@@ -273,11 +272,8 @@ export function registerLogAndUploadRoutes(app: FastifyInstance, deps: TaskRoute
         const r = await deps.runs.get(run.registryName, run.runId);
         return !r || TERMINAL.includes(r.status);
       };
-      // An agent's run: its log is in the database (chunks may have reached any API node).
-      const stream =
-        run.agentPool && deps.chunks
-          ? deps.chunks.stream(run.registryName, run.runId, follow, isFinished)
-          : deps.logs.stream(run.registryName, run.runId, follow, isFinished);
+      // In the database: whichever node ran the run (or received an agent's chunks), every node serves it.
+      const stream = deps.logs.stream(run, follow, isFinished);
       const current = await deps.runs.get(run.registryName, run.runId);
       void reply
         .header('content-type', 'text/plain; charset=utf-8')

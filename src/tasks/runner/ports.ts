@@ -32,6 +32,11 @@ export interface RunnerDeps {
   revokeWorkloadBinding(secret: string): Promise<void>;
   /** Where runs keep their working copies. */
   workDir: string;
+  /**
+   * A quick run's uploaded source archive by the name its request keeps (a blob-store file). Absent where the
+   * archive is always a local file (agents download it first).
+   */
+  openUpload?(location: string): Promise<import('node:stream').Readable>;
   /** Which sources runs may fetch (default: no file:// restrictions beyond "a git repository, not a host directory"). */
   sourcePolicy?: SourcePolicy;
   /** Parent of the per-run Docker API socket directories (default /run/dockyard/runs, else under the temp dir). */

@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
-import { chmod, lchown, lstat, mkdir, readdir } from 'node:fs/promises';
-import { join, normalize, sep } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { chmod, lchown, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { DockyardError } from '../../shared/index.js';
 import { checkSourceLocation, gitEnv, resolveInsideContext, type SourcePolicy } from './source-policy.js';
@@ -115,6 +118,27 @@ export async function extractUpload(archive: string, dest: string): Promise<Sour
   // -p: the archive's modes as they are, not narrowed by the server's private umask.
   await exec('tar', ['-xzpf', archive, '-C', dest, '--no-same-owner'], { timeout: 300_000 });
   return { root: dest, subdir: '' };
+}
+
+/**
+ * A quick run's uploaded archive, extracted into `dest`: a local file (an agent's download, or a run queued by an
+ * older version), or a blob-store file read through `open` into a private temp file beside the workspace first.
+ */
+export async function extractUploadFrom(
+  location: string,
+  dest: string,
+  open?: (location: string) => Promise<Readable>,
+): Promise<Source> {
+  if (isAbsolute(location)) return extractUpload(location, dest);
+  if (!open) throw new Error('the uploaded source cannot be read here');
+  await mkdir(dirname(dest), { recursive: true, mode: 0o700 });
+  const archive = `${dest}.tar.gz`;
+  try {
+    await pipeline(await open(location), createWriteStream(archive, { mode: 0o600 }));
+    return await extractUpload(archive, dest);
+  } finally {
+    await rm(archive, { force: true });
+  }
 }
 
 /**

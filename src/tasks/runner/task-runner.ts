@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { isDockyardError } from '../../shared/index.js';
 import type { RunContext, RunExecutor, RunOutcome } from '../runs/run-queue.js';
 import type { RunRequest } from '../runs/model.js';
-import { chownTree, extractUpload, materialiseSource, type Source } from './source.js';
+import { chownTree, extractUploadFrom, materialiseSource, type Source } from './source.js';
 import { resolveInsideContext, type SourcePolicy } from './source-policy.js';
 import {
   dockerConfigJson,
@@ -115,7 +115,7 @@ export class TaskRunner implements RunExecutor {
         log.line('Downloading source code...');
         try {
           source = req.uploadedContext
-            ? await extractUpload(req.uploadedContext, workspace)
+            ? await extractUploadFrom(req.uploadedContext, workspace, deps.openUpload)
             : await materialiseSource(step.contextPath, workspace, this.policy, {
                 signal,
                 checkout: req.trigger.sourceTrigger

@@ -4,9 +4,10 @@ import type { SqlDatabase } from '../../storage/index.js';
 import type { TaskTables } from '../resources/tables.js';
 
 /**
- * Agent runs' logs in the database, as ordered chunks (masked before they are stored), so that every API node serves
- * them and live-follows them, whichever node received a chunk. One writer per run at a time (its agent, then the node
- * that ends it), so `max(seq)+1` with the primary key as the guard is enough; a collision retries.
+ * Run logs in the database, as ordered chunks (masked before they are stored), so that every API node serves them and
+ * live-follows them, whichever node ran the run or received an agent's chunk. One writer per run at a time (the node
+ * running it, or its agent then the node that ends it), so `max(seq)+1` with the primary key as the guard is enough;
+ * a collision retries.
  */
 export class RunLogChunks {
   private readonly db: Kysely<TaskTables>;
@@ -15,7 +16,13 @@ export class RunLogChunks {
   }
 
   async append(registryName: string, runId: string, text: string): Promise<void> {
-    if (!text) return;
+    await this.appendMany(registryName, runId, [text]);
+  }
+
+  /** Appends `texts` as consecutive chunks (one statement). */
+  async appendMany(registryName: string, runId: string, texts: string[]): Promise<void> {
+    const parts = texts.filter(Boolean);
+    if (!parts.length) return;
     const registry = registryName.toLowerCase();
     for (let attempt = 0; ; attempt++) {
       const r = await this.db
@@ -24,10 +31,11 @@ export class RunLogChunks {
         .where('registry_name', '=', registry)
         .where('run_id', '=', runId)
         .executeTakeFirst();
+      const first = Number(r?.m ?? 0) + 1;
       try {
         await this.db
           .insertInto('run_log_chunks')
-          .values({ registry_name: registry, run_id: runId, seq: Number(r?.m ?? 0) + 1, text })
+          .values(parts.map((text, i) => ({ registry_name: registry, run_id: runId, seq: first + i, text })))
           .execute();
         return;
       } catch (err) {

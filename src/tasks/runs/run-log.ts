@@ -1,17 +1,10 @@
 import { EventEmitter } from 'node:events';
-import {
-  createReadStream,
-  existsSync,
-  readFileSync,
-  mkdirSync,
-  openSync,
-  closeSync,
-  writeSync,
-  statSync,
-} from 'node:fs';
+import { createReadStream, existsSync, readFileSync, openSync, closeSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { knownSecrets, SecretSet } from '../../shared/index.js';
+import { knownSecrets, SecretSet, type Logger } from '../../shared/index.js';
+import type { RunLogChunks } from './run-log-chunks.js';
+import { RunLogBatcher } from './run-log-batcher.js';
 
 /** Go's standard logger prefix: `YYYY/MM/DD HH:MM:SS ` (UTC). */
 export function acbTimestamp(d: Date = new Date()): string {
@@ -20,22 +13,25 @@ export function acbTimestamp(d: Date = new Date()): string {
 }
 
 /**
- * Writes one run's log: every chunk has registered secret values masked before it reaches disk or a follower. The
- * same set masks the run's error message and results (RunQueue), so whatever the log hides the run record hides too.
+ * Writes one run's log: every chunk has registered secret values masked before it reaches a file, the database or a
+ * follower. The same set masks the run's error message and results (RunQueue), so whatever the log hides the run
+ * record hides too. On the server the text goes to the database (`sink`, batched); an agent keeps a file of its own.
  */
 export class RunLogWriter {
   /** The run's secret values (a child of the process-wide set: API errors and server logs mask them too). */
   readonly secrets = new SecretSet({ parent: knownSecrets });
-  private fd: number;
+  private fd: number | null;
   private closed = false;
   private pending = '';
+  private stored: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly file: string,
+    file: string | null,
     private readonly events: EventEmitter,
     private readonly key: string,
+    private readonly sink?: RunLogBatcher,
   ) {
-    this.fd = openSync(file, 'a', 0o600);
+    this.fd = file ? openSync(file, 'a', 0o600) : null;
   }
 
   /** Values that must never appear in the log (resolved secrets, passwords, tokens). */
@@ -70,6 +66,14 @@ export class RunLogWriter {
     this.write(`${message}\n`);
   }
 
+  /** The run's final `Run ID: …` line: stored even when the log reached its size bound. Then closes. */
+  last(message: string): Promise<void> {
+    if (this.closed) return this.stored;
+    this.flush();
+    this.emit(this.mask(`${message}\n`), true);
+    return this.close();
+  }
+
   flush(): void {
     if (this.pending) {
       const rest = this.pending;
@@ -78,104 +82,83 @@ export class RunLogWriter {
     }
   }
 
-  close(): void {
-    if (this.closed) return;
+  /** Ends the log; the promise settles once its text is stored (in the database on the server). */
+  close(): Promise<void> {
+    if (this.closed) return this.stored;
     this.flush();
     this.closed = true;
-    closeSync(this.fd);
+    if (this.fd !== null) closeSync(this.fd);
     this.events.emit(`done:${this.key}`);
+    this.stored = this.sink ? this.sink.close() : Promise.resolve();
+    return this.stored;
   }
 
-  private emit(text: string): void {
+  private emit(text: string, force = false): void {
     if (!text) return;
-    writeSync(this.fd, text);
+    if (this.fd !== null) writeSync(this.fd, text);
+    this.sink?.push(text, force);
     this.events.emit(`data:${this.key}`, text);
   }
 }
 
-/** Stored run logs (one file per run) with live following while the run is in progress. */
+/** A run as the log readers need it. */
+export interface RunLogRef {
+  registryName: string;
+  runId: string;
+  /** Agent runs never had a log file on the server that counts (their chunks were always in the database). */
+  agentPool?: string | null;
+}
+
+/**
+ * Run logs: written to the database (`run_log_chunks`, batched) so every API node reads and follows every run's log,
+ * whichever node ran it. Logs of server runs from before that are files under `<dir>/<registry>/<runId>.log`, still
+ * served (followed by any chunks written since, e.g. an interrupted run's final line) on the node that has them.
+ */
 export class RunLogs {
   private readonly events = new EventEmitter();
-  private readonly open = new Set<string>();
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    readonly chunks: RunLogChunks,
+    private readonly log?: Logger,
+  ) {
     this.events.setMaxListeners(0);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
-  private fileOf(registryName: string, runId: string): string {
-    const d = join(this.dir, registryName.toLowerCase());
-    mkdirSync(d, { recursive: true, mode: 0o700 });
-    return join(d, `${runId}.log`);
+  /** An older version's log file of a server run, if this node has it. */
+  private legacyFile(run: RunLogRef): string | undefined {
+    if (run.agentPool) return undefined;
+    const file = join(this.dir, run.registryName.toLowerCase(), `${run.runId}.log`);
+    return existsSync(file) ? file : undefined;
   }
 
-  writer(registryName: string, runId: string): RunLogWriter {
+  /**
+   * The writer of a run's log. `store: false` only masks (an agent's run: its chunks are stored as they arrive, by
+   * `RunQueue.appendRemote`).
+   */
+  writer(registryName: string, runId: string, options: { store?: boolean } = {}): RunLogWriter {
     const key = `${registryName.toLowerCase()}/${runId}`;
-    this.open.add(key);
-    const w = new RunLogWriter(this.fileOf(registryName, runId), this.events, key);
-    this.events.once(`done:${key}`, () => this.open.delete(key));
-    return w;
+    const sink = options.store === false ? undefined : new RunLogBatcher(this.chunks, registryName, runId, this.log);
+    return new RunLogWriter(null, this.events, key, sink);
   }
 
   /** The log written so far (null before the run's first line), for the blob host's ranged reads. */
-  snapshot(registryName: string, runId: string): Buffer | null {
-    const file = this.fileOf(registryName, runId);
-    return existsSync(file) ? readFileSync(file) : null;
+  async text(run: RunLogRef): Promise<Buffer | null> {
+    const file = this.legacyFile(run);
+    const stored = await this.chunks.text(run.registryName, run.runId);
+    if (!file) return stored ?? null;
+    return Buffer.concat([readFileSync(file), ...(stored ? [stored] : [])]);
   }
 
-  exists(registryName: string, runId: string): boolean {
-    return existsSync(this.fileOf(registryName, runId));
-  }
-
-  /** The log so far, then (when `follow` and the run is still writing) everything appended until it closes. */
-  stream(registryName: string, runId: string, follow: boolean, isFinished: () => Promise<boolean>): Readable {
-    const key = `${registryName.toLowerCase()}/${runId}`;
-    const file = this.fileOf(registryName, runId);
-    const events = this.events;
-    const open = this.open;
+  /** The log so far, then (when `follow`) what is appended until the run ends — on any node. */
+  stream(run: RunLogRef, follow: boolean, isFinished: () => Promise<boolean>): Readable {
+    const file = this.legacyFile(run);
+    const chunks = this.chunks.stream(run.registryName, run.runId, follow, isFinished);
+    if (!file) return chunks;
     return Readable.from(
       (async function* () {
-        // Subscribe first so nothing written between the file read and the subscription is lost.
-        const queue: string[] = [];
-        let done = false;
-        let wake: (() => void) | null = null;
-        const onData = (t: string) => {
-          queue.push(t);
-          wake?.();
-        };
-        const onDone = () => {
-          done = true;
-          wake?.();
-        };
-        const live = follow && open.has(key);
-        if (live) {
-          events.on(`data:${key}`, onData);
-          events.once(`done:${key}`, onDone);
-        }
-        const size = existsSync(file) ? statSync(file).size : 0;
-        if (size > 0) for await (const chunk of createReadStream(file, { end: size - 1 })) yield chunk as Buffer;
-        if (!live) {
-          // Not being written by this process: a queued run that has not started yet may still start.
-          if (follow && !(await isFinished())) {
-            events.on(`data:${key}`, onData);
-            events.once(`done:${key}`, onDone);
-            while (!open.has(key) && !(await isFinished())) await new Promise((r) => setTimeout(r, 100));
-            if (!open.has(key)) done = true;
-          } else return;
-        }
-        try {
-          while (!done || queue.length) {
-            if (queue.length) {
-              yield Buffer.from(queue.shift()!);
-              continue;
-            }
-            await new Promise<void>((r) => (wake = r));
-            wake = null;
-          }
-        } finally {
-          events.off(`data:${key}`, onData);
-          events.off(`done:${key}`, onDone);
-        }
+        yield* createReadStream(file);
+        yield* chunks;
       })(),
     );
   }

@@ -43,7 +43,7 @@ export class RunQueue {
   /** Counts notifies, so a run queued while a worker was looking (and found none) is not left for the poll. */
   private notified = 0;
   private loops: Promise<void>[] = [];
-  /** Log writers of agent runs whose chunks arrive at this node. */
+  /** Masking writers of agent runs whose chunks arrive at this node. */
   private readonly remote = new Map<string, RunLogWriter>();
   /** Leases of agent runs (set by the task module); remote runs end through them. */
   leases?: RunLeases;
@@ -70,11 +70,11 @@ export class RunQueue {
       'The run was interrupted because the Dockyard server stopped while it was in progress.',
     );
     for (const r of interrupted) {
-      const w = this.logs.writer(r.registryName, r.runId);
-      w.plain(
-        `Run ID: ${r.runId} failed after ${goDuration(Date.now() - Date.parse(r.startTime ?? r.createTime))}. Error: The run was interrupted because the Dockyard server stopped while it was in progress.`,
-      );
-      w.close();
+      await this.logs
+        .writer(r.registryName, r.runId)
+        .last(
+          `Run ID: ${r.runId} failed after ${goDuration(Date.now() - Date.parse(r.startTime ?? r.createTime))}. Error: The run was interrupted because the Dockyard server stopped while it was in progress.`,
+        );
       this.log.warn({ runId: r.runId, registry: r.registryName }, 'run interrupted by a server stop marked Failed');
     }
     for (let i = 0; i < this.concurrency; i++) this.loops.push(this.loop());
@@ -190,12 +190,21 @@ export class RunQueue {
     // Everything the run produced is masked with the run's secrets before it is stored or shown (the log already is).
     result = log.secrets.maskDeep(result);
     await this.store.setStatus(run, status, result);
-    this.closeLog(run, log, status, result, started);
+    await this.closeLog(run, log, status, result, started);
     await this.notifyFinished(run, status, result);
   }
 
-  /** The final `Run ID: …` line (after the status is stored, so a follower that sees the end can read it), then close. */
-  private closeLog(run: RunRecord, log: RunLogWriter, status: RunStatus, result: RunResult, started: number): string {
+  /**
+   * The final `Run ID: …` line (after the status is stored, so a follower that sees the end can read it), then close;
+   * settles once the log is stored. Returns the line as masked.
+   */
+  private async closeLog(
+    run: RunRecord,
+    log: RunLogWriter,
+    status: RunStatus,
+    result: RunResult,
+    started: number,
+  ): Promise<string> {
     const took = goDuration(Date.now() - started);
     let line: string;
     if (status === 'Succeeded') line = `Run ID: ${run.runId} was successful after ${took}`;
@@ -203,16 +212,16 @@ export class RunQueue {
     else if (status === 'Timeout')
       line = `Run ID: ${run.runId} timed out after ${took}. Error: ${result.runErrorMessage}`;
     else line = `Run ID: ${run.runId} failed after ${took}. Error: ${result.runErrorMessage ?? 'unknown error'}`;
-    log.plain(line);
-    log.close();
+    await log.last(line);
     return log.mask(`${line}\n`);
   }
 
-  /** Appends a chunk of an agent run's log: this node's file and live followers, and the database (every node). */
+  /**
+   * Appends a chunk of an agent run's log to the database (every node reads and follows it), masked again with the
+   * run's secret values. Stored at once, not batched: the agent's next chunk may reach another node.
+   */
   async appendRemote(run: RunRecord, text: string): Promise<void> {
-    const log = this.remoteLog(run);
-    log.write(text);
-    await this.chunks?.append(run.registryName, run.runId, log.mask(text));
+    await this.chunks?.append(run.registryName, run.runId, this.remoteLog(run).mask(text));
   }
 
   private async notifyFinished(run: RunRecord, status: RunStatus, result: RunResult): Promise<void> {
@@ -226,14 +235,14 @@ export class RunQueue {
   }
 
   /**
-   * The log writer of an agent's run on this node: chunks the agent streams are appended (masked again with the run's
-   * secret values) and live followers see them as they come.
+   * The masking writer of an agent's run on this node (its secret values); the chunks themselves are stored by
+   * `appendRemote`, the final line by `finishRemote`.
    */
   remoteLog(run: RunRecord): RunLogWriter {
     const key = `${run.registryName.toLowerCase()}/${run.runId}`;
     let w = this.remote.get(key);
     if (!w) {
-      w = this.logs.writer(run.registryName, run.runId);
+      w = this.logs.writer(run.registryName, run.runId, { store: false });
       for (const v of Object.values(run.request.secureValues)) w.addSecret(v);
       this.remote.set(key, w);
     }
@@ -257,7 +266,7 @@ export class RunQueue {
     if (!(await this.leases.finish(run, status, masked, guard))) return false;
     this.remote.delete(`${run.registryName.toLowerCase()}/${run.runId}`);
     const started = Date.parse(run.startTime ?? run.createTime);
-    const last = this.closeLog(run, log, status, masked, Number.isNaN(started) ? Date.now() : started);
+    const last = await this.closeLog(run, log, status, masked, Number.isNaN(started) ? Date.now() : started);
     await this.chunks?.append(run.registryName, run.runId, last);
     await this.notifyFinished(run, status, masked);
     return true;

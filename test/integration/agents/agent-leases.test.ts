@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -135,8 +135,8 @@ test('a pool credential leases only its own pool, never more than count at once,
   assert.equal((await agentCall(`runs/leasereg/${a1.runId}/heartbeat`, runAuth)).status, 409);
 
   const link = (await s.api(`${regId}/runs/${a1.runId}/listLogSasUrl${v}`, { method: 'POST' })).json.logLink;
-  // Served from the database (chunks may reach any API node): this node's file copy is not needed.
-  rmSync(join(s.dataDir, 'runs', 'leasereg', `${a1.runId}.log`));
+  // Served from the database (chunks may reach any API node): no node keeps a file copy.
+  assert.equal(existsSync(join(s.dataDir, 'runs', 'leasereg', `${a1.runId}.log`)), false);
   const text = await (await fetch(link)).text();
   assert.match(text, /step output from the agent\n/);
   assert.match(text, new RegExp(`Run ID: ${a1.runId} was successful after \\d+s`));

@@ -35,6 +35,13 @@ const uploadUrl = async (): Promise<{ uploadUrl: string; relativePath: string }>
   assert.equal(r.status, 200, r.text);
   return r.json;
 };
+/** The archive an upload stored, as scheduleRun finds it (a file in the blob store). */
+const stored = async (relativePath: string): Promise<string> => {
+  const chunks: Buffer[] = [];
+  const uploads = s.platform.tasks.uploads;
+  for await (const c of await uploads.open(await uploads.locate(relativePath))) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
 const put = (url: string, body: string | Buffer, headers: Record<string, string> = { 'x-ms-blob-type': 'BlockBlob' }) =>
   fetch(url, { method: 'PUT', body, headers });
 
@@ -55,7 +62,7 @@ test('upload URLs are Blob SAS URLs; Put Blob, Put Block + Put Block List store 
   const ok = await put(a.uploadUrl, 'archive-bytes');
   assert.equal(ok.status, 201, await ok.text());
   assert.ok(ok.headers.get('etag') && ok.headers.get('last-modified') && ok.headers.get('x-ms-request-id'));
-  assert.equal(readFileSync(s.platform.tasks.uploads.pathOf(a.relativePath), 'utf8'), 'archive-bytes');
+  assert.equal(await stored(a.relativePath), 'archive-bytes');
   const again = await put(a.uploadUrl, 'other');
   assert.equal(again.status, 409);
   assert.equal(again.headers.get('x-ms-error-code'), 'BlobAlreadyExists');
@@ -80,7 +87,7 @@ test('upload URLs are Blob SAS URLs; Put Blob, Put Block + Put Block List store 
   const list = `<?xml version='1.0' encoding='utf-8'?><BlockList>${[0, 1].map((n) => `<Latest>${Buffer.from(`block-${n}`).toString('base64')}</Latest>`).join('')}</BlockList>`;
   const committed = await put(`${b.uploadUrl}&comp=blocklist`, list, { 'content-type': 'application/xml' });
   assert.equal(committed.status, 201, await committed.text());
-  assert.equal(readFileSync(s.platform.tasks.uploads.pathOf(b.relativePath), 'utf8'), 'first;second;');
+  assert.equal(await stored(b.relativePath), 'first;second;');
 });
 
 test('a declared oversize upload is refused before its body is read', async () => {

@@ -1,13 +1,14 @@
+import { EventEmitter } from 'node:events';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { FakeEngine } from '../../../src/tasks/engine/index.js';
 import { TaskRunner, loadTaskFileWithSpec, type RunnerDeps } from '../../../src/tasks/index.js';
-import { RunLogs } from '../../../src/tasks/runs/run-log.js';
+import { RunLogWriter } from '../../../src/tasks/runs/run-log.js';
 import { makeGitRepo } from '../../helpers/git-context.js';
 import type { RunRecord } from '../../../src/tasks/runs/model.js';
 
@@ -128,8 +129,9 @@ async function execute(
   over: Partial<RunnerDeps> = {},
   signal = new AbortController().signal,
 ) {
-  const logs = new RunLogs(join(dir, 'logs'));
-  const log = logs.writer(run.registryName, run.runId);
+  // A log file, as an agent keeps one (the server stores run logs in the database).
+  mkdirSync(join(dir, 'logs', 'myregistry'), { recursive: true });
+  const log = new RunLogWriter(join(dir, 'logs', 'myregistry', `${run.runId}.log`), new EventEmitter(), run.runId);
   const outcome = await new TaskRunner(deps(engine, over)).execute({
     run,
     log,
