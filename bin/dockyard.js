@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Launcher: runs the compiled dist/ (built by `npm run build`, part of ./scripts/setup.sh) — the CLI bundle
-// dist/cli/bundle/dockyard.js (scripts/bundle-cli.mjs; `serve` and `agent` continue into tsc's dist/bin/), or
-// dist/bin/dockyard.js when there is no bundle. In a checkout, dist/ is used only while its build stamp matches the
+// Launcher: runs the compiled dist/ (built by `npm run build`, part of ./scripts/setup.sh): the esbuild bundle
+// dist/bundle/dockyard.js (scripts/bundle.mjs), or tsc's dist/bin/dockyard.js when there is no bundle. In a checkout, dist/ is used only while its build stamp matches the
 // sources; otherwise the TypeScript sources run through tsx (slower, never stale). Without src/ (a packaged copy),
 // dist/ runs as is.
 import { existsSync } from 'node:fs';
@@ -11,7 +10,7 @@ import { distIsFresh } from './build-stamp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'bin', 'dockyard.ts');
-const bundled = join(root, 'dist', 'cli', 'bundle', 'dockyard.js');
+const bundled = join(root, 'dist', 'bundle', 'dockyard.js');
 if (!existsSync(source) || (process.env.DOCKYARD_FROM_SOURCE !== '1' && distIsFresh(root))) {
   const compiled = existsSync(bundled) ? bundled : join(root, 'dist', 'bin', 'dockyard.js');
   await import(pathToFileURL(compiled).href);
