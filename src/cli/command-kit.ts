@@ -1,7 +1,14 @@
 import { Command, Option } from 'commander';
 import { ApiClient } from './client.js';
 import { CliError } from './errors.js';
-import { applyQuery, formatOutput, OUTPUT_FORMATS, type OutputFormat, type TableTransformer } from './output.js';
+import {
+  applyQuery,
+  formatOutput,
+  OUTPUT_FORMATS,
+  preloadFormatters,
+  type OutputFormat,
+  type TableTransformer,
+} from './output.js';
 import { Progress, progressEnabled } from './progress.js';
 
 export interface GlobalOptions {
@@ -77,6 +84,7 @@ export function leaf(
         if (!opts.onlyShowErrors) process.stderr.write(`WARNING: ${msg}\n`);
       },
     };
+    await preloadFormatters(opts);
     const result = await action(ctx, ...positional);
     if (result !== undefined) ctx.emit(result);
   });
