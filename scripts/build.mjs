@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Compiles src/ into dist/ with tsc (tsconfig.build.json, incremental) and writes dist/.build-stamp, which the launcher
-// (bin/dockyard.js) checks before running dist/. Orphaned outputs of deleted sources are removed.
+// Compiles src/ into dist/ with tsc (tsconfig.build.json, incremental), bundles it with esbuild into dist/bundle/
+// (scripts/bundle.mjs: what bin/dockyard.js runs) and writes dist/.build-stamp, which the launcher checks before
+// running dist/. Orphaned outputs of deleted sources are removed.
 // Usage: node scripts/build.mjs [--if-stale] [--no-fail]
 //   --if-stale: nothing to do when the stamp matches the sources (~10 ms)
 //   --no-fail:  a failed compile is only a warning (`npm start`); the launcher then runs the sources through tsx
@@ -9,6 +10,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { distIsFresh, sourceFingerprint, stampFile } from '../bin/build-stamp.js';
+import { bundle, BUNDLE_DIR } from './bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ifStale = process.argv.includes('--if-stale');
@@ -33,6 +35,13 @@ function prune(rel) {
       rmSync(join(root, 'dist', child));
   }
 }
-prune('');
+prune(''); // also empties the previous bundle (its files have no source of their name)
+rmSync(join(root, BUNDLE_DIR), { recursive: true, force: true });
+try {
+  await bundle(root);
+} catch (err) {
+  console.error(`build: esbuild failed (${err.message}); dist/ is not stamped, so bin/dockyard.js runs the sources.`);
+  process.exit(noFail ? 0 : 1);
+}
 writeFileSync(stampFile(root), `${fingerprint}\n`);
 console.log(`build: dist/ compiled in ${Date.now() - started} ms`);

@@ -4,8 +4,12 @@ import type { ApiClient } from './client.js';
 import { errorFromBody } from './client.js';
 import { refreshProfileIfNeeded, storedLogin } from './credentials.js';
 import { CliError } from './errors.js';
-import { registryBaseUrl, trustLocalCa } from '../shared/index.js';
 import { resolveConnection } from './connection.js';
+
+// shared/ (crypto, tls, dns, tar, pino…) loads only when a command talks to a registry's data plane: every acr
+// command's module imports this file, and most never call it.
+const shared = () => import('../shared/index.js');
+const registryBaseUrl = async (loginServer: string) => (await shared()).registryBaseUrl(loginServer);
 
 export const NULL_GUID = '00000000-0000-0000-0000-000000000000';
 /** The local administrator's object id (the server's identity module defines the same constant). */
@@ -42,7 +46,7 @@ export async function trustLocalServer(url: string): Promise<void> {
   } catch {
     /* no suffix: trust only */
   }
-  await trustLocalCa(readFileSync(ca, 'utf8'), suffix);
+  await (await shared()).trustLocalCa(readFileSync(ca, 'utf8'), suffix);
 }
 
 async function call(url: string, init: RequestInit): Promise<Record<string, unknown>> {
@@ -76,7 +80,7 @@ export async function registryRefreshToken(client: ApiClient, loginServer: strin
       access_token: profile.accessToken,
       tenant: profile.tenantId,
     });
-    const r = await call(`${registryBaseUrl(loginServer)}/oauth2/exchange`, {
+    const r = await call(`${await registryBaseUrl(loginServer)}/oauth2/exchange`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body,
@@ -87,7 +91,7 @@ export async function registryRefreshToken(client: ApiClient, loginServer: strin
   if (!key) throw new CliError('CliNotLoggedIn', 'Please run "dockyard login" to set up an account.');
   const q = new URLSearchParams({ service: loginServer, offline_token: 'true' });
   const basic = Buffer.from(`${LOCAL_ADMIN_OBJECT_ID}:${key}`).toString('base64');
-  const r = await call(`${registryBaseUrl(loginServer)}/oauth2/token?${q}`, {
+  const r = await call(`${await registryBaseUrl(loginServer)}/oauth2/token?${q}`, {
     headers: { authorization: `Basic ${basic}` },
   });
   return String(r.refresh_token);
@@ -101,7 +105,7 @@ export async function registryAccessToken(
 ): Promise<string> {
   const body = new URLSearchParams({ grant_type: 'refresh_token', service: loginServer, refresh_token: refreshToken });
   for (const s of scopes) body.append('scope', s);
-  const r = await call(`${registryBaseUrl(loginServer)}/oauth2/token`, {
+  const r = await call(`${await registryBaseUrl(loginServer)}/oauth2/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body,
@@ -143,7 +147,7 @@ export class RegistrySession {
         accept: 'application/json',
         ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
       };
-      res = await fetch(`${registryBaseUrl(this.loginServer)}${path}`, {
+      res = await fetch(`${await registryBaseUrl(this.loginServer)}${path}`, {
         method: init.method ?? 'GET',
         headers,
         body: init.body !== undefined ? JSON.stringify(init.body) : undefined,

@@ -1,7 +1,14 @@
 import { Command, Option } from 'commander';
 import { ApiClient } from './client.js';
 import { CliError } from './errors.js';
-import { applyQuery, formatOutput, OUTPUT_FORMATS, type OutputFormat, type TableTransformer } from './output.js';
+import {
+  applyQuery,
+  formatOutput,
+  OUTPUT_FORMATS,
+  preloadFormatters,
+  type OutputFormat,
+  type TableTransformer,
+} from './output.js';
 import { Progress, progressEnabled } from './progress.js';
 
 export interface GlobalOptions {
@@ -26,6 +33,26 @@ export interface CommandContext {
 
 export type Action = (ctx: CommandContext, ...args: string[]) => Promise<unknown> | unknown;
 
+// az's global arguments, built once per default output and shared by every leaf: commander reads an Option, never
+// changes it, and a command group builds hundreds of leaves (start-up time).
+const globalOptionSets = new Map<string, Option[]>();
+function globalOptions(defaultOutput: OutputFormat): Option[] {
+  const output = process.env.DOCKYARD_OUTPUT ?? defaultOutput;
+  let set = globalOptionSets.get(output);
+  if (!set) {
+    set = [
+      new Option('-o, --output <format>', 'Output format').choices(OUTPUT_FORMATS).default(output),
+      new Option('--query <jmespath>', 'JMESPath query string'),
+      new Option('--only-show-errors', 'Only show errors, suppressing warnings'),
+      new Option('--verbose', 'Increase logging verbosity'),
+      new Option('--debug', 'Increase logging verbosity to show all debug logs'),
+      new Option('--subscription <id>', 'Name or ID of subscription'),
+    ];
+    globalOptionSets.set(output, set);
+  }
+  return set;
+}
+
 /** Adds az's global arguments to a leaf command and wires its action with output handling. */
 export function leaf(
   cmd: Command,
@@ -33,17 +60,7 @@ export function leaf(
   table?: TableTransformer,
   defaultOutput: OutputFormat = 'json',
 ): Command {
-  cmd
-    .addOption(
-      new Option('-o, --output <format>', 'Output format')
-        .choices(OUTPUT_FORMATS)
-        .default(process.env.DOCKYARD_OUTPUT ?? defaultOutput),
-    )
-    .option('--query <jmespath>', 'JMESPath query string')
-    .option('--only-show-errors', 'Only show errors, suppressing warnings')
-    .option('--verbose', 'Increase logging verbosity')
-    .option('--debug', 'Increase logging verbosity to show all debug logs')
-    .option('--subscription <id>', 'Name or ID of subscription');
+  for (const option of globalOptions(defaultOutput)) cmd.addOption(option);
   cmd.action(async (...raw: unknown[]) => {
     const command = raw[raw.length - 1] as Command;
     const opts = command.opts() as CommandContext['opts'];
@@ -67,6 +84,7 @@ export function leaf(
         if (!opts.onlyShowErrors) process.stderr.write(`WARNING: ${msg}\n`);
       },
     };
+    await preloadFormatters(opts);
     const result = await action(ctx, ...positional);
     if (result !== undefined) ctx.emit(result);
   });

@@ -4,12 +4,29 @@ import type { search } from 'jmespath';
 import { CliError } from './errors.js';
 
 // jmespath and yaml load only when --query or -o yaml asks for them (each costs more start-up than a whole command).
+// A command preloads them (`preloadFormatters`, an import the bundle serves from its own chunk); formatting without
+// preloading (tests, library callers) falls back to a synchronous require from node_modules.
 const require = createRequire(import.meta.url);
+const preloaded: { search?: typeof search; stringify?: typeof stringify } = {};
 const jmespath = {
-  search: ((...a) => (require('jmespath') as { search: typeof search }).search(...a)) as typeof search,
+  search: ((...a) =>
+    (preloaded.search ?? (require('jmespath') as { search: typeof search }).search)(...a)) as typeof search,
 };
 const yamlStringify = ((...a: Parameters<typeof stringify>) =>
-  (require('yaml') as { stringify: typeof stringify }).stringify(...a)) as typeof stringify;
+  (preloaded.stringify ?? (require('yaml') as { stringify: typeof stringify }).stringify)(...a)) as typeof stringify;
+
+/** Loads the formatters a command's `--query`/`--output` will need, before the command runs. */
+export async function preloadFormatters(opts: { output?: string; query?: string }): Promise<void> {
+  if (opts.query !== undefined && !preloaded.search) {
+    const m = (await import('jmespath')) as { search?: typeof search; default?: { search: typeof search } };
+    preloaded.search = m.search ?? m.default?.search;
+  }
+  if ((opts.output === 'yaml' || opts.output === 'yamlc') && !preloaded.stringify) {
+    // Both are CommonJS in the bundle: their exports may arrive as the default export only.
+    const m = (await import('yaml')) as { stringify?: typeof stringify; default?: { stringify: typeof stringify } };
+    preloaded.stringify = m.stringify ?? m.default?.stringify;
+  }
+}
 
 export type OutputFormat = 'json' | 'jsonc' | 'yaml' | 'yamlc' | 'table' | 'tsv' | 'none';
 export const OUTPUT_FORMATS: OutputFormat[] = ['json', 'jsonc', 'yaml', 'yamlc', 'table', 'tsv', 'none'];

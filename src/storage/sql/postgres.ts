@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { knownSecrets, maskSecrets } from '../../shared/index.js';
 import type { SqlDatabase } from './database.js';
@@ -39,12 +39,13 @@ function registerSecrets(url: string): void {
 }
 
 /** Numbers stay numbers: int8 and numeric come back as JS numbers (the schema keeps them below 2^53). */
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8 || oid === NUMERIC) return (v: string) => (v === null ? null : Number(v));
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-} as pg.CustomTypesConfig;
+const typesOf = (pgTypes: typeof pg.types) =>
+  ({
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8 || oid === NUMERIC) return (v: string) => (v === null ? null : Number(v));
+      return pgTypes.getTypeParser(oid, format as 'text');
+    },
+  }) as pg.CustomTypesConfig;
 
 export interface PostgresOptions {
   url: string;
@@ -61,7 +62,14 @@ export interface PostgresOptions {
 export async function openPostgres(options: PostgresOptions): Promise<SqlDatabase> {
   if (!isPostgresUrl(options.url)) throw new Error('database must be a postgres:// or postgresql:// URL');
   registerSecrets(options.url);
-  const pool = new pg.Pool({ connectionString: options.url, max: options.max ?? 10, types, allowExitOnIdle: true });
+  // pg loads only here: a SQLite server (and its start-up) never pays for it.
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 10,
+    types: typesOf(pg.types),
+    allowExitOnIdle: true,
+  });
   pool.on('error', (err) => options.onIdleError?.(err));
   try {
     const client = await pool.connect();

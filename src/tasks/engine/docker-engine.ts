@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
 import { DockyardError } from '../../shared/index.js';
 import type {
   BuildOptions,
@@ -39,6 +40,11 @@ export interface DockerEngineOptions {
   userns?: EngineUserns;
 }
 
+// dockerode (with ssh2, grpc and protobufjs, ~200 files) loads when an engine is created: a server on `--engine none`
+// and the CLI never pay for it at start-up.
+const requireCjs = createRequire(import.meta.url);
+const dockerClient = (socketPath: string): Docker => new (requireCjs('dockerode') as typeof Docker)({ socketPath });
+
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
 export class DockerEngine implements ContainerEngine {
@@ -55,7 +61,7 @@ export class DockerEngine implements ContainerEngine {
     readonly remapped = daemon?.remapRoot !== undefined,
     readonly remapRoot: RemapRoot | undefined = daemon?.remapRoot,
   ) {
-    this.docker = new Docker({ socketPath: dockerSocketPath });
+    this.docker = dockerClient(dockerSocketPath);
   }
 
   /** The private daemon, when this engine started one. */
@@ -209,7 +215,9 @@ export async function createDockerEngine(opts: DockerEngineOptions): Promise<Doc
     const socket = opts.dockerHost.replace(/^unix:\/\//, '');
     if (!(await pingSocket(socket, 5000)))
       throw new DockyardError('EngineUnavailable', `no docker daemon answers on ${opts.dockerHost}`);
-    const info = (await new Docker({ socketPath: socket }).info().catch(() => ({}))) as { SecurityOptions?: string[] };
+    const info = (await dockerClient(socket)
+      .info()
+      .catch(() => ({}))) as { SecurityOptions?: string[] };
     return new DockerEngine(
       socket,
       undefined,
