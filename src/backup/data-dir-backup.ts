@@ -25,7 +25,7 @@ export interface BackupManifest {
   createdAt: string;
   database: 'dockyard.db';
   blobs: { files: number; bytes: number; linked: number };
-  /** Run logs (`runs/`) and the local CA (`tls/`) of the data dir, when it had them. */
+  /** Older runs' log files (`runs/`; logs are database rows since the run-log change), when the data dir had them. */
   runs: boolean;
   tls: boolean;
   masterKey: { fingerprint: string; included: boolean };
@@ -71,7 +71,7 @@ function claimEmptyDir(dir: string, what: string): void {
 /**
  * Backs up a single-machine install while it runs, in the order of docs/deploy.md §5: a consistent snapshot of the
  * SQLite database first, then the blob store (blobs are immutable and a link row is committed only after its blob,
- * so a copy taken after the snapshot holds every blob it links — checked), then run logs and the local CA. The master
+ * so a copy taken after the snapshot holds every blob it links — checked), then older runs' log files and the local CA. The master
  * key goes into the backup only with `includeKey`; its fingerprint always does.
  */
 export async function backupDataDir(
