@@ -92,9 +92,11 @@ export async function startDockyard(dir: string): Promise<StartedDockyard> {
   const basic = Buffer.from(`${LOCAL_ADMIN}:${key}`).toString('base64');
   const token = async (scopes: string[]) => {
     const q = scopes.map((s) => `&scope=${encodeURIComponent(s)}`).join('');
-    const r = await fetch(`http://${reg.loginServer}/oauth2/token?service=${reg.loginServer}${q}`, {
-      headers: { authorization: `Basic ${basic}` },
-    });
+    const url = `http://${reg.loginServer}/oauth2/token?service=${reg.loginServer}${q}`;
+    const init = { headers: { authorization: `Basic ${basic}` } };
+    // fetch reuses a keep-alive connection idle for ~the server's 65 s keep-alive timeout (the wrk rows last that
+    // long) and the server may close it first ("other side closed"): one retry on a new connection.
+    const r = await fetch(url, init).catch(() => fetch(url, init));
     return ((await r.json()) as { access_token: string }).access_token;
   };
   return {
