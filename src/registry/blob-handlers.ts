@@ -4,6 +4,7 @@ import { requireDigest } from './names.js';
 import { sendEmpty } from './http-util.js';
 import type { RequestContext } from './context.js';
 import { readSmallBlob, SMALL_BLOB_MAX } from './small-blobs.js';
+import { sendBlobRange } from './blob-send.js';
 
 function parseRange(header: string, size: number): { start: number; end: number } | null {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
@@ -70,6 +71,26 @@ export async function getBlob(ctx: RequestContext, repository: string, digestPar
       res.writeHead(200, { ...headers, 'content-length': String(data.length) });
       res.end(data);
       deps.observer?.pulled(registry.name, 'blob', data.length);
+    }
+    return;
+  }
+  const reader = deps.blobs.openReader ? await deps.blobs.openReader(digest) : undefined;
+  if (reader === null) throw new DockyardError('BLOB_UNKNOWN', 'blob unknown to registry', { detail: { digest } });
+  if (reader) {
+    // Files: read into pooled buffers and write them to the socket (no stream, no buffer allocated per chunk).
+    try {
+      const size = reader.info.size;
+      const start = range?.start ?? 0;
+      const end = range ? Math.min(range.end, size - 1) : size - 1;
+      res.writeHead(range ? 206 : 200, {
+        ...headers,
+        'content-length': String(end - start + 1),
+        ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
+      });
+      if (await sendBlobRange(reader, res, start, end, ctx.signal))
+        deps.observer?.pulled(registry.name, 'blob', end - start + 1);
+    } finally {
+      await reader.close();
     }
     return;
   }

@@ -153,6 +153,18 @@ for (const [name, make] of stores) {
         const s = 8 * 1024 * 1024 - 10;
         const part = await read((await store.get(d, { start: s, end: s + 99 }))!.stream);
         assert.ok(part.equals(big.subarray(s, s + 100)));
+        if (store.openReader) {
+          // Random access (files, memory): what big downloads read from, into reused buffers.
+          const r = (await store.openReader(d))!;
+          assert.deepEqual(r.info, { digest: d, size: big.length });
+          const buf = Buffer.alloc(1000);
+          assert.equal(await r.read(buf, 100, s), 100);
+          assert.ok(buf.subarray(0, 100).equals(big.subarray(s, s + 100)));
+          assert.equal(await r.read(buf, 1000, big.length - 10), 10, 'a read stops at the end');
+          assert.equal(await r.read(buf, 1000, big.length), 0);
+          await r.close();
+          assert.equal(await store.openReader(sha(Buffer.from('absent'))), null);
+        }
       },
     );
 

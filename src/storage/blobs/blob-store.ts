@@ -12,6 +12,14 @@ export interface ByteRange {
   end: number;
 }
 
+/** Random access to one stored blob: the caller reads into its own (reused) buffers. */
+export interface BlobReader {
+  readonly info: BlobInfo;
+  /** Reads up to `length` bytes at `position` into the start of `buf`; returns the bytes read (0 at the end). */
+  read(buf: Buffer, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 /** An in-progress upload: bytes appended so far. */
 export interface UploadState {
   id: string;
@@ -63,6 +71,11 @@ export interface BlobStore {
   stat(digest: string): Promise<BlobInfo | null>;
   /** Streams a blob (or an inclusive range of it). Returns null when the blob does not exist. */
   get(digest: string, range?: ByteRange): Promise<{ info: BlobInfo; stream: Readable } | null>;
+  /**
+   * Optional random access (stores backed by files or memory); null when the blob does not exist. Big downloads use
+   * it to read into pooled buffers instead of a stream that allocates a buffer per chunk.
+   */
+  openReader?(digest: string): Promise<BlobReader | null>;
   /** Removes a blob; returns false when it did not exist. */
   delete(digest: string): Promise<boolean>;
   /** Every stored blob digest (for garbage collection). */

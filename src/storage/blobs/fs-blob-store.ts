@@ -1,9 +1,9 @@
 import type { Hash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { parseDigest } from '../../shared/index.js';
@@ -14,16 +14,18 @@ import {
   UploadUnknownError,
   checkFileName,
   type BlobInfo,
+  type BlobReader,
   type BlobStore,
   type ByteRange,
   type UploadState,
 } from './blob-store.js';
+import { appendStream, readChunks } from './file-chunks.js';
 import { withUploadFileLock } from './upload-file-lock.js';
 import { UPLOAD_ACTIVE_WINDOW_MS, UploadHashes } from './upload-hashes.js';
 
 const UPLOAD_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
-const READ_CHUNK = 1024 * 1024;
-const SEND_CHUNK = 4 * 1024 * 1024;
+/** Read size of `get` streams (small blobs, config reads; big downloads use `openReader` and pooled buffers). */
+const STREAM_CHUNK = 1024 * 1024;
 
 /**
  * Blobs under `<root>/blobs/sha256/ab/<hex>`; uploads under `<root>/uploads/<id>`. A blob file appears only via an
@@ -73,21 +75,46 @@ export class FsBlobStore implements BlobStore {
   }
 
   async get(digest: string, range?: ByteRange): Promise<{ info: BlobInfo; stream: Readable } | null> {
+    const reader = await this.openFile(digest);
+    if (!reader) return null;
+    const { fh, info } = reader;
+    const start = range?.start ?? 0;
+    const end = Math.min(range?.end ?? info.size - 1, info.size - 1);
+    if (end < start) {
+      await fh.close();
+      return { info, stream: Readable.from([]) };
+    }
+    // Bounded reads: without `end` every read allocates a full highWaterMark buffer, even for a 1 KiB blob.
+    const stream = createReadStream('', { fd: fh, start, end, highWaterMark: Math.min(STREAM_CHUNK, end - start + 1) });
+    return { info, stream };
+  }
+
+  async openReader(digest: string): Promise<BlobReader | null> {
+    const file = await this.openFile(digest);
+    if (!file) return null;
+    const { fh, info } = file;
+    return {
+      info,
+      read: async (buf, length, position) => (await fh.read(buf, 0, length, position)).bytesRead,
+      close: () => fh.close(),
+    };
+  }
+
+  private async openFile(digest: string): Promise<{ fh: FileHandle; info: BlobInfo } | null> {
     const p = this.blobPath(digest);
     if (!p) return null;
-    let fh;
+    let fh: FileHandle;
     try {
       fh = await open(p, 'r');
     } catch {
       return null;
     }
-    const s = await fh.stat();
-    const stream = createReadStream('', {
-      fd: fh,
-      highWaterMark: SEND_CHUNK,
-      ...(range ? { start: range.start, end: range.end } : {}),
-    });
-    return { info: { digest, size: s.size }, stream };
+    try {
+      return { fh, info: { digest, size: (await fh.stat()).size } };
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
   }
 
   async delete(digest: string): Promise<boolean> {
@@ -152,23 +179,27 @@ export class FsBlobStore implements BlobStore {
       const hash = prefix.size === before.size ? prefix.hash : undefined;
       let written = 0;
       const limit = options.maxSize;
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          written += chunk.length;
-          if (limit !== undefined && before.size + written > limit) return cb(new UploadTooLargeError(limit));
-          if (options.expectedLength !== undefined && written > options.expectedLength)
-            return cb(new LengthMismatchError(options.expectedLength, written));
-          hash?.update(chunk);
-          cb(null, chunk);
-        },
-      });
+      const expected = options.expectedLength;
+      const fh = await open(path, 'r+');
       try {
-        await pipeline(data, tap, createWriteStream(path, { flags: 'a', mode: 0o600, highWaterMark: READ_CHUNK }));
-        if (options.expectedLength !== undefined && written !== options.expectedLength)
-          throw new LengthMismatchError(options.expectedLength, written);
+        await appendStream(
+          fh,
+          before.size,
+          data,
+          (chunk) => {
+            written += chunk.length;
+            if (limit !== undefined && before.size + written > limit) throw new UploadTooLargeError(limit);
+            if (expected !== undefined && written > expected) throw new LengthMismatchError(expected, written);
+            hash?.update(chunk);
+          },
+          expected,
+        );
+        if (expected !== undefined && written !== expected) throw new LengthMismatchError(expected, written);
       } catch (err) {
-        await truncate(path, before.size).catch(() => undefined);
+        await fh.truncate(before.size).catch(() => undefined);
         throw err;
+      } finally {
+        await fh.close();
       }
       const size = before.size + written;
       if (hash) this.hashes.set(id, hash, size);
@@ -243,7 +274,7 @@ export class FsBlobStore implements BlobStore {
       },
     });
     try {
-      await pipeline(data, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: READ_CHUNK }));
+      await pipeline(data, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: STREAM_CHUNK }));
       const fh = await open(tmp, 'r+');
       try {
         await fh.sync();
@@ -267,7 +298,7 @@ export class FsBlobStore implements BlobStore {
       return null;
     }
     const { size } = await fh.stat();
-    return { size, stream: createReadStream('', { fd: fh, highWaterMark: SEND_CHUNK }) };
+    return { size, stream: createReadStream('', { fd: fh, highWaterMark: STREAM_CHUNK }) };
   }
 
   async deleteFiles(dir: string): Promise<number> {
@@ -288,8 +319,12 @@ export class FsBlobStore implements BlobStore {
 /** Feeds bytes [from, to) of a file into `hash`. */
 async function hashRange(path: string, hash: Hash, from: number, to: number): Promise<void> {
   if (to <= from) return;
-  for await (const chunk of createReadStream(path, { start: from, end: to - 1, highWaterMark: READ_CHUNK }))
-    hash.update(chunk as Buffer);
+  const fh = await open(path, 'r');
+  try {
+    await readChunks(fh, from, to, (chunk) => hash.update(chunk));
+  } finally {
+    await fh.close();
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -6,11 +6,13 @@ export {
   UploadUnknownError,
   FILE_NAME_RE,
   type BlobInfo,
+  type BlobReader,
   type BlobStore,
   type ByteRange,
   type UploadState,
 } from './blob-store.js';
 export { FsBlobStore } from './fs-blob-store.js';
+export { BufferPool, PooledTransfer, blobBuffers } from './buffer-pool.js';
 export { MemoryBlobStore } from './memory-blob-store.js';
 export type { AzureBlobStore, AzureBlobStoreOptions } from './azure-blob-store.js';
 /** The Azure store's module (and its SDK) loads only when config `blobStore` is azure: start-up stays light. */

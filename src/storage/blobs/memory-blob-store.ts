@@ -8,6 +8,7 @@ import {
   UploadUnknownError,
   checkFileName,
   type BlobInfo,
+  type BlobReader,
   type BlobStore,
   type ByteRange,
   type UploadState,
@@ -29,6 +30,17 @@ export class MemoryBlobStore implements BlobStore {
     if (!b) return null;
     const slice = range ? b.subarray(range.start, range.end + 1) : b;
     return { info: { digest, size: b.length }, stream: Readable.from([slice]) };
+  }
+
+  async openReader(digest: string): Promise<BlobReader | null> {
+    const b = this.blobs.get(digest);
+    if (!b) return null;
+    return {
+      info: { digest, size: b.length },
+      read: async (buf, length, position) =>
+        position >= b.length ? 0 : b.copy(buf, 0, position, Math.min(b.length, position + length)),
+      close: async () => undefined,
+    };
   }
 
   async delete(digest: string): Promise<boolean> {
