@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { CliResult } from './cli.js';
+import { imageManifest } from '../e2e/cluster/registry-http.js';
 
 /**
  * The state a backup/restore test writes through a real server and checks on the restored one (docs/deploy.md §5):
@@ -37,21 +38,6 @@ export async function ok(p: Promise<CliResult>): Promise<any> {
 export const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-function manifestOf(config: Buffer, layers: Buffer[]): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-      layers: layers.map((l) => ({
-        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-        digest: sha(l),
-        size: l.length,
-      })),
-    }),
-  );
-}
-
 /** Pushes config + layers (monolithic uploads) and the manifest under `tag`; returns the manifest digest. */
 async function pushImage(base: string, auth: string, tag: string, config: Buffer, layers: Buffer[]): Promise<string> {
   for (const b of [config, ...layers]) {
@@ -62,7 +48,7 @@ async function pushImage(base: string, auth: string, tag: string, config: Buffer
     });
     assert.equal(up.status, 201, await up.text());
   }
-  const manifest = manifestOf(config, layers);
+  const manifest = imageManifest(config, layers);
   const put = await fetch(`${base}/v2/${REPO}/manifests/${tag}`, {
     method: 'PUT',
     body: manifest,

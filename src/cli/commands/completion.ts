@@ -58,51 +58,39 @@ export function completionCommand(): Command {
     });
 }
 
-/** `dockyard serve`, listed in --help; the entry point (src/bin) runs it before the CLI is loaded. */
-export function serveCommandStub(): Command {
-  return new Command('serve')
-    .description('Start the Dockyard server (what `npm start` runs). `dockyard serve --help` lists its options.')
+/** A command the dockyard executable (src/bin) runs before the CLI is loaded, listed in --help. */
+function executableStub(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
     .action(() => {
       throw new CliError(
         'CliUsage',
-        'run `dockyard serve` through the dockyard executable (npx dockyard serve, or npm start)',
+        `run \`dockyard ${name}\` through the dockyard executable (npx dockyard ${name}${name === 'serve' ? ', or npm start' : ''})`,
         2,
       );
     });
 }
 
+/** `dockyard serve`, listed in --help; the entry point (src/bin) runs it before the CLI is loaded. */
+export function serveCommandStub(): Command {
+  return executableStub(
+    'serve',
+    'Start the Dockyard server (what `npm start` runs). `dockyard serve --help` lists its options.',
+  );
+}
+
 /** `dockyard agent` in `dockyard --help`: the build agent runs through the dockyard executable (src/bin). */
 export function agentCommandStub(): Command {
-  return new Command('agent')
-    .description('Run a build agent of an agent pool (`dockyard agent --help` lists its options).')
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new CliError('CliUsage', 'run `dockyard agent` through the dockyard executable (npx dockyard agent)', 2);
-    });
+  return executableStub('agent', 'Run a build agent of an agent pool (`dockyard agent --help` lists its options).');
 }
 
 /** `dockyard backup` / `dockyard restore` in `dockyard --help` (local commands of the executable, docs/deploy.md §5). */
 export function backupCommandStubs(): Command[] {
-  const stub = (name: string, description: string) =>
-    new Command(name)
-      .description(description)
-      .helpOption(false)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(() => {
-        throw new CliError(
-          'CliUsage',
-          `run \`dockyard ${name}\` through the dockyard executable (npx dockyard ${name})`,
-          2,
-        );
-      });
   return [
-    stub('backup', 'Back up a single-machine install while it runs (`dockyard backup --help`).'),
-    stub('restore', 'Restore a `dockyard backup` into a new data dir (`dockyard restore --help`).'),
+    executableStub('backup', 'Back up a single-machine install while it runs (`dockyard backup --help`).'),
+    executableStub('restore', 'Restore a `dockyard backup` into a new data dir (`dockyard restore --help`).'),
   ];
 }
