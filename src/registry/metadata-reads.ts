@@ -5,11 +5,62 @@ import type { RegistryTables } from './tables.js';
 
 type ManifestRow = RegistryTables['reg_manifests'];
 
-/** The registry metadata's read-only queries: listings (lock-aware), referrers and storage totals. */
+/** The registry metadata's read-only queries: point reads, listings (lock-aware), referrers and storage totals. */
 export class MetadataReads {
   readonly db: Kysely<RegistryTables>;
   constructor(db: SqlDatabase) {
     this.db = db as Kysely<RegistryTables>;
+  }
+
+  async blobLink(registry: string, repository: string, digest: string): Promise<{ size: number } | undefined> {
+    return this.db
+      .selectFrom('reg_blob_links')
+      .select('size')
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
+  }
+
+  async repositoryExists(registry: string, repository: string): Promise<boolean> {
+    return Boolean(
+      await this.db
+        .selectFrom('reg_repositories')
+        .select('name')
+        .where('registry', '=', registry)
+        .where('name', '=', repository)
+        .executeTakeFirst(),
+    );
+  }
+
+  async resolve(
+    registry: string,
+    repository: string,
+    ref: { tag: string } | { digest: string },
+  ): Promise<string | undefined> {
+    if ('digest' in ref) return ref.digest;
+    const t = await this.db
+      .selectFrom('reg_tags')
+      .select('digest')
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('tag', '=', ref.tag)
+      .executeTakeFirst();
+    return t?.digest;
+  }
+
+  async getManifest(
+    registry: string,
+    repository: string,
+    digest: string,
+  ): Promise<Pick<ManifestRow, 'digest' | 'media_type' | 'size' | 'content'> | undefined> {
+    return this.db
+      .selectFrom('reg_manifests')
+      .select(['digest', 'media_type', 'size', 'content'])
+      .where('registry', '=', registry)
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .executeTakeFirst();
   }
 
   async listTags(

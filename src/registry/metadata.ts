@@ -69,16 +69,6 @@ export class RegistryMetadata extends MetadataReads {
     });
   }
 
-  async blobLink(registry: string, repository: string, digest: string): Promise<{ size: number } | undefined> {
-    return this.db
-      .selectFrom('reg_blob_links')
-      .select('size')
-      .where('registry', '=', registry)
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
-  }
-
   async touchBlob(registry: string, repository: string, digest: string): Promise<void> {
     await this.db
       .updateTable('reg_blob_links')
@@ -99,17 +89,6 @@ export class RegistryMetadata extends MetadataReads {
         .executeTakeFirst(),
     );
     return Number(r.numDeletedRows) > 0;
-  }
-
-  async repositoryExists(registry: string, repository: string): Promise<boolean> {
-    return Boolean(
-      await this.db
-        .selectFrom('reg_repositories')
-        .select('name')
-        .where('registry', '=', registry)
-        .where('name', '=', repository)
-        .executeTakeFirst(),
-    );
   }
 
   /**
@@ -224,36 +203,6 @@ export class RegistryMetadata extends MetadataReads {
         ...requestOf(ctx),
       });
     });
-  }
-
-  async resolve(
-    registry: string,
-    repository: string,
-    ref: { tag: string } | { digest: string },
-  ): Promise<string | undefined> {
-    if ('digest' in ref) return ref.digest;
-    const t = await this.db
-      .selectFrom('reg_tags')
-      .select('digest')
-      .where('registry', '=', registry)
-      .where('repository', '=', repository)
-      .where('tag', '=', ref.tag)
-      .executeTakeFirst();
-    return t?.digest;
-  }
-
-  async getManifest(
-    registry: string,
-    repository: string,
-    digest: string,
-  ): Promise<Pick<ManifestRow, 'digest' | 'media_type' | 'size' | 'content'> | undefined> {
-    return this.db
-      .selectFrom('reg_manifests')
-      .select(['digest', 'media_type', 'size', 'content'])
-      .where('registry', '=', registry)
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
   }
 
   /** Deletes a manifest and every tag pointing at it. Writes `image.deleted`. Returns false when it did not exist. */
