@@ -4,16 +4,19 @@
 //   BENCH_REPS=3 (skopeo repetitions, a fresh image each), BENCH_LAYERS=8, BENCH_LAYER_MIB=32, BENCH_WRK_SECONDS=5,
 //   BENCH_HUGE_MIB=2048 (one big layer through a Node streaming client; 0 skips), BENCH_PARALLEL=50 (parallel pushes;
 //   0 skips), BENCH_WRK_ROUNDS=2 (wrk rounds, alternating), BENCH_BASELINE=<dir> (another built checkout, e.g. the
-//   commit before a change, run as a third server `baseline` in the wrk rows only: before/after in the same run)
+//   commit before a change, run as a third server `baseline` in the wrk rows only: before/after in the same run),
+//   BENCH_SKOPEO_KINDS=uncompressed,gzip (the skopeo images: uncompressed layers, which skopeo gzips on push, and gzip
+//   layers as built images have; each also copied with no registry, oci: → oci:, as a reference for skopeo's own cost)
 // Needs: apt-get install -y skopeo docker-registry wrk. Dockyard gets a bearer token (wrk) or admin creds (skopeo);
 // docker-registry runs without auth, as Debian ships it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resetPeakRss, rssMiB, startDistribution, startDockyard, type StartedDockyard } from './servers.js';
+import { skopeoRows } from './skopeo-rows.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const LAYERS = Number(process.env.BENCH_LAYERS ?? 8);
@@ -23,6 +26,7 @@ const HUGE_MIB = Number(process.env.BENCH_HUGE_MIB ?? 2048);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 50);
 const WRK_ROUNDS = Number(process.env.BENCH_WRK_ROUNDS ?? 2);
 const BASELINE = process.env.BENCH_BASELINE;
+const SKOPEO_KINDS = (process.env.BENCH_SKOPEO_KINDS ?? 'uncompressed,gzip').split(',') as ('uncompressed' | 'gzip')[];
 const MiB = 1024 * 1024;
 
 interface Side {
@@ -56,76 +60,6 @@ function run(
         : reject(new Error(`${cmd} ${args.join(' ')}: exit ${code}\n${err}`)),
     );
   });
-}
-
-/** A ustar archive holding one file of random bytes (a valid, uncompressed OCI layer). */
-function tarLayer(size: number): Buffer {
-  const header = Buffer.alloc(512);
-  const field = (off: number, len: number, s: string) => header.write(s, off, len, 'ascii');
-  field(0, 100, 'data.bin');
-  field(100, 8, '0000644\0');
-  field(108, 8, '0000000\0');
-  field(116, 8, '0000000\0');
-  field(124, 12, `${size.toString(8).padStart(11, '0')}\0`);
-  field(136, 12, `${'0'.padStart(11, '0')}\0`);
-  field(148, 8, '        ');
-  field(156, 1, '0');
-  field(257, 8, 'ustar\x0000');
-  let sum = 0;
-  for (const b of header) sum += b;
-  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
-  const pad = (512 - (size % 512)) % 512;
-  return Buffer.concat([header, randomBytes(size), Buffer.alloc(pad + 1024)]);
-}
-
-/** An OCI layout with `LAYERS` fresh random layers; returns its total layer bytes. */
-function writeImage(dir: string, tag: string): number {
-  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
-  const put = (b: Buffer) => {
-    const h = sha256hex(b);
-    writeFileSync(join(dir, 'blobs', 'sha256', h), b);
-    return { digest: `sha256:${h}`, size: b.length };
-  };
-  const layers = [];
-  const diffIds = [];
-  let total = 0;
-  for (let i = 0; i < LAYERS; i++) {
-    const t = tarLayer(LAYER_MIB * MiB);
-    total += t.length;
-    const d = put(t);
-    diffIds.push(d.digest);
-    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...d });
-  }
-  const config = put(
-    Buffer.from(
-      JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } }),
-    ),
-  );
-  const m = put(
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers,
-      }),
-    ),
-  );
-  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(
-    join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...m,
-          annotations: { 'org.opencontainers.image.ref.name': tag },
-        },
-      ],
-    }),
-  );
-  return total;
 }
 
 function http(
@@ -249,66 +183,19 @@ async function main(): Promise<void> {
     writeFileSync(env.REGISTRY_AUTH_FILE, '{"auths":{}}');
     const rows = new Map<string, { unit: string; higherIsBetter: boolean; v: Record<string, number[]> }>();
     const record = (row: string, unit: string, higherIsBetter: boolean, side: string, value: number) => {
-      if (!rows.has(row)) rows.set(row, { unit, higherIsBetter, v: { dockyard: [], distribution: [], baseline: [] } });
+      if (!rows.has(row))
+        rows.set(row, { unit, higherIsBetter, v: { dockyard: [], distribution: [], baseline: [], floor: [] } });
       rows.get(row)!.v[side].push(value);
     };
     const order = (i: number) => (i % 2 === 0 ? sides : [...sides].reverse());
     const sha = machineSha256MiBs();
-    const peak: Record<string, number> = { dockyard: 0, distribution: 0 };
 
-    // skopeo push and pull of a fresh image each repetition.
-    for (let rep = 0; rep < REPS; rep++) {
-      const src = join(root, `img-${rep}`);
-      const bytes = writeImage(src, 'v1');
-      for (const s of order(rep)) {
-        const repo = `bench/skopeo${rep}`;
-        resetPeakRss(s.pid);
-        const push = await run(
-          'skopeo',
-          [
-            'copy',
-            '-q',
-            '--dest-tls-verify=false',
-            ...(s.creds ? ['--dest-creds', s.creds] : []),
-            `oci:${src}:v1`,
-            `docker://${s.host}/${repo}:v1`,
-          ],
-          env,
-        );
-        const dst = join(root, `pull-${s.name}-${rep}`);
-        const pull = await run(
-          'skopeo',
-          [
-            'copy',
-            '-q',
-            '--src-tls-verify=false',
-            ...(s.creds ? ['--src-creds', s.creds] : []),
-            `docker://${s.host}/${repo}:v1`,
-            `oci:${dst}:v1`,
-          ],
-          env,
-        );
-        peak[s.name] = Math.max(peak[s.name], rssMiB(s.pid).peak);
-        rmSync(dst, { recursive: true, force: true });
-        record(`skopeo push ${LAYERS} × ${LAYER_MIB} MiB (s)`, 's', false, s.name, push.ms / 1000);
-        record(`skopeo pull ${LAYERS} × ${LAYER_MIB} MiB (s)`, 's', false, s.name, pull.ms / 1000);
-        record(
-          'skopeo push throughput (% of machine sha256)',
-          '%',
-          true,
-          s.name,
-          (bytes / MiB / (push.ms / 1000) / sha) * 100,
-        );
-        record(
-          'skopeo pull throughput (% of machine sha256)',
-          '%',
-          true,
-          s.name,
-          (bytes / MiB / (pull.ms / 1000) / sha) * 100,
-        );
-      }
-      rmSync(src, { recursive: true, force: true });
-    }
+    // skopeo push and pull of a fresh image each repetition, and the same copies with no registry (the no-registry reference).
+    const peak = await skopeoRows(
+      sides,
+      { root, env, reps: REPS, layers: LAYERS, layerMiB: LAYER_MIB, sha, kinds: SKOPEO_KINDS },
+      record,
+    );
 
     // Small reads with wrk: a 1 KiB blob, a manifest, /v2/.
     const small = randomBytes(1024);
@@ -425,18 +312,19 @@ async function main(): Promise<void> {
     const cell = (xs: number[]) =>
       xs.length > 2 ? `${fmt(median(xs))} [${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}]` : fmt(median(xs));
     console.log(
-      `| row | dockyard | distribution 2.8 | dockyard / distribution |${base ? ` baseline (${BASELINE}) | dockyard / baseline |` : ''}`,
+      `| row | dockyard | distribution 2.8 | dockyard / distribution | no registry (skopeo oci: → oci:) | no registry / distribution |${base ? ` baseline (${BASELINE}) | dockyard / baseline |` : ''}`,
     );
-    console.log(`| --- | ---: | ---: | ---: |${base ? ' ---: | ---: |' : ''}`);
+    console.log(`| --- | ---: | ---: | ---: | ---: | ---: |${base ? ' ---: | ---: |' : ''}`);
+    const ratio = (a: number | undefined, b: number | undefined) =>
+      a === undefined || !b ? '-' : `${(a / b).toFixed(2)}×`;
     for (const [name, r] of rows) {
       const a = median(r.v.dockyard);
       const b = median(r.v.distribution);
+      const f = r.v.floor.length ? median(r.v.floor) : undefined;
       const c = r.v.baseline.length ? median(r.v.baseline) : undefined;
-      const extra = base
-        ? ` ${c === undefined ? '-' : cell(r.v.baseline)} | ${c ? `${(a / c).toFixed(2)}×` : '-'} |`
-        : '';
+      const extra = base ? ` ${c === undefined ? '-' : cell(r.v.baseline)} | ${ratio(a, c)} |` : '';
       console.log(
-        `| ${name} | ${cell(r.v.dockyard)} | ${cell(r.v.distribution)} | ${b === 0 ? '-' : `${(a / b).toFixed(2)}×`} |${extra}`,
+        `| ${name} | ${cell(r.v.dockyard)} | ${cell(r.v.distribution)} | ${ratio(a, b)} | ${f === undefined ? '-' : cell(r.v.floor)} | ${ratio(f, b)} |${extra}`,
       );
     }
   } finally {
