@@ -15,9 +15,10 @@ export function sendJson(
   headers: Record<string, string> = {},
   contentType = 'application/json; charset=utf-8',
 ): void {
-  const buf = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'content-type': contentType, 'content-length': String(buf.length), ...headers });
-  res.end(buf);
+  // A string body goes out in the same write as the headers (a Buffer would be a second chunk of a corked writev).
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
 }
 
 export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
