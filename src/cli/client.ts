@@ -13,6 +13,8 @@ export interface RequestOptions {
   raw?: boolean;
   /** Return one page of an ARM list as is (nextLink included) instead of following nextLink. */
   singlePage?: boolean;
+  /** Follow nextLink (with GET) after a POST list too (`listEvents`); GET lists always follow unless `singlePage`. */
+  allPages?: boolean;
 }
 
 /** HTTP client for the Dockyard API. ARM/Key Vault/OAuth error bodies become `CliError(code, message)`. */
@@ -56,7 +58,9 @@ export class ApiClient {
     if (!res.ok) throw errorFromBody(res.status, text);
     if (opts.raw) return text as T;
     const parsed = (text ? JSON.parse(text) : undefined) as T;
-    return (opts.method ?? 'GET') === 'GET' && !opts.singlePage ? this.followNextLinks(parsed, opts) : parsed;
+    return ((opts.method ?? 'GET') === 'GET' || opts.allPages) && !opts.singlePage
+      ? this.followNextLinks(parsed, opts)
+      : parsed;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authorizeRequest, type Authorizer } from '../http/index.js';
+import { armPage, authorizeRequest, type Authorizer } from '../http/index.js';
 import { DockyardError } from '../shared/index.js';
 import { normalizeActions, type ScopeMap, type ScopeMaps } from './scope-maps.js';
 import {
@@ -120,7 +120,10 @@ export function registerTokenArmRoutes(app: FastifyInstance, deps: TokenArmDeps)
 
   app.get<{ Params: P }>(`${BASE}/scopeMaps`, async (req) => {
     const reg = await registryOf(req, 'scopeMaps/read');
-    return { value: (await deps.scopeMaps.list(reg)).map((m) => scopeMapShape(reg, m)) };
+    return armPage(
+      req,
+      (await deps.scopeMaps.list(reg)).map((m) => scopeMapShape(reg, m)),
+    );
   });
   app.get<{ Params: PN }>(`${BASE}/scopeMaps/:item`, async (req) => {
     const reg = await registryOf(req, 'scopeMaps/read', `scopeMaps/${req.params.item}`);
@@ -154,7 +157,10 @@ export function registerTokenArmRoutes(app: FastifyInstance, deps: TokenArmDeps)
 
   app.get<{ Params: P }>(`${BASE}/tokens`, async (req) => {
     const reg = await registryOf(req, 'tokens/read');
-    return { value: (await deps.repoTokens.list(reg)).map((t) => tokenShape(reg, t)) };
+    return armPage(
+      req,
+      (await deps.repoTokens.list(reg)).map((t) => tokenShape(reg, t)),
+    );
   });
   app.get<{ Params: PN }>(`${BASE}/tokens/:item`, async (req) => {
     const reg = await registryOf(req, 'tokens/read', `tokens/${req.params.item}`);

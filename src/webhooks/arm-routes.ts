@@ -1,5 +1,15 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { authorizeRequest, errorHandlerFor, requireApiVersion, type Authorizer } from '../http/index.js';
+import {
+  armPage,
+  authorizeRequest,
+  encodeSkipToken,
+  errorHandlerFor,
+  nextLinkFor,
+  pageSizeOf,
+  requireApiVersion,
+  skipTokenOf,
+  type Authorizer,
+} from '../http/index.js';
 import { DockyardError } from '../shared/index.js';
 import type { WebhookDispatcher } from './dispatcher.js';
 import type { Webhook, WebhookInput, WebhookRegistry, WebhookStore } from './webhook-store.js';
@@ -76,7 +86,10 @@ export function webhookArmRoutes(deps: WebhookArmDeps): FastifyPluginAsync {
 
     app.get<{ Params: P }>(BASE, async (req) => {
       const { reg, rg } = await ctx(req, 'read');
-      return { value: (await deps.store.list(reg)).map((w) => webhookShape(w, rg)) };
+      return armPage(
+        req,
+        (await deps.store.list(reg)).map((w) => webhookShape(w, rg)),
+      );
     });
     app.get<{ Params: PW }>(`${BASE}/:webhook`, async (req) => {
       const { reg, rg } = await ctx(req, 'read');
@@ -99,10 +112,19 @@ export function webhookArmRoutes(deps: WebhookArmDeps): FastifyPluginAsync {
       const { reg } = await ctx(req, 'ping/action');
       return deps.dispatcher.ping(reg, req.params.webhook);
     });
-    app.post<{ Params: PW }>(`${BASE}/:webhook/listEvents`, async (req) => {
+    // POST for the first page (as ARM documents it); the nextLink is fetched with GET, as az and the SDKs do.
+    const listEvents = async (req: FastifyRequest<{ Params: PW }>) => {
       const { reg } = await ctx(req, 'listEvents/action');
-      return { value: await deps.dispatcher.listEvents(reg, req.params.webhook), nextLink: null };
-    });
+      const before = skipTokenOf<{ s?: number }>(req)?.s;
+      if (before !== undefined && !Number.isSafeInteger(before))
+        throw new DockyardError('InvalidParameter', "The query parameter '$skipToken' is invalid.");
+      const page = await deps.dispatcher.listEvents(reg, req.params.webhook, pageSizeOf(req), before);
+      return page.last === undefined
+        ? { value: page.events }
+        : { value: page.events, nextLink: nextLinkFor(req, encodeSkipToken({ s: page.last })) };
+    };
+    app.post<{ Params: PW }>(`${BASE}/:webhook/listEvents`, listEvents);
+    app.get<{ Params: PW }>(`${BASE}/:webhook/listEvents`, listEvents);
     app.post<{ Params: PW }>(`${BASE}/:webhook/getCallbackConfig`, async (req) => {
       const { reg } = await ctx(req, 'getCallbackConfig/action');
       return deps.store.callbackConfig(reg, req.params.webhook);

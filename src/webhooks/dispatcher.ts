@@ -258,20 +258,29 @@ export class WebhookDispatcher {
     return { id: row.id };
   }
 
-  /** `listEvents`: the delivery history, newest first, in ACR's Event shape. */
-  async listEvents(registry: WebhookRegistry, name: string, top = 100): Promise<Array<Record<string, unknown>>> {
+  /**
+   * `listEvents`: the delivery history, newest first, in ACR's Event shape, a page of `limit` at a time: `before` is
+   * the previous page's `last` (events are numbered in the order they were recorded); `last` is set when more remain.
+   */
+  async listEvents(
+    registry: WebhookRegistry,
+    name: string,
+    limit = 100,
+    before?: number,
+  ): Promise<{ events: Array<Record<string, unknown>>; last?: number }> {
     const hook = await this.store.get(registry, name);
-    const rows = await this.db
-      .selectFrom('webhook_events')
-      .selectAll()
-      .where('webhook_id_lower', '=', hook.id.toLowerCase())
+    let q = this.db.selectFrom('webhook_events').selectAll().where('webhook_id_lower', '=', hook.id.toLowerCase());
+    if (before !== undefined) q = q.where('seq', '<', before);
+    const rows = await q
       .orderBy('seq', 'desc')
-      .limit(top)
+      .limit(limit + 1)
       .execute();
-    return rows.map((r) => ({
+    const page = rows.slice(0, limit);
+    const events = page.map((r) => ({
       id: r.id,
       eventRequestMessage: JSON.parse(r.request) as Record<string, unknown>,
       ...(r.response ? { eventResponseMessage: JSON.parse(r.response) as Record<string, unknown> } : {}),
     }));
+    return rows.length > limit ? { events, last: Number(page[page.length - 1].seq) } : { events };
   }
 }

@@ -192,9 +192,11 @@ export function acrWebhookCommands(): Command {
     ),
     async (ctx) =>
       (
-        await ctx
-          .client()
-          .request<{ value: unknown[] }>(`${(await hookPath(ctx)).path}/listEvents`, { method: 'POST', query: q })
+        await ctx.client().request<{ value: unknown[] }>(`${(await hookPath(ctx)).path}/listEvents`, {
+          method: 'POST',
+          query: q,
+          allPages: true,
+        })
       ).value,
     eventsTable,
   );

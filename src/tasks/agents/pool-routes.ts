@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { armPage } from '../../http/index.js';
 import { DockyardError } from '../../shared/index.js';
 import { body, REG_BASE, registryFor, type RegParams, type TaskRouteDeps } from '../routes/context.js';
 import type { RunLeases } from '../runs/run-leases.js';
@@ -47,7 +48,10 @@ export function registerPoolRoutes(app: FastifyInstance, deps: TaskRouteDeps, p:
 
   app.get<{ Params: RegParams }>(base, async (req) => {
     const reg = await ctx(req, 'read');
-    return { value: (await p.pools.list(reg)).map((x) => poolShape(x, reg.resourceGroup)) };
+    return armPage(
+      req,
+      (await p.pools.list(reg)).map((x) => poolShape(x, reg.resourceGroup)),
+    );
   });
   app.get<{ Params: PP }>(`${base}/:pool`, async (req) => {
     const reg = await ctx(req, 'read');
