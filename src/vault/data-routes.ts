@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DockyardError, type Principal } from '../shared/index.js';
 import { errorHandlerFor } from '../http/index.js';
+import { vaultPage } from './vault-paging.js';
 import type { VaultService } from './vault-service.js';
 
 /** Resolves the caller of a data-plane request (bearer token of audience https://vault.azure.net). */
@@ -51,9 +52,9 @@ export function registerVaultDataRoutes(vaults: VaultService, port: VaultDataPor
     const body = (req: R) => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
     const B = '/keyvault/:vault/secrets';
 
-    app.get(B, async (req: R) => vaults.listSecrets(await caller(req), req.params.vault));
+    app.get(B, async (req: R) => vaultPage(req, await vaults.listSecrets(await caller(req), req.params.vault)));
     app.get(`${B}/:name/versions`, async (req: R) =>
-      vaults.listVersions(await caller(req), req.params.vault, req.params.name!),
+      vaultPage(req, await vaults.listVersions(await caller(req), req.params.vault, req.params.name!)),
     );
     app.get(`${B}/:name`, async (req: R) => vaults.getSecret(await caller(req), req.params.vault, req.params.name!));
     app.get(`${B}/:name/:version`, async (req: R) =>

@@ -291,16 +291,21 @@ export class VaultService {
     return secretBundle(v.name, { ...r, ...next });
   }
 
-  async listSecrets(principal: Principal, vaultName: string): Promise<Record<string, unknown>> {
+  /** Every secret's latest version (the routes page it). */
+  async listSecrets(principal: Principal, vaultName: string): Promise<{ value: Array<Record<string, unknown>> }> {
     const v = await this.vault(vaultName);
     await this.checkAccess(principal, v, 'list');
-    return { value: (await this.store.latestOfEach(v.name)).map((r) => secretItem(v.name, r, false)), nextLink: null };
+    return { value: (await this.store.latestOfEach(v.name)).map((r) => secretItem(v.name, r, false)) };
   }
 
-  async listVersions(principal: Principal, vaultName: string, name: string): Promise<Record<string, unknown>> {
+  async listVersions(
+    principal: Principal,
+    vaultName: string,
+    name: string,
+  ): Promise<{ value: Array<Record<string, unknown>> }> {
     const v = await this.vault(vaultName);
     await this.checkAccess(principal, v, 'list', name);
-    return { value: (await this.store.versions(v.name, name)).map((r) => secretItem(v.name, r, true)), nextLink: null };
+    return { value: (await this.store.versions(v.name, name)).map((r) => secretItem(v.name, r, true)) };
   }
 
   async deleteSecret(principal: Principal, vaultName: string, name: string): Promise<Record<string, unknown>> {

@@ -74,6 +74,7 @@ export class VaultStore {
       .where('vault_lower', '=', vault.toLowerCase())
       .where('name_lower', '=', name.toLowerCase())
       .orderBy('created')
+      .orderBy(this.insertionOrder as never)
       .execute();
   }
 

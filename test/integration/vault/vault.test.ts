@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { cliFor } from '../../helpers/cli.js';
+import { LOCAL_ADMIN_OBJECT_ID } from '../../../src/identity/index.js';
 import { assign, createSp, spToken } from '../identity/principals.js';
 
 let s: TestServer;
@@ -189,6 +190,30 @@ test('versions, attributes, disabled, list, delete through the CLI', async () =>
     (x: any) => x.name,
   );
   assert.deepEqual(names.sort(), ['SampleSecret', 'rot']);
+  // Key Vault pages: `maxresults` a page (1-25), an absolute nextLink with $skiptoken while more remain.
+  const vaultToken = await s.platform.identity.identity.issueTokenForPrincipal(
+    LOCAL_ADMIN_OBJECT_ID,
+    'https://vault.azure.net',
+  );
+  const seen: string[] = [];
+  let page = await kv('?maxresults=1', vaultToken.accessToken);
+  for (let pages = 1; ; pages++) {
+    assert.equal(page.status, 200, JSON.stringify(page.json));
+    assert.equal(page.json.value.length, 1);
+    seen.push(page.json.value[0].id);
+    if (!page.json.nextLink) {
+      assert.equal(pages, 2);
+      break;
+    }
+    assert.match(page.json.nextLink, /^http:\/\/.*\/keyvault\/mykeyvault\/secrets\?.*\$skiptoken=/);
+    page = await fetch(page.json.nextLink, { headers: { authorization: `Bearer ${vaultToken.accessToken}` } }).then(
+      async (r) => ({ status: r.status, json: (await r.json()) as any, headers: r.headers }),
+    );
+  }
+  assert.equal(new Set(seen).size, 2);
+  for (const bad of ['0', '26', 'x'])
+    assert.equal((await kv(`?maxresults=${bad}`, vaultToken.accessToken)).json.error.code, 'BadParameter');
+  assert.equal((await kv('/rot/versions?maxresults=1', vaultToken.accessToken)).json.value.length, 1);
   await ok(cli('keyvault', 'secret', 'set', '--vault-name', 'mykeyvault', '-n', 'off', '--value', 'x', '--disabled'));
   const off = await cli('keyvault', 'secret', 'show', '--vault-name', 'mykeyvault', '-n', 'off');
   assert.equal(off.code, 1);
