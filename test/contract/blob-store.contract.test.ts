@@ -113,6 +113,30 @@ for (const [name, make] of stores) {
       assert.equal(c.size, 5);
     });
 
+    await t.test(
+      'big appends (past the background writeback step) commit whole; a failing one rolls back',
+      async () => {
+        const big = Buffer.alloc(20 * 1024 * 1024);
+        for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
+        const chunks = (b: Buffer) =>
+          Readable.from(Array.from({ length: b.length / 65536 }, (_, i) => b.subarray(i * 65536, (i + 1) * 65536)));
+        await store.startUpload('upload0009');
+        await store.appendUpload('upload0009', chunks(big.subarray(0, 2 * 1024 * 1024)));
+        await assert.rejects(
+          store.appendUpload('upload0009', chunks(big.subarray(2 * 1024 * 1024)), { maxSize: 14 * 1024 * 1024 }),
+          UploadTooLargeError,
+        );
+        assert.equal((await store.uploadState('upload0009'))!.size, 2 * 1024 * 1024);
+        await store.appendUpload('upload0009', chunks(big.subarray(2 * 1024 * 1024)));
+        const c = await store.commitUpload('upload0009', sha(big));
+        assert.equal(c.size, big.length);
+        const got = await store.get(sha(big));
+        const parts: Buffer[] = [];
+        for await (const p of got!.stream) parts.push(p as Buffer);
+        assert.ok(Buffer.concat(parts).equals(big));
+      },
+    );
+
     await t.test('unknown uploads, committing an existing blob, list and delete', async () => {
       await assert.rejects(store.appendUpload('nosuchupload', Readable.from([Buffer.from('x')])), UploadUnknownError);
       await assert.rejects(store.commitUpload('nosuchupload', digest), UploadUnknownError);

@@ -26,6 +26,12 @@ import { UPLOAD_ACTIVE_WINDOW_MS, UploadHashes } from './upload-hashes.js';
 const UPLOAD_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 /** Read size of `get` streams (small blobs, config reads; big downloads use `openReader` and pooled buffers). */
 const STREAM_CHUNK = 1024 * 1024;
+/**
+ * An upload asks the kernel to write its bytes to disk (`fdatasync`, in the background) after every this many bytes
+ * received, so the `fsync` at commit (before the rename that publishes the blob) has only the tail left to flush:
+ * the disk works while the bytes arrive rather than all at once while the client waits for its PUT.
+ */
+const WRITEBACK_BYTES = 8 * 1024 * 1024;
 
 /**
  * Blobs under `<root>/blobs/sha256/ab/<hex>`; uploads under `<root>/uploads/<id>`. A blob file appears only via an
@@ -181,6 +187,8 @@ export class FsBlobStore implements BlobStore {
       const limit = options.maxSize;
       const expected = options.expectedLength;
       const fh = await open(path, 'r+');
+      let unsynced = 0;
+      let syncing: Promise<void> | undefined;
       try {
         await appendStream(
           fh,
@@ -191,14 +199,24 @@ export class FsBlobStore implements BlobStore {
             if (limit !== undefined && before.size + written > limit) throw new UploadTooLargeError(limit);
             if (expected !== undefined && written > expected) throw new LengthMismatchError(expected, written);
             hash?.update(chunk);
+            unsynced += chunk.length;
+            if (unsynced >= WRITEBACK_BYTES && !syncing) {
+              unsynced = 0;
+              syncing = fh.datasync().then(
+                () => void (syncing = undefined),
+                () => void (syncing = undefined), // only a head start: commit fsyncs (and reports) for real
+              );
+            }
           },
           expected,
         );
         if (expected !== undefined && written !== expected) throw new LengthMismatchError(expected, written);
       } catch (err) {
+        await syncing;
         await fh.truncate(before.size).catch(() => undefined);
         throw err;
       } finally {
+        await syncing;
         await fh.close();
       }
       const size = before.size + written;
