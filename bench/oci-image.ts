@@ -1,12 +1,12 @@
 // OCI image layouts for the skopeo benches: `layers` fresh random layers, each a ustar archive of one random file,
 // stored uncompressed (skopeo gzips such layers on push to a registry) or gzip-compressed (as built images are).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { putLayoutBlob, writeLayoutManifest } from '../test/e2e/registry/oci-layout.js';
 
 const MiB = 1024 * 1024;
-const sha256hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A ustar archive holding one file of random bytes (a valid, uncompressed OCI layer). */
 export function tarLayer(size: number): Buffer {
@@ -38,50 +38,17 @@ export interface ImageShape {
 /** Writes an OCI layout with fresh random layers to `dir` (tag `tag`); returns its total layer bytes. */
 export function writeImage(dir: string, tag: string, shape: ImageShape): number {
   mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
-  const put = (b: Buffer) => {
-    const h = sha256hex(b);
-    writeFileSync(join(dir, 'blobs', 'sha256', h), b);
-    return { digest: `sha256:${h}`, size: b.length };
-  };
   const layers = [];
   const diffIds = [];
   let total = 0;
   for (let i = 0; i < shape.layers; i++) {
     const tar = tarLayer(shape.layerMiB * MiB);
-    diffIds.push(`sha256:${sha256hex(tar)}`);
+    diffIds.push(`sha256:${createHash('sha256').update(tar).digest('hex')}`);
     const stored = shape.gzip ? gzipSync(tar, { level: 1 }) : tar;
     total += stored.length;
     const mediaType = `application/vnd.oci.image.layer.v1.tar${shape.gzip ? '+gzip' : ''}`;
-    layers.push({ mediaType, ...put(stored) });
+    layers.push({ mediaType, ...putLayoutBlob(dir, stored) });
   }
-  const config = put(
-    Buffer.from(
-      JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds } }),
-    ),
-  );
-  const m = put(
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers,
-      }),
-    ),
-  );
-  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(
-    join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...m,
-          annotations: { 'org.opencontainers.image.ref.name': tag },
-        },
-      ],
-    }),
-  );
+  writeLayoutManifest(dir, tag, layers, diffIds);
   return total;
 }
