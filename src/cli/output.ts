@@ -6,8 +6,9 @@ import { fieldPathQuery, plainYaml } from './output-fast.js';
 
 // jmespath and yaml load only when a command's output needs them (each costs more start-up than a whole command): a
 // field-path query (`--query loginServer`) and yaml of plain data take the fast paths of output-fast.ts instead. A
-// command loads the library before formatting (`loadFormatters`, an import the bundle serves from its own chunk);
-// formatting without loading (tests, library callers) falls back to a synchronous require from node_modules.
+// command loads a library it does need before formatting (`loadQueryEngine`, `loadYamlFor`: an import the bundle
+// serves from its own chunk); formatting without loading (tests, library callers) falls back to a synchronous require
+// from node_modules.
 const require = createRequire(import.meta.url);
 const loaded: { search?: typeof search; stringify?: typeof stringify } = {};
 const jmespath = {
