@@ -1,5 +1,7 @@
 // CLI and server start-up latency, next to `node -e 0` (the floor), measured alternating in the same run.
 // Run: npm run build && node --import tsx bench/cli-latency.ts   (BENCH_REPS=15; BENCH_NPX=0 skips the npm rows)
+// BENCH_BEFORE=<another checkout, built> adds a "before" row under each command row (its bin/dockyard.js, and npx in
+// its directory), run alternating with the others in the same loop: before/after on the same machine at the same time.
 // Every row runs the launcher as users do (bin/dockyard.js → dist/bundle when built). Times are medians of wall clock
 // and, with /usr/bin/time (apt: time), of the process's CPU time (user+sys), which a busy machine distorts less.
 // `dockyard serve` rows: spawn until GET /dockyard/v1/info answers, on a fresh and on an existing data dir; CPU is the
@@ -11,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const REPS = Number(process.env.BENCH_REPS ?? 15);
+/** BENCH_PORT_BASE=<n>: the servers listen on n (API) and n+10… (registries) instead of any free ports. */
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 0);
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'dockyard.js');
 
@@ -31,11 +35,11 @@ interface Sample {
   cpu: number;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const [c0, a0] = TIME ? [TIME, ['-f', '%U %S', '-o', cpuFile, cmd, ...args]] : [cmd, args];
-    const c = spawn(c0, a0, { env, stdio: ['ignore', 'ignore', 'pipe'], cwd: ROOT });
+    const c = spawn(c0, a0, { env, stdio: ['ignore', 'ignore', 'pipe'], cwd });
     let err = '';
     c.stderr.on('data', (d) => (err += d));
     c.on('error', reject);
@@ -72,11 +76,24 @@ function procCpuMs(pid: number): number {
 
 /** `dockyard serve` from spawn until its API answers an HTTP request (GET /dockyard/v1/info). */
 async function serveStart(dataDir: string): Promise<{ ms: number; cpu: number; stop: () => Promise<void> }> {
-  const port = await freePort();
+  const port = PORT_BASE || (await freePort());
   const t0 = process.hrtime.bigint();
   const c = spawn(
     process.execPath,
-    [BIN, 'serve', '--data-dir', dataDir, '--port', String(port), '--engine', 'none', '--log-level', 'error'],
+    [
+      BIN,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--port',
+      String(port),
+      '--registry-port-base',
+      String(PORT_BASE && PORT_BASE + 10),
+      '--engine',
+      'none',
+      '--log-level',
+      'error',
+    ],
     { stdio: 'ignore', cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } },
   );
   for (;;) {
@@ -126,24 +143,29 @@ async function main(): Promise<void> {
     const server = await serveStart(join(dir, 'data'));
     stops.push(() => void server.stop());
     const cli = (...a: string[]) => run(process.execPath, [BIN, ...a], env);
+    const before = process.env.BENCH_BEFORE;
+    const beforeCli = (...a: string[]) =>
+      run(process.execPath, [join(before!, 'bin', 'dockyard.js'), ...a], env, before);
     await cli('group', 'create', '-n', 'bench', '-l', 'eastus', '-o', 'none');
     await cli('acr', 'create', '-g', 'bench', '-n', 'benchreg', '--sku', 'Basic', '-o', 'none');
-    const rows: Array<[string, () => Promise<Sample>]> = [
-      ['node -e 0', () => run(process.execPath, ['-e', '0'], env)],
-      ['dockyard --help', () => cli('--help')],
-      ['dockyard acr show -n benchreg -o none', () => cli('acr', 'show', '-n', 'benchreg', '-o', 'none')],
-      ['dockyard acr list', () => cli('acr', 'list')],
-      ['dockyard group list', () => cli('group', 'list')],
-      [
-        'dockyard acr show -o yaml --query sku',
-        () => cli('acr', 'show', '-n', 'benchreg', '-o', 'yaml', '--query', 'sku'),
-      ],
+    const commands: string[][] = [
+      ['--help'],
+      ['acr', 'show', '-n', 'benchreg', '-o', 'none'],
+      ['acr', 'list'],
+      ['acr', 'list', '-o', 'table'],
+      ['group', 'list'],
+      ['acr', 'show', '-n', 'benchreg', '-o', 'yaml', '--query', 'sku'],
     ];
+    const rows: Array<[string, () => Promise<Sample>]> = [['node -e 0', () => run(process.execPath, ['-e', '0'], env)]];
+    for (const a of commands) {
+      rows.push([`dockyard ${a.join(' ')}`, () => cli(...a)]);
+      if (before) rows.push([`(before) dockyard ${a.join(' ')}`, () => beforeCli(...a)]);
+    }
     if (process.env.BENCH_NPX !== '0' && spawnSync('npx', ['--version']).status === 0) {
-      rows.push([
-        'npx dockyard acr show -n benchreg -o none',
-        () => run('npx', ['--no-install', 'dockyard', 'acr', 'show', '-n', 'benchreg', '-o', 'none'], env),
-      ]);
+      const npx = (cwd: string) => () =>
+        run('npx', ['--no-install', 'dockyard', 'acr', 'show', '-n', 'benchreg', '-o', 'none'], env, cwd);
+      rows.push(['npx dockyard acr show -n benchreg -o none', npx(ROOT)]);
+      if (before) rows.push(['(before) npx dockyard acr show -n benchreg -o none', npx(before)]);
       rows.push([
         'npm run -s dockyard -- acr show -n benchreg -o none',
         () => run('npm', ['run', '-s', 'dockyard', '--', 'acr', 'show', '-n', 'benchreg', '-o', 'none'], env),
@@ -176,9 +198,9 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      "\nnpx dockyard inside the checkout: npm resolves the checkout's own bin by loading the whole dependency tree (" +
-        "arborist loadActual, ~740 packages) and then the npx cache's link to it — npm's fixed cost, not the CLI's. " +
-        '`npm run -s dockyard --` or bin/dockyard.js directly skip it (docs/designs/start-up.md).',
+      '\nnpx dockyard inside the checkout runs node_modules/.bin/dockyard (scripts/link-bin.mjs; package.json declares ' +
+        'no bin, else npm installs the checkout into its npx cache on every run); the rest over the command is npm ' +
+        'starting and loading its exec command. bin/dockyard.js directly skips npm (docs/designs/start-up.md).',
     );
   } finally {
     for (const s of stops) s();

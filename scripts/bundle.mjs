@@ -47,6 +47,20 @@ export async function bundle(root) {
       });
     },
   };
+  // commander requires child_process at load time for executable subcommands (`program.command('x', 'desc')`), which
+  // dockyard never declares: loading it (with dgram, net's child-process glue…) cost every CLI command ~2–5 ms.
+  const lazyChildProcess = {
+    name: 'commander-lazy-child-process',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+        const contents = await readFile(args.path, 'utf8');
+        const eager = "const childProcess = require('node:child_process');";
+        if (!contents.includes(eager)) throw new Error(`${args.path}: "${eager}" not found (commander changed)`);
+        const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+        return { contents: contents.replace(eager, lazy), loader: 'js' };
+      });
+    },
+  };
   return build({
     absWorkingDir: root,
     entryPoints: { dockyard: `${root}/src/bin/dockyard.ts` },
@@ -58,7 +72,7 @@ export async function bundle(root) {
     target: 'node20',
     chunkNames: 'chunk-[hash]',
     external: EXTERNAL,
-    plugins: [tscOutputUrl],
+    plugins: [tscOutputUrl, lazyChildProcess],
     // CommonJS packages in ESM chunks (commander, fastify, …) require node: builtins and the external packages.
     banner: {
       js: "import { createRequire as __dockyardRequire } from 'node:module';\nconst require = __dockyardRequire(import.meta.url);",

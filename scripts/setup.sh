@@ -72,4 +72,5 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 install_npm_packages
+node scripts/link-bin.mjs # node_modules/.bin/dockyard: `npx dockyard` (npm's prepare does it too, on install)
 npm run build --silent -- --if-stale # dist/ for bin/dockyard.js and npm start (scripts/build.mjs)

@@ -23,5 +23,9 @@ if (argv[0] === 'serve') {
     const { evaluateTaskFile, TaskFileRequestSchema } = await import('../tasks/spec/index.js');
     return (body, render) => evaluateTaskFile(TaskFileRequestSchema.parse(body), render);
   });
-  process.exitCode = await runCli(argv);
+  const code = await runCli(argv);
+  // Exit once the output is out instead of waiting for a natural exit, which first tears down the whole heap (~5–10 ms
+  // of a command's CPU). An empty write's callback runs after everything written before it has been handed over.
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((done) => s.write('', () => done(null)))));
+  process.exit(code);
 }

@@ -4,8 +4,9 @@ import { CliError } from './errors.js';
 import {
   applyQuery,
   formatOutput,
+  loadQueryEngine,
+  loadYamlFor,
   OUTPUT_FORMATS,
-  preloadFormatters,
   type OutputFormat,
   type TableTransformer,
 } from './output.js';
@@ -84,9 +85,15 @@ export function leaf(
         if (!opts.onlyShowErrors) process.stderr.write(`WARNING: ${msg}\n`);
       },
     };
-    await preloadFormatters(opts);
+    // jmespath (a query beyond a field path) loads while the command waits for the server.
+    const queryEngine = loadQueryEngine(opts.query);
+    queryEngine.catch(() => {});
     const result = await action(ctx, ...positional);
-    if (result !== undefined) ctx.emit(result);
+    if (result === undefined) return;
+    await queryEngine;
+    if (opts.output === 'yaml' || opts.output === 'yamlc')
+      await loadYamlFor(applyQuery(result, opts.query), opts.output);
+    ctx.emit(result);
   });
   return cmd;
 }

@@ -2,30 +2,37 @@ import { createRequire } from 'node:module';
 import type { stringify } from 'yaml';
 import type { search } from 'jmespath';
 import { CliError } from './errors.js';
+import { fieldPathQuery, plainYaml } from './output-fast.js';
 
-// jmespath and yaml load only when --query or -o yaml asks for them (each costs more start-up than a whole command).
-// A command preloads them (`preloadFormatters`, an import the bundle serves from its own chunk); formatting without
-// preloading (tests, library callers) falls back to a synchronous require from node_modules.
+// jmespath and yaml load only when a command's output needs them (each costs more start-up than a whole command): a
+// field-path query (`--query loginServer`) and yaml of plain data take the fast paths of output-fast.ts instead. A
+// command loads a library it does need before formatting (`loadQueryEngine`, `loadYamlFor`: an import the bundle
+// serves from its own chunk); formatting without loading (tests, library callers) falls back to a synchronous require
+// from node_modules.
 const require = createRequire(import.meta.url);
-const preloaded: { search?: typeof search; stringify?: typeof stringify } = {};
+const loaded: { search?: typeof search; stringify?: typeof stringify } = {};
 const jmespath = {
   search: ((...a) =>
-    (preloaded.search ?? (require('jmespath') as { search: typeof search }).search)(...a)) as typeof search,
+    (loaded.search ?? (require('jmespath') as { search: typeof search }).search)(...a)) as typeof search,
 };
 const yamlStringify = ((...a: Parameters<typeof stringify>) =>
-  (preloaded.stringify ?? (require('yaml') as { stringify: typeof stringify }).stringify)(...a)) as typeof stringify;
+  (loaded.stringify ?? (require('yaml') as { stringify: typeof stringify }).stringify)(...a)) as typeof stringify;
 
-/** Loads the formatters a command's `--query`/`--output` will need, before the command runs. */
-export async function preloadFormatters(opts: { output?: string; query?: string }): Promise<void> {
-  if (opts.query !== undefined && !preloaded.search) {
-    const m = (await import('jmespath')) as { search?: typeof search; default?: { search: typeof search } };
-    preloaded.search = m.search ?? m.default?.search;
-  }
-  if ((opts.output === 'yaml' || opts.output === 'yamlc') && !preloaded.stringify) {
-    // Both are CommonJS in the bundle: their exports may arrive as the default export only.
-    const m = (await import('yaml')) as { stringify?: typeof stringify; default?: { stringify: typeof stringify } };
-    preloaded.stringify = m.stringify ?? m.default?.stringify;
-  }
+const isYaml = (format: string | undefined) => format === 'yaml' || format === 'yamlc';
+
+/** Loads jmespath when `--query` is more than a field path (started with the command, awaited before formatting). */
+export async function loadQueryEngine(query: string | undefined): Promise<void> {
+  if (query === undefined || loaded.search || fieldPathQuery(null, query)) return;
+  const m = (await import('jmespath')) as { search?: typeof search; default?: { search: typeof search } };
+  loaded.search = m.search ?? m.default?.search;
+}
+
+/** Loads yaml when `result` (queried) is to be printed as yaml and is not plain enough for the fast path. */
+export async function loadYamlFor(result: unknown, format: string | undefined): Promise<void> {
+  if (!isYaml(format) || loaded.stringify || result === null || result === undefined || plainYaml(result)) return;
+  // CommonJS in the bundle: its exports may arrive as the default export only.
+  const m = (await import('yaml')) as { stringify?: typeof stringify; default?: { stringify: typeof stringify } };
+  loaded.stringify = m.stringify ?? m.default?.stringify;
 }
 
 export type OutputFormat = 'json' | 'jsonc' | 'yaml' | 'yamlc' | 'table' | 'tsv' | 'none';
@@ -36,6 +43,8 @@ export type TableTransformer = (result: unknown) => Array<Record<string, unknown
 
 export function applyQuery(result: unknown, query: string | undefined): unknown {
   if (!query) return result;
+  const fast = fieldPathQuery(result, query);
+  if (fast) return fast.value;
   try {
     return jmespath.search(result as never, query);
   } catch (err) {
@@ -64,7 +73,7 @@ export function formatOutput(
       return `${colorJson(result)}\n`;
     case 'yaml':
     case 'yamlc':
-      return result === null ? 'null\n' : yamlStringify(result);
+      return result === null ? 'null\n' : (plainYaml(result) ?? yamlStringify(result));
     case 'tsv':
       return formatTsv(result);
     case 'table':

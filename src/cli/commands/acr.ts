@@ -3,14 +3,7 @@ import { leaf, parseBool, requireOpt } from '../command-kit.js';
 import { API, findRegistry, rgPath } from '../arm-paths.js';
 import { CliError } from '../errors.js';
 import { parseTags } from './group.js';
-import { acrTaskCommands } from './acr-task.js';
-import { quickRunCommands } from './acr-run.js';
-import { acrDataPlaneCommands } from './acr-data-plane.js';
-import { acrImportCommand } from './acr-import.js';
-import { acrWebhookCommands } from './acr-webhook.js';
-import { acrConfigCommands } from './acr-config.js';
-import { acrUsageCommands } from './acr-usage.js';
-import { acrAgentPoolCommands } from './acr-agentpool.js';
+import { addAcrParts } from './acr-parts.js';
 
 export const registryTable = (r: unknown) =>
   (Array.isArray(r) ? r : [r]).map((x: Record<string, unknown>) => ({
@@ -23,8 +16,11 @@ export const registryTable = (r: unknown) =>
     'ADMIN ENABLED': x.adminUserEnabled,
   }));
 
-/** `dockyard acr ...` — registry management. Subgroups (repository, task, ...) are added by their own files. */
-export function acrCommands(): Command {
+/**
+ * `dockyard acr ...` — registry management. The subgroups (repository, task, ...) come from their own files, imported
+ * only when `args` (the words after `acr`; omitted = all) can use them (acr-parts.ts).
+ */
+export async function acrCommands(args?: string[]): Promise<Command> {
   const acr = new Command('acr').description('Manage private registries with Azure Container Registries.');
 
   leaf(
@@ -181,14 +177,7 @@ export function acrCommands(): Command {
   );
 
   acr.addCommand(networkRuleCommands());
-  acr.addCommand(acrImportCommand());
-  acr.addCommand(acrWebhookCommands());
-  acr.addCommand(acrConfigCommands());
-  acr.addCommand(acrAgentPoolCommands());
-  acrUsageCommands(acr);
-  acr.addCommand(acrTaskCommands());
-  quickRunCommands(acr);
-  for (const c of acrDataPlaneCommands()) acr.addCommand(c);
+  await addAcrParts(acr, args);
   return acr;
 }
 
