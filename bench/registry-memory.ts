@@ -4,9 +4,11 @@
 // by side and take turns, so before/after come from the same run.
 // Run: node --import tsx bench/registry-memory.ts
 //   BENCH_BASELINE=<dir>, BENCH_ROUNDS=2, BENCH_HUGE_MIB=2048 (0 skips), BENCH_PARALLEL=50 (0 skips),
-//   BENCH_PORT=<first port> (the servers listen on it and the next ones; default any free port)
+//   BENCH_PORT=<first port> (the servers listen on it and the next ones; default any free port),
+//   BENCH_WRK_SECONDS=5 (first, as in bench/registry-clients.ts: wrk GETs of a 1 KiB blob; 0 skips; needs wrk)
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ const HUGE_MIB = Number(process.env.BENCH_HUGE_MIB ?? 2048);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 50);
 const BASELINE = process.env.BENCH_BASELINE;
 const PORT = Number(process.env.BENCH_PORT ?? 0);
+const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 5);
 const MiB = 1024 * 1024;
 
 interface Side {
@@ -107,6 +110,24 @@ async function main(): Promise<void> {
     }
     await settle();
     for (const s of sides) record('idle RSS after start (MiB)', s.name, rssMiB(s.server.proc.pid!).now);
+    for (const s of WRK_SECONDS > 0 ? sides : []) {
+      const small = randomBytes(1024);
+      const digest = `sha256:${createHash('sha256').update(small).digest('hex')}`;
+      await pushBlob(s, 'bench/wrk', small);
+      const pid = s.server.proc.pid!;
+      resetPeakRss(pid);
+      const url = `http://${s.server.loginServer}/v2/bench/wrk/blobs/${digest}`;
+      const out = execFileSync('wrk', [
+        '-t2',
+        '-c32',
+        `-d${WRK_SECONDS}s`,
+        '-H',
+        `Authorization: ${await auth(s, 'bench/wrk')}`,
+        url,
+      ]);
+      record('wrk GET 1 KiB blob (req/s)', s.name, Number(/Requests\/sec:\s+([\d.]+)/.exec(out.toString())![1]));
+      record('wrk GET 1 KiB blob: server peak RSS (MiB)', s.name, rssMiB(pid).peak);
+    }
     const chunk = randomBytes(MiB);
     const h = createHash('sha256');
     for (let i = 0; i < HUGE_MIB; i++) h.update(chunk);
