@@ -58,9 +58,9 @@ export interface StartedDockyard {
 
 /**
  * `dockyard serve` (bin/dockyard.js: dist/ when built) with a Premium registry `benchreg`. `checkout`: another
- * built checkout to run instead of this one (an older build to compare with).
+ * built checkout to run instead of this one (an older build to compare with); `port`: 0 for any free one.
  */
-export async function startDockyard(dir: string, checkout = '.'): Promise<StartedDockyard> {
+export async function startDockyard(dir: string, checkout = '.', port = 0): Promise<StartedDockyard> {
   const proc = spawn(
     process.execPath,
     [
@@ -69,7 +69,7 @@ export async function startDockyard(dir: string, checkout = '.'): Promise<Starte
       '--data-dir',
       dir,
       '--port',
-      '0',
+      String(port),
       '--engine',
       'none',
       '--log-level',

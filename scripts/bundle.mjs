@@ -8,7 +8,7 @@
 // dashboard's files, the project root, the worker script, createRequire) are the same as in the unbundled dist/.
 // Packages stay external when native, optional, loaded on demand or path-sensitive (EXTERNAL): Node resolves them from
 // node_modules at run time, as before.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 
 /** The bundle's directory, relative to the project root (two levels deep like dist/<module>/). */
@@ -26,6 +26,21 @@ const EXTERNAL = [
 ];
 
 const posix = (p) => p.split(sep).join('/');
+
+/**
+ * Escapes what is left of non-ASCII in the output (comments: esbuild's default ASCII charset escapes strings,
+ * templates and regular expressions): V8 keeps each module's source for lazy compilation, as Latin-1 when it can and
+ * as UTF-16 otherwise, so one `→` in a comment doubled the 2.7 MB chunk `serve` loads. `\uXXXX` means the same
+ * character wherever JavaScript reads escapes, and is plain text in a comment.
+ */
+async function asciiOnly(files) {
+  for (const file of files) {
+    const text = await readFile(file, 'utf8');
+    if (!/[^\x00-\x7f]/.test(text)) continue;
+    const escaped = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    await writeFile(file, escaped);
+  }
+}
 
 export async function bundle(root) {
   const { build } = await import('esbuild');
@@ -61,7 +76,7 @@ export async function bundle(root) {
       });
     },
   };
-  return build({
+  const result = await build({
     absWorkingDir: root,
     entryPoints: { dockyard: `${root}/src/bin/dockyard.ts` },
     outdir,
@@ -81,4 +96,6 @@ export async function bundle(root) {
     legalComments: 'none',
     metafile: true,
   });
+  await asciiOnly(Object.keys(result.metafile.outputs).map((f) => `${root}/${f}`));
+  return result;
 }

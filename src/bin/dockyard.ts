@@ -2,8 +2,11 @@
 /** Entry point: `dockyard serve` starts the platform; every other command is the az-style client. */
 const argv = process.argv.slice(2);
 if (argv[0] === 'serve') {
+  const { capYoungGeneration } = await import('./young-generation.js');
+  const letYoungGenerationGrow = capYoungGeneration();
   const { runServeCommand } = await import('./serve-command.js');
   await runServeCommand(argv.slice(1));
+  letYoungGenerationGrow();
 } else if (argv[0] === 'agent') {
   const { runAgentCommand } = await import('./agent-command.js');
   await runAgentCommand(argv.slice(1)).catch((err: Error) => {

@@ -1,7 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { blobBuffers, type BlobReader } from '../storage/index.js';
 
-/** Buffers per download: one is read from the file while the previous one is being written to the socket. */
+/**
+ * Buffers per download: one is read from the file while the previous one is being written to the socket (one only when
+ * the pool's budget is spent).
+ */
 const READ_DEPTH = 2;
 
 /**
@@ -26,9 +29,9 @@ export async function sendBlobRange(
   const pending: Promise<Buffer | null>[] = [];
   try {
     for (let pos = start; pos <= end; ) {
-      let buf: Buffer | null;
-      if (pending.length < READ_DEPTH) buf = transfer.take();
-      else buf = await Promise.race([pending.shift()!, gone]);
+      // Over the pool's budget, `take` gives nothing while this download holds buffers: reuse one once it was sent.
+      let buf: Buffer | null | undefined = pending.length < READ_DEPTH ? transfer.take() : undefined;
+      if (!buf) buf = pending.length ? await Promise.race([pending.shift()!, gone]) : null;
       if (!buf || signal?.aborted || res.destroyed) {
         res.destroy();
         return false;

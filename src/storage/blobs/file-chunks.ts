@@ -1,7 +1,11 @@
 import type { FileHandle } from 'node:fs/promises';
+import { finished, Readable } from 'node:stream';
 import { blobBuffers } from './buffer-pool.js';
 
-/** Writes in flight per upload while the next buffer fills (so at most WRITE_DEPTH + 1 buffers per upload). */
+/**
+ * Writes in flight per upload while the next buffer fills (so at most WRITE_DEPTH + 1 buffers per upload; fewer when
+ * the pool's budget is spent).
+ */
 const WRITE_DEPTH = 2;
 
 /**
@@ -39,23 +43,32 @@ export async function appendStream(
     buf = undefined;
     fill = 0;
   };
-  try {
-    for await (const c of data) {
-      const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
-      onChunk(chunk);
-      let at = 0;
-      while (at < chunk.length) {
-        if (!buf) {
-          while (inflight.length >= WRITE_DEPTH) await inflight.shift();
-          if (failure) throw failure;
-          buf = transfer.take();
-        }
-        const n = chunk.copy(buf, fill, at);
-        fill += n;
-        at += n;
-        if (fill === buf.length) submit();
+  /** Copies a chunk into buffers; returns a promise only when it has to wait for a buffer (a write to finish). */
+  const copy = (chunk: Buffer, from: number): Promise<void> | undefined => {
+    for (let at = from; at < chunk.length; ) {
+      if (failure) throw failure;
+      if (!buf && inflight.length < WRITE_DEPTH) buf = transfer.take();
+      if (!buf) {
+        // Over the pool's budget, `take` gives nothing while this upload holds buffers: wait for one of its writes.
+        const write = inflight.shift();
+        if (!write) throw failure ?? new Error('no upload buffer');
+        return write.then(() => copy(chunk, at));
       }
+      const n = chunk.copy(buf, fill, at);
+      fill += n;
+      at += n;
+      if (fill === buf.length) submit();
     }
+    return undefined;
+  };
+  const accept = (c: unknown) => {
+    const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array);
+    onChunk(chunk);
+    return copy(chunk, 0);
+  };
+  try {
+    if (data instanceof Readable) await eachChunk(data, accept);
+    else for await (const c of data) await accept(c);
     submit();
     await Promise.all(inflight);
     if (failure) throw failure;
@@ -65,6 +78,44 @@ export async function appendStream(
     await Promise.all(inflight);
     transfer.end();
   }
+}
+
+/**
+ * Feeds a stream's chunks to `accept` as they arrive ('data' events), paused while `accept`'s promise is pending.
+ * Unlike `for await`, whose `read()` joins the chunks buffered meanwhile into a new buffer (a copy of each upload
+ * chunk, garbage until V8 collects it: tens of MiB with many uploads), no chunk is copied or kept.
+ */
+function eachChunk(stream: Readable, accept: (chunk: unknown) => Promise<void> | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let waiting: Promise<void> | undefined;
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      stream.off('data', onData);
+      stopWatching();
+      stream.destroy(); // as `for await` did: a request cut short by a limit or a failed write closes its connection
+      reject(err);
+    };
+    const onData = (chunk: unknown) => {
+      try {
+        const wait = accept(chunk);
+        if (!wait) return;
+        stream.pause();
+        waiting = wait.then(() => {
+          waiting = undefined;
+          if (!failed) stream.resume();
+        }, fail);
+      } catch (err) {
+        fail(err);
+      }
+    };
+    const stopWatching = finished(stream, (err) => {
+      if (err) fail(err);
+      else void Promise.resolve(waiting).then(() => failed || resolve());
+    });
+    stream.on('data', onData);
+  });
 }
 
 async function writeFully(fh: FileHandle, buf: Buffer, length: number, position: number): Promise<void> {
@@ -86,7 +137,7 @@ export async function readChunks(
   if (to <= from) return;
   const transfer = blobBuffers.transfer(to - from);
   try {
-    const buf = transfer.take();
+    const buf = transfer.take() ?? Buffer.allocUnsafe(transfer.size); // a transfer's first buffer is never refused
     for (let pos = from; pos < to; ) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, to - pos), pos);
       if (bytesRead <= 0) throw new Error(`unexpected end of file at ${pos}`);
