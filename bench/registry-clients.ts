@@ -12,9 +12,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { http, pushBlob, type BlobData } from './registry-http.js';
 import { resetPeakRss, rssMiB, startDistribution, startDockyard, type StartedDockyard } from './servers.js';
 import { skopeoRows } from './skopeo-rows.js';
 
@@ -39,8 +39,6 @@ interface Side {
   auth?: (repo: string) => Promise<string | undefined>;
 }
 
-const sha256hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
 function run(
   cmd: string,
   args: string[],
@@ -62,70 +60,9 @@ function run(
   });
 }
 
-function http(
-  method: string,
-  url: URL,
-  headers: Record<string, string>,
-  body?: Buffer | ((w: (b: Buffer) => Promise<void>) => Promise<void>),
-): Promise<{ status: number; headers: Record<string, unknown>; body: string; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
-      let bytes = 0;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        if (chunks.length < 4) chunks.push(c);
-      });
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8', 0, 2000),
-          bytes,
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (typeof body === 'function') {
-      body((b) => new Promise<void>((r) => (req.write(b) ? r() : req.once('drain', () => r())))).then(
-        () => req.end(),
-        reject,
-      );
-    } else req.end(body);
-  });
-}
-
-/** Monolithic push (POST, then a streamed PUT ?digest=) of `size` bytes made of `chunk` repeated, or of a buffer. */
-async function pushBlob(
-  s: Side,
-  repo: string,
-  data: Buffer | { chunk: Buffer; count: number; digest: string },
-): Promise<string> {
-  const auth = await s.auth?.(repo);
-  const h: Record<string, string> = auth ? { authorization: auth } : {};
-  const post = await http('POST', new URL(`http://${s.host}/v2/${repo}/blobs/uploads/`), {
-    ...h,
-    'content-length': '0',
-  });
-  if (post.status !== 202) throw new Error(`${s.name} POST ${post.status} ${post.body}`);
-  const loc = new URL(String(post.headers.location), `http://${s.host}`);
-  const digest = Buffer.isBuffer(data) ? `sha256:${sha256hex(data)}` : data.digest;
-  loc.searchParams.set('digest', digest);
-  const size = Buffer.isBuffer(data) ? data.length : data.chunk.length * data.count;
-  const body = Buffer.isBuffer(data)
-    ? data
-    : async (write: (b: Buffer) => Promise<void>) => {
-        for (let i = 0; i < data.count; i++) await write(data.chunk);
-      };
-  const put = await http(
-    'PUT',
-    loc,
-    { ...h, 'content-type': 'application/octet-stream', 'content-length': String(size) },
-    body,
-  );
-  if (put.status !== 201) throw new Error(`${s.name} PUT ${put.status} ${put.body}`);
-  return digest;
+/** Monolithic push to a side (its bearer token when it has one). */
+async function pushTo(s: Side, repo: string, data: BlobData): Promise<string> {
+  return pushBlob(s.host, repo, data, await s.auth?.(repo), s.name);
 }
 
 async function wrk(url: string, auth: string | undefined, accept?: string): Promise<number> {
@@ -212,9 +149,9 @@ async function main(): Promise<void> {
     const small = randomBytes(1024);
     const targets: Record<string, { blob: string; manifest: string }> = {};
     for (const s of wrkSides) {
-      const blob = await pushBlob(s, 'bench/wrk', small);
+      const blob = await pushTo(s, 'bench/wrk', small);
       const configBytes = Buffer.from('{"architecture":"amd64","os":"linux"}');
-      const config = await pushBlob(s, 'bench/wrk', configBytes);
+      const config = await pushTo(s, 'bench/wrk', configBytes);
       const manifest = Buffer.from(
         JSON.stringify({
           schemaVersion: 2,
@@ -261,7 +198,7 @@ async function main(): Promise<void> {
       for (let r = 0; r < 5; r++) await s.auth?.(`bench/parallel${r}`); // tokens first: this row measures pushes
       resetPeakRss(s.pid);
       const t0 = process.hrtime.bigint();
-      const results = await Promise.allSettled(layers.map((b, i) => pushBlob(s, `bench/parallel${i % 5}`, b)));
+      const results = await Promise.allSettled(layers.map((b, i) => pushTo(s, `bench/parallel${i % 5}`, b)));
       const failed = results.filter((r) => r.status === 'rejected');
       if (failed.length)
         console.error(
@@ -285,7 +222,7 @@ async function main(): Promise<void> {
       for (const s of order(1)) {
         resetPeakRss(s.pid);
         const t0 = process.hrtime.bigint();
-        await pushBlob(s, 'bench/huge', { chunk, count: HUGE_MIB, digest });
+        await pushTo(s, 'bench/huge', { chunk, count: HUGE_MIB, digest });
         const t1 = process.hrtime.bigint();
         const auth = await s.auth?.('bench/huge');
         const g = await http(

@@ -9,9 +9,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { http, pushBlob, type BlobData } from './registry-http.js';
 import { resetPeakRss, rssMiB, startDockyard, type StartedDockyard } from './servers.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -28,65 +28,14 @@ interface Side {
   tokens: Map<string, string>;
 }
 
-function http(
-  method: string,
-  url: URL,
-  headers: Record<string, string>,
-  body?: Buffer | ((w: (b: Buffer) => Promise<void>) => Promise<void>),
-): Promise<{ status: number; headers: Record<string, unknown>; body: string; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
-      let bytes = 0;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        if (chunks.length < 4) chunks.push(c);
-      });
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), bytes }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    if (typeof body === 'function') {
-      body((b) => new Promise<void>((r) => (req.write(b) ? r() : req.once('drain', () => r())))).then(
-        () => req.end(),
-        reject,
-      );
-    } else req.end(body);
-  });
-}
-
 async function auth(s: Side, repo: string): Promise<string> {
   if (!s.tokens.has(repo)) s.tokens.set(repo, `Bearer ${await s.server.token([`repository:${repo}:pull,push`])}`);
   return s.tokens.get(repo)!;
 }
 
-/** Monolithic push (POST, then a streamed PUT ?digest=) of a buffer or of `chunk` repeated `count` times. */
-async function pushBlob(
-  s: Side,
-  repo: string,
-  data: Buffer | { chunk: Buffer; count: number; digest: string },
-): Promise<void> {
-  const h = { authorization: await auth(s, repo) };
-  const host = s.server.loginServer;
-  const post = await http('POST', new URL(`http://${host}/v2/${repo}/blobs/uploads/`), {
-    ...h,
-    'content-length': '0',
-  });
-  if (post.status !== 202) throw new Error(`${s.name} POST ${post.status} ${post.body}`);
-  const loc = new URL(String(post.headers.location), `http://${host}`);
-  const digest = Buffer.isBuffer(data) ? `sha256:${createHash('sha256').update(data).digest('hex')}` : data.digest;
-  loc.searchParams.set('digest', digest);
-  const size = Buffer.isBuffer(data) ? data.length : data.chunk.length * data.count;
-  const body = Buffer.isBuffer(data)
-    ? data
-    : async (write: (b: Buffer) => Promise<void>) => {
-        for (let i = 0; i < data.count; i++) await write(data.chunk);
-      };
-  const headers = { ...h, 'content-type': 'application/octet-stream', 'content-length': String(size) };
-  const put = await http('PUT', loc, headers, body);
-  if (put.status !== 201) throw new Error(`${s.name} PUT ${put.status} ${put.body}`);
+/** Monolithic push to a side with its bearer token. */
+async function pushTo(s: Side, repo: string, data: BlobData): Promise<void> {
+  await pushBlob(s.server.loginServer, repo, data, await auth(s, repo), s.name);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -113,7 +62,7 @@ async function main(): Promise<void> {
     for (const s of WRK_SECONDS > 0 ? sides : []) {
       const small = randomBytes(1024);
       const digest = `sha256:${createHash('sha256').update(small).digest('hex')}`;
-      await pushBlob(s, 'bench/wrk', small);
+      await pushTo(s, 'bench/wrk', small);
       const pid = s.server.proc.pid!;
       resetPeakRss(pid);
       const url = `http://${s.server.loginServer}/v2/bench/wrk/blobs/${digest}`;
@@ -140,7 +89,7 @@ async function main(): Promise<void> {
         for (let r = 0; r < 5; r++) await auth(s, `bench/parallel${r}`);
         resetPeakRss(pid);
         const t0 = process.hrtime.bigint();
-        const results = await Promise.allSettled(layers.map((b, i) => pushBlob(s, `bench/parallel${i % 5}`, b)));
+        const results = await Promise.allSettled(layers.map((b, i) => pushTo(s, `bench/parallel${i % 5}`, b)));
         const secs = Number(process.hrtime.bigint() - t0) / 1e9;
         const failed = results.filter((r) => r.status === 'rejected');
         if (failed.length)
@@ -155,7 +104,7 @@ async function main(): Promise<void> {
         const a = await auth(s, repo);
         resetPeakRss(pid);
         const t0 = process.hrtime.bigint();
-        await pushBlob(s, repo, { chunk, count: HUGE_MIB, digest: hugeDigest });
+        await pushTo(s, repo, { chunk, count: HUGE_MIB, digest: hugeDigest });
         const t1 = process.hrtime.bigint();
         const url = new URL(`http://${s.server.loginServer}/v2/${repo}/blobs/${hugeDigest}`);
         const g = await http('GET', url, { authorization: a });
