@@ -75,13 +75,16 @@ function procCpuMs(pid: number): number {
 }
 
 /** `dockyard serve` from spawn until its API answers an HTTP request (GET /dockyard/v1/info). */
-async function serveStart(dataDir: string): Promise<{ ms: number; cpu: number; stop: () => Promise<void> }> {
+async function serveStart(
+  dataDir: string,
+  checkout = ROOT,
+): Promise<{ ms: number; cpu: number; stop: () => Promise<void> }> {
   const port = PORT_BASE || (await freePort());
   const t0 = process.hrtime.bigint();
   const c = spawn(
     process.execPath,
     [
-      BIN,
+      join(checkout, 'bin', 'dockyard.js'),
       'serve',
       '--data-dir',
       dataDir,
@@ -94,7 +97,7 @@ async function serveStart(dataDir: string): Promise<{ ms: number; cpu: number; s
       '--log-level',
       'error',
     ],
-    { stdio: 'ignore', cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '' } },
+    { stdio: 'ignore', cwd: checkout, env: { ...process.env, NODE_OPTIONS: '' } },
   );
   for (;;) {
     try {
@@ -130,12 +133,15 @@ async function main(): Promise<void> {
   const stops: Array<() => void> = [];
   try {
     // Serve rows first (alternating with the floor): each rep starts on a new data dir, then again on it.
-    const serve = { fresh: [] as Sample[], existing: [] as Sample[], floor: [] as Sample[] };
+    // With BENCH_BEFORE, that checkout's serve takes turns with this one (its own data dirs).
+    const before = process.env.BENCH_BEFORE;
+    const kinds = ['fresh', 'existing', ...(before ? ['(before) fresh', '(before) existing'] : [])];
+    const serve: Record<string, Sample[]> = Object.fromEntries([...kinds, 'floor'].map((k) => [k, [] as Sample[]]));
     for (let i = 0; i < Math.min(REPS, 7); i++) {
       serve.floor.push(await run(process.execPath, ['-e', '0'], env));
-      const d = join(dir, `serve-${i}`);
-      for (const kind of ['fresh', 'existing'] as const) {
-        const s = await serveStart(d);
+      for (const kind of kinds) {
+        const old = kind.startsWith('(before)');
+        const s = await serveStart(join(dir, `serve-${old ? 'before-' : ''}${i}`), old ? before : ROOT);
         serve[kind].push({ wall: s.ms, cpu: s.cpu });
         await s.stop();
       }
@@ -143,7 +149,6 @@ async function main(): Promise<void> {
     const server = await serveStart(join(dir, 'data'));
     stops.push(() => void server.stop());
     const cli = (...a: string[]) => run(process.execPath, [BIN, ...a], env);
-    const before = process.env.BENCH_BEFORE;
     const beforeCli = (...a: string[]) =>
       run(process.execPath, [join(before!, 'bin', 'dockyard.js'), ...a], env, before);
     await cli('group', 'create', '-n', 'bench', '-l', 'eastus', '-o', 'none');
@@ -189,7 +194,7 @@ async function main(): Promise<void> {
     );
     const floor = median(serve.floor.map((x) => x.wall));
     const floorCpu = median(serve.floor.map((x) => x.cpu));
-    for (const kind of ['fresh', 'existing'] as const) {
+    for (const kind of kinds) {
       const w = median(serve[kind].map((x) => x.wall));
       const c = median(serve[kind].map((x) => x.cpu));
       const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;

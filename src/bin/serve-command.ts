@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
+import { prewarmSigningKey } from '../identity/index.js';
 import { startServer } from '../app/index.js';
 import { createServerLogger } from '../shared/index.js';
 import { redactDatabaseUrl } from '../storage/index.js';
@@ -82,6 +85,8 @@ export async function runServeCommand(args: string[]): Promise<void> {
       agentLeaseSeconds: o.agentLeaseSeconds,
     },
   });
+  // A fresh single-machine install: its first signing key is made on the thread pool while the database is created.
+  if (!config.database && !existsSync(join(config.dataDir, 'dockyard.db'))) prewarmSigningKey();
   const running = await startServer(config, { log: await createServerLogger(config.logLevel, config.logFormat) });
   const p = running.platform;
   process.stdout.write(

@@ -19,3 +19,4 @@ export { registerMsiRoutes } from './msi-routes.js';
 export { acceptFormBodies } from './form-body.js';
 export { registerPrincipalRoutes } from './principal-routes.js';
 export { registerGraphRoutes, GRAPH_PREFIX } from './graph-routes.js';
+export { prewarmSigningKey } from './key-prewarm.js';

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, createHash, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { takeSigningKey } from './key-prewarm.js';
 import { publicJwk } from './jwt.js';
 
 interface StoredKey {
@@ -20,7 +21,7 @@ export interface SigningKey {
 
 /** Where the ring lives: one shared, sealed value (cluster SharedKeys), compare-and-set on change. */
 export interface KeyRingStore {
-  ensure(name: string, make: () => string, legacy?: () => string | undefined): Promise<string>;
+  ensure(name: string, make: () => string | Promise<string>, legacy?: () => string | undefined): Promise<string>;
   get(name: string): Promise<string | undefined>;
   replace(name: string, expected: string, next: string): Promise<boolean>;
 }
@@ -43,9 +44,10 @@ export class SigningKeyRing {
 
   static async open(store: KeyRingStore, legacyFile?: string): Promise<SigningKeyRing> {
     const ring = new SigningKeyRing(store);
+    // The first key of a fresh install comes from the thread pool (started early by `serve`, see key-prewarm.ts).
     const raw = await store.ensure(
       RING,
-      () => JSON.stringify([newStored()]),
+      async () => JSON.stringify([storedOf(await takeSigningKey())]),
       () => (legacyFile && existsSync(legacyFile) ? readFileSync(legacyFile, 'utf8') : undefined),
     );
     ring.apply(raw);
@@ -136,7 +138,10 @@ export class SigningKeyRing {
 }
 
 function newStored(): StoredKey {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return storedOf(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+}
+
+function storedOf(privateKey: KeyObject): StoredKey {
   const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   return { kid: '', privatePem: pem, createdAt: new Date().toISOString(), status: 'active' };
 }
