@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DockyardError } from '../shared/index.js';
+import { DockyardError, hashingTap } from '../shared/index.js';
 
 export interface CopyResult {
   files: number;
@@ -49,28 +47,20 @@ async function copyFile(src: string, dst: string, rel: string, result: CopyResul
   const blob = BLOB_PATH.exec(rel);
   if (blob && blob[2].slice(0, 2) !== blob[1])
     throw new DockyardError('CliBackup', `${src} is not where its name says it belongs`);
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const tap = hashingTap();
   try {
-    await pipeline(createReadStream(src), tap, createWriteStream(dst, { flags: 'wx', mode: 0o600 }));
+    await pipeline(createReadStream(src), tap.stream, createWriteStream(dst, { flags: 'wx', mode: 0o600 }));
   } catch (err) {
     await rm(dst, { force: true });
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (err as NodeJS.ErrnoException).path === src) return;
     throw err;
   }
   if (blob) {
-    const actual = hash.digest('hex');
+    const actual = tap.hex();
     if (actual !== blob[2])
       throw new DockyardError('CliBackup', `blob ${src} is damaged: its content hashes to sha256:${actual}`);
     result.digests.add(`sha256:${actual}`);
   }
   result.files += 1;
-  result.bytes += size;
+  result.bytes += tap.size;
 }

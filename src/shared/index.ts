@@ -21,3 +21,4 @@ export {
 } from './masking.js';
 export { SEALED_PREFIX, SecretCipher, dataKeyFile, isSealed } from './secret-cipher.js';
 export { hardenDataDir, PRIVATE_UMASK } from './data-dir-permissions.js';
+export { hashingTap } from './hashing-tap.js';

@@ -4,9 +4,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import tar from 'tar-stream';
+import { hashingTap } from '../../shared/index.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -107,16 +107,8 @@ export class LayerBuilder {
   /** Writes the layer tar to `outPath`, hashing as it goes. */
   async write(outPath: string): Promise<WrittenLayer> {
     const pack = tar.pack();
-    const hash = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-    });
-    const done = pipeline(pack as unknown as NodeJS.ReadableStream, tap, createWriteStream(outPath));
+    const tap = hashingTap();
+    const done = pipeline(pack as unknown as NodeJS.ReadableStream, tap.stream, createWriteStream(outPath));
     const sorted = [...this.entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (const [name, e] of sorted) {
       const common = { name, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: '', gname: '' };
@@ -134,7 +126,7 @@ export class LayerBuilder {
     }
     pack.finalize();
     await done;
-    return { path: outPath, diffId: `sha256:${hash.digest('hex')}`, size };
+    return { path: outPath, diffId: `sha256:${tap.hex()}`, size: tap.size };
   }
 }
 
