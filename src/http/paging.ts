@@ -20,13 +20,16 @@ export interface ArmPage<T> {
   nextLink?: string;
 }
 
-/** `nextLink` as ARM writes it: this request's absolute URL with `$skipToken` set (other query parameters kept). */
-export function nextLinkFor(req: FastifyRequest, skipToken: string): string {
+/**
+ * `nextLink` as ARM writes it: this request's absolute URL with `$skipToken` set (other query parameters kept).
+ * Key Vault names the parameter `$skiptoken`.
+ */
+export function nextLinkFor(req: FastifyRequest, skipToken: string, param = '$skipToken'): string {
   const url = new URL(req.url, `${req.protocol}://${req.host}`);
-  url.searchParams.delete('$skipToken');
+  url.searchParams.delete(param);
   const rest = url.searchParams.toString();
-  // Literal `$skipToken` as ARM writes it (URLSearchParams would escape the `$`); the token is base64url already.
-  return `${url.origin}${url.pathname}?${rest ? `${rest}&` : ''}$skipToken=${encodeURIComponent(skipToken)}`;
+  // A literal `$` as ARM writes it (URLSearchParams would escape it); the token is base64url already.
+  return `${url.origin}${url.pathname}?${rest ? `${rest}&` : ''}${param}=${encodeURIComponent(skipToken)}`;
 }
 
 const query = (req: FastifyRequest): Record<string, unknown> => (req.query ?? {}) as Record<string, unknown>;

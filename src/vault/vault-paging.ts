@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { encodeSkipToken, nextLinkFor } from '../http/index.js';
 import { DockyardError } from '../shared/index.js';
 
 /** Key Vault's largest (and default) page of a secrets list. */
@@ -27,9 +28,8 @@ export function vaultPage<T>(req: FastifyRequest, body: { value: T[] }): { value
   const end = start + size;
   const value = body.value.slice(start, end);
   if (end >= body.value.length) return { value, nextLink: null };
-  const url = new URL(req.url, `${req.protocol}://${req.host}`);
-  url.searchParams.delete('$skiptoken');
-  const rest = url.searchParams.toString();
-  const token = Buffer.from(JSON.stringify({ o: end })).toString('base64url');
-  return { value, nextLink: `${url.origin}${url.pathname}?${rest ? `${rest}&` : ''}$skiptoken=${token}` };
+  return {
+    value,
+    nextLink: nextLinkFor(req, encodeSkipToken({ o: end }), '$skiptoken'),
+  };
 }
