@@ -4,6 +4,8 @@ const argv = process.argv.slice(2);
 if (argv[0] === 'serve') {
   const { capYoungGeneration } = await import('./young-generation.js');
   const letYoungGenerationGrow = capYoungGeneration();
+  const { keepOldGenerationSlack } = await import('./old-generation.js');
+  keepOldGenerationSlack();
   const { runServeCommand } = await import('./serve-command.js');
   await runServeCommand(argv.slice(1));
   letYoungGenerationGrow();
