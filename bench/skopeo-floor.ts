@@ -5,33 +5,20 @@
 // floor and the peer says how much of the gap is Dockyard's own (auth, database, fsync) and how much is Node's.
 // Run: node --import tsx bench/skopeo-floor.ts   BENCH_REPS=5, BENCH_LAYERS=8, BENCH_LAYER_MIB=32
 // Needs: apt-get install -y skopeo docker-registry.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLayoutServer, startUploadSink } from './node-floor-servers.js';
 import { writeImage } from './oci-image.js';
 import { startDistribution, startDockyard } from './servers.js';
+import { skopeo } from './skopeo-rows.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const LAYERS = Number(process.env.BENCH_LAYERS ?? 8);
 const LAYER_MIB = Number(process.env.BENCH_LAYER_MIB ?? 32);
 
-/** One `skopeo copy`, asynchronously: the Node floor servers run in this process. Returns seconds. */
-function skopeo(env: NodeJS.ProcessEnv, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const c = spawn('skopeo', ['copy', '-q', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    c.stderr.on('data', (d) => (err += d));
-    c.on('error', reject);
-    c.on('close', (code) =>
-      code === 0
-        ? resolve(Number(process.hrtime.bigint() - t0) / 1e9)
-        : reject(new Error(`skopeo copy ${args.join(' ')}: exit ${code}\n${err}`)),
-    );
-  });
-}
+/** Seconds one `skopeo copy` takes. */
+const copySeconds = async (env: NodeJS.ProcessEnv, args: string[]) => (await skopeo(args, env)).wall;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -83,8 +70,8 @@ async function main(): Promise<void> {
       ];
       const order = [...sides.slice(rep % sides.length), ...sides.slice(0, rep % sides.length)];
       for (const s of order) {
-        record(`push ${s.name}`, await skopeo(env, s.push()));
-        record(`pull ${s.name}`, await skopeo(env, s.pull()));
+        record(`push ${s.name}`, await copySeconds(env, s.push()));
+        record(`pull ${s.name}`, await copySeconds(env, s.pull()));
         rmSync(dst, { recursive: true, force: true });
       }
       layout.server.close();

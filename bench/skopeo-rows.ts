@@ -43,13 +43,14 @@ function cpuSeconds(pid: number | 'self', children = false): number {
   return (Number(f[i]) + Number(f[i + 1])) / CLK_TCK;
 }
 
-interface Copy {
+export interface Copy {
   wall: number;
   client: number;
   server: number;
 }
 
-function skopeo(args: string[], env: NodeJS.ProcessEnv, serverPid?: number): Promise<Copy> {
+/** One `skopeo copy` (asynchronous: servers may run in this process): wall time, skopeo's CPU and the server's. */
+export function skopeo(args: string[], env: NodeJS.ProcessEnv, serverPid?: number): Promise<Copy> {
   return new Promise((resolve, reject) => {
     const c0 = cpuSeconds('self', true);
     const s0 = serverPid ? cpuSeconds(serverPid) : 0;
