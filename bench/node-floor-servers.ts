@@ -3,8 +3,10 @@
 //   upload sink: answers the push protocol (HEAD 404, POST/PATCH 202 with a Location, PUT 201); hashes every body
 //     (sha256, as any registry must) and writes it to a file through 1 MiB buffers, as Dockyard's fs store does.
 //   layout server: serves one OCI image layout read-only (manifest by any tag, blobs by digest), 1 MiB file reads.
+// With `zero`, both do no work at all (the floor of any Node server): the sink discards every body unhashed and the
+// layout server answers from memory (every blob read once at start, one write per response).
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -18,13 +20,25 @@ function listen(server: Server): Promise<string> {
 }
 
 /** Starts the upload sink writing under `dir`; returns its host:port and the server (close it when done). */
-export async function startUploadSink(dir: string): Promise<{ host: string; server: Server }> {
+export async function startUploadSink(dir: string, zero = false): Promise<{ host: string; server: Server }> {
   let next = 0;
   const free: Buffer[] = [];
   const server = createServer((req, res) => {
     if (req.method === 'GET' || req.method === 'HEAD') {
       res.statusCode = req.url === '/v2/' ? 200 : 404;
       return res.end();
+    }
+    if (zero) {
+      const id = ++next;
+      req.resume();
+      return req.on('end', () => {
+        if (req.url?.includes('/manifests/')) {
+          res.writeHead(201, { 'docker-content-digest': `sha256:${'0'.repeat(64)}` });
+        } else {
+          res.writeHead(req.method === 'PUT' ? 201 : 202, { location: `/v2/floor/blobs/uploads/${id}` });
+        }
+        res.end();
+      });
     }
     const hash = createHash('sha256');
     const id = ++next;
@@ -71,11 +85,14 @@ export async function startUploadSink(dir: string): Promise<{ host: string; serv
 }
 
 /** Starts a read-only server of the OCI layout in `dir` (its first manifest under any tag). */
-export async function startLayoutServer(dir: string): Promise<{ host: string; server: Server }> {
+export async function startLayoutServer(dir: string, zero = false): Promise<{ host: string; server: Server }> {
   const manifest = (
     JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: { digest: string; mediaType: string }[] }
   ).manifests[0];
   const blobPath = (digest: string) => join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  const inMemory = new Map<string, Buffer>(
+    zero ? readdirSync(join(dir, 'blobs', 'sha256')).map((h) => [h, readFileSync(blobPath(`sha256:${h}`))]) : [],
+  );
   const server = createServer((req, res) => {
     const url = req.url ?? '';
     if (url === '/v2/') return res.end('{}');
@@ -92,6 +109,11 @@ export async function startLayoutServer(dir: string): Promise<{ host: string; se
     if (!blob) {
       res.statusCode = 404;
       return res.end();
+    }
+    const held = inMemory.get(blob[1].slice('sha256:'.length));
+    if (held) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': held.length });
+      return res.end(req.method === 'HEAD' ? undefined : held);
     }
     const path = blobPath(blob[1]);
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': statSync(path).size });

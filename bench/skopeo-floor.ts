@@ -1,13 +1,19 @@
-// How close can a Node server come to docker-registry under skopeo? The same skopeo push and pull against Dockyard,
-// against the smallest registries Node can be (bench/node-floor-servers.ts: hash and write / serve files, nothing
-// else) and against Debian's docker-registry 2.8, alternating order, a fresh gzip-layer image each repetition.
-// If the Node floor itself is not at 0.8× of docker-registry, no Node server is; where Dockyard sits between the
-// floor and the peer says how much of the gap is Dockyard's own (auth, database, fsync) and how much is Node's.
+// How close can any server come to docker-registry under skopeo? The same skopeo push and pull, alternating order,
+// a fresh gzip-layer image each repetition, against:
+//   Dockyard;
+//   the Node floor — the smallest registries Node can be that still do a registry's work (bench/node-floor-servers.ts:
+//     hash and write each upload / serve the files);
+//   Node zero and Go zero — registries that do no work at all: pushes are discarded unread and unhashed, pulls are
+//     answered from memory (node-floor-servers.ts with `zero`, bench/zero-registry.go);
+//   Debian's docker-registry 2.8 (Go), the peer.
+// If a server that does nothing is not at 0.8× of docker-registry, no server is: the rest of the time is skopeo's.
+// Where Dockyard sits between the floors and the peer says how much of the gap is Dockyard's own.
 // Run: node --import tsx bench/skopeo-floor.ts   BENCH_REPS=5, BENCH_LAYERS=8, BENCH_LAYER_MIB=32
-// Needs: apt-get install -y skopeo docker-registry.
+// Needs: apt-get install -y skopeo docker-registry golang-go.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildGoZero, startGoZero } from './go-zero-registry.js';
 import { startLayoutServer, startUploadSink } from './node-floor-servers.js';
 import { writeImage } from './oci-image.js';
 import { startDistribution, startDockyard } from './servers.js';
@@ -30,6 +36,8 @@ async function main(): Promise<void> {
   const dock = await startDockyard(join(root, 'dockyard'));
   mkdirSync(join(root, 'sink'));
   const sink = await startUploadSink(join(root, 'sink'));
+  const nodeZeroSink = await startUploadSink(root, true);
+  const goZero = buildGoZero(join(root, 'go'));
   const times: Record<string, number[]> = {};
   const record = (row: string, v: number) => (times[row] ??= []).push(v);
   try {
@@ -37,6 +45,8 @@ async function main(): Promise<void> {
       const src = join(root, `img${rep}`);
       writeImage(src, 'v1', { layers: LAYERS, layerMiB: LAYER_MIB, gzip: true });
       const layout = await startLayoutServer(src);
+      const nodeZero = await startLayoutServer(src, true);
+      const go = await startGoZero(goZero, src);
       const dst = join(root, 'pulled');
       const tls = (dir: 'src' | 'dest') => `--${dir}-tls-verify=false`;
       const sides = [
@@ -63,6 +73,16 @@ async function main(): Promise<void> {
           pull: () => [tls('src'), `docker://${layout.host}/f/r${rep}:v1`, `oci:${dst}:v1`],
         },
         {
+          name: 'node zero',
+          push: () => [tls('dest'), `oci:${src}:v1`, `docker://${nodeZeroSink.host}/f/r${rep}:v1`],
+          pull: () => [tls('src'), `docker://${nodeZero.host}/f/r${rep}:v1`, `oci:${dst}:v1`],
+        },
+        {
+          name: 'go zero',
+          push: () => [tls('dest'), `oci:${src}:v1`, `docker://${go.host}/push/r${rep}:v1`],
+          pull: () => [tls('src'), `docker://${go.host}/f/r${rep}:v1`, `oci:${dst}:v1`],
+        },
+        {
           name: 'docker-registry',
           push: () => [tls('dest'), `oci:${src}:v1`, `docker://${dist.base.host}/f/r${rep}:v1`],
           pull: () => [tls('src'), `docker://${dist.base.host}/f/r${rep}:v1`, `oci:${dst}:v1`],
@@ -75,12 +95,15 @@ async function main(): Promise<void> {
         rmSync(dst, { recursive: true, force: true });
       }
       layout.server.close();
+      nodeZero.server.close();
+      go.proc.kill('SIGKILL');
       rmSync(src, { recursive: true, force: true });
       rmSync(join(root, 'sink'), { recursive: true, force: true });
       mkdirSync(join(root, 'sink'));
     }
   } finally {
     sink.server.close();
+    nodeZeroSink.server.close();
     dock.proc.kill('SIGTERM');
     dist.proc.kill('SIGTERM');
     await new Promise((r) => dock.proc.once('exit', r));
@@ -90,14 +113,18 @@ async function main(): Promise<void> {
     `\nskopeo floor (${new Date().toISOString()}; ${REPS} reps, ${LAYERS} × ${LAYER_MIB} MiB gzip layers, medians in s, ` +
       'alternating; ratio = time / docker-registry 2.8)',
   );
-  console.log('| copy | Dockyard | Node floor | docker-registry | Dockyard ratio | Node floor ratio |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  const names = ['dockyard', 'node floor', 'node zero', 'go zero', 'docker-registry'];
+  console.log(`| copy | ${names.join(' | ')} |`);
+  console.log(`| --- |${' ---: |'.repeat(names.length)}`);
   for (const op of ['push', 'pull']) {
-    const [d, f, r] = ['dockyard', 'node floor', 'docker-registry'].map((n) => median(times[`${op} ${n}`]));
-    console.log(
-      `| skopeo ${op} | ${d.toFixed(2)} | ${f.toFixed(2)} | ${r.toFixed(2)} | ${(d / r).toFixed(2)}× | ${(f / r).toFixed(2)}× |`,
-    );
+    const peer = median(times[`${op} docker-registry`]);
+    const cells = names.map((n) => {
+      const m = median(times[`${op} ${n}`]);
+      return n === 'docker-registry' ? m.toFixed(2) : `${m.toFixed(2)} (${(m / peer).toFixed(2)}×)`;
+    });
+    console.log(`| skopeo ${op}, s (× peer) | ${cells.join(' | ')} |`);
   }
+  console.log(`\nall samples (s): ${JSON.stringify(times)}`);
 }
 
 await main();
