@@ -50,6 +50,8 @@ export interface StartedDockyard {
   proc: ChildProcess;
   loginServer: string;
   base: URL;
+  /** The ARM/API listener (also `/metrics`). */
+  api: URL;
   /** `LOCAL_ADMIN:<admin key>` (skopeo --creds). */
   creds: string;
   /** An access token for these scopes (`repository:<n>:pull,push`). */
@@ -121,6 +123,7 @@ export async function startDockyard(dir: string, checkout = '.', port = 0): Prom
     proc,
     loginServer: reg.loginServer,
     base: new URL(`http://${reg.loginServer}`),
+    api: new URL(endpoint),
     creds: `${LOCAL_ADMIN}:${key}`,
     token,
   };
