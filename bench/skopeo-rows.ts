@@ -34,6 +34,7 @@ export interface SkopeoOptions {
 
 const MiB = 1024 * 1024;
 const CLK_TCK = 100; // getconf CLK_TCK on Linux
+const COPY_TIMEOUT_MS = 5 * 60_000;
 
 /** CPU seconds of `pid` (user + system), or with `children` of its finished, reaped children. */
 function cpuSeconds(pid: number | 'self', children = false): number {
@@ -55,12 +56,17 @@ export function skopeo(args: string[], env: NodeJS.ProcessEnv, serverPid?: numbe
     const c0 = cpuSeconds('self', true);
     const s0 = serverPid ? cpuSeconds(serverPid) : 0;
     const t0 = process.hrtime.bigint();
-    const c = spawn('skopeo', ['copy', '-q', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // A copy that hangs (a server that never answers) is killed, so the bench stops by itself.
+    const c = spawn('skopeo', ['copy', '-q', ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: COPY_TIMEOUT_MS,
+    });
     let err = '';
     c.stderr.on('data', (d) => (err += d));
     c.on('error', reject);
     c.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`skopeo copy ${args.join(' ')}: exit ${code}\n${err}`));
+      if (code !== 0) return reject(new Error(`skopeo copy ${args.join(' ')}: exit ${code ?? 'killed'}\n${err}`));
       resolve({
         wall: Number(process.hrtime.bigint() - t0) / 1e9,
         client: cpuSeconds('self', true) - c0,
