@@ -32,6 +32,8 @@ const STREAM_CHUNK = 1024 * 1024;
  * the disk works while the bytes arrive rather than all at once while the client waits for its PUT.
  */
 const WRITEBACK_BYTES = 8 * 1024 * 1024;
+/** Background syncs of finished appends at once (each holds its upload file open): FsBlobStore.endAppend. */
+const MAX_TAIL_SYNCS = 64;
 
 /**
  * Blobs under `<root>/blobs/sha256/ab/<hex>`; uploads under `<root>/uploads/<id>`. A blob file appears only via an
@@ -46,7 +48,7 @@ export class FsBlobStore implements BlobStore {
   private readonly filesDir: string;
   private readonly hashes = new UploadHashes();
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** Background syncs of each upload's last append (startTailSync), awaited by its commit. */
+  /** Background syncs of each upload's last append (endAppend), awaited by its commit. */
   private readonly tailSyncs = new Map<string, Promise<void>>();
 
   constructor(
@@ -161,21 +163,24 @@ export class FsBlobStore implements BlobStore {
   }
 
   /**
-   * Flushes the rest of an append to disk in the background and then closes its file, so the client's next request
-   * (the PUT that commits, a few ms later) finds little or nothing left to sync. Only a head start: the commit still
-   * syncs (after waiting for this) and reports any failure; this one's errors are dropped. Chained after the upload's
-   * previous tail sync, so waiting for the newest waits for them all.
+   * Ends an append: flushes the rest of it to disk in the background and then closes its file, so the client's next
+   * request (the PUT that commits, a few ms later) finds little or nothing left to sync. Only a head start: the commit
+   * still syncs (after waiting for this) and reports any failure; this one's errors are dropped. Each background sync
+   * holds a file open, so there is at most one per upload and MAX_TAIL_SYNCS in all; past that the file is closed now
+   * (the returned promise) and the commit's own sync does the work.
    */
-  private startTailSync(id: string, fh: FileHandle, syncing: Promise<void> | undefined): void {
-    const tail: Promise<void> = Promise.all([this.tailSyncs.get(id), syncing])
+  private endAppend(id: string, fh: FileHandle, syncing: Promise<void> | undefined): Promise<void> | undefined {
+    if (this.tailSyncs.has(id) || this.tailSyncs.size >= MAX_TAIL_SYNCS) {
+      return Promise.resolve(syncing).then(() => fh.close());
+    }
+    const tail: Promise<void> = Promise.resolve(syncing)
       .then(() => fh.datasync())
       .catch(() => undefined)
       .then(() => fh.close())
       .catch(() => undefined)
-      .then(() => {
-        if (this.tailSyncs.get(id) === tail) this.tailSyncs.delete(id);
-      });
+      .then(() => void this.tailSyncs.delete(id));
     this.tailSyncs.set(id, tail);
+    return undefined;
   }
 
   /** Serializes operations on one upload, in this process and across processes (PATCHes must not interleave). */
@@ -237,7 +242,7 @@ export class FsBlobStore implements BlobStore {
         await fh.close();
         throw err;
       }
-      this.startTailSync(id, fh, syncing);
+      await this.endAppend(id, fh, syncing);
       const size = before.size + written;
       if (hash) this.hashes.set(id, hash, size);
       return { id, size };

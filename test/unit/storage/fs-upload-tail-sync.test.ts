@@ -53,3 +53,19 @@ test('a failed append keeps the bytes before it; the upload still commits and le
   await store.commitUpload('upload-tail-2', sha(first));
   assert.deepEqual(openFilesUnder(root), []);
 });
+
+test('many quick appends to one upload never hold more than one file open in the background', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'dockyard-tail-sync-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const store = new FsBlobStore(root);
+  const parts = Array.from({ length: 60 }, () => randomBytes(4096));
+  await store.startUpload('upload-tail-3');
+  let most = 0;
+  for (const part of parts) {
+    await store.appendUpload('upload-tail-3', Readable.from([part]));
+    most = Math.max(most, openFilesUnder(join(root, 'uploads')).length);
+  }
+  assert.ok(most <= 1, `at most one background sync per upload (saw ${most} files open)`);
+  await store.commitUpload('upload-tail-3', sha(Buffer.concat(parts)));
+  assert.deepEqual(openFilesUnder(root), []);
+});
