@@ -40,6 +40,12 @@ async function main(): Promise<void> {
   const goZero = buildGoZero(join(root, 'go'));
   const times: Record<string, number[]> = {};
   const record = (row: string, v: number) => (times[row] ??= []).push(v);
+  // Per repetition: closed in `finally` too, so a failed copy ends the bench instead of leaving servers running.
+  let perRep: { close(): void }[] = [];
+  const closeRep = () => {
+    for (const r of perRep) r.close();
+    perRep = [];
+  };
   try {
     for (let rep = 0; rep < REPS; rep++) {
       const src = join(root, `img${rep}`);
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
       const layout = await startLayoutServer(src);
       const nodeZero = await startLayoutServer(src, true);
       const go = await startGoZero(goZero, src);
+      perRep = [layout.server, nodeZero.server, { close: () => go.proc.kill('SIGKILL') }];
       const dst = join(root, 'pulled');
       const tls = (dir: 'src' | 'dest') => `--${dir}-tls-verify=false`;
       const sides = [
@@ -94,14 +101,13 @@ async function main(): Promise<void> {
         record(`pull ${s.name}`, await copySeconds(env, s.pull()));
         rmSync(dst, { recursive: true, force: true });
       }
-      layout.server.close();
-      nodeZero.server.close();
-      go.proc.kill('SIGKILL');
+      closeRep();
       rmSync(src, { recursive: true, force: true });
       rmSync(join(root, 'sink'), { recursive: true, force: true });
       mkdirSync(join(root, 'sink'));
     }
   } finally {
+    closeRep();
     sink.server.close();
     nodeZeroSink.server.close();
     dock.proc.kill('SIGTERM');
