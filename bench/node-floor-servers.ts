@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 
 const MiB = 1024 * 1024;
@@ -17,6 +17,16 @@ function listen(server: Server): Promise<string> {
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(server.address() as { port: number }).port}`)),
   );
+}
+
+/** The push protocol's answer once a body is in: 201 for a manifest or the closing PUT, else 202 with a Location. */
+function answerPush(req: IncomingMessage, res: ServerResponse, id: number): void {
+  if (req.url?.includes('/manifests/')) {
+    res.writeHead(201, { 'docker-content-digest': `sha256:${'0'.repeat(64)}` });
+  } else {
+    res.writeHead(req.method === 'PUT' ? 201 : 202, { location: `/v2/floor/blobs/uploads/${id}` });
+  }
+  res.end();
 }
 
 /** Starts the upload sink writing under `dir`; returns its host:port and the server (close it when done). */
@@ -31,14 +41,7 @@ export async function startUploadSink(dir: string, zero = false): Promise<{ host
     if (zero) {
       const id = ++next;
       req.resume();
-      return req.on('end', () => {
-        if (req.url?.includes('/manifests/')) {
-          res.writeHead(201, { 'docker-content-digest': `sha256:${'0'.repeat(64)}` });
-        } else {
-          res.writeHead(req.method === 'PUT' ? 201 : 202, { location: `/v2/floor/blobs/uploads/${id}` });
-        }
-        res.end();
-      });
+      return req.on('end', () => answerPush(req, res, id));
     }
     const hash = createHash('sha256');
     const id = ++next;
@@ -72,12 +75,7 @@ export async function startUploadSink(dir: string, zero = false): Promise<{ host
         .then((fh) => fh.close())
         .then(() => {
           hash.digest();
-          if (req.url?.includes('/manifests/')) {
-            res.writeHead(201, { 'docker-content-digest': `sha256:${'0'.repeat(64)}` });
-          } else {
-            res.writeHead(req.method === 'PUT' ? 201 : 202, { location: `/v2/floor/blobs/uploads/${id}` });
-          }
-          res.end();
+          answerPush(req, res, id);
         });
     });
   });
